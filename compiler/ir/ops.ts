@@ -1,0 +1,124 @@
+// The IR: an SSA graph of ops over symmetry-typed tensors.
+//
+// Values are numbered in definition order; an op may only use values defined before it, so the
+// array order of `Graph.nodes` is a valid execution order. Every node keeps the source span of the
+// .gmn expression it came from, so the symmetry checker can point at the user's text.
+//
+// Broadcasting (binary, select): an operand may lack the set axis or the site axis of the result
+// (it is repeated along it), and may have 1 channel where the result has c (repeated along
+// channels). Nothing else broadcasts.
+import type { Span } from '../syntax/ast.js';
+import type { TensorType } from './types.js';
+
+export type ValueId = number;
+
+export type UnaryFn =
+  | 'relu' | 'gelu' | 'tanh' | 'sigmoid' | 'silu' | 'sin' | 'cos' | 'exp' | 'log'
+  | 'neg' | 'square' | 'sqrt' | 'abs'
+  // derivatives, used by autodiff (f'(x) evaluated pointwise)
+  | 'relu_grad' | 'gelu_grad' | 'tanh_grad' | 'sigmoid_grad' | 'silu_grad' | 'sign';
+
+export type BinaryFn = 'add' | 'sub' | 'mul' | 'div';
+
+export type ReduceFn = 'mean' | 'sum';
+
+/** Which axes a reduction/broadcast touches. */
+export type AxisName = 'set' | 'site';
+
+/** How a parameter is initialised (seeded by the runtime). */
+export type ParamInit =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  /** Uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)), as PyTorch's Linear. */
+  | { kind: 'uniform_fan_in'; fanIn: number };
+
+/** Constant tables derived from a target's layout; invariant under its group by construction. */
+export type ConstTable =
+  /**
+   * Sinusoidal positional encoding over neurons(T)[dim]: fixed neurons (inputs, outputs) get their
+   * own identifier, permuted segments only their segment's identifier. `hiddenIds: 'unique'` gives
+   * permuted neurons distinct identifiers too — which the checker rejects.
+   */
+  | { kind: 'posenc'; target: string; dim: number; hiddenIds: 'segment' | 'unique' }
+  /** weights(T)[1]: 1 for bias entries, 0 for weight-matrix entries. */
+  | { kind: 'bias_mask'; target: string };
+
+/**
+ * Incidence tables between params(T) and neurons(T): `rows` maps every parameter to the neuron it
+ * writes to (row p of W_l, or entry p of b_l), `cols` to the neuron it reads from (column q of W_l;
+ * none for biases, which read zero).
+ */
+export type Incidence = 'rows' | 'cols';
+
+export type Op =
+  /** A tensor input of the net (`grads`, `theta`, ...). */
+  | { op: 'input'; name: string }
+  /** A learned parameter: shape [cin, cout] for matmul weights, [c] for biases. Never has a site or set axis. */
+  | { op: 'param'; name: string; shape: number[]; init: ParamInit }
+  | { op: 'const'; table: ConstTable }
+  | { op: 'unary'; fn: UnaryFn; x: ValueId }
+  | { op: 'binary'; fn: BinaryFn; a: ValueId; b: ValueId }
+  | { op: 'scale'; x: ValueId; factor: number }
+  /** Channel-linear map: y[..., o] = Σ_i x[..., i] w[i, o] (w is [cin, cout]; `transposeW` uses wᵀ). */
+  | { op: 'matmul'; x: ValueId; w: ValueId; transposeW: boolean }
+  /** Contracts every non-channel axis: y[i, o] = Σ_rows a[row, i] b[row, o]. The weight gradient of matmul. */
+  | { op: 'contract'; a: ValueId; b: ValueId }
+  /** Adds a parameter vector [c] along channels (kept separate from `binary` so biases stay visible). */
+  | { op: 'bias'; x: ValueId; b: ValueId }
+  | { op: 'reduce'; fn: ReduceFn; x: ValueId; axes: AxisName[] }
+  /** Repeats x along the axes that `to` has and x lacks (the adjoint of a sum reduction). */
+  | { op: 'broadcast'; x: ValueId; axes: AxisName[] }
+  /** Concatenates along channels; operands share set and site (after broadcasting). */
+  | { op: 'concat'; xs: ValueId[] }
+  /** Channels [start, start + size) of x. */
+  | { op: 'slice'; x: ValueId; start: number; size: number }
+  /** neurons(T) → params(T) along an incidence table (cols of a bias read 0). */
+  | { op: 'gather'; x: ValueId; incidence: Incidence; target: string }
+  /** params(T) → neurons(T): sums every parameter's value into its incident neuron (adjoint of gather). */
+  | { op: 'scatter'; x: ValueId; incidence: Incidence; target: string }
+  /** Per-segment mean over the site axis, broadcast back (the fine group's per-layer pooling). */
+  | { op: 'segment_mean'; x: ValueId; target: string }
+  /** mask ? a : b, pointwise (mask is 0/1). */
+  | { op: 'select'; mask: ValueId; a: ValueId; b: ValueId }
+  /** Normalises over channels (no affine part; add one with `binary`/`bias`). */
+  | { op: 'layernorm'; x: ValueId; eps: number }
+  /**
+   * Multi-head scaled dot-product attention along one axis (`set` or `site`), independently at
+   * every position of the other axes. q, k, v have the same type; channels split into `heads`.
+   */
+  | { op: 'attention'; q: ValueId; k: ValueId; v: ValueId; over: AxisName; heads: number }
+  /** Gradients of attention w.r.t. q, k or v (`wrt`), given the output cotangent dy. */
+  | { op: 'attention_vjp'; q: ValueId; k: ValueId; v: ValueId; dy: ValueId; over: AxisName; heads: number; wrt: 'q' | 'k' | 'v' }
+  /** Layer-norm VJP: dx from x and dy. */
+  | { op: 'layernorm_vjp'; x: ValueId; dy: ValueId; eps: number }
+  /**
+   * Moves an axis into the channels (set → channels, or site → channels), e.g. the batch- and
+   * neuron-asymmetric baselines. Breaks the group acting on that axis.
+   */
+  | { op: 'fold'; x: ValueId; axis: AxisName }
+  /** Inverse of fold: splits channels into a new axis of the given type. Breaks that axis's group. */
+  | { op: 'unfold'; x: ValueId; axis: AxisName }
+  /**
+   * Fully connected map across all positions of the site axis: position-specific weights
+   * w[siteIn·cin, siteOut·cout]. Breaks any group acting on either site.
+   */
+  | { op: 'dense'; x: ValueId; w: ValueId };
+
+export interface Node {
+  id: ValueId;
+  op: Op;
+  type: TensorType;
+  span: Span;
+  /** The user-facing name: the `let` binding or builtin that produced it, for dumps and messages. */
+  label: string;
+}
+
+export interface Graph {
+  name: string;
+  nodes: Node[];
+  /** Net inputs by parameter name. */
+  inputs: Map<string, ValueId>;
+  output: ValueId;
+  /** Symmetries the net is *declared* not to respect (`@breaks(set, neurons)`). */
+  declaredBreaks: AxisName[];
+}

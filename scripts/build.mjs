@@ -1,0 +1,20 @@
+// Bundles the CLI into one ESM file (dist/gmn.mjs) so `npx gmn` works right after `npm ci`.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+await build({
+  entryPoints: ['runtime/cli/main.ts'],
+  outfile: 'dist/gmn.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  // The Dawn addon is native and chevrotain is large: both stay as runtime imports.
+  external: ['webgpu', 'chevrotain'],
+  banner: { js: '#!/usr/bin/env node' },
+  define: { GMN_VERSION: JSON.stringify(version) },
+  logLevel: 'warning',
+});
