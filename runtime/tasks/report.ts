@@ -1,0 +1,144 @@
+// The run directory's human-facing outputs: `report.md` (the result table, the comparison with the
+// paper), `results.json` (every figure, machine-readable) and `test_error.svg` (test error against
+// training-set size, one line per model: the counterpart of the paper's Figure 7).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/** One trained (or evaluated) model at one training-set size and seed. */
+export interface RunResult {
+  model: string;
+  net: string;
+  trainSize: number;
+  seed: number;
+  testError: number;
+  validationError: number;
+  bestEpoch: number;
+  params: number;
+  seconds: number;
+}
+
+export interface ReportContext {
+  task: string;
+  preset: string;
+  target: string;
+  metric: string;
+  device: string;
+  /** The non-learned reference every model is compared with (the standard estimator), if present. */
+  referenceModel: string | null;
+  /** What the paper reports as improvement over the reference, by net name (in %). */
+  paperImprovement: ReadonlyMap<string, number>;
+  seconds: number;
+}
+
+export interface Summary {
+  model: string;
+  net: string;
+  trainSize: number;
+  mean: number;
+  std: number;
+  seeds: number;
+  params: number;
+}
+
+export function summarise(results: readonly RunResult[]): Summary[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of results) {
+    const key = `${r.model}\u0000${r.trainSize}`;
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [r]);
+    else list.push(r);
+  }
+  const out: Summary[] = [];
+  for (const list of groups.values()) {
+    const errors = list.map((r) => r.testError);
+    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+    const variance = errors.length > 1 ? errors.reduce((a, e) => a + (e - mean) ** 2, 0) / (errors.length - 1) : 0;
+    const first = list[0]!;
+    out.push({ model: first.model, net: first.net, trainSize: first.trainSize, mean, std: Math.sqrt(variance), seeds: list.length, params: first.params });
+  }
+  return out.sort((a, b) => (a.model === b.model ? a.trainSize - b.trainSize : 0));
+}
+
+/** Improvement of `mean` over the reference error, in percent (positive = better than the reference). */
+export function improvement(mean: number, reference: number): number {
+  return (100 * (reference - mean)) / reference;
+}
+
+export async function writeReport(dir: string, ctx: ReportContext, results: readonly RunResult[]): Promise<void> {
+  const summaries = summarise(results);
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ context: { ...ctx, paperImprovement: Object.fromEntries(ctx.paperImprovement) }, summaries, results }, null, 2));
+  writeFileSync(join(dir, 'test_error.svg'), await plotSvg(ctx, summaries));
+  writeFileSync(join(dir, 'report.md'), markdown(ctx, summaries));
+}
+
+function markdown(ctx: ReportContext, summaries: readonly Summary[]): string {
+  const sizes = [...new Set(summaries.map((s) => s.trainSize))].sort((a, b) => a - b);
+  const models = [...new Set(summaries.map((s) => s.model))];
+  const cell = (model: string, size: number): Summary | undefined =>
+    summaries.find((s) => s.model === model && s.trainSize === size);
+  const lines: string[] = [];
+  lines.push(`# ${ctx.task} — preset \`${ctx.preset}\``, '');
+  lines.push(`Target: \`${ctx.target}\`. Metric: ${ctx.metric}, mean ± std over seeds (lower is better).`);
+  lines.push(`Device: ${ctx.device}. Wall-clock time: ${formatSeconds(ctx.seconds)}.`, '');
+  lines.push(`| model | params | ${sizes.map((n) => `train ${n}`).join(' | ')} |`);
+  lines.push(`| --- | ---: | ${sizes.map(() => '---:').join(' | ')} |`);
+  for (const model of models) {
+    const params = summaries.find((s) => s.model === model)?.params ?? 0;
+    const cells = sizes.map((n) => {
+      const s = cell(model, n);
+      return s === undefined ? '—' : `${fmt(s.mean)} ± ${fmt(s.std)}`;
+    });
+    lines.push(`| ${model} | ${params} | ${cells.join(' | ')} |`);
+  }
+  lines.push('', '![test error against training-set size](test_error.svg)', '');
+  if (ctx.referenceModel !== null) {
+    const largest = sizes[sizes.length - 1]!;
+    const ref = cell(ctx.referenceModel, largest) ?? summaries.find((s) => s.model === ctx.referenceModel);
+    if (ref !== undefined) {
+      lines.push(`## Improvement over \`${ctx.referenceModel}\` (train ${largest})`, '');
+      lines.push('| model | improvement | paper |', '| --- | ---: | ---: |');
+      for (const model of models) {
+        if (model === ctx.referenceModel) continue;
+        const s = cell(model, largest);
+        if (s === undefined) continue;
+        const paper = ctx.paperImprovement.get(s.net);
+        lines.push(`| ${model} | ${improvement(s.mean, ref.mean).toFixed(1)}% | ${paper === undefined ? '—' : `${paper}%`} |`);
+      }
+      lines.push('');
+    }
+  }
+  return lines.join('\n');
+}
+
+async function plotSvg(ctx: ReportContext, summaries: readonly Summary[]): Promise<string> {
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `${ctx.task} (${ctx.preset}): ${ctx.metric}`,
+    width: 520,
+    height: 320,
+    data: { values: summaries.map((s) => ({ model: s.model, n: s.trainSize, error: s.mean, lo: s.mean - s.std, hi: s.mean + s.std })) },
+    encoding: {
+      x: { field: 'n', type: 'quantitative', title: 'training-set size', scale: { type: 'log' } },
+      color: { field: 'model', type: 'nominal', title: 'model' },
+    },
+    layer: [
+      { mark: { type: 'line', point: true }, encoding: { y: { field: 'error', type: 'quantitative', title: ctx.metric, scale: { type: 'log' } } } },
+      { mark: { type: 'rule', opacity: 0.5 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+    ],
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2);
+}
+
+function formatSeconds(s: number): string {
+  return s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`;
+}
