@@ -1,0 +1,110 @@
+// One opened WebGPU device with everything the runtime needs around it: the adapter description,
+// a buffer pool, a pipeline cache, batched readback and (optionally) per-kernel timestamps.
+// The `GPU` object from `create()` is kept in a field for the device's whole life: if V8 collects
+// it, dawn.node aborts the process (recipe pitfall 2).
+import { findAdapter, installWebGpuGlobals, type AdapterDescription } from './adapter.js';
+import { BufferPool } from './buffer-pool.js';
+import { PipelineCache } from './pipeline-cache.js';
+import { installPollingThrottle } from './polling.js';
+import { Step } from './step.js';
+
+export interface GpuOptions {
+  /** Validation error scopes and compilation info on every kernel (debug and test builds). */
+  checked?: boolean;
+  /** Throttle dawn.node's busy polling (recipe §6); frees a core for lavapipe. */
+  throttlePolling?: boolean;
+  /** Per-kernel timings from timestamp queries, when the adapter has them. */
+  profile?: boolean;
+  /** Dawn's `backend=null` adapter: validates kernels, never runs them. */
+  compileOnly?: boolean;
+}
+
+export class GpuDevice {
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  /** True when `profile` was asked for and the adapter can write timestamps. */
+  readonly profiling: boolean;
+
+  private constructor(
+    private readonly gpu: GPU,
+    readonly device: GPUDevice,
+    readonly description: AdapterDescription,
+    options: GpuOptions,
+  ) {
+    this.pool = new BufferPool(device);
+    this.pipelines = new PipelineCache(device, options.checked ?? false);
+    this.profiling = (options.profile ?? false) && device.features.has('timestamp-query');
+  }
+
+  /** Opens a device by the adapter policy; null when the machine has no adapter at all. */
+  static async open(options: GpuOptions = {}): Promise<GpuDevice | null> {
+    installWebGpuGlobals();
+    if (options.throttlePolling === true) installPollingThrottle();
+    const found = await findAdapter({ compileOnly: options.compileOnly ?? false });
+    if (found === null) return null;
+    const { adapter } = found;
+    // Defaults are far below what lavapipe offers (pitfall 5): ask for the adapter's own limits.
+    const requiredLimits: Record<string, number> = {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: adapter.limits.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: adapter.limits.maxComputeWorkgroupSizeY,
+      maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+    };
+    const requiredFeatures: GPUFeatureName[] = [];
+    if (options.profile === true && adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+    return new GpuDevice(found.gpu, device, found.description, options);
+  }
+
+  /** The `GPU` object this device came from (kept referenced; exposed for diagnostics only). */
+  get gpuObject(): GPU {
+    return this.gpu;
+  }
+
+  /** Upload host data into a pooled storage buffer. */
+  upload(data: Float32Array | Int32Array | Uint32Array, label = 'upload'): GPUBuffer {
+    const buffer = this.pool.acquire(Math.max(data.byteLength, 4), storageUsage(), label);
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  /** A pooled storage buffer of at least `bytes` bytes (contents undefined). */
+  scratch(bytes: number, label = 'scratch'): GPUBuffer {
+    return this.pool.acquire(Math.max(bytes, 4), storageUsage(), label);
+  }
+
+  /** Starts recording one step: every dispatch goes into one encoder and one submit. */
+  step(): Step {
+    return new Step(this);
+  }
+
+  /** Runs `body` inside a validation error scope and throws what it reports. */
+  async validated<T>(what: string, body: () => T): Promise<T> {
+    this.device.pushErrorScope('validation');
+    const result = body();
+    const error = await this.device.popErrorScope();
+    if (error !== null) throw new Error(`WebGPU validation error in ${what}: ${error.message}`);
+    return result;
+  }
+
+  destroy(): void {
+    this.pool.destroyAll();
+    this.device.destroy();
+  }
+}
+
+export function storageUsage(): GPUBufferUsageFlags {
+  return GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+}
+
+/** Opens a device by the policy, or explains the fallback on stderr (for `gmn run` and benches). */
+export async function openOrWarn(options: GpuOptions = {}): Promise<GpuDevice | null> {
+  const gpu = await GpuDevice.open(options);
+  if (gpu === null) {
+    const { INSTALL_HINT } = await import('./adapter.js');
+    process.stderr.write(`warning: no WebGPU adapter found; using the float64 reference executor (slow). To fix: ${INSTALL_HINT}\n`);
+  }
+  return gpu;
+}

@@ -1,0 +1,48 @@
+// Compute pipelines keyed by their WGSL source: kernels take their shapes from uniforms, so one
+// pipeline serves every size, and generating the same source twice never compiles twice.
+// In checked mode (debug, tests) a kernel that fails to compile or validate is an error with Tint's
+// messages, never silent garbage (recipe pitfall 6).
+
+export class KernelError extends Error {
+  constructor(readonly kernel: string, readonly details: string) {
+    super(`WGSL kernel ${kernel} is invalid:\n${details}`);
+  }
+}
+
+export class PipelineCache {
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+
+  constructor(private readonly device: GPUDevice, private readonly checked: boolean) {}
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+
+  get(name: string, source: string): Promise<GPUComputePipeline> {
+    let pipeline = this.pipelines.get(source);
+    if (pipeline === undefined) {
+      pipeline = this.build(name, source);
+      this.pipelines.set(source, pipeline);
+    }
+    return pipeline;
+  }
+
+  private async build(name: string, source: string): Promise<GPUComputePipeline> {
+    if (this.checked) this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ code: source, label: name });
+    if (this.checked) {
+      const info = await module.getCompilationInfo();
+      const errors = info.messages.filter((m) => m.type === 'error');
+      if (errors.length > 0) {
+        await this.device.popErrorScope();
+        throw new KernelError(name, errors.map((m) => `${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`).join('\n'));
+      }
+    }
+    const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: name });
+    if (this.checked) {
+      const error = await this.device.popErrorScope();
+      if (error !== null) throw new KernelError(name, error.message);
+    }
+    return pipeline;
+  }
+}
