@@ -1,0 +1,20 @@
+// The registry of `gmn` subcommands, in the order `gmn --help` lists them.
+//
+// To add a command:
+//   1. write `runtime/cli/commands/NAME.ts` exporting a `Command` (see ../command.ts): name, a
+//      one-line summary, usage text starting `usage: gmn NAME ...`, and `run(argv)` resolving to an
+//      exit code (EXIT.ok / EXIT.diagnostics / EXIT.usage); parse argv with `parseCommandArgs` so a
+//      bad flag becomes a usage error (exit 2) automatically;
+//   2. add one import below and one entry to COMMANDS.
+// Print user errors as diagnostics (compiler/diagnostics/render.ts); only bugs may throw, and
+// main.ts turns those into `gmn: internal error: ...` (exit 70).
+import type { Command } from '../command.js';
+import { checkCommand } from './check.js';
+
+export const COMMANDS: readonly Command[] = [
+  checkCommand,
+];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
