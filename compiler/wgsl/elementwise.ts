@@ -1,0 +1,162 @@
+// Elementwise kernels: one generator for every pointwise op (unary, binary, scale, select, bias)
+// and for pure data movement (broadcast, concat, slice, fold, unfold), which are the identity
+// expression between two views. An expression tree of several ops is one kernel: that is how
+// elementwise chains are fused (the executor builds the tree, this file prints it).
+import type { BinaryFn, UnaryFn } from '../ir/ops.js';
+import { header, linearMain, type Kernel, type UniformField } from './kernel.js';
+import { DIM_FIELDS, SPLIT_INDEX, viewFields, viewIndex } from './view.js';
+
+export type Expr =
+  | { kind: 'input'; index: number }
+  | { kind: 'unary'; fn: UnaryFn; x: Expr }
+  | { kind: 'binary'; fn: BinaryFn; a: Expr; b: Expr }
+  /** x · factor; the factor is a uniform, so expressions that differ only in factors share a pipeline. */
+  | { kind: 'scale'; x: Expr; factor: number }
+  /** mask != 0 ? a : b */
+  | { kind: 'select'; mask: Expr; a: Expr; b: Expr };
+
+/** Number of input views an expression reads (inputs are numbered 0..n-1). */
+export function arity(expr: Expr): number {
+  switch (expr.kind) {
+    case 'input': return expr.index + 1;
+    case 'unary': return arity(expr.x);
+    case 'scale': return arity(expr.x);
+    case 'binary': return Math.max(arity(expr.a), arity(expr.b));
+    case 'select': return Math.max(arity(expr.mask), arity(expr.a), arity(expr.b));
+  }
+}
+
+/** The scale factors of an expression in the order the kernel numbers them (f0, f1, ...). */
+export function factors(expr: Expr): number[] {
+  switch (expr.kind) {
+    case 'input': return [];
+    case 'unary': return factors(expr.x);
+    case 'scale': return [...factors(expr.x), expr.factor];
+    case 'binary': return [...factors(expr.a), ...factors(expr.b)];
+    case 'select': return [...factors(expr.mask), ...factors(expr.a), ...factors(expr.b)];
+  }
+}
+
+/** WGSL helpers for the unary functions that have no builtin (numerically safe forms). */
+const UNARY_HELPERS = `fn erf_approx(x: f32) -> f32 {
+  // Abramowitz & Stegun 7.1.26, |error| < 1.5e-7: WGSL has no erf.
+  let a = abs(x);
+  let k = 1.0 / (1.0 + 0.3275911 * a);
+  let poly = k * (0.254829592 + k * (-0.284496736 + k * (1.421413741 + k * (-1.453152027 + k * 1.061405429))));
+  return sign(x) * (1.0 - poly * exp(-a * a));
+}
+fn tanh_safe(x: f32) -> f32 {
+  let e = exp(-2.0 * abs(x));
+  return sign(x) * (1.0 - e) / (1.0 + e);
+}
+fn sigmoid(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+fn gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + erf_approx(x * 0.70710678118654752)); }
+fn gelu_grad(x: f32) -> f32 {
+  return 0.5 * (1.0 + erf_approx(x * 0.70710678118654752)) + x * 0.3989422804014327 * exp(-0.5 * x * x);
+}
+`;
+
+export function unaryWgsl(fn: UnaryFn, x: string): string {
+  switch (fn) {
+    case 'relu': return `max(${x}, 0.0)`;
+    case 'gelu': return `gelu(${x})`;
+    case 'tanh': return `tanh_safe(${x})`;
+    case 'sigmoid': return `sigmoid(${x})`;
+    case 'silu': return `(${x} * sigmoid(${x}))`;
+    case 'sin': return `sin(${x})`;
+    case 'cos': return `cos(${x})`;
+    case 'exp': return `exp(${x})`;
+    case 'log': return `log(${x})`;
+    case 'neg': return `(-${x})`;
+    case 'square': return `(${x} * ${x})`;
+    case 'sqrt': return `sqrt(${x})`;
+    case 'abs': return `abs(${x})`;
+    case 'relu_grad': return `select(0.0, 1.0, ${x} > 0.0)`;
+    case 'gelu_grad': return `gelu_grad(${x})`;
+    case 'tanh_grad': return `(1.0 - tanh_safe(${x}) * tanh_safe(${x}))`;
+    case 'sigmoid_grad': return `(sigmoid(${x}) * (1.0 - sigmoid(${x})))`;
+    case 'silu_grad': return `(sigmoid(${x}) * (1.0 + ${x} * (1.0 - sigmoid(${x}))))`;
+    case 'sign': return `sign(${x})`;
+  }
+}
+
+const BINARY: Record<BinaryFn, string> = { add: '+', sub: '-', mul: '*', div: '/' };
+
+/**
+ * Prints an expression as WGSL `let` statements, one per node, so a fused chain reads top-down like
+ * the IR it came from. Returns the statements and the name of the result.
+ */
+function printExpr(expr: Expr): { lines: string[]; result: string } {
+  const lines: string[] = [];
+  let temps = 0;
+  let scales = 0;
+  const walk = (e: Expr): string => {
+    switch (e.kind) {
+      case 'input': return `x${e.index}v`;
+      case 'unary': {
+        const x = walk(e.x);
+        const name = `v${temps++}`;
+        lines.push(`  let ${name} = ${unaryWgsl(e.fn, x)};`);
+        return name;
+      }
+      case 'scale': {
+        const x = walk(e.x);
+        const name = `v${temps++}`;
+        lines.push(`  let ${name} = ${x} * u.f${scales++};`);
+        return name;
+      }
+      case 'binary': {
+        const a = walk(e.a);
+        const b = walk(e.b);
+        const name = `v${temps++}`;
+        lines.push(`  let ${name} = ${a} ${BINARY[e.fn]} ${b};`);
+        return name;
+      }
+      case 'select': {
+        const m = walk(e.mask);
+        const a = walk(e.a);
+        const b = walk(e.b);
+        const name = `v${temps++}`;
+        lines.push(`  let ${name} = select(${b}, ${a}, ${m} != 0.0);`);
+        return name;
+      }
+    }
+  };
+  const result = walk(expr);
+  return { lines, result };
+}
+
+/** A short, stable description of an expression, used in kernel names. */
+export function exprName(expr: Expr): string {
+  switch (expr.kind) {
+    case 'input': return `x${expr.index}`;
+    case 'unary': return `${expr.fn}(${exprName(expr.x)})`;
+    case 'scale': return `scale(${exprName(expr.x)})`;
+    case 'binary': return `${expr.fn}(${exprName(expr.a)},${exprName(expr.b)})`;
+    case 'select': return `select(${exprName(expr.mask)},${exprName(expr.a)},${exprName(expr.b)})`;
+  }
+}
+
+/**
+ * out[view_o(n,s,t,c)] = expr(x0[view_0(n,s,t,c)], x1[...], ...) for every (n,s,t,c) of dims.
+ * Each input gets its own binding, even when two inputs are the same buffer at different views.
+ */
+export function mapKernel(expr: Expr, name = 'map'): Kernel {
+  const n = arity(expr);
+  const uniforms: UniformField[] = [...DIM_FIELDS, ...viewFields('o')];
+  for (let k = 0; k < n; k++) uniforms.push(...viewFields(`x${k}`));
+  factors(expr).forEach((_, j) => uniforms.push({ name: `f${j}`, type: 'f32' }));
+  const bindings = [
+    ...Array.from({ length: n }, (_, k) => ({ name: `x${k}`, element: 'f32', access: 'read' as const })),
+    { name: 'out', element: 'f32', access: 'read_write' as const },
+  ];
+  const { lines, result } = printExpr(expr);
+  const loads = Array.from({ length: n }, (_, k) => `  let x${k}v = x${k}[${viewIndex(`x${k}`)}];`);
+  const body = [SPLIT_INDEX, ...loads, ...lines, `  out[${viewIndex('o')}] = ${result};`].join('\n');
+  const source = `// ${name}: ${exprName(expr)}\n${header(uniforms, bindings)}${UNARY_HELPERS}${linearMain('u.count', body)}`;
+  return { name, source, uniforms, bindings, workgroup: [64, 1] };
+}

@@ -1,0 +1,58 @@
+// gather and scatter along a target's incidence tables (neurons(T) ↔ params(T)).
+// gather reads one neuron per parameter (-1 = none: a bias's column reads 0). scatter is its
+// adjoint; it is written as a per-neuron *pull* over a CSR list of incident parameters, so no float
+// atomics are needed and the sum order is fixed (deterministic results).
+import { header, linearMain, type Kernel } from './kernel.js';
+import { DIM_FIELDS, SPLIT_INDEX } from './view.js';
+
+const SITE_IN = { name: 'site_in', type: 'u32' as const };
+
+/** out[n, s, p, c] = idx[p] >= 0 ? x[n, s, idx[p], c] : 0, with x's site size u.site_in. */
+export function gatherKernel(): Kernel {
+  const uniforms = [...DIM_FIELDS, SITE_IN];
+  const bindings = [
+    { name: 'x', element: 'f32', access: 'read' as const },
+    { name: 'idx', element: 'i32', access: 'read' as const },
+    { name: 'out', element: 'f32', access: 'read_write' as const },
+  ];
+  const body = `${SPLIT_INDEX}
+  let j = idx[t];
+  var v = 0.0;
+  if (j >= 0) {
+    v = x[((n * u.d1 + s) * u.site_in + u32(j)) * u.d3 + c];
+  }
+  out[i] = v;`;
+  return { name: 'gather', source: `// gather: neurons -> params along an incidence table\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
+
+/** out[n, s, t, c] = Σ_{k in [start[t], start[t+1])} x[n, s, members[k], c], x's site size u.site_in. */
+export function scatterKernel(): Kernel {
+  const uniforms = [...DIM_FIELDS, SITE_IN];
+  const bindings = [
+    { name: 'x', element: 'f32', access: 'read' as const },
+    { name: 'start', element: 'u32', access: 'read' as const },
+    { name: 'members', element: 'u32', access: 'read' as const },
+    { name: 'out', element: 'f32', access: 'read_write' as const },
+  ];
+  const body = `${SPLIT_INDEX}
+  let base = (n * u.d1 + s) * u.site_in;
+  var acc = 0.0;
+  for (var k = start[t]; k < start[t + 1u]; k++) {
+    acc += x[(base + members[k]) * u.d3 + c];
+  }
+  out[i] = acc;`;
+  return { name: 'scatter', source: `// scatter: params -> neurons, summing every incident parameter\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
+
+/** CSR form of an incidence table for `scatter`: for each neuron, the parameters that point at it. */
+export function incidenceCsr(idx: Int32Array, neurons: number): { start: Uint32Array; members: Uint32Array } {
+  const start = new Uint32Array(neurons + 1);
+  for (const j of idx) if (j >= 0) start[j + 1]!++;
+  for (let t = 0; t < neurons; t++) start[t + 1]! += start[t]!;
+  const fill = start.slice(0, neurons);
+  const members = new Uint32Array(Math.max(1, start[neurons]!));
+  idx.forEach((j, p) => {
+    if (j >= 0) members[fill[j]!++] = p;
+  });
+  return { start, members };
+}

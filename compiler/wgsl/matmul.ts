@@ -1,0 +1,129 @@
+// Channel matmul kernels, register-blocked for lavapipe (recipe §5): each invocation owns a
+// tm × tn block of the output and keeps it in registers; no workgroup memory, no barriers.
+// Tile sizes are generator parameters so a real GPU can be given other shapes.
+//
+//   matmulFastKernel   C[M,N] = A[M,K] · B[K,N], all contiguous, K % 4 == 0, N % tn == 0;
+//                      vec4 loads of A along K and of B along N. Rows are guarded, so M is free.
+//   matmulKernel       C[M,N] = Σ_k A[a_off + m·sam + k·sak] · B[b_off + k·sbk + n·sbn]: any
+//                      strides (transposed operands, the contract op's aᵀb), any size (guards on
+//                      every edge), and split-K: workgroup z sums its own chunk of K into its own
+//                      partial output C_z, which a reduction adds up afterwards.
+import { header, type Kernel } from './kernel.js';
+
+export interface Tile {
+  /** Output rows per invocation. */
+  tm: number;
+  /** Output columns per invocation (a multiple of 4 for the fast kernel). */
+  tn: number;
+  /** Workgroup size along x (columns) and y (rows). */
+  wx: number;
+  wy: number;
+}
+
+export const LAVAPIPE_TILE: Tile = { tm: 8, tn: 8, wx: 8, wy: 8 };
+export const GENERIC_TILE: Tile = { tm: 4, tn: 4, wx: 8, wy: 8 };
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+export function matmulFastKernel(tile: Tile = LAVAPIPE_TILE): Kernel {
+  const { tm, tn, wx, wy } = tile;
+  if (tn % 4 !== 0) throw new Error(`internal: fast matmul needs tn % 4 == 0, got ${tn}`);
+  const v = tn / 4;
+  const uniforms = (['M', 'N', 'K'] as const).map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'vec4f', access: 'read' as const },
+    { name: 'B', element: 'vec4f', access: 'read' as const },
+    { name: 'C', element: 'vec4f', access: 'read_write' as const },
+  ];
+  const lines: string[] = [];
+  lines.push(`  let col4 = gid.x * ${v}u;`);
+  lines.push(`  let row0 = gid.y * ${tm}u;`);
+  lines.push(`  if (col4 * 4u >= u.N || row0 >= u.M) { return; }`);
+  lines.push(`  let K4 = u.K / 4u;`);
+  lines.push(`  let N4 = u.N / 4u;`);
+  for (const r of range(tm)) lines.push(`  let arow${r} = min(row0 + ${r}u, u.M - 1u) * K4;`);
+  for (const r of range(tm)) for (const j of range(v)) lines.push(`  var acc${r}_${j} = vec4f(0.0);`);
+  lines.push(`  for (var k4 = 0u; k4 < K4; k4++) {`);
+  lines.push(`    let brow = k4 * 4u * N4 + col4;`);
+  for (const kk of range(4)) for (const j of range(v)) lines.push(`    let b${kk}_${j} = B[brow + ${kk}u * N4 + ${j}u];`);
+  for (const r of range(tm)) {
+    lines.push(`    let a${r} = A[arow${r} + k4];`);
+    for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r}.x * b0_${j} + a${r}.y * b1_${j} + a${r}.z * b2_${j} + a${r}.w * b3_${j};`);
+  }
+  lines.push(`  }`);
+  for (const r of range(tm)) {
+    lines.push(`  if (row0 + ${r}u < u.M) {`);
+    for (const j of range(v)) lines.push(`    C[(row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j};`);
+    lines.push(`  }`);
+  }
+  const source = `// matmul_fast: C = A·B, ${tm}x${tn} register blocks, vec4 loads, no barriers
+${header(uniforms, bindings)}
+@compute @workgroup_size(${wx}, ${wy})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+${lines.join('\n')}
+}
+`;
+  return { name: `matmul_fast_${tm}x${tn}`, source, uniforms, bindings, workgroup: [wx, wy] };
+}
+
+export function matmulKernel(tile: Tile = GENERIC_TILE): Kernel {
+  const { tm, tn, wx, wy } = tile;
+  const uniforms = ['M', 'N', 'K', 'kchunk', 'a_off', 'sam', 'sak', 'b_off', 'sbk', 'sbn'].map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'f32', access: 'read' as const },
+    { name: 'B', element: 'f32', access: 'read' as const },
+    { name: 'C', element: 'f32', access: 'read_write' as const },
+  ];
+  const lines: string[] = [];
+  lines.push(`  let col0 = gid.x * ${tn}u;`);
+  lines.push(`  let row0 = gid.y * ${tm}u;`);
+  lines.push(`  if (col0 >= u.N || row0 >= u.M) { return; }`);
+  lines.push(`  let kb = gid.z * u.kchunk;`);
+  lines.push(`  let ke = min(u.K, kb + u.kchunk);`);
+  // Out-of-range rows/columns read a clamped (valid) element and are simply not stored.
+  for (const r of range(tm)) lines.push(`  let ar${r} = u.a_off + min(row0 + ${r}u, u.M - 1u) * u.sam;`);
+  for (const j of range(tn)) lines.push(`  let bc${j} = u.b_off + min(col0 + ${j}u, u.N - 1u) * u.sbn;`);
+  for (const r of range(tm)) for (const j of range(tn)) lines.push(`  var acc${r}_${j} = 0.0;`);
+  lines.push(`  for (var k = kb; k < ke; k++) {`);
+  lines.push(`    let ak = k * u.sak;`);
+  lines.push(`    let bk = k * u.sbk;`);
+  for (const r of range(tm)) lines.push(`    let a${r} = A[ar${r} + ak];`);
+  for (const j of range(tn)) lines.push(`    let b${j} = B[bk + bc${j}];`);
+  for (const r of range(tm)) for (const j of range(tn)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
+  lines.push(`  }`);
+  lines.push(`  let base = gid.z * u.M * u.N;`);
+  for (const r of range(tm)) {
+    for (const j of range(tn)) {
+      lines.push(`  if (row0 + ${r}u < u.M && col0 + ${j}u < u.N) { C[base + (row0 + ${r}u) * u.N + col0 + ${j}u] = acc${r}_${j}; }`);
+    }
+  }
+  const source = `// matmul: C = A·B with strided operands, ${tm}x${tn} register blocks, guards on every edge, split-K over z
+${header(uniforms, bindings)}
+@compute @workgroup_size(${wx}, ${wy})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+${lines.join('\n')}
+}
+`;
+  return { name: `matmul_${tm}x${tn}`, source, uniforms, bindings, workgroup: [wx, wy] };
+}
+
+/** Strided operand description for `matmulKernel`. */
+export interface MatmulShape {
+  M: number;
+  N: number;
+  K: number;
+  a: { offset: number; sm: number; sk: number };
+  b: { offset: number; sk: number; sn: number };
+}
+
+/** Whether the fast kernel applies (contiguous row-major A and B, aligned K and N). */
+export function fastApplies(s: MatmulShape, tile: Tile = LAVAPIPE_TILE): boolean {
+  return s.a.offset === 0 && s.b.offset === 0 && s.a.sm === s.K && s.a.sk === 1 && s.b.sk === s.N && s.b.sn === 1 && s.K % 4 === 0 && s.N % tile.tn === 0;
+}
+
+/** Split-K factor: enough z-slices to give ~`target` workgroups when the output alone is too small. */
+export function splitK(s: MatmulShape, tile: Tile = GENERIC_TILE, target = 64, minChunk = 256): number {
+  const groups = Math.ceil(s.N / tile.tn / tile.wx) * Math.ceil(s.M / tile.tm / tile.wy);
+  if (groups >= target) return 1;
+  return Math.max(1, Math.min(Math.ceil(target / groups), Math.floor(s.K / minChunk)));
+}

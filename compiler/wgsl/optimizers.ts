@@ -1,0 +1,47 @@
+// Optimizer updates, one invocation per parameter entry, in place on the parameter and its state.
+//   Adam / AdamW (decoupled = 1):  m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
+//                                  p ← p − lr · ( (m / bc1) / (sqrt(v / bc2) + eps) + wd_adamw · p )
+//                                  with Adam's L2 weight decay (decoupled = 0) added to g instead.
+//   SGD with momentum:             g ← g + wd · p;  b ← μ b + g;  p ← p − lr · b
+// The step-dependent bias corrections bc1 = 1 − β1^t and bc2 = 1 − β2^t come in as uniforms.
+import { header, linearMain, type Kernel } from './kernel.js';
+
+export function adamKernel(): Kernel {
+  const uniforms = [
+    { name: 'count', type: 'u32' as const },
+    { name: 'decoupled', type: 'u32' as const },
+    ...['lr', 'beta1', 'beta2', 'eps', 'wd', 'bc1', 'bc2'].map((name) => ({ name, type: 'f32' as const })),
+  ];
+  const bindings = [
+    { name: 'grad', element: 'f32', access: 'read' as const },
+    { name: 'param', element: 'f32', access: 'read_write' as const },
+    { name: 'm', element: 'f32', access: 'read_write' as const },
+    { name: 'v', element: 'f32', access: 'read_write' as const },
+  ];
+  const body = `  var g = grad[i];
+  let p = param[i];
+  if (u.decoupled == 0u) { g += u.wd * p; }
+  let mi = u.beta1 * m[i] + (1.0 - u.beta1) * g;
+  let vi = u.beta2 * v[i] + (1.0 - u.beta2) * g * g;
+  m[i] = mi;
+  v[i] = vi;
+  var step = (mi / u.bc1) / (sqrt(vi / u.bc2) + u.eps);
+  if (u.decoupled != 0u) { step += u.wd * p; }
+  param[i] = p - u.lr * step;`;
+  return { name: 'adam', source: `// adam: Adam (L2 decay) or AdamW (decoupled decay) update in place\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
+
+export function sgdKernel(): Kernel {
+  const uniforms = [{ name: 'count', type: 'u32' as const }, ...['lr', 'momentum', 'wd'].map((name) => ({ name, type: 'f32' as const }))];
+  const bindings = [
+    { name: 'grad', element: 'f32', access: 'read' as const },
+    { name: 'param', element: 'f32', access: 'read_write' as const },
+    { name: 'buf', element: 'f32', access: 'read_write' as const },
+  ];
+  const body = `  let p = param[i];
+  let g = grad[i] + u.wd * p;
+  let b = u.momentum * buf[i] + g;
+  buf[i] = b;
+  param[i] = p - u.lr * b;`;
+  return { name: 'sgd', source: `// sgd: SGD with momentum (and L2 decay) in place\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
