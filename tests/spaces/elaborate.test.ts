@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { Argument, Expr, Span } from '../../compiler/syntax/ast.js';
+import { elaborateTarget, targetSpec } from '../../compiler/spaces/elaborate.js';
+
+// Hand-built ASTs (the parser is another stage); every node gets a distinct column so spans are checkable.
+let col = 1;
+const span = (): Span => {
+  const c = col++;
+  return { file: 't.gmn', start: { offset: c - 1, line: 1, column: c }, end: { offset: c, line: 1, column: c + 1 } };
+};
+const num = (value: number): Expr => ({ kind: 'number', value, isInteger: Number.isInteger(value), span: span() });
+const name = (n: string): Expr => ({ kind: 'name', name: n, span: span() });
+const arg = (key: string, value: Expr): Argument => ({ name: { name: key, span: span() }, value, span: span() });
+const call = (callee: string, args: Argument[]): Expr => ({ kind: 'call', callee: { name: callee, span: span() }, args, span: span() });
+const list = (xs: number[]): Expr => ({ kind: 'list', items: xs.map(num), span: span() });
+
+describe('target elaboration', () => {
+  it('lays out an mlp: segments, hidden groups, parameter blocks', () => {
+    const value = call('mlp', [arg('widths', list([1, 32, 32, 1])), arg('activation', call('sine', [arg('omega0', num(30))]))]);
+    const r = elaborateTarget({ kind: 'target', name: { name: 'Siren', span: span() }, value, span: span() });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.spec).toEqual({ kind: 'mlp', widths: [1, 32, 32, 1], activation: { kind: 'sine', omega0: 30 }, init: 'siren' });
+    expect(r.value.segments.map((s) => s.group)).toEqual([null, 'Siren.layer1', 'Siren.layer2', null]);
+    expect(r.value.neuronCount).toBe(66);
+    expect(r.value.paramCount).toBe(32 + 32 + 32 * 32 + 32 + 32 + 1);
+  });
+
+  it('applies the init default from the activation and reads an explicit init', () => {
+    const relu = targetSpec(call('mlp', [arg('widths', list([2, 3])), arg('activation', name('relu'))]));
+    expect(relu.ok && relu.value.kind === 'mlp' && relu.value.init).toBe('kaiming');
+    const g = targetSpec(call('mlp', [arg('widths', list([2, 3])), arg('activation', name('tanh')), arg('init', name('gaussian'))]));
+    expect(g.ok && g.value.kind === 'mlp' && g.value.init).toBe('gaussian');
+  });
+
+  it('rejects a non-positive width at its span', () => {
+    const bad = num(0);
+    const r = targetSpec(call('mlp', [arg('widths', { kind: 'list', items: [num(2), bad], span: span() }), arg('activation', name('relu'))]));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics[0]!.message).toBe('a layer width must be a positive integer');
+    expect(r.diagnostics[0]!.span).toEqual(bad.span);
+  });
+
+  it('reports transformers without a layout as not yet supported, not a crash', () => {
+    const ints = (pairs: [string, number][]) => pairs.map(([k, v]) => arg(k, num(v)));
+    const value = call('transformer', ints([['vocab', 16], ['d_model', 8], ['heads', 2], ['blocks', 1], ['ffn', 16], ['seq', 4]]));
+    const spec = targetSpec(value);
+    expect(spec.ok && spec.value.kind === 'transformer' && spec.value.headDim).toBe(4);
+    const r = elaborateTarget({ kind: 'target', name: { name: 'Lm', span: span() }, value, span: span() });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics[0]!.code).toBe('spaces/unsupported-target');
+  });
+
+  it('rejects heads that do not divide d_model', () => {
+    const ints = (pairs: [string, number][]) => pairs.map(([k, v]) => arg(k, num(v)));
+    const r = targetSpec(call('transformer', ints([['vocab', 16], ['d_model', 9], ['heads', 2], ['blocks', 1], ['ffn', 16], ['seq', 4]])));
+    expect(!r.ok && r.diagnostics[0]!.message).toBe('d_model (9) is not divisible by heads (2)');
+  });
+});
