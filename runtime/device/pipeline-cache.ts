@@ -3,6 +3,8 @@
 // In checked mode (debug, tests) a kernel that fails to compile or validate is an error with Tint's
 // messages, never silent garbage (recipe pitfall 6).
 
+export type BindingKind = 'uniform' | 'read' | 'read_write';
+
 export class KernelError extends Error {
   constructor(readonly kernel: string, readonly details: string) {
     super(`WGSL kernel ${kernel} is invalid:\n${details}`);
@@ -18,16 +20,20 @@ export class PipelineCache {
     return this.pipelines.size;
   }
 
-  get(name: string, source: string): Promise<GPUComputePipeline> {
+  /**
+   * `bindings` lists binding 0, 1, ... in order. The layout is explicit (not `auto`) so a kernel
+   * that ignores one of its buffers still accepts the same bind group.
+   */
+  get(name: string, source: string, bindings: BindingKind[]): Promise<GPUComputePipeline> {
     let pipeline = this.pipelines.get(source);
     if (pipeline === undefined) {
-      pipeline = this.build(name, source);
+      pipeline = this.build(name, source, bindings);
       this.pipelines.set(source, pipeline);
     }
     return pipeline;
   }
 
-  private async build(name: string, source: string): Promise<GPUComputePipeline> {
+  private async build(name: string, source: string, bindings: BindingKind[]): Promise<GPUComputePipeline> {
     if (this.checked) this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code: source, label: name });
     if (this.checked) {
@@ -38,7 +44,16 @@ export class PipelineCache {
         throw new KernelError(name, errors.map((m) => `${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`).join('\n'));
       }
     }
-    const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: name });
+    const bindGroupLayout = this.device.createBindGroupLayout({
+      label: name,
+      entries: bindings.map((kind, binding) => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+      })),
+    });
+    const layout = this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout], label: name });
+    const pipeline = this.device.createComputePipeline({ layout, compute: { module, entryPoint: 'main' }, label: name });
     if (this.checked) {
       const error = await this.device.popErrorScope();
       if (error !== null) throw new KernelError(name, error.message);

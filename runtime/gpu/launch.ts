@@ -13,7 +13,7 @@ export interface Launch {
 
 /** The compiled pipeline of a kernel (cached by source). */
 export function pipelineOf(gpu: GpuDevice, kernel: Kernel): Promise<GPUComputePipeline> {
-  return gpu.pipelines.get(kernel.name, kernel.source);
+  return gpu.pipelines.get(kernel.name, kernel.source, ['uniform', ...kernel.bindings.map((b) => b.access)]);
 }
 
 export function record(step: Step, launch: Launch): void {

@@ -1,0 +1,43 @@
+// Every kernel family the code generator has, instantiated once (with the default tile shapes and
+// a representative fused chain). The compile-only test validates all of them on Dawn's null
+// backend, and `gmn doctor --kernels` style checks can walk the same list.
+import type { UnaryFn } from '../ir/ops.js';
+import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
+import { mapKernel } from './elementwise.js';
+import { gatherKernel, scatterKernel } from './incidence.js';
+import type { Kernel } from './kernel.js';
+import { layernormKernel, layernormVjpKernel } from './layernorm.js';
+import { GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel } from './matmul.js';
+import { adamKernel, sgdKernel } from './optimizers.js';
+import { reduceKernel, segmentMeanKernel } from './reduce.js';
+
+const UNARY: UnaryFn[] = ['relu', 'gelu', 'tanh', 'sigmoid', 'silu', 'sin', 'cos', 'exp', 'log', 'neg', 'square', 'sqrt', 'abs', 'relu_grad', 'gelu_grad', 'tanh_grad', 'sigmoid_grad', 'silu_grad', 'sign'];
+
+export function kernelCatalog(): Kernel[] {
+  const x = (index: number) => ({ kind: 'input' as const, index });
+  return [
+    mapKernel(x(0), 'copy'),
+    ...UNARY.map((fn) => mapKernel({ kind: 'unary', fn, x: x(0) }, fn)),
+    ...(['add', 'sub', 'mul', 'div'] as const).map((fn) => mapKernel({ kind: 'binary', fn, a: x(0), b: x(1) }, fn)),
+    mapKernel({ kind: 'scale', x: x(0), factor: 1 }, 'scale'),
+    mapKernel({ kind: 'select', mask: x(0), a: x(1), b: x(2) }, 'select'),
+    mapKernel({ kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: { kind: 'scale', x: x(0), factor: 1 }, b: x(1) } }, 'fused'),
+    reduceKernel(),
+    segmentMeanKernel(),
+    gatherKernel(),
+    scatterKernel(),
+    matmulKernel(GENERIC_TILE),
+    matmulKernel({ tm: 3, tn: 5, wx: 4, wy: 4 }),
+    matmulFastKernel(LAVAPIPE_TILE),
+    matmulFastKernel({ tm: 4, tn: 4, wx: 8, wy: 8 }),
+    layernormKernel(),
+    layernormVjpKernel(),
+    attentionKernel(),
+    attentionStatsKernel(),
+    attentionVjpKernel('q'),
+    attentionVjpKernel('k'),
+    attentionVjpKernel('v'),
+    adamKernel(),
+    sgdKernel(),
+  ];
+}
