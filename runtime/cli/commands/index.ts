@@ -10,9 +10,11 @@
 // main.ts turns those into `gmn: internal error: ...` (exit 70).
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
+import { doctorCommand } from './doctor.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
+  doctorCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {
