@@ -50,6 +50,35 @@ export type ConstTable =
  */
 export type Incidence = 'rows' | 'cols';
 
+/**
+ * One basis term of an equivariant linear map along the site axis under a target's *fine* group
+ * (added for `eqlinear(..., group: fine)`; see compiler/symmetry/site-model.ts and basis.ts).
+ *
+ * The site of each side is cut into *cells*: a neuron segment (one slot, running over its
+ * positions) or a parameter block (a weight has two slots, row then column; a bias one slot).
+ * `labels` gives one label per slot of the output cell, then per slot of the input cell:
+ * `{ at: p }` pins the slot to position p (only on fixed segments, where nothing acts);
+ * `{ class: k }` slots with the same class must take equal positions.
+ * With R(o, i) = "o in cell `out`, i in cell `in`, pins and equalities hold":
+ *   y[o] = mean over { i : R(o, i) } of x[i]   (0 where that set is empty or o is outside `out`).
+ * A side without a site axis is one cell with no slots (`null`). R is invariant under the group,
+ * so every term commutes with it. `siteTermMatrix` (compiler/symmetry/term-matrix.ts) materialises it.
+ */
+export interface SiteTerm {
+  target: string;
+  out: SiteCell | null;
+  in: SiteCell | null;
+  labels: SlotLabel[];
+}
+
+/** A neuron segment or parameter block of a target, by index in its layout. */
+export interface SiteCell {
+  space: 'neurons' | 'params';
+  index: number;
+}
+
+export type SlotLabel = { class: number } | { at: number };
+
 export type Op =
   /** A tensor input of the net (`grads`, `theta`, ...). */
   | { op: 'input'; name: string }
@@ -102,7 +131,9 @@ export type Op =
    * Fully connected map across all positions of the site axis: position-specific weights
    * w[siteIn·cin, siteOut·cout]. Breaks any group acting on either site.
    */
-  | { op: 'dense'; x: ValueId; w: ValueId };
+  | { op: 'dense'; x: ValueId; w: ValueId }
+  /** One fine-group basis term of `eqlinear` along the site axis (see `SiteTerm`); channels unchanged. */
+  | { op: 'site_term'; x: ValueId; term: SiteTerm };
 
 export interface Node {
   id: ValueId;
