@@ -4,7 +4,7 @@
 import type { UnaryFn } from '../ir/ops.js';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
 import { mapKernel } from './elementwise.js';
-import { gatherKernel, scatterKernel } from './incidence.js';
+import { gatherKernel, scatterKernel, sparseSiteKernel } from './incidence.js';
 import type { Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel } from './matmul.js';
@@ -26,6 +26,7 @@ export function kernelCatalog(): Kernel[] {
     segmentMeanKernel(),
     gatherKernel(),
     scatterKernel(),
+    sparseSiteKernel(),
     matmulKernel(GENERIC_TILE),
     matmulKernel({ tm: 3, tn: 5, wx: 4, wy: 4 }),
     matmulFastKernel(LAVAPIPE_TILE),

@@ -47,12 +47,56 @@ export function scatterKernel(): Kernel {
 /** CSR form of an incidence table for `scatter`: for each neuron, the parameters that point at it. */
 export function incidenceCsr(idx: Int32Array, neurons: number): { start: Uint32Array; members: Uint32Array } {
   const start = new Uint32Array(neurons + 1);
-  for (const j of idx) if (j >= 0) start[j + 1]!++;
-  for (let t = 0; t < neurons; t++) start[t + 1]! += start[t]!;
+  for (const j of idx) if (j >= 0) start[j + 1] = start[j + 1]! + 1;
+  for (let t = 0; t < neurons; t++) start[t + 1] = start[t + 1]! + start[t]!;
   const fill = start.slice(0, neurons);
   const members = new Uint32Array(Math.max(1, start[neurons]!));
   idx.forEach((j, p) => {
     if (j >= 0) members[fill[j]!++] = p;
   });
   return { start, members };
+}
+
+/**
+ * A sparse linear map along the site axis (the `site_term` op: each output position averages the
+ * related input positions): out[n, s, o, c] = Σ_{k in [start[o], start[o+1])} weight[k] · x[n, s, col[k], c].
+ */
+export function sparseSiteKernel(): Kernel {
+  const uniforms = [...DIM_FIELDS, SITE_IN];
+  const bindings = [
+    { name: 'x', element: 'f32', access: 'read' as const },
+    { name: 'start', element: 'u32', access: 'read' as const },
+    { name: 'col', element: 'u32', access: 'read' as const },
+    { name: 'weight', element: 'f32', access: 'read' as const },
+    { name: 'out', element: 'f32', access: 'read_write' as const },
+  ];
+  const body = `${SPLIT_INDEX}
+  let base = (n * u.d1 + s) * u.site_in;
+  var acc = 0.0;
+  for (var k = start[t]; k < start[t + 1u]; k++) {
+    acc += weight[k] * x[(base + col[k]) * u.d3 + c];
+  }
+  out[i] = acc;`;
+  return { name: 'site_term', source: `// site_term: sparse linear map along the site axis\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
+
+/** CSR form (row starts, column indices, weights) of a dense [out][in] matrix's nonzeros. */
+export function denseToCsr(matrix: number[][]): { start: Uint32Array; col: Uint32Array; weight: Float32Array } {
+  const start = new Uint32Array(matrix.length + 1);
+  const col: number[] = [];
+  const weight: number[] = [];
+  matrix.forEach((row, o) => {
+    row.forEach((w, i) => {
+      if (w !== 0) {
+        col.push(i);
+        weight.push(w);
+      }
+    });
+    start[o + 1] = col.length;
+  });
+  if (col.length === 0) {
+    col.push(0);
+    weight.push(0);
+  }
+  return { start, col: Uint32Array.from(col), weight: Float32Array.from(weight) };
 }

@@ -1,0 +1,540 @@
+// The dispatch plan of an IR graph: which kernels run, in which order, on which buffers, with which
+// uniforms. It is pure data (no device), so `gmn compile` can write it as JSON and the GPU
+// executor can run it. One plan serves one batch size.
+//
+// Layout of every value: [batch?, set?, site?, channel] row-major, seen by kernels as 4-D dims
+// [B or 1, set or 1, site or 1, c]. A value is *batched* when it depends on a net input; params
+// and constants are not (they broadcast along the batch with stride 0).
+//
+// Buffers: inputs, params and constants each own a buffer; intermediate values and scratch space
+// share physical slots by lifetime: a slot returns to a free list after its value's last use and
+// is reused by a later value of the same size class. All dispatches run in order in one submit,
+// so a slot can be rewritten as soon as its last reader has been recorded.
+//
+// Elementwise chains are fused: an elementwise node whose elementwise operand is used only by it
+// (and has the same dims, and is not an output) absorbs that operand's expression.
+import type { Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
+import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
+import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
+import { factors, mapKernel, type Expr } from './elementwise.js';
+import { denseToCsr, gatherKernel, incidenceCsr, scatterKernel, sparseSiteKernel } from './incidence.js';
+import { siteTermMatrix } from '../symmetry/term-matrix.js';
+import { linearGrid, type Kernel } from './kernel.js';
+import { layernormKernel, layernormVjpKernel } from './layernorm.js';
+import { fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, splitK, type MatmulShape, type Tile } from './matmul.js';
+import { reduceKernel, segmentMeanKernel } from './reduce.js';
+import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
+
+export type BufferRole = 'input' | 'param' | 'const' | 'table' | 'value' | 'scratch';
+
+export interface PlanBuffer {
+  id: number;
+  role: BufferRole;
+  /** Input/param name, const/table description, or the values that live in this slot. */
+  name: string;
+  bytes: number;
+}
+
+export interface PlanDispatch {
+  /** Index into `Plan.kernels`. */
+  kernel: number;
+  /** The IR value this dispatch computes (part of). */
+  node: ValueId;
+  label: string;
+  uniforms: Record<string, number>;
+  /** Plan buffer ids in the kernel's binding order. */
+  buffers: number[];
+  workgroups: [number, number, number];
+}
+
+/** Host data a table buffer is filled with (incidence indices, segment ranges, constants). */
+export type TableData = Int32Array | Uint32Array | Float32Array;
+
+export interface Plan {
+  graph: string;
+  batch: number;
+  kernels: Kernel[];
+  buffers: PlanBuffer[];
+  dispatches: PlanDispatch[];
+  inputs: Map<string, number>;
+  params: Map<string, number>;
+  /** Table and const buffers with their contents. */
+  tables: Map<number, TableData>;
+  /** Where each value of the graph lives (values fused away have none). */
+  values: Map<ValueId, number>;
+  /** The 4-D dims of each value. */
+  dims: Map<ValueId, Dims4>;
+  /** The values the caller reads back. */
+  outputs: ValueId[];
+}
+
+/** Host-side tables the planner needs from a target (see compiler/spaces/tables.ts). */
+export interface PlanTables {
+  /** For each parameter of the target, its incident neuron by `which` (−1 = none). */
+  incidence(target: string, which: Incidence): Int32Array;
+  /** A const op's values, row-major in its node's type (no batch axis). */
+  constant(node: Node & { op: { op: 'const' } }): Float32Array;
+}
+
+export interface PlanOptions {
+  batch: number;
+  /** Values to read back (default: the graph's output). */
+  outputs?: ValueId[];
+  tables: PlanTables;
+  /** Register tile of the fast matmul (default 8×8 for lavapipe). */
+  tile?: Tile;
+  /** Fuse elementwise chains (default true). */
+  fuse?: boolean;
+}
+
+const ELEMENTWISE = new Set<Op['op']>(['unary', 'binary', 'scale', 'select', 'bias']);
+
+export function planGraph(graph: Graph, inst: Instantiation, options: PlanOptions): Plan {
+  return new Planner(graph, inst, options).build();
+}
+
+class Planner {
+  private readonly kernels: Kernel[] = [];
+  private readonly kernelIndex = new Map<string, number>();
+  private readonly buffers: PlanBuffer[] = [];
+  private readonly dispatches: PlanDispatch[] = [];
+  private readonly tables = new Map<number, TableData>();
+  private readonly values = new Map<ValueId, number>();
+  private readonly dims = new Map<ValueId, Dims4>();
+  private readonly batched = new Map<ValueId, boolean>();
+  private readonly inputs = new Map<string, number>();
+  private readonly params = new Map<string, number>();
+  private readonly free = new Map<number, number[]>();
+  private readonly uses = new Map<ValueId, number>();
+  private readonly lastUse = new Map<ValueId, number>();
+  private readonly fusedInto = new Map<ValueId, ValueId>();
+  private readonly nodes: Map<ValueId, Node>;
+  private readonly outputs: ValueId[];
+  private readonly tableCache = new Map<string, number>();
+
+  constructor(private readonly graph: Graph, private readonly inst: Instantiation, private readonly options: PlanOptions) {
+    this.nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+    this.outputs = options.outputs ?? [graph.output];
+  }
+
+  build(): Plan {
+    for (const node of this.graph.nodes) {
+      this.batched.set(node.id, node.op.op === 'input' || operands(node.op).some((o) => this.batched.get(o) === true));
+      this.dims.set(node.id, this.dimsOf(node.type, this.batched.get(node.id)!));
+      for (const o of operands(node.op)) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
+    }
+    if (this.options.fuse ?? true) this.findFusions();
+    this.graph.nodes.forEach((node, step) => {
+      for (const o of this.leafOperands(node)) this.lastUse.set(o, step);
+    });
+    this.graph.nodes.forEach((node, step) => {
+      if (this.fusedInto.has(node.id)) return;
+      this.emit(node);
+      for (const o of new Set(this.leafOperands(node))) if (this.lastUse.get(o) === step) this.releaseValue(o);
+      if ((this.uses.get(node.id) ?? 0) === 0) this.releaseValue(node.id);
+    });
+    return {
+      graph: this.graph.name,
+      batch: this.options.batch,
+      kernels: this.kernels,
+      buffers: this.buffers,
+      dispatches: this.dispatches,
+      inputs: this.inputs,
+      params: this.params,
+      tables: this.tables,
+      values: this.values,
+      dims: this.dims,
+      outputs: this.outputs,
+    };
+  }
+
+  // ---- shapes and views -------------------------------------------------------------------
+
+  private dimsOf(type: TensorType, batched: boolean): Dims4 {
+    const site = type.site === null ? 1 : siteSize(type.site, this.inst);
+    return [batched ? this.options.batch : 1, type.set?.size ?? 1, site, type.channels];
+  }
+
+  private node(id: ValueId): Node {
+    const n = this.nodes.get(id);
+    if (n === undefined) throw new Error(`internal: unknown value %${id}`);
+    return n;
+  }
+
+  /** The view of operand `id` broadcast to `to` (stride 0 along every axis it lacks). */
+  private broadcastView(id: ValueId, to: Dims4): View {
+    const d = this.dims.get(id)!;
+    const s = contiguous(d).strides;
+    const strides = s.map((stride, axis) => {
+      if (d[axis] === to[axis]) return stride;
+      if (d[axis] === 1) return 0;
+      throw new Error(`internal: cannot broadcast %${id} [${d}] to [${to}]`);
+    }) as Dims4;
+    return { offset: 0, strides };
+  }
+
+  // ---- fusion ------------------------------------------------------------------------------
+
+  private findFusions(): void {
+    for (const node of this.graph.nodes) {
+      if (!ELEMENTWISE.has(node.op.op)) continue;
+      for (const o of operands(node.op)) {
+        const producer = this.node(o);
+        if (ELEMENTWISE.has(producer.op.op) && this.uses.get(o) === 1 && !this.outputs.includes(o) && sameDims(this.dims.get(o)!, this.dims.get(node.id)!)) {
+          this.fusedInto.set(o, node.id);
+        }
+      }
+    }
+  }
+
+  /** The values a node actually reads once fused producers are inlined. */
+  private leafOperands(node: Node): ValueId[] {
+    if (!ELEMENTWISE.has(node.op.op)) return operands(node.op);
+    return operands(node.op).flatMap((o) => (this.fusedInto.get(o) === node.id ? this.leafOperands(this.node(o)) : [o]));
+  }
+
+  /** The expression tree of an elementwise node over its leaves (numbered in `leaves` order). */
+  private expr(node: Node, leaves: ValueId[]): Expr {
+    const leaf = (o: ValueId): Expr => {
+      if (this.fusedInto.get(o) === node.id) return this.expr(this.node(o), leaves);
+      let index = leaves.indexOf(o);
+      if (index < 0) index = leaves.push(o) - 1;
+      return { kind: 'input', index };
+    };
+    const op = node.op;
+    switch (op.op) {
+      case 'unary': return { kind: 'unary', fn: op.fn, x: leaf(op.x) };
+      case 'binary': return { kind: 'binary', fn: op.fn, a: leaf(op.a), b: leaf(op.b) };
+      case 'scale': return { kind: 'scale', x: leaf(op.x), factor: op.factor };
+      case 'select': return { kind: 'select', mask: leaf(op.mask), a: leaf(op.a), b: leaf(op.b) };
+      case 'bias': return { kind: 'binary', fn: 'add', a: leaf(op.x), b: leaf(op.b) };
+      default: throw new Error(`internal: ${op.op} is not elementwise`);
+    }
+  }
+
+  // ---- buffers -----------------------------------------------------------------------------
+
+  private newBuffer(role: BufferRole, name: string, bytes: number): number {
+    const id = this.buffers.length;
+    this.buffers.push({ id, role, name, bytes: Math.max(4, bytes) });
+    return id;
+  }
+
+  /** A slot for an intermediate of `floats` floats: reused from the free list when one fits. */
+  private slot(name: string, floats: number, role: 'value' | 'scratch' = 'value'): number {
+    const bytes = sizeClassOf(floats * 4);
+    const list = this.free.get(bytes);
+    const reused = list?.pop();
+    if (reused !== undefined) {
+      this.buffers[reused]!.name += `, ${name}`;
+      return reused;
+    }
+    return this.newBuffer(role, name, bytes);
+  }
+
+  private release(buffer: number): void {
+    const b = this.buffers[buffer]!;
+    if (b.role !== 'value' && b.role !== 'scratch') return;
+    const list = this.free.get(b.bytes);
+    if (list === undefined) this.free.set(b.bytes, [buffer]);
+    else list.push(buffer);
+  }
+
+  private releaseValue(id: ValueId): void {
+    if (this.outputs.includes(id)) return;
+    const buffer = this.values.get(id);
+    if (buffer !== undefined) this.release(buffer);
+  }
+
+  private table(key: string, data: TableData): number {
+    const cached = this.tableCache.get(key);
+    if (cached !== undefined) return cached;
+    const id = this.newBuffer('table', key, data.byteLength);
+    this.tables.set(id, data);
+    this.tableCache.set(key, id);
+    return id;
+  }
+
+  private output(node: Node): number {
+    const d = this.dims.get(node.id)!;
+    const id = this.slot(`%${node.id} ${node.label}`, d[0] * d[1] * d[2] * d[3]);
+    this.values.set(node.id, id);
+    return id;
+  }
+
+  private buf(id: ValueId): number {
+    const b = this.values.get(id);
+    if (b === undefined) throw new Error(`internal: value %${id} has no buffer`);
+    return b;
+  }
+
+  private dispatch(kernel: Kernel, node: Node, uniforms: Record<string, number>, buffers: number[], workgroups: [number, number, number]): void {
+    let index = this.kernelIndex.get(kernel.source);
+    if (index === undefined) {
+      index = this.kernels.push(kernel) - 1;
+      this.kernelIndex.set(kernel.source, index);
+    }
+    this.dispatches.push({ kernel: index, node: node.id, label: `%${node.id} ${node.label}`, uniforms, buffers, workgroups });
+  }
+
+  // ---- ops ---------------------------------------------------------------------------------
+
+  private emit(node: Node): void {
+    const op = node.op;
+    const d = this.dims.get(node.id)!;
+    const count = d[0] * d[1] * d[2] * d[3];
+    switch (op.op) {
+      case 'input': {
+        const id = this.newBuffer('input', op.name, count * 4);
+        this.inputs.set(op.name, id);
+        this.values.set(node.id, id);
+        return;
+      }
+      case 'param': {
+        const id = this.newBuffer('param', op.name, count * 4);
+        this.params.set(op.name, id);
+        this.values.set(node.id, id);
+        return;
+      }
+      case 'const': {
+        const data = this.options.tables.constant(node as Node & { op: { op: 'const' } });
+        if (data.length !== count) throw new Error(`internal: const %${node.id} has ${data.length} values, expected ${count}`);
+        this.values.set(node.id, this.table(`const ${JSON.stringify(op.table)}`, data));
+        return;
+      }
+      case 'unary': case 'binary': case 'scale': case 'select': case 'bias': {
+        const leaves: ValueId[] = [];
+        const expr = this.expr(node, leaves);
+        const kernel = mapKernel(expr, leaves.length === operands(op).length && !this.hasFused(node) ? op.op : 'fused');
+        const uniforms: Record<string, number> = { ...dimValues(d), ...viewValues('o', contiguous(d)) };
+        leaves.forEach((leaf, k) => Object.assign(uniforms, viewValues(`x${k}`, this.broadcastView(leaf, d))));
+        factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
+        const inputs = leaves.map((l) => this.buf(l));
+        this.dispatch(kernel, node, uniforms, [...inputs, this.output(node)], linearGrid(count));
+        return;
+      }
+      case 'broadcast':
+        return this.copy(node, [{ from: op.x, view: this.broadcastView(op.x, d), dims: d, out: contiguous(d) }]);
+      case 'concat': {
+        let offset = 0;
+        const parts = op.xs.map((x) => {
+          const xd = this.dims.get(x)!;
+          const partDims: Dims4 = [d[0], d[1], d[2], xd[3]];
+          const part = { from: x, view: this.broadcastView(x, partDims), dims: partDims, out: { offset, strides: contiguous(d).strides } };
+          offset += xd[3];
+          return part;
+        });
+        return this.copy(node, parts);
+      }
+      case 'slice': {
+        const xd = this.dims.get(op.x)!;
+        return this.copy(node, [{ from: op.x, view: { offset: op.start, strides: contiguous(xd).strides }, dims: d, out: contiguous(d) }]);
+      }
+      case 'fold': {
+        // [n, s, t, c] → channels gain the folded axis as their major part: (axis index)·C + c.
+        const xd = this.dims.get(op.x)!;
+        const os = contiguous(d).strides;
+        const C = xd[3];
+        const out: View = op.axis === 'set'
+          ? { offset: 0, strides: [os[0], C, os[2], 1] }
+          : { offset: 0, strides: [os[0], os[1], C, 1] };
+        return this.copy(node, [{ from: op.x, view: contiguous(xd), dims: xd, out }]);
+      }
+      case 'unfold': {
+        const xd = this.dims.get(op.x)!;
+        const xs = contiguous(xd).strides;
+        const C = d[3];
+        const view: View = op.axis === 'set'
+          ? { offset: 0, strides: [xs[0], C, xs[2], 1] }
+          : { offset: 0, strides: [xs[0], xs[1], C, 1] };
+        return this.copy(node, [{ from: op.x, view, dims: d, out: contiguous(d) }]);
+      }
+      case 'reduce': {
+        const xd = this.dims.get(op.x)!;
+        const r1 = op.axes.includes('set') ? xd[1] : 1;
+        const r2 = op.axes.includes('site') ? xd[2] : 1;
+        const scale = op.fn === 'mean' ? 1 / (r1 * r2) : 1;
+        const uniforms = { ...dimValues(d), ...viewValues('x', contiguous(xd)), r1, r2, scale };
+        this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
+        return;
+      }
+      case 'matmul': {
+        const xd = this.dims.get(op.x)!;
+        const wd = this.dims.get(op.w)!;
+        const rows = xd[0] * xd[1] * xd[2];
+        const [w0, w1] = op.transposeW ? [wd[3], wd[2] * wd[1] * wd[0]] : [wd[2] * wd[1] * wd[0], wd[3]];
+        const shape = this.weightShape(node, op.w, rows, xd[3], d[3], op.transposeW, w0, w1);
+        return this.matmul(node, shape, this.buf(op.x), this.buf(op.w));
+      }
+      case 'dense': {
+        const xd = this.dims.get(op.x)!;
+        const K = xd[2] * xd[3];
+        const N = d[2] * d[3];
+        const shape: MatmulShape = { M: xd[0] * xd[1], N, K, a: { offset: 0, sm: K, sk: 1 }, b: { offset: 0, sk: N, sn: 1 } };
+        return this.matmul(node, shape, this.buf(op.x), this.buf(op.w));
+      }
+      case 'contract': {
+        const ad = this.dims.get(op.a)!;
+        const bd = this.dims.get(op.b)!;
+        const rows = ad[0] * ad[1] * ad[2];
+        if (rows !== bd[0] * bd[1] * bd[2]) throw new Error(`internal: contract of [${ad}] and [${bd}] needs the same rows`);
+        const I = ad[3];
+        const O = bd[3];
+        const shape: MatmulShape = { M: I, N: O, K: rows, a: { offset: 0, sm: 1, sk: I }, b: { offset: 0, sk: O, sn: 1 } };
+        return this.matmul(node, shape, this.buf(op.a), this.buf(op.b));
+      }
+      case 'gather': {
+        const xd = this.dims.get(op.x)!;
+        const idx = this.options.tables.incidence(op.target, op.incidence);
+        const table = this.table(`incidence ${op.target}.${op.incidence}`, idx);
+        this.dispatch(gatherKernel(), node, { ...dimValues(d), site_in: xd[2] }, [this.buf(op.x), table, this.output(node)], linearGrid(count));
+        return;
+      }
+      case 'scatter': {
+        const xd = this.dims.get(op.x)!;
+        const idx = this.options.tables.incidence(op.target, op.incidence);
+        const csr = incidenceCsr(idx, d[2]);
+        const start = this.table(`incidence ${op.target}.${op.incidence} csr start`, csr.start);
+        const members = this.table(`incidence ${op.target}.${op.incidence} csr members`, csr.members);
+        this.dispatch(scatterKernel(), node, { ...dimValues(d), site_in: xd[2] }, [this.buf(op.x), start, members, this.output(node)], linearGrid(count));
+        return;
+      }
+      case 'segment_mean': {
+        const seg = this.table(`segments ${op.target} ${node.type.site?.kind}`, this.segments(op.target, node.type));
+        this.dispatch(segmentMeanKernel(), node, dimValues(d), [this.buf(op.x), seg, this.output(node)], linearGrid(count));
+        return;
+      }
+      case 'site_term': {
+        const xNode = this.node(op.x);
+        const layout = this.inst.targets.get(op.term.target);
+        if (layout === undefined) throw new Error(`internal: site_term of unknown target ${op.term.target}`);
+        const csr = denseToCsr(siteTermMatrix(op.term, layout, node.type.site, xNode.type.site));
+        const key = `site_term ${JSON.stringify(op.term)} ${JSON.stringify(node.type.site)} ${JSON.stringify(xNode.type.site)}`;
+        const tables = [this.table(`${key} start`, csr.start), this.table(`${key} col`, csr.col), this.table(`${key} weight`, csr.weight)];
+        const xd = this.dims.get(op.x)!;
+        this.dispatch(sparseSiteKernel(), node, { ...dimValues(d), site_in: xd[2] }, [this.buf(op.x), ...tables, this.output(node)], linearGrid(count));
+        return;
+      }
+      case 'layernorm': {
+        const rows = d[0] * d[1] * d[2];
+        this.dispatch(layernormKernel(), node, { rows, C: d[3], eps: op.eps }, [this.buf(op.x), this.output(node)], linearGrid(rows));
+        return;
+      }
+      case 'layernorm_vjp': {
+        const rows = d[0] * d[1] * d[2];
+        this.dispatch(layernormVjpKernel(), node, { rows, C: d[3], eps: op.eps }, [this.buf(op.x), this.buf(op.dy), this.output(node)], linearGrid(rows));
+        return;
+      }
+      case 'attention': {
+        const u = attentionUniforms(d, op.over, op.heads);
+        this.dispatch(attentionKernel(), node, u, [this.buf(op.q), this.buf(op.k), this.buf(op.v), this.output(node)], linearGrid(u.count));
+        return;
+      }
+      case 'attention_vjp': {
+        const u = attentionUniforms(d, op.over, op.heads);
+        const stats = this.slot(`attention stats of %${node.id}`, 3 * u.count, 'scratch');
+        const qkv = [this.buf(op.q), this.buf(op.k), this.buf(op.v), this.buf(op.dy)];
+        this.dispatch(attentionStatsKernel(), node, u, [...qkv, stats], linearGrid(u.count));
+        this.dispatch(attentionVjpKernel(op.wrt), node, u, [...qkv, stats, this.output(node)], linearGrid(u.count));
+        this.release(stats);
+        return;
+      }
+    }
+  }
+
+  private hasFused(node: Node): boolean {
+    return operands(node.op).some((o) => this.fusedInto.get(o) === node.id);
+  }
+
+  /** Strides of the weight operand of a channel matmul (w is [cin, cout], or its transpose). */
+  private weightShape(node: Node, w: ValueId, rows: number, cin: number, cout: number, transposeW: boolean, w0: number, w1: number): MatmulShape {
+    if (w0 !== cin || w1 !== cout) throw new Error(`internal: matmul %${node.id}: x has ${cin} channels, w is ${transposeW ? 'transposed ' : ''}[${w0}, ${w1}] (%${w}), y has ${cout}`);
+    const b = transposeW ? { offset: 0, sk: 1, sn: cin } : { offset: 0, sk: cout, sn: 1 };
+    return { M: rows, N: cout, K: cin, a: { offset: 0, sm: cin, sk: 1 }, b };
+  }
+
+  private matmul(node: Node, shape: MatmulShape, a: number, b: number): void {
+    const tile = this.options.tile ?? LAVAPIPE_TILE;
+    const out = this.output(node);
+    if (fastApplies(shape, tile)) {
+      const groups: [number, number, number] = [Math.ceil(shape.N / tile.tn / tile.wx), Math.ceil(shape.M / tile.tm / tile.wy), 1];
+      this.dispatch(matmulFastKernel(tile), node, { M: shape.M, N: shape.N, K: shape.K }, [a, b, out], groups);
+      return;
+    }
+    const splits = splitK(shape);
+    const kchunk = Math.ceil(shape.K / splits);
+    const uniforms = { M: shape.M, N: shape.N, K: shape.K, kchunk, a_off: shape.a.offset, sam: shape.a.sm, sak: shape.a.sk, b_off: shape.b.offset, sbk: shape.b.sk, sbn: shape.b.sn };
+    const groups: [number, number, number] = [Math.ceil(shape.N / GENERIC_TILE.tn / GENERIC_TILE.wx), Math.ceil(shape.M / GENERIC_TILE.tm / GENERIC_TILE.wy), splits];
+    if (splits === 1) {
+      this.dispatch(matmulKernel(GENERIC_TILE), node, uniforms, [a, b, out], groups);
+      return;
+    }
+    const mn = shape.M * shape.N;
+    const partial = this.slot(`split-K partials of %${node.id}`, splits * mn, 'scratch');
+    this.dispatch(matmulKernel(GENERIC_TILE), node, uniforms, [a, b, partial], groups);
+    const sum = { ...dimValues([1, 1, 1, mn]), ...viewValues('x', { offset: 0, strides: [0, mn, 0, 1] }), r1: splits, r2: 1, scale: 1 };
+    this.dispatch(reduceKernel(), node, sum, [partial, out], linearGrid(mn));
+    this.release(partial);
+  }
+
+  /** Copies each part's view into the node's output (broadcast, concat, slice, fold, unfold). */
+  private copy(node: Node, parts: { from: ValueId; view: View; dims: Dims4; out: View }[]): void {
+    const out = this.output(node);
+    const kernel = mapKernel({ kind: 'input', index: 0 }, 'copy');
+    for (const p of parts) {
+      const uniforms = { ...dimValues(p.dims), ...viewValues('o', p.out), ...viewValues('x0', p.view) };
+      this.dispatch(kernel, node, uniforms, [this.buf(p.from), out], linearGrid(p.dims[0] * p.dims[1] * p.dims[2] * p.dims[3]));
+    }
+  }
+
+  /** [start, size] of the segment of every site position (neuron segments, or parameter blocks). */
+  private segments(target: string, type: TensorType): Uint32Array {
+    const layout = this.inst.targets.get(target);
+    if (layout === undefined || type.site === null) throw new Error(`internal: segment_mean needs a site of target ${target}`);
+    const ranges = type.site.kind === 'params'
+      ? layout.params.map((p) => [p.offset, p.rows * (p.cols ?? 1)] as const)
+      : layout.segments.map((s) => [s.offset, s.size] as const);
+    const seg = new Uint32Array(2 * shapeOf(type, this.inst).at(-2)!);
+    for (const [start, size] of ranges) for (let j = start; j < start + size; j++) seg.set([start, size], 2 * j);
+    return seg;
+  }
+}
+
+function attentionUniforms(d: Dims4, over: 'set' | 'site', heads: number): Record<string, number> & { count: number } {
+  const [B, S, T, C] = d;
+  const L = over === 'set' ? S : T;
+  const seqs = over === 'set' ? B * T : B * S;
+  const layout = over === 'set' ? { seq: T * C, inner: T, s_outer: S * T * C, s_inner: C } : { seq: C, inner: 1, s_outer: T * C, s_inner: 0 };
+  const dh = C / heads;
+  return { ...layout, count: seqs * L * heads, L, H: heads, dh, scale: 1 / Math.sqrt(dh) };
+}
+
+function sameDims(a: Dims4, b: Dims4): boolean {
+  return a.every((v, i) => v === b[i]);
+}
+
+function sizeClassOf(bytes: number): number {
+  let size = 256;
+  while (size < bytes) size *= 2;
+  return size;
+}
+
+/** The values an op reads. */
+export function operands(op: Op): ValueId[] {
+  switch (op.op) {
+    case 'input': case 'param': case 'const': return [];
+    case 'unary': case 'scale': case 'reduce': case 'broadcast': case 'slice': case 'gather': case 'scatter':
+    case 'segment_mean': case 'layernorm': case 'fold': case 'unfold': case 'site_term':
+      return [op.x];
+    case 'binary': return [op.a, op.b];
+    case 'matmul': return [op.x, op.w];
+    case 'dense': return [op.x, op.w];
+    case 'contract': return [op.a, op.b];
+    case 'bias': return [op.x, op.b];
+    case 'concat': return [...op.xs];
+    case 'select': return [op.mask, op.a, op.b];
+    case 'attention': return [op.q, op.k, op.v];
+    case 'attention_vjp': return [op.q, op.k, op.v, op.dy];
+    case 'layernorm_vjp': return [op.x, op.dy];
+  }
+}

@@ -1,0 +1,122 @@
+// Runs IR graphs on a WebGPU device with the reference executor's semantics (float32 instead of
+// float64): a plan per batch size (compiler/wgsl/plan.ts), its buffers allocated once and kept,
+// parameters resident across steps, every dispatch of a run in one command encoder and one
+// submit, and only the requested values read back, in one mapping.
+import type { Graph, ValueId } from '../../compiler/ir/ops.js';
+import type { Instantiation } from '../../compiler/ir/types.js';
+import { planGraph, type Plan, type PlanTables } from '../../compiler/wgsl/plan.js';
+import type { Tile } from '../../compiler/wgsl/matmul.js';
+import type { GpuDevice, KernelTimes } from '../device/index.js';
+import { pipelineOf, record } from './launch.js';
+
+export type HostTensor = Float32Array | Float64Array;
+
+export interface GpuExecutorOptions {
+  tables: PlanTables;
+  tile?: Tile;
+  fuse?: boolean;
+}
+
+interface Prepared {
+  plan: Plan;
+  pipelines: GPUComputePipeline[];
+  /** One GPU buffer per plan buffer (params point at the executor's resident parameter buffers). */
+  buffers: GPUBuffer[];
+}
+
+export interface RunResult {
+  values: Map<ValueId, Float32Array>;
+  /** Per-kernel times when the device profiles (timestamp queries), else null. */
+  times: KernelTimes | null;
+}
+
+export class GpuExecutor {
+  private readonly prepared = new Map<string, Prepared>();
+  private readonly params = new Map<string, GPUBuffer>();
+
+  constructor(
+    readonly gpu: GpuDevice,
+    readonly graph: Graph,
+    readonly inst: Instantiation,
+    private readonly options: GpuExecutorOptions,
+  ) {}
+
+  /** Uploads (or replaces) parameter values; they stay on the device across runs. */
+  setParams(params: ReadonlyMap<string, HostTensor>): void {
+    for (const [name, data] of params) {
+      const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+      let buffer = this.params.get(name);
+      if (buffer === undefined) {
+        buffer = this.gpu.scratch(f32.byteLength, `param ${name}`);
+        this.params.set(name, buffer);
+      } else if (buffer.size < f32.byteLength) {
+        throw new Error(`parameter ${name} grew to ${f32.length} values`);
+      }
+      this.gpu.device.queue.writeBuffer(buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+    }
+  }
+
+  /** The device buffer of a parameter (for optimizers that update it in place). */
+  paramBuffer(name: string): GPUBuffer {
+    const b = this.params.get(name);
+    if (b === undefined) throw new Error(`parameter ${name} has not been set`);
+    return b;
+  }
+
+  /** The plan for a batch size and set of outputs (compiled on first use). */
+  async prepare(batch: number, outputs: ValueId[] = [this.graph.output]): Promise<Prepared> {
+    const key = `${batch}:${outputs.join(',')}`;
+    const cached = this.prepared.get(key);
+    if (cached !== undefined) return cached;
+    const plan = planGraph(this.graph, this.inst, { batch, outputs, tables: this.options.tables, ...(this.options.tile ? { tile: this.options.tile } : {}), fuse: this.options.fuse ?? true });
+    const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(this.gpu, k)));
+    const buffers = plan.buffers.map((b) => {
+      if (b.role === 'param') return this.paramBuffer(b.name);
+      const buffer = this.gpu.scratch(b.bytes, b.name);
+      const table = plan.tables.get(b.id);
+      if (table !== undefined) this.gpu.device.queue.writeBuffer(buffer, 0, table.buffer, table.byteOffset, table.byteLength);
+      return buffer;
+    });
+    const prepared = { plan, pipelines, buffers };
+    this.prepared.set(key, prepared);
+    return prepared;
+  }
+
+  /**
+   * Runs the graph on a batch: `inputs` holds each net input as [batch, ...its type's shape]
+   * row-major. Returns the requested values (default: the output), float32, batched values as
+   * [batch, ...shape] and unbatched ones as their shape.
+   */
+  async run(inputs: ReadonlyMap<string, HostTensor>, batch: number, outputs: ValueId[] = [this.graph.output]): Promise<RunResult> {
+    const { plan, pipelines, buffers } = await this.prepare(batch, outputs);
+    for (const [name, id] of plan.inputs) {
+      const data = inputs.get(name);
+      if (data === undefined) throw new Error(`missing input ${name}`);
+      const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+      if (f32.byteLength !== plan.buffers[id]!.bytes) throw new Error(`input ${name} has ${f32.length} values, expected ${plan.buffers[id]!.bytes / 4}`);
+      this.gpu.device.queue.writeBuffer(buffers[id]!, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+    }
+    const step = this.gpu.step();
+    for (const d of plan.dispatches) {
+      record(step, { kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups });
+    }
+    const readbacks = outputs.map((v) => {
+      const [a, b, c, e] = plan.dims.get(v)!;
+      return { buffer: buffers[plan.values.get(v)!]!, bytes: a * b * c * e * 4 };
+    });
+    const { data, times } = await step.submit(readbacks);
+    return { values: new Map(outputs.map((v, i) => [v, new Float32Array(data[i]!)])), times };
+  }
+
+  /** Returns every buffer to the device's pool. */
+  release(): void {
+    for (const p of this.prepared.values()) {
+      p.plan.buffers.forEach((b, i) => {
+        if (b.role !== 'param') this.gpu.pool.release(p.buffers[i]!);
+      });
+    }
+    for (const b of this.params.values()) this.gpu.pool.release(b);
+    this.prepared.clear();
+    this.params.clear();
+  }
+}
