@@ -1,3 +1,4 @@
 // The GPU executor of IR graphs and its kernel launch helpers.
 export { GpuExecutor, type GpuExecutorOptions, type HostTensor, type RunResult } from './executor.js';
 export { pipelineOf, record, type Launch } from './launch.js';
+export { layoutTables } from './tables.js';

@@ -11,10 +11,12 @@
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { doctorCommand } from './doctor.js';
+import { benchCommand } from './bench.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
   doctorCommand,
+  benchCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -1,0 +1,59 @@
+// `gmn bench`: throughput benchmarks on the current adapter, one line each:
+//   bench: NAME key=value ...
+// `--json FILE` writes the same figures (and the adapter) as JSON.
+import { writeFileSync } from 'node:fs';
+import { benchMatmul } from '../../../bench/matmul.js';
+import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
+import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'measure kernel and training-step throughput on the current WebGPU adapter',
+  usage: [
+    'usage: gmn bench [--json FILE] [--busy-poll] [--size N]',
+    '',
+    'Prints one line per benchmark, `bench: NAME key=value ...`, after the adapter description:',
+    '  matmul_N   GFLOP/s of the register-blocked channel matmul at N³ (default N = 512)',
+    '',
+    'options:',
+    '  --json FILE   also write the figures as JSON',
+    '  --busy-poll   keep dawn.node\'s busy polling (default: the polling throttle is on, which frees',
+    '                a core for lavapipe)',
+    '  --size N      matmul size (default 512)',
+    '',
+    'exit codes: 0 ok, 1 no WebGPU adapter, 2 usage error',
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseCommandArgs(this, argv, {
+      json: { type: 'string' },
+      'busy-poll': { type: 'boolean' },
+      size: { type: 'string' },
+    });
+    const size = values.size === undefined ? 512 : Number(values.size);
+    if (!Number.isInteger(size) || size < 8 || size % 8 !== 0) {
+      throw new UsageError(`--size must be a positive multiple of 8, got ${values.size}`, this);
+    }
+    const gpu = await GpuDevice.open({ throttlePolling: !(values['busy-poll'] ?? false) });
+    if (gpu === null) {
+      process.stderr.write(`gmn bench: no WebGPU adapter; nothing to measure. To fix: ${INSTALL_HINT}\n`);
+      return EXIT.diagnostics;
+    }
+    const adapter = gpu.description;
+    process.stdout.write(`adapter: ${adapter.path} (${adapter.description || adapter.device}, backend ${adapter.backend})\n`);
+    const results: Record<string, Record<string, number>> = {};
+    const matmul = await benchMatmul(gpu, size);
+    results[`matmul_${size}`] = { gflops: round(matmul.gflops), ms: round(matmul.ms) };
+    for (const [name, figures] of Object.entries(results)) {
+      process.stdout.write(`bench: ${name} ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+    }
+    if (values.json !== undefined) {
+      writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);
+    }
+    gpu.destroy();
+    return EXIT.ok;
+  },
+};
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
