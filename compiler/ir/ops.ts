@@ -7,6 +7,11 @@
 // Broadcasting (binary, select): an operand may lack the set axis or the site axis of the result
 // (it is repeated along it), and may have 1 channel where the result has c (repeated along
 // channels). Nothing else broadcasts.
+//
+// The implicit batch axis (see types.ts): a value is *batched* when it depends on a net input
+// (`compiler/ir/batch.ts` computes this); params and consts are not, and are repeated along the
+// batch where they meet batched operands. `contract` and `batch_sum` are the only ops that sum over
+// the batch: their result is never batched (they compute parameter gradients over a mini-batch).
 import type { Span } from '../syntax/ast.js';
 import type { TensorType } from './types.js';
 
@@ -82,7 +87,12 @@ export type SlotLabel = { class: number } | { at: number };
 export type Op =
   /** A tensor input of the net (`grads`, `theta`, ...). */
   | { op: 'input'; name: string }
-  /** A learned parameter: shape [cin, cout] for matmul weights, [c] for biases. Never has a site or set axis. */
+  /**
+   * A learned parameter: shape [cin, cout] for matmul weights, [c] for biases. Never has a set axis
+   * and is never batched. Its type is `vector[c]` for shape [c], and `fixed(rows)[cols]` (site
+   * { kind: 'fixed', size: rows, label: 'rows' }) for shape [rows, cols], so buffer dims of a 2-D
+   * weight are [rows, cols]; executors read it as a flat row-major array either way.
+   */
   | { op: 'param'; name: string; shape: number[]; init: ParamInit }
   | { op: 'const'; table: ConstTable }
   | { op: 'unary'; fn: UnaryFn; x: ValueId }
@@ -90,7 +100,10 @@ export type Op =
   | { op: 'scale'; x: ValueId; factor: number }
   /** Channel-linear map: y[..., o] = Σ_i x[..., i] w[i, o] (w is [cin, cout]; `transposeW` uses wᵀ). */
   | { op: 'matmul'; x: ValueId; w: ValueId; transposeW: boolean }
-  /** Contracts every non-channel axis: y[i, o] = Σ_rows a[row, i] b[row, o]. The weight gradient of matmul. */
+  /**
+   * Contracts every non-channel axis, the batch included: y[i, o] = Σ_rows a[row, i] b[row, o].
+   * The weight gradient of matmul. Typed `fixed(i)[o]` like a 2-D param; never batched.
+   */
   | { op: 'contract'; a: ValueId; b: ValueId }
   /** Adds a parameter vector [c] along channels (kept separate from `binary` so biases stay visible). */
   | { op: 'bias'; x: ValueId; b: ValueId }
@@ -133,7 +146,14 @@ export type Op =
    */
   | { op: 'dense'; x: ValueId; w: ValueId }
   /** One fine-group basis term of `eqlinear` along the site axis (see `SiteTerm`); channels unchanged. */
-  | { op: 'site_term'; x: ValueId; term: SiteTerm };
+  | { op: 'site_term'; x: ValueId; term: SiteTerm }
+  // ---- added for autodiff (adjoints of implicit broadcasts); all three are group-trivial ----
+  /** Sums over the implicit batch axis: the adjoint of repeating a param/const along the batch. Never batched. */
+  | { op: 'batch_sum'; x: ValueId }
+  /** Sums over channels: [..., c] → [..., 1]. The adjoint of broadcasting 1 channel to c. */
+  | { op: 'channel_sum'; x: ValueId }
+  /** Zero-pads channels: y[..., start + i] = x[..., i], 0 elsewhere; y has `size` channels. The adjoint of slice. */
+  | { op: 'pad'; x: ValueId; start: number; size: number };
 
 export interface Node {
   id: ValueId;
@@ -150,6 +170,11 @@ export interface Graph {
   /** Net inputs by parameter name. */
   inputs: Map<string, ValueId>;
   output: ValueId;
+  /**
+   * Further named results (e.g. a training step's loss and every parameter's gradient, keyed
+   * `loss`, `grad:<param>`), all computed in the same pass. Absent on single-output graphs.
+   */
+  outputs?: Map<string, ValueId>;
   /** Symmetries the net is *declared* not to respect (`@breaks(set, neurons)`). */
   declaredBreaks: AxisName[];
 }
