@@ -24,16 +24,16 @@ export function lex(lines: LineMap): LexResult {
       `unexpected character${chars.length > 1 ? 's' : ''} \`${chars}\``, lines.span(e.offset, e.offset + e.length)));
   }
   for (const t of result.groups['errors'] ?? []) {
-    const span = lines.span(t.startOffset, t.startOffset + t.image.length);
-    if (t.tokenType === UnterminatedString) {
-      diagnostics.push(error('syntax/unterminated-string', 'unterminated string literal', span,
-        'close the string with `"` on the same line'));
-    } else if (t.tokenType === UnterminatedComment) {
+    if (t.tokenType === UnterminatedComment) {
       diagnostics.push(error('syntax/unterminated-comment', 'unterminated block comment', lines.span(t.startOffset, t.startOffset + 2),
         'close the comment with `*/`'));
     }
   }
   for (const t of result.tokens) {
+    if (t.tokenType === UnterminatedString) {
+      diagnostics.push(error('syntax/unterminated-string', 'unterminated string literal',
+        lines.span(t.startOffset, t.startOffset + t.image.length), 'close the string with `"` on the same line'));
+    }
     if (t.tokenType === NumberLiteral && !VALID_NUMBER.test(t.image)) {
       diagnostics.push(error('syntax/malformed-number', `malformed number \`${t.image}\``,
         lines.span(t.startOffset, t.startOffset + t.image.length), numberHint(t.image)));

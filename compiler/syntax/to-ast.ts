@@ -9,6 +9,7 @@ import type {
   RecordField, Span, Statement, TaskDecl, TaskField,
 } from './ast.js';
 import type { LineMap } from './line-map.js';
+import { UnterminatedString } from './tokens.js';
 
 export function toAst(cst: CstNode, lines: LineMap, diagnostics: Diagnostic[]): Program {
   return new AstBuilder(lines, diagnostics).program(cst);
@@ -208,7 +209,7 @@ class AstBuilder {
 
   /** The value of a string literal; an unknown escape is reported and kept as written. */
   private unescape(token: IToken): string {
-    const body = token.image.slice(1, -1);
+    const body = token.image.slice(1, token.tokenType === UnterminatedString ? undefined : -1);
     return body.replace(/\\(.)/g, (whole, ch: string, at: number) => {
       const known = ESCAPES[ch];
       if (known !== undefined) return known;

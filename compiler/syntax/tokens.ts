@@ -1,6 +1,6 @@
-// The tokens of .gmn. Comments and whitespace are skipped; the three `Bad*` tokens catch
+// The tokens of .gmn. Comments and whitespace are skipped; the `Unterminated*` tokens catch
 // malformed input (an unclosed string or comment) so the lexer can name the problem instead of
-// reporting a run of unexpected characters. They go to the `errors` group, not to the parser.
+// reporting a run of unexpected characters. An unclosed comment goes to the `errors` group; an unclosed string still reaches the parser as a string.
 import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
@@ -10,8 +10,8 @@ export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[^
 export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[^]*/, line_breaks: true, group: 'errors' });
 
 export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\n]|\\[^\n])*"/ });
-/** A string with no closing quote on its line. */
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n]|\\[^\n])*\\?/, group: 'errors' });
+/** A string with no closing quote on its line: reported by `lex`, parsed as a string (no cascade). */
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n]|\\[^\n])*\\?/, categories: [StringLiteral] });
 
 /**
  * Anything that starts like a number, including malformed ones (`1e`, `2.`, `3x`): the parser
