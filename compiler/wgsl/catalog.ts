@@ -3,7 +3,7 @@
 // backend, and `gmn doctor --kernels` style checks can walk the same list.
 import type { UnaryFn } from '../ir/ops.js';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
-import { mapKernel } from './elementwise.js';
+import { fillKernel, mapKernel } from './elementwise.js';
 import { gatherKernel, scatterKernel, sparseSiteKernel } from './incidence.js';
 import type { Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
@@ -17,6 +17,7 @@ export function kernelCatalog(): Kernel[] {
   const x = (index: number) => ({ kind: 'input' as const, index });
   return [
     mapKernel(x(0), 'copy'),
+    fillKernel(),
     ...UNARY.map((fn) => mapKernel({ kind: 'unary', fn, x: x(0) }, fn)),
     ...(['add', 'sub', 'mul', 'div'] as const).map((fn) => mapKernel({ kind: 'binary', fn, a: x(0), b: x(1) }, fn)),
     mapKernel({ kind: 'scale', x: x(0), factor: 1 }, 'scale'),

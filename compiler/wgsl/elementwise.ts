@@ -160,3 +160,10 @@ export function mapKernel(expr: Expr, name = 'map'): Kernel {
   const source = `// ${name}: ${exprName(expr)}\n${header(uniforms, bindings)}${UNARY_HELPERS}${linearMain('u.count', body)}`;
   return { name, source, uniforms, bindings, workgroup: [64, 1] };
 }
+
+/** out[i] = value for i < count (zero-initialises padded outputs). */
+export function fillKernel(): Kernel {
+  const uniforms: UniformField[] = [{ name: 'count', type: 'u32' }, { name: 'value', type: 'f32' }];
+  const bindings = [{ name: 'out', element: 'f32', access: 'read_write' as const }];
+  return { name: 'fill', source: `// fill: out[i] = value\n${header(uniforms, bindings)}${linearMain('u.count', '  out[i] = u.value;')}`, uniforms, bindings, workgroup: [64, 1] };
+}

@@ -16,7 +16,7 @@
 import type { Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
-import { factors, mapKernel, type Expr } from './elementwise.js';
+import { factors, fillKernel, mapKernel, type Expr } from './elementwise.js';
 import { denseToCsr, gatherKernel, incidenceCsr, scatterKernel, sparseSiteKernel } from './incidence.js';
 import { siteTermMatrix } from '../symmetry/term-matrix.js';
 import { linearGrid, type Kernel } from './kernel.js';
@@ -119,7 +119,9 @@ class Planner {
 
   build(): Plan {
     for (const node of this.graph.nodes) {
-      this.batched.set(node.id, node.op.op === 'input' || operands(node.op).some((o) => this.batched.get(o) === true));
+      // Batched = depends on a net input; contract and batch_sum sum the batch away (ops.ts).
+      const sumsBatch = node.op.op === 'contract' || node.op.op === 'batch_sum';
+      this.batched.set(node.id, node.op.op === 'input' || (!sumsBatch && operands(node.op).some((o) => this.batched.get(o) === true)));
       this.dims.set(node.id, this.dimsOf(node.type, this.batched.get(node.id)!));
       for (const o of operands(node.op)) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
     }
@@ -358,6 +360,28 @@ class Planner {
         this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
         return;
       }
+      case 'batch_sum': {
+        // [B, S, T, C] summed over B: the reduction's first loop runs along the batch stride.
+        const [B, S, T, C] = this.dims.get(op.x)!;
+        const uniforms = { ...dimValues([1, 1, S * T, C]), ...viewValues('x', { offset: 0, strides: [0, S * T * C, C, 1] }), r1: B, r2: 1, scale: 1 };
+        this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
+        return;
+      }
+      case 'channel_sum': {
+        // [B, S, T, C] → [B, S, T, 1]: rows (B·S, T) with the second loop running along channels.
+        const [B, S, T, C] = this.dims.get(op.x)!;
+        const uniforms = { ...dimValues([B * S, T, 1, 1]), ...viewValues('x', { offset: 0, strides: [T * C, C, 1, 0] }), r1: 1, r2: C, scale: 1 };
+        this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
+        return;
+      }
+      case 'pad': {
+        const out = this.output(node);
+        this.dispatch(fillKernel(), node, { count, value: 0 }, [out], linearGrid(count));
+        const xd = this.dims.get(op.x)!;
+        const uniforms = { ...dimValues(xd), ...viewValues('o', { offset: op.start, strides: contiguous(d).strides }), ...viewValues('x0', contiguous(xd)) };
+        this.dispatch(mapKernel({ kind: 'input', index: 0 }, 'copy'), node, uniforms, [this.buf(op.x), out], linearGrid(xd[0] * xd[1] * xd[2] * xd[3]));
+        return;
+      }
       case 'matmul': {
         const xd = this.dims.get(op.x)!;
         const wd = this.dims.get(op.w)!;
@@ -524,7 +548,8 @@ export function operands(op: Op): ValueId[] {
   switch (op.op) {
     case 'input': case 'param': case 'const': return [];
     case 'unary': case 'scale': case 'reduce': case 'broadcast': case 'slice': case 'gather': case 'scatter':
-    case 'segment_mean': case 'layernorm': case 'fold': case 'unfold': case 'site_term':
+    case 'segment_mean': case 'layernorm': case 'fold': case 'unfold': case 'site_term': case 'batch_sum': case 'channel_sum':
+    case 'pad':
       return [op.x];
     case 'binary': return [op.a, op.b];
     case 'matmul': return [op.x, op.w];
