@@ -1,0 +1,65 @@
+// Writes a plan as files a user can read: one `<kernel>.wgsl` per distinct kernel and `plan.json`
+// with the buffers (role, name, bytes), the dispatches in order (kernel file, IR value, uniforms,
+// bindings, workgroups) and where inputs, params and outputs live. Table contents (incidence
+// indices, segment ranges, constants) are summarised by length, not dumped.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Plan } from './plan.js';
+
+export interface PlanJson {
+  graph: string;
+  batch: number;
+  kernels: { file: string; name: string; uniforms: string[]; bindings: { name: string; access: string }[]; workgroup: number[] }[];
+  buffers: { id: number; role: string; name: string; bytes: number; tableLength?: number }[];
+  inputs: Record<string, number>;
+  params: Record<string, number>;
+  outputs: { value: number; buffer: number; dims: number[] }[];
+  dispatches: { kernel: string; value: number; label: string; uniforms: Record<string, number>; bindings: number[]; workgroups: number[] }[];
+}
+
+/** Distinct file names for the plan's kernels (`matmul_fast_8x8.wgsl`, `fused.wgsl`, `fused_2.wgsl`, ...). */
+export function kernelFiles(plan: Plan): string[] {
+  const seen = new Map<string, number>();
+  return plan.kernels.map((k) => {
+    const n = (seen.get(k.name) ?? 0) + 1;
+    seen.set(k.name, n);
+    return `${n === 1 ? k.name : `${k.name}_${n}`}.wgsl`;
+  });
+}
+
+export function planJson(plan: Plan): PlanJson {
+  const files = kernelFiles(plan);
+  return {
+    graph: plan.graph,
+    batch: plan.batch,
+    kernels: plan.kernels.map((k, i) => ({
+      file: files[i]!,
+      name: k.name,
+      uniforms: k.uniforms.map((u) => `${u.name}: ${u.type}`),
+      bindings: k.bindings.map((b) => ({ name: b.name, access: b.access })),
+      workgroup: k.workgroup,
+    })),
+    buffers: plan.buffers.map((b) => {
+      const table = plan.tables.get(b.id);
+      return table === undefined ? { ...b } : { ...b, tableLength: table.length };
+    }),
+    inputs: Object.fromEntries(plan.inputs),
+    params: Object.fromEntries(plan.params),
+    outputs: plan.outputs.map((v) => ({ value: v, buffer: plan.values.get(v)!, dims: plan.dims.get(v)! })),
+    dispatches: plan.dispatches.map((d) => ({ kernel: files[d.kernel]!, value: d.node, label: d.label, uniforms: d.uniforms, bindings: d.buffers, workgroups: d.workgroups })),
+  };
+}
+
+/** Writes `<dir>/<kernel>.wgsl` for every kernel and `<dir>/plan.json`; returns the written paths. */
+export function writePlan(plan: Plan, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files = kernelFiles(plan);
+  const written = plan.kernels.map((k, i) => {
+    const path = join(dir, files[i]!);
+    writeFileSync(path, k.source);
+    return path;
+  });
+  const planPath = join(dir, 'plan.json');
+  writeFileSync(planPath, `${JSON.stringify(planJson(plan), null, 2)}\n`);
+  return [...written, planPath];
+}
