@@ -13,7 +13,9 @@
 //
 // Elementwise chains are fused: an elementwise node whose elementwise operand is used only by it
 // (and has the same dims, and is not an output) absorbs that operand's expression.
+import { batchedValues } from '../ir/batch.js';
 import type { Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
+import { operandsOf } from '../ir/operands.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
 import { factors, fillKernel, mapKernel, type Expr } from './elementwise.js';
@@ -101,7 +103,6 @@ class Planner {
   private readonly tables = new Map<number, TableData>();
   private readonly values = new Map<ValueId, number>();
   private readonly dims = new Map<ValueId, Dims4>();
-  private readonly batched = new Map<ValueId, boolean>();
   private readonly inputs = new Map<string, number>();
   private readonly params = new Map<string, number>();
   private readonly free = new Map<number, number[]>();
@@ -118,12 +119,10 @@ class Planner {
   }
 
   build(): Plan {
+    const batched = batchedValues(this.graph);
     for (const node of this.graph.nodes) {
-      // Batched = depends on a net input; contract and batch_sum sum the batch away (ops.ts).
-      const sumsBatch = node.op.op === 'contract' || node.op.op === 'batch_sum';
-      this.batched.set(node.id, node.op.op === 'input' || (!sumsBatch && operands(node.op).some((o) => this.batched.get(o) === true)));
-      this.dims.set(node.id, this.dimsOf(node.type, this.batched.get(node.id)!));
-      for (const o of operands(node.op)) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
+      this.dims.set(node.id, this.dimsOf(node.type, batched.get(node.id)!));
+      for (const o of operandsOf(node.op)) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
     }
     if (this.options.fuse ?? true) this.findFusions();
     this.graph.nodes.forEach((node, step) => {
@@ -180,7 +179,7 @@ class Planner {
   private findFusions(): void {
     for (const node of this.graph.nodes) {
       if (!ELEMENTWISE.has(node.op.op)) continue;
-      for (const o of operands(node.op)) {
+      for (const o of operandsOf(node.op)) {
         const producer = this.node(o);
         if (ELEMENTWISE.has(producer.op.op) && this.uses.get(o) === 1 && !this.outputs.includes(o) && sameDims(this.dims.get(o)!, this.dims.get(node.id)!)) {
           this.fusedInto.set(o, node.id);
@@ -191,8 +190,8 @@ class Planner {
 
   /** The values a node actually reads once fused producers are inlined. */
   private leafOperands(node: Node): ValueId[] {
-    if (!ELEMENTWISE.has(node.op.op)) return operands(node.op);
-    return operands(node.op).flatMap((o) => (this.fusedInto.get(o) === node.id ? this.leafOperands(this.node(o)) : [o]));
+    if (!ELEMENTWISE.has(node.op.op)) return operandsOf(node.op);
+    return operandsOf(node.op).flatMap((o) => (this.fusedInto.get(o) === node.id ? this.leafOperands(this.node(o)) : [o]));
   }
 
   /** The expression tree of an elementwise node over its leaves (numbered in `leaves` order). */
@@ -307,7 +306,7 @@ class Planner {
       case 'unary': case 'binary': case 'scale': case 'select': case 'bias': {
         const leaves: ValueId[] = [];
         const expr = this.expr(node, leaves);
-        const kernel = mapKernel(expr, leaves.length === operands(op).length && !this.hasFused(node) ? op.op : 'fused');
+        const kernel = mapKernel(expr, leaves.length === operandsOf(op).length && !this.hasFused(node) ? op.op : 'fused');
         const uniforms: Record<string, number> = { ...dimValues(d), ...viewValues('o', contiguous(d)) };
         leaves.forEach((leaf, k) => Object.assign(uniforms, viewValues(`x${k}`, this.broadcastView(leaf, d))));
         factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
@@ -467,7 +466,7 @@ class Planner {
   }
 
   private hasFused(node: Node): boolean {
-    return operands(node.op).some((o) => this.fusedInto.get(o) === node.id);
+    return operandsOf(node.op).some((o) => this.fusedInto.get(o) === node.id);
   }
 
   /** Strides of the weight operand of a channel matmul (w is [cin, cout], or its transpose). */
@@ -541,25 +540,4 @@ function sizeClassOf(bytes: number): number {
   let size = 256;
   while (size < bytes) size *= 2;
   return size;
-}
-
-/** The values an op reads. */
-export function operands(op: Op): ValueId[] {
-  switch (op.op) {
-    case 'input': case 'param': case 'const': return [];
-    case 'unary': case 'scale': case 'reduce': case 'broadcast': case 'slice': case 'gather': case 'scatter':
-    case 'segment_mean': case 'layernorm': case 'fold': case 'unfold': case 'site_term': case 'batch_sum': case 'channel_sum':
-    case 'pad':
-      return [op.x];
-    case 'binary': return [op.a, op.b];
-    case 'matmul': return [op.x, op.w];
-    case 'dense': return [op.x, op.w];
-    case 'contract': return [op.a, op.b];
-    case 'bias': return [op.x, op.b];
-    case 'concat': return [...op.xs];
-    case 'select': return [op.mask, op.a, op.b];
-    case 'attention': return [op.q, op.k, op.v];
-    case 'attention_vjp': return [op.q, op.k, op.v, op.dy];
-    case 'layernorm_vjp': return [op.x, op.dy];
-  }
 }
