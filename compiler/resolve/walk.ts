@@ -32,10 +32,11 @@ function walkFunction(fn: FunctionDecl, ctx: ValidationContext): void {
   for (const v of typeVariables(fn, ctx)) scope.bindings.set(v, 'typevar');
   for (const p of fn.params) {
     const kind = paramArgKind(p.type).kind;
-    scope.bindings.set(p.name.name, kind === 'tensor' ? 'tensor' : (kind as ValueKind));
+    if (!scope.bindings.has(p.name.name)) scope.bindings.set(p.name.name, kind === 'tensor' ? 'tensor' : (kind as ValueKind));
   }
   for (const p of fn.params) {
-    walkExpr(p.type, { role: 'type', scope }, ctx);
+    // A bare type name (`int`, or a typo of one) is the paramTypes validation's business.
+    if (p.type.kind !== 'name') walkExpr(p.type, { role: 'type', scope }, ctx);
     if (p.default) walkExpr(p.default, { role: 'value', scope }, ctx);
   }
   walkExpr(fn.returnType, { role: 'type', scope }, ctx);

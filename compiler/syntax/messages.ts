@@ -27,7 +27,11 @@ export class FriendlyMessages implements IParserErrorMessageProvider {
   buildMismatchTokenMessage(options: { expected: TokenType; actual: IToken; previous: IToken; ruleName: string }): string {
     const { expected, actual, previous } = options;
     const found = `found ${describeToken(actual)}`;
+    if (expected === EOF) return `expected ${RULE_EXPECTATIONS['program']}, ${found}`;
     const opener = CLOSERS.get(expected);
+    if (opener !== undefined && options.ruleName === 'body') {
+      return `expected a statement (\`let\`, \`repeat\` or \`return\`) or \`}\` to close ${this.openerContext(opener, expected, actual)}, ${found}`;
+    }
     if (opener !== undefined) {
       return `expected ${labelOf(expected)} to close ${this.openerContext(opener, expected, actual)}, ${found}`;
     }

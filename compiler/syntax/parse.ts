@@ -24,7 +24,7 @@ export function parseSource(text: string, file: string): ParseResult {
   messages.tokens = lexed.tokens;
   parser.input = lexed.tokens;
   const cst = parser.program();
-  const syntax = dedupe(parser.errors.map((e) => syntaxDiagnostic(e, lines)));
+  const syntax = dropCascades(dedupe(parser.errors.map((e) => syntaxDiagnostic(e, lines))), lexed.diagnostics);
   const diagnostics = [...lexed.diagnostics, ...syntax];
   const program = toAst(cst, lines, diagnostics);
   messages.tokens = [];
@@ -64,6 +64,22 @@ function errorSpan(e: IRecognitionException, lines: LineMap): Span {
   }
   if (atEnd) return lines.span(lines.text.length, lines.text.length);
   return lines.span(actual.startOffset, actual.startOffset + actual.image.length);
+}
+
+/**
+ * After an error, recovery resynchronises on a following token, and what it skipped or inserted
+ * often causes a second error on the same line (a `)` swallowed by an unclosed string, a list
+ * closed early). Only the first error of a line is kept: it is the one to fix.
+ */
+function dropCascades(syntax: Diagnostic[], lexical: Diagnostic[]): Diagnostic[] {
+  const lines = new Set(lexical.map((d) => d.span.start.line));
+  const kept: Diagnostic[] = [];
+  for (const d of [...syntax].sort((a, b) => a.span.start.offset - b.span.start.offset)) {
+    if (lines.has(d.span.start.line)) continue;
+    lines.add(d.span.start.line);
+    kept.push(d);
+  }
+  return kept;
 }
 
 /** Recovery can report the same problem twice at one place. */
