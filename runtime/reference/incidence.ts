@@ -1,0 +1,83 @@
+// Ops tied to a target's layout: the constant tables, gather/scatter along the incidence tables
+// (neurons ↔ params), the per-segment mean, and the fine group's basis terms (`site_term`).
+import type { ConstTable, Incidence, SiteTerm } from '../../compiler/ir/ops.js';
+import type { Site } from '../../compiler/ir/types.js';
+import { siteTermMatrix } from '../../compiler/symmetry/term-matrix.js';
+import { blockOf, constTable, incidence, segmentOf } from '../../compiler/spaces/tables.js';
+import type { TargetLayout } from '../../compiler/spaces/target.js';
+import type { Dims4, Value4 } from './tensor.js';
+
+export function constant(table: ConstTable, layout: TargetLayout, dims: Dims4): Value4 {
+  return { data: constTable(table, layout), dims };
+}
+
+/** neurons → params: y[.., p, c] = x[.., idx[p], c], 0 where idx[p] = −1 (a bias's column). */
+export function gather(x: Value4, which: Incidence, layout: TargetLayout): Value4 {
+  const idx = incidence(layout)[which];
+  const [B, S, N, C] = x.dims;
+  const P = idx.length;
+  const out = new Float64Array(B * S * P * C);
+  for (let r = 0; r < B * S; r++) {
+    for (let p = 0; p < P; p++) {
+      const n = idx[p]!;
+      if (n >= 0) out.set(x.data.subarray((r * N + n) * C, (r * N + n + 1) * C), (r * P + p) * C);
+    }
+  }
+  return { data: out, dims: [B, S, P, C] };
+}
+
+/** params → neurons: y[.., n, c] = Σ_{p : idx[p] = n} x[.., p, c] (the adjoint of gather). */
+export function scatter(x: Value4, which: Incidence, layout: TargetLayout): Value4 {
+  const idx = incidence(layout)[which];
+  const [B, S, P, C] = x.dims;
+  const N = layout.neuronCount;
+  const out = new Float64Array(B * S * N * C);
+  for (let r = 0; r < B * S; r++) {
+    for (let p = 0; p < P; p++) {
+      const n = idx[p]!;
+      if (n < 0) continue;
+      for (let c = 0; c < C; c++) out[(r * N + n) * C + c] += x.data[(r * P + p) * C + c]!;
+    }
+  }
+  return { data: out, dims: [B, S, N, C] };
+}
+
+/** Mean over each position's own cell (neuron segment, or parameter block), broadcast back. */
+export function segmentMean(x: Value4, site: Site, layout: TargetLayout): Value4 {
+  const cellOf = site.kind === 'params' ? blockOf(layout) : segmentOf(layout);
+  const cells = site.kind === 'params' ? layout.params.length : layout.segments.length;
+  const [B, S, T, C] = x.dims;
+  const out = new Float64Array(x.data.length);
+  for (let r = 0; r < B * S; r++) {
+    const sums = new Float64Array(cells * C);
+    const counts = new Float64Array(cells);
+    for (let t = 0; t < T; t++) {
+      const k = cellOf[t]!;
+      counts[k]!++;
+      for (let c = 0; c < C; c++) sums[k * C + c] += x.data[(r * T + t) * C + c]!;
+    }
+    for (let t = 0; t < T; t++) {
+      const k = cellOf[t]!;
+      for (let c = 0; c < C; c++) out[(r * T + t) * C + c] = sums[k * C + c]! / counts[k]!;
+    }
+  }
+  return { data: out, dims: x.dims };
+}
+
+/** y[.., o, c] = Σ_i M[o][i] x[.., i, c], M the term's mean-normalised matrix between the two sites. */
+export function siteTerm(x: Value4, term: SiteTerm, layout: TargetLayout, outSite: Site | null, inSite: Site | null): Value4 {
+  const m = siteTermMatrix(term, layout, outSite, inSite);
+  const [B, S, T, C] = x.dims;
+  const O = m.length;
+  const out = new Float64Array(B * S * O * C);
+  for (let r = 0; r < B * S; r++) {
+    for (let o = 0; o < O; o++) {
+      const row = m[o]!;
+      for (let i = 0; i < T; i++) {
+        const w = row[i]!;
+        for (let c = 0; c < C; c++) out[(r * O + o) * C + c] += w * x.data[(r * T + i) * C + c]!;
+      }
+    }
+  }
+  return { data: out, dims: [B, S, O, C] };
+}

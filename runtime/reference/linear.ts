@@ -1,0 +1,56 @@
+// Channel-linear maps: matmul (shared channel matrix), contract (its weight gradient, summing every
+// non-channel axis including the batch) and dense (position-specific weights across the site).
+import { broadcastDims, expand, sizeOf, type Dims4, type Value4 } from './tensor.js';
+
+/** y[..., o] = Σ_i x[..., i] w[i, o]  (w row-major [cin, cout]; transposed: [cout, cin]). */
+export function matmul(x: Value4, w: Value4, cout: number, transposeW: boolean): Value4 {
+  const [B, S, T, cin] = x.dims;
+  if (w.dims[0] !== 1) throw new Error('internal: matmul weights must not be batched');
+  if (w.data.length !== cin * cout) throw new Error(`internal: matmul of ${cin} channels to ${cout} with ${w.data.length} weights`);
+  const rows = B * S * T;
+  const out = new Float64Array(rows * cout);
+  const wi = transposeW ? (i: number, o: number) => o * cin + i : (i: number, o: number) => i * cout + o;
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < cout; o++) {
+      let acc = 0;
+      for (let i = 0; i < cin; i++) acc += x.data[r * cin + i]! * w.data[wi(i, o)]!;
+      out[r * cout + o] = acc;
+    }
+  }
+  return { data: out, dims: [B, S, T, cout] };
+}
+
+/** y[i, o] = Σ_rows a[row, i] b[row, o] over batch, set and site (operands broadcast to common rows). */
+export function contract(a: Value4, b: Value4): Value4 {
+  const rowsDims = broadcastDims([a.dims[0], a.dims[1], a.dims[2], 1], [b.dims[0], b.dims[1], b.dims[2], 1]);
+  const I = a.dims[3];
+  const O = b.dims[3];
+  const x = expand(a, [rowsDims[0], rowsDims[1], rowsDims[2], I]);
+  const y = expand(b, [rowsDims[0], rowsDims[1], rowsDims[2], O]);
+  const rows = sizeOf(rowsDims);
+  const out = new Float64Array(I * O);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < I; i++) {
+      const xi = x[r * I + i]!;
+      for (let o = 0; o < O; o++) out[i * O + o] += xi * y[r * O + o]!;
+    }
+  }
+  return { data: out, dims: [1, 1, I, O] };
+}
+
+/** y[.., s, t', o] = Σ_{t, i} x[.., s, t, i] · w[t·cin + i, t'·cout + o]: the site folded into channels. */
+export function dense(x: Value4, w: Value4, outDims: Dims4): Value4 {
+  const [B, S, T, cin] = x.dims;
+  const [, , T2, cout] = outDims;
+  const K = T * cin;
+  const N = T2 * cout;
+  if (w.dims[0] !== 1 || w.data.length !== K * N) throw new Error(`internal: dense weights have ${w.data.length} values, expected ${K}×${N}`);
+  const out = new Float64Array(B * S * N);
+  for (let r = 0; r < B * S; r++) {
+    for (let k = 0; k < K; k++) {
+      const xk = x.data[r * K + k]!;
+      for (let n = 0; n < N; n++) out[r * N + n] += xk * w.data[k * N + n]!;
+    }
+  }
+  return { data: out, dims: [B, S, T2, cout] };
+}
