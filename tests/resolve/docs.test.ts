@@ -1,0 +1,22 @@
+// docs/language.md stays in step with the code: every builtin and task vocabulary entry is
+// documented, and the page's example checks cleanly.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { checkFiles } from '../../compiler/check.js';
+import { BUILTINS } from '../../compiler/resolve/builtins.js';
+import { DATA_GENERATORS, OPTIMIZERS, TASK_FIELDS } from '../../compiler/resolve/task-schema.js';
+
+const page = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'language.md'), 'utf8');
+
+it('documents every builtin, task field, generator and optimizer', () => {
+  for (const b of [...BUILTINS, ...DATA_GENERATORS, ...OPTIMIZERS]) expect(page, b.name).toContain(`| \`${b.name}(`);
+  for (const f of TASK_FIELDS) expect(page, f.name).toContain(`\`${f.name}\``);
+});
+
+it('the example on the page checks without diagnostics', () => {
+  const example = /```gmn\n([^]*?)```/.exec(page)![1]!;
+  const virtual = join(import.meta.dirname, 'doc-example.gmn');
+  const { diagnostics } = checkFiles([virtual], { readFile: (p) => (p === virtual ? example : (() => { try { return readFileSync(p, 'utf8'); } catch { return undefined; } })()) });
+  expect(diagnostics).toEqual([]);
+});
