@@ -12,10 +12,12 @@ import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { doctorCommand } from './doctor.js';
 import { benchCommand } from './bench.js';
+import { compileCommand } from './compile.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
   doctorCommand,
+  compileCommand,
   benchCommand,
 ];
 
