@@ -9,6 +9,7 @@ import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { loadModules } from './resolve/load.js';
 import { defaultStdRoot } from './resolve/package-root.js';
 import { resolveProgram, type ResolvedProgram } from './resolve/resolve.js';
+import { checkSymmetry } from './symmetry/program.js';
 
 /** A semantic stage over a resolved program. */
 export type CheckStage = (program: ResolvedProgram) => Diagnostic[];
@@ -17,7 +18,7 @@ export type CheckStage = (program: ResolvedProgram) => Diagnostic[];
  * The stages that run after resolution, in order. To add one (e.g. the symmetry checker), import
  * its `(program) => Diagnostic[]` function and append it here.
  */
-export const CHECK_STAGES: readonly CheckStage[] = [];
+export const CHECK_STAGES: readonly CheckStage[] = [checkSymmetry];
 
 export interface CheckOptions {
   /** Folder of the standard library; defaults to the installed package's `std/`. */

@@ -1,0 +1,122 @@
+// The symmetry stage over a whole resolved program (what `gmn check` and `gmn explain` run).
+//
+// Every net is lowered and checked once per instantiation:
+//   - a net a task trains is instantiated with that task's target and set size (`data: ...(points: n)`,
+//     the number of gradients in each input set) and the scalar arguments its `models:` entry gives;
+//   - every other net (e.g. in std/) against the probe target PROBE (`mlp(widths: [2, 3, 4, 2])`)
+//     with b = PROBE_SET_SIZE: the typing rules do not depend on sizes, only on which segments are
+//     permuted, and the probe has two independent hidden groups and fixed inputs and outputs.
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { lowerNet, type Lowered, type ScalarArg } from '../ir/lower.js';
+import { lookup, type ResolvedModule, type ResolvedProgram } from '../resolve/resolve.js';
+import { elaborateTarget } from '../spaces/elaborate.js';
+import { mlpLayout, type TargetLayout } from '../spaces/target.js';
+import type { CallExpr, Expr, FunctionDecl, TaskDecl } from '../syntax/ast.js';
+import { checkGraph, type Certificate } from './check.js';
+
+export const PROBE: TargetLayout = mlpLayout('Probe', { kind: 'mlp', widths: [2, 3, 4, 2], activation: { kind: 'relu' }, init: 'kaiming' });
+export const PROBE_SET_SIZE = 4;
+
+export interface NetReport {
+  net: string;
+  /** The file that declares the net. */
+  file: string;
+  /** Where the instantiation came from: `task curvature` or `probe`. */
+  instance: string;
+  lowered: Lowered | null;
+  certificate: Certificate | null;
+  diagnostics: Diagnostic[];
+}
+
+/** The `gmn check` stage: every diagnostic of every net instantiation. */
+export function checkSymmetry(program: ResolvedProgram): Diagnostic[] {
+  return certifyProgram(program).flatMap((r) => r.diagnostics);
+}
+
+/** Lowers and checks every net: task instantiations first, then each remaining net once on the probe. */
+export function certifyProgram(program: ResolvedProgram): NetReport[] {
+  const reports: NetReport[] = [];
+  const covered = new Set<FunctionDecl>();
+  const diagnosticsSeen = new Set<string>();
+  for (const root of program.roots) {
+    for (const decl of root.program.declarations) {
+      if (decl.kind !== 'task') continue;
+      for (const inst of taskInstances(root, decl, reports)) {
+        covered.add(inst.decl);
+        reports.push(run(program, root, inst.decl, inst.args, inst.target, inst.setSize, `task ${decl.name.name}`));
+      }
+    }
+  }
+  for (const module of program.modules.values()) {
+    for (const decl of module.program.declarations) {
+      if (decl.kind !== 'net' || covered.has(decl)) continue;
+      reports.push(run(program, module, decl, new Map(), PROBE, PROBE_SET_SIZE, 'probe'));
+    }
+  }
+  // A net used by several tasks reports the same problem once.
+  for (const r of reports) {
+    r.diagnostics = r.diagnostics.filter((d) => {
+      const key = `${d.span.file}:${d.span.start.offset}:${d.message}`;
+      return !diagnosticsSeen.has(key) && diagnosticsSeen.add(key) !== undefined;
+    });
+  }
+  return reports;
+}
+
+function run(program: ResolvedProgram, module: ResolvedModule, decl: FunctionDecl, args: ReadonlyMap<string, ScalarArg>,
+  target: TargetLayout, setSize: number, instance: string): NetReport {
+  const base = { net: decl.name.name, file: decl.span.file, instance };
+  const lowered = lowerNet({ program, module, net: decl.name.name, args, target, setSize });
+  if (!lowered.ok) return { ...base, lowered: null, certificate: null, diagnostics: lowered.diagnostics };
+  const checked = checkGraph(lowered.value, decl.name.span);
+  return { ...base, lowered: lowered.value, certificate: checked.certificate, diagnostics: checked.diagnostics };
+}
+
+interface Instance {
+  decl: FunctionDecl;
+  args: Map<string, ScalarArg>;
+  target: TargetLayout;
+  setSize: number;
+}
+
+/** The nets a task trains, with its target, its set size and each model's scalar arguments. */
+function taskInstances(module: ResolvedModule, task: TaskDecl, reports: NetReport[]): Instance[] {
+  const field = (key: string): Expr | undefined => task.fields.find((f) => f.key.name === key)?.value;
+  const targetExpr = field('target');
+  const models = field('models');
+  if (targetExpr?.kind !== 'name' || models?.kind !== 'list') return [];
+  const sym = lookup(module, targetExpr.name);
+  if (sym?.kind !== 'target') return [];
+  const layout = elaborateTarget(sym.decl);
+  if (!layout.ok) {
+    reports.push({ net: '', file: task.span.file, instance: `task ${task.name.name}`, lowered: null, certificate: null, diagnostics: layout.diagnostics });
+    return [];
+  }
+  const setSize = setSizeOf(field('data')) ?? PROBE_SET_SIZE;
+  const out: Instance[] = [];
+  for (const m of models.items) {
+    if (m.kind !== 'call') continue;
+    const net = lookup(module, m.callee.name);
+    if (net?.kind !== 'net') continue;
+    out.push({ decl: net.decl, args: scalarArgs(m), target: layout.value, setSize });
+  }
+  return out;
+}
+
+/** `data: random_targets(points: 128, ...)`: the size of each input set. */
+function setSizeOf(data: Expr | undefined): number | null {
+  if (data?.kind !== 'call') return null;
+  const points = data.args.find((a) => a.name?.name === 'points')?.value;
+  return points?.kind === 'number' && points.isInteger && points.value >= 1 ? points.value : null;
+}
+
+function scalarArgs(call: CallExpr): Map<string, ScalarArg> {
+  const out = new Map<string, ScalarArg>();
+  for (const a of call.args) {
+    if (a.name === undefined) continue;
+    const v = a.value;
+    if (v.kind === 'number' || v.kind === 'bool' || v.kind === 'string') out.set(a.name.name, v.value);
+    else if (v.kind === 'unary' && v.operand.kind === 'number') out.set(a.name.name, -v.operand.value);
+  }
+  return out;
+}
