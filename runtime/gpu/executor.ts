@@ -6,7 +6,7 @@ import type { Graph, ValueId } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { planGraph, type Plan, type PlanTables } from '../../compiler/wgsl/plan.js';
 import type { Tile } from '../../compiler/wgsl/matmul.js';
-import type { GpuDevice, KernelTimes } from '../device/index.js';
+import type { GpuDevice, KernelTimes, Step } from '../device/index.js';
 import { pipelineOf, record } from './launch.js';
 
 export type HostTensor = Float32Array | Float64Array;
@@ -22,6 +22,13 @@ interface Prepared {
   pipelines: GPUComputePipeline[];
   /** One GPU buffer per plan buffer (params point at the executor's resident parameter buffers). */
   buffers: GPUBuffer[];
+}
+
+export interface RunOptions {
+  /** Values to read back (default: all of `outputs`); the others stay on the device. */
+  readback?: ValueId[];
+  /** Records more work into the same step after the graph (e.g. optimizer updates). */
+  after?: (step: Step, bufferOf: (value: ValueId) => GPUBuffer) => void;
 }
 
 export interface RunResult {
@@ -87,7 +94,7 @@ export class GpuExecutor {
    * row-major. Returns the requested values (default: the output), float32, batched values as
    * [batch, ...shape] and unbatched ones as their shape.
    */
-  async run(inputs: ReadonlyMap<string, HostTensor>, batch: number, outputs: ValueId[] = [this.graph.output]): Promise<RunResult> {
+  async run(inputs: ReadonlyMap<string, HostTensor>, batch: number, outputs: ValueId[] = [this.graph.output], options: RunOptions = {}): Promise<RunResult> {
     const { plan, pipelines, buffers } = await this.prepare(batch, outputs);
     for (const [name, id] of plan.inputs) {
       const data = inputs.get(name);
@@ -100,12 +107,18 @@ export class GpuExecutor {
     for (const d of plan.dispatches) {
       record(step, { kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups });
     }
-    const readbacks = outputs.map((v) => {
+    options.after?.(step, (v) => {
+      const b = plan.values.get(v);
+      if (b === undefined || !outputs.includes(v)) throw new Error(`internal: value %${v} is not an output of this run`);
+      return buffers[b]!;
+    });
+    const wanted = options.readback ?? outputs;
+    const readbacks = wanted.map((v) => {
       const [a, b, c, e] = plan.dims.get(v)!;
       return { buffer: buffers[plan.values.get(v)!]!, bytes: a * b * c * e * 4 };
     });
     const { data, times } = await step.submit(readbacks);
-    return { values: new Map(outputs.map((v, i) => [v, new Float32Array(data[i]!)])), times };
+    return { values: new Map(wanted.map((v, i) => [v, new Float32Array(data[i]!)])), times };
   }
 
   /** Returns every buffer to the device's pool. */

@@ -1,4 +1,5 @@
 // The GPU executor of IR graphs and its kernel launch helpers.
-export { GpuExecutor, type GpuExecutorOptions, type HostTensor, type RunResult } from './executor.js';
+export { GpuExecutor, type GpuExecutorOptions, type HostTensor, type RunOptions, type RunResult } from './executor.js';
 export { pipelineOf, record, type Launch } from './launch.js';
 export { layoutTables } from './tables.js';
+export { GpuTrainer, type OptimizerSettings } from './trainer.js';
