@@ -1,6 +1,12 @@
 // A small, fast, seeded PRNG (SplitMix32 seeding + xoshiro128**), so every random choice in gmn —
 // parameter init, generated data, sampled group elements — is reproducible from a seed.
 
+/** The full state of an Rng (for checkpoints): resuming from it continues the same stream. */
+export interface RngState {
+  s: [number, number, number, number];
+  spareNormal: number | null;
+}
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -78,6 +84,17 @@ export class Rng {
       p[j] = t;
     }
     return p;
+  }
+
+  state(): RngState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+  }
+
+  static fromState(state: RngState): Rng {
+    const rng = new Rng(0);
+    [rng.s0, rng.s1, rng.s2, rng.s3] = state.s;
+    rng.spareNormal = state.spareNormal;
+    return rng;
   }
 
   /** An independent generator derived from this one (for parallel streams). */

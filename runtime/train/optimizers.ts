@@ -1,0 +1,55 @@
+// Optimizers in float64, as plain functions over Float64Arrays (the reference for the WGSL kernels
+// of compiler/wgsl/optimizers.ts, which implement the same formulas):
+//   Adam / AdamW:   m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  t = step + 1
+//                   p ← p − lr · ( (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + eps) + wd·p )   (AdamW: decoupled)
+//                   Adam's weight decay is L2: g ← g + wd·p before the moments.
+//   SGD momentum:   g ← g + wd·p;  buf ← μ·buf + g;  p ← p − lr·buf
+export type OptimizerConfig =
+  | { kind: 'adam' | 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }
+  | { kind: 'sgd'; lr: number; momentum: number; weightDecay: number };
+
+/** Per-parameter state slots: Adam [m, v], SGD [buf]. */
+export interface OptimizerState {
+  slots: Map<string, Float64Array[]>;
+}
+
+export function adam(overrides: Partial<Omit<Extract<OptimizerConfig, { kind: 'adam' | 'adamw' }>, 'kind'>> = {}, decoupled = false): OptimizerConfig {
+  return { kind: decoupled ? 'adamw' : 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: decoupled ? 0.01 : 0, ...overrides };
+}
+
+export function initOptimizerState(config: OptimizerConfig, params: ReadonlyMap<string, Float64Array>): OptimizerState {
+  const slotCount = config.kind === 'sgd' ? 1 : 2;
+  return { slots: new Map([...params].map(([name, p]) => [name, Array.from({ length: slotCount }, () => new Float64Array(p.length))])) };
+}
+
+/** Updates `param` and its slots in place; `step` is the number of updates already applied. */
+export function optimizerUpdate(config: OptimizerConfig, param: Float64Array, grad: Float64Array, slots: Float64Array[], step: number): void {
+  if (config.kind === 'sgd') {
+    sgdUpdate(config, param, grad, slots[0]!);
+    return;
+  }
+  adamUpdate(config, param, grad, slots[0]!, slots[1]!, step);
+}
+
+function adamUpdate(config: Extract<OptimizerConfig, { kind: 'adam' | 'adamw' }>, p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, step: number): void {
+  const t = step + 1;
+  const bc1 = 1 - config.beta1 ** t;
+  const bc2 = 1 - config.beta2 ** t;
+  const decoupled = config.kind === 'adamw';
+  for (let i = 0; i < p.length; i++) {
+    const gi = decoupled ? g[i]! : g[i]! + config.weightDecay * p[i]!;
+    m[i] = config.beta1 * m[i]! + (1 - config.beta1) * gi;
+    v[i] = config.beta2 * v[i]! + (1 - config.beta2) * gi * gi;
+    let update = m[i]! / bc1 / (Math.sqrt(v[i]! / bc2) + config.eps);
+    if (decoupled) update += config.weightDecay * p[i]!;
+    p[i] = p[i]! - config.lr * update;
+  }
+}
+
+function sgdUpdate(config: Extract<OptimizerConfig, { kind: 'sgd' }>, p: Float64Array, g: Float64Array, buf: Float64Array): void {
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i]! + config.weightDecay * p[i]!;
+    buf[i] = config.momentum * buf[i]! + gi;
+    p[i] = p[i]! - config.lr * buf[i]!;
+  }
+}
