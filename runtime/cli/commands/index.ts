@@ -11,11 +11,13 @@
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { doctorCommand } from './doctor.js';
+import { explainCommand } from './explain.js';
 import { benchCommand } from './bench.js';
 import { compileCommand } from './compile.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
+  explainCommand,
   doctorCommand,
   compileCommand,
   benchCommand,
