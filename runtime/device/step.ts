@@ -24,7 +24,8 @@ export class Step {
   private readonly uniforms: GPUBuffer[] = [];
   private readonly timed: string[] = [];
   private readonly querySet: GPUQuerySet | null;
-  private readonly maxTimed = 4096;
+  // WebGPU caps a query set at 4096 queries: two timestamps per dispatch.
+  private readonly maxTimed = 2048;
 
   constructor(private readonly gpu: GpuDevice) {
     this.encoder = gpu.device.createCommandEncoder({ label: 'gmn-step' });

@@ -105,7 +105,7 @@ export class GpuExecutor {
     }
     const step = this.gpu.step();
     for (const d of plan.dispatches) {
-      record(step, { kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups });
+      record(step, { kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups, label: d.label });
     }
     options.after?.(step, (v) => {
       const b = plan.values.get(v);

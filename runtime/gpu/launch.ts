@@ -9,6 +9,8 @@ export interface Launch {
   /** Storage buffers in the kernel's binding order. */
   buffers: GPUBuffer[];
   workgroups: [number, number, number];
+  /** What the dispatch computes (e.g. `%12 set_layer.eqlinear1`), shown in profiles. */
+  label?: string;
 }
 
 /** The compiled pipeline of a kernel (cached by source). */
@@ -21,5 +23,6 @@ export function record(step: Step, launch: Launch): void {
     throw new Error(`internal: kernel ${launch.kernel.name} takes ${launch.kernel.bindings.length} buffers, got ${launch.buffers.length}`);
   }
   const uniform = step.uniform(packUniforms(launch.kernel, launch.uniforms));
-  step.dispatch({ name: launch.kernel.name, pipeline: launch.pipeline, buffers: [uniform, ...launch.buffers], workgroups: launch.workgroups });
+  const name = launch.label === undefined ? launch.kernel.name : `${launch.kernel.name} ${launch.label}`;
+  step.dispatch({ name, pipeline: launch.pipeline, buffers: [uniform, ...launch.buffers], workgroups: launch.workgroups });
 }
