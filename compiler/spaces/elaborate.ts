@@ -4,6 +4,7 @@
 // checks *values* (positive widths, integer sizes, divisibility) and reports them as diagnostics.
 import type { Argument, CallExpr, Expr, Span, TargetDecl } from '../syntax/ast.js';
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { transformerLayout } from './transformer.js';
 import { mlpLayout, type Activation, type Init, type MlpSpec, type TargetLayout, type TargetSpec, type TransformerSpec } from './target.js';
 
 export type Elaborated<T> = { ok: true; value: T } | { ok: false; diagnostics: Diagnostic[] };
@@ -17,7 +18,7 @@ const fail = <T>(code: string, message: string, span: Span, hint?: string): Elab
 export function elaborateTarget(decl: TargetDecl): Elaborated<TargetLayout> {
   const spec = targetSpec(decl.value);
   if (!spec.ok) return spec;
-  return targetLayout(decl.name.name, spec.value, decl.value.span);
+  return targetLayout(decl.name.name, spec.value);
 }
 
 /** `mlp(widths: [...], activation: ..., init: ...)` or `transformer(...)` → its spec. */
@@ -31,11 +32,9 @@ export function targetSpec(expr: Expr): Elaborated<TargetSpec> {
     'use `mlp(widths: [...], activation: ...)` or `transformer(...)`');
 }
 
-/** The layout of a spec. Transformer layouts (`compiler/spaces/transformer.ts`) are not written yet. */
-export function targetLayout(name: string, spec: TargetSpec, span: Span): Elaborated<TargetLayout> {
-  if (spec.kind === 'mlp') return { ok: true, value: mlpLayout(name, spec) };
-  return fail('spaces/unsupported-target', `transformer targets are not yet supported (target ${name})`, span,
-    'use an mlp target for now');
+/** The layout of a spec (transformers: compiler/spaces/transformer.ts, paper appendix B.2). */
+export function targetLayout(name: string, spec: TargetSpec): Elaborated<TargetLayout> {
+  return { ok: true, value: spec.kind === 'mlp' ? mlpLayout(name, spec) : transformerLayout(name, spec) };
 }
 
 /** Named arguments by name; positional ones by parameter order. */

@@ -42,14 +42,17 @@ describe('target elaboration', () => {
     expect(r.diagnostics[0]!.span).toEqual(bad.span);
   });
 
-  it('reports transformers without a layout as not yet supported, not a crash', () => {
+  it('lays out a transformer: residual segments tied in one group', () => {
     const ints = (pairs: [string, number][]) => pairs.map(([k, v]) => arg(k, num(v)));
     const value = call('transformer', ints([['vocab', 16], ['d_model', 8], ['heads', 2], ['blocks', 1], ['ffn', 16], ['seq', 4]]));
     const spec = targetSpec(value);
     expect(spec.ok && spec.value.kind === 'transformer' && spec.value.headDim).toBe(4);
     const r = elaborateTarget({ kind: 'target', name: { name: 'Lm', span: span() }, value, span: span() });
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.diagnostics[0]!.code).toBe('spaces/unsupported-target');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const residual = r.value.segments.filter((s) => s.group === 'Lm.residual');
+    expect(residual.length).toBeGreaterThan(1);
+    expect(residual.every((s) => s.size === 8)).toBe(true);
   });
 
   it('rejects heads that do not divide d_model', () => {
