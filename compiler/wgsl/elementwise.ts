@@ -142,10 +142,20 @@ export function exprName(expr: Expr): string {
 }
 
 /**
+ * Which views are plain contiguous copies of the output's layout (offset 0, row-major over the
+ * output dims): those are indexed by the linear index itself, and when every view is, the kernel
+ * never splits the index into coordinates (integer division is slow on lavapipe).
+ */
+export interface Contiguity {
+  out: boolean;
+  inputs: boolean[];
+}
+
+/**
  * out[view_o(n,s,t,c)] = expr(x0[view_0(n,s,t,c)], x1[...], ...) for every (n,s,t,c) of dims.
  * Each input gets its own binding, even when two inputs are the same buffer at different views.
  */
-export function mapKernel(expr: Expr, name = 'map'): Kernel {
+export function mapKernel(expr: Expr, name = 'map', contiguity?: Contiguity): Kernel {
   const n = arity(expr);
   const uniforms: UniformField[] = [...DIM_FIELDS, ...viewFields('o')];
   for (let k = 0; k < n; k++) uniforms.push(...viewFields(`x${k}`));
@@ -155,8 +165,11 @@ export function mapKernel(expr: Expr, name = 'map'): Kernel {
     { name: 'out', element: 'f32', access: 'read_write' as const },
   ];
   const { lines, result } = printExpr(expr);
-  const loads = Array.from({ length: n }, (_, k) => `  let x${k}v = x${k}[${viewIndex(`x${k}`)}];`);
-  const body = [SPLIT_INDEX, ...loads, ...lines, `  out[${viewIndex('o')}] = ${result};`].join('\n');
+  const plain = (k: number): boolean => contiguity?.inputs[k] === true;
+  const loads = Array.from({ length: n }, (_, k) => `  let x${k}v = x${k}[${plain(k) ? 'i' : viewIndex(`x${k}`)}];`);
+  const split = contiguity?.out === true && Array.from({ length: n }, (_, k) => plain(k)).every(Boolean) ? [] : [SPLIT_INDEX];
+  const store = `  out[${contiguity?.out === true ? 'i' : viewIndex('o')}] = ${result};`;
+  const body = [...split, ...loads, ...lines, store].join('\n');
   const source = `// ${name}: ${exprName(expr)}\n${header(uniforms, bindings)}${UNARY_HELPERS}${linearMain('u.count', body)}`;
   return { name, source, uniforms, bindings, workgroup: [64, 1] };
 }

@@ -89,7 +89,12 @@ export interface PlanOptions {
   fuse?: boolean;
 }
 
-const ELEMENTWISE = new Set<Op['op']>(['unary', 'binary', 'scale', 'select', 'bias']);
+/**
+ * Ops printed as expressions of the map kernel. `broadcast` is the identity expression: fused into
+ * its consumers it costs nothing (its operand is read through a stride-0 view) instead of
+ * materialising a full-size copy.
+ */
+const ELEMENTWISE = new Set<Op['op']>(['unary', 'binary', 'scale', 'select', 'bias', 'broadcast']);
 
 export function planGraph(graph: Graph, inst: Instantiation, options: PlanOptions): Plan {
   return new Planner(graph, inst, options).build();
@@ -109,6 +114,7 @@ class Planner {
   private readonly uses = new Map<ValueId, number>();
   private readonly lastUse = new Map<ValueId, number>();
   private readonly fusedInto = new Map<ValueId, ValueId>();
+  private readonly inlined = new Set<ValueId>();
   private readonly nodes: Map<ValueId, Node>;
   private readonly outputs: ValueId[];
   private readonly tableCache = new Map<string, number>();
@@ -129,7 +135,7 @@ class Planner {
       for (const o of this.leafOperands(node)) this.lastUse.set(o, step);
     });
     this.graph.nodes.forEach((node, step) => {
-      if (this.fusedInto.has(node.id)) return;
+      if (this.absorbed(node.id)) return;
       this.emit(node);
       for (const o of new Set(this.leafOperands(node))) if (this.lastUse.get(o) === step) this.releaseValue(o);
       if ((this.uses.get(node.id) ?? 0) === 0) this.releaseValue(node.id);
@@ -177,27 +183,40 @@ class Planner {
   // ---- fusion ------------------------------------------------------------------------------
 
   private findFusions(): void {
+    const consumers = new Map<ValueId, Node[]>();
+    for (const node of this.graph.nodes) for (const o of operandsOf(node.op)) consumers.set(o, [...(consumers.get(o) ?? []), node]);
     for (const node of this.graph.nodes) {
       if (!ELEMENTWISE.has(node.op.op)) continue;
       for (const o of operandsOf(node.op)) {
         const producer = this.node(o);
-        if (ELEMENTWISE.has(producer.op.op) && this.uses.get(o) === 1 && !this.outputs.includes(o) && sameDims(this.dims.get(o)!, this.dims.get(node.id)!)) {
-          this.fusedInto.set(o, node.id);
-        }
+        if (!ELEMENTWISE.has(producer.op.op) || this.outputs.includes(o) || !sameDims(this.dims.get(o)!, this.dims.get(node.id)!)) continue;
+        if (this.uses.get(o) === 1) this.fusedInto.set(o, node.id);
+        // A broadcast read by elementwise ops only is inlined into each of them (recomputing it is free).
+        else if (producer.op.op === 'broadcast' && consumers.get(o)!.every((c) => ELEMENTWISE.has(c.op.op) && sameDims(this.dims.get(c.id)!, this.dims.get(o)!))) this.inlined.add(o);
       }
     }
+  }
+
+  /** Whether producer `o` is printed inside consumer `node`'s expression. */
+  private fusedIn(o: ValueId, node: Node): boolean {
+    return this.fusedInto.get(o) === node.id || this.inlined.has(o);
+  }
+
+  /** Whether a node is computed inside its consumers' kernels rather than by its own. */
+  private absorbed(id: ValueId): boolean {
+    return this.fusedInto.has(id) || this.inlined.has(id);
   }
 
   /** The values a node actually reads once fused producers are inlined. */
   private leafOperands(node: Node): ValueId[] {
     if (!ELEMENTWISE.has(node.op.op)) return operandsOf(node.op);
-    return operandsOf(node.op).flatMap((o) => (this.fusedInto.get(o) === node.id ? this.leafOperands(this.node(o)) : [o]));
+    return operandsOf(node.op).flatMap((o) => (this.fusedIn(o, node) ? this.leafOperands(this.node(o)) : [o]));
   }
 
   /** The expression tree of an elementwise node over its leaves (numbered in `leaves` order). */
   private expr(node: Node, leaves: ValueId[]): Expr {
     const leaf = (o: ValueId): Expr => {
-      if (this.fusedInto.get(o) === node.id) return this.expr(this.node(o), leaves);
+      if (this.fusedIn(o, node)) return this.expr(this.node(o), leaves);
       let index = leaves.indexOf(o);
       if (index < 0) index = leaves.push(o) - 1;
       return { kind: 'input', index };
@@ -209,6 +228,7 @@ class Planner {
       case 'scale': return { kind: 'scale', x: leaf(op.x), factor: op.factor };
       case 'select': return { kind: 'select', mask: leaf(op.mask), a: leaf(op.a), b: leaf(op.b) };
       case 'bias': return { kind: 'binary', fn: 'add', a: leaf(op.x), b: leaf(op.b) };
+      case 'broadcast': return leaf(op.x);
       default: throw new Error(`internal: ${op.op} is not elementwise`);
     }
   }
@@ -303,19 +323,20 @@ class Planner {
         this.values.set(node.id, this.table(`const ${JSON.stringify(op.table)}`, data));
         return;
       }
-      case 'unary': case 'binary': case 'scale': case 'select': case 'bias': {
+      case 'unary': case 'binary': case 'scale': case 'select': case 'bias': case 'broadcast': {
         const leaves: ValueId[] = [];
         const expr = this.expr(node, leaves);
-        const kernel = mapKernel(expr, leaves.length === operandsOf(op).length && !this.hasFused(node) ? op.op : 'fused');
-        const uniforms: Record<string, number> = { ...dimValues(d), ...viewValues('o', contiguous(d)) };
-        leaves.forEach((leaf, k) => Object.assign(uniforms, viewValues(`x${k}`, this.broadcastView(leaf, d))));
+        const views = leaves.map((leaf) => this.broadcastView(leaf, d));
+        const plain = contiguous(d);
+        const contiguity = { out: true, inputs: views.map((v) => v.offset === 0 && v.strides.every((x, i) => x === plain.strides[i])) };
+        const kernel = mapKernel(expr, op.op === 'broadcast' ? 'copy' : leaves.length === operandsOf(op).length && !this.hasFused(node) ? op.op : 'fused', contiguity);
+        const uniforms: Record<string, number> = { ...dimValues(d), ...viewValues('o', plain) };
+        views.forEach((view, k) => Object.assign(uniforms, viewValues(`x${k}`, view)));
         factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
         const inputs = leaves.map((l) => this.buf(l));
         this.dispatch(kernel, node, uniforms, [...inputs, this.output(node)], linearGrid(count));
         return;
       }
-      case 'broadcast':
-        return this.copy(node, [{ from: op.x, view: this.broadcastView(op.x, d), dims: d, out: contiguous(d) }]);
       case 'concat': {
         let offset = 0;
         const parts = op.xs.map((x) => {
@@ -466,7 +487,7 @@ class Planner {
   }
 
   private hasFused(node: Node): boolean {
-    return operandsOf(node.op).some((o) => this.fusedInto.get(o) === node.id);
+    return operandsOf(node.op).some((o) => this.fusedIn(o, node));
   }
 
   /** Strides of the weight operand of a channel matmul (w is [cin, cout], or its transpose). */

@@ -2,6 +2,7 @@
 //   bench: NAME key=value ...
 // `--json FILE` writes the same figures (and the adapter) as JSON.
 import { writeFileSync } from 'node:fs';
+import { benchCurvature } from '../../../bench/curvature.js';
 import { benchMatmul } from '../../../bench/matmul.js';
 import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
@@ -10,16 +11,20 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure kernel and training-step throughput on the current WebGPU adapter',
   usage: [
-    'usage: gmn bench [--json FILE] [--busy-poll] [--size N]',
+    'usage: gmn bench [--json FILE] [--busy-poll] [--size N] [--only NAME]',
     '',
     'Prints one line per benchmark, `bench: NAME key=value ...`, after the adapter description:',
-    '  matmul_N   GFLOP/s of the register-blocked channel matmul at N³ (default N = 512)',
+    '  matmul_N               GFLOP/s of the register-blocked channel matmul at N³ (default N = 512)',
+    '  curvature_train_step   training examples/s of the curvature-task GradMetaNet (SIREN 1→32→32→1,',
+    '                         b = 128, width 64, 2 set + 2 neuron layers, batch 32, Adam), and its',
+    '                         forward-only examples/s',
     '',
     'options:',
     '  --json FILE   also write the figures as JSON',
     '  --busy-poll   keep dawn.node\'s busy polling (default: the polling throttle is on, which frees',
     '                a core for lavapipe)',
     '  --size N      matmul size (default 512)',
+    '  --only NAME   run one benchmark (matmul or curvature)',
     '',
     'exit codes: 0 ok, 1 no WebGPU adapter, 2 usage error',
   ].join('\n'),
@@ -28,7 +33,11 @@ export const benchCommand: Command = {
       json: { type: 'string' },
       'busy-poll': { type: 'boolean' },
       size: { type: 'string' },
+      only: { type: 'string' },
     });
+    if (values.only !== undefined && values.only !== 'matmul' && values.only !== 'curvature') {
+      throw new UsageError(`--only must be matmul or curvature, got ${values.only}`, this);
+    }
     const size = values.size === undefined ? 512 : Number(values.size);
     if (!Number.isInteger(size) || size < 8 || size % 8 !== 0) {
       throw new UsageError(`--size must be a positive multiple of 8, got ${values.size}`, this);
@@ -41,10 +50,17 @@ export const benchCommand: Command = {
     const adapter = gpu.description;
     process.stdout.write(`adapter: ${adapter.path} (${adapter.description || adapter.device}, backend ${adapter.backend})\n`);
     const results: Record<string, Record<string, number>> = {};
-    const matmul = await benchMatmul(gpu, size);
-    results[`matmul_${size}`] = { gflops: round(matmul.gflops), ms: round(matmul.ms) };
-    for (const [name, figures] of Object.entries(results)) {
+    const print = (name: string, figures: Record<string, number>): void => {
+      results[name] = figures;
       process.stdout.write(`bench: ${name} ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+    };
+    if (values.only !== 'curvature') {
+      const matmul = await benchMatmul(gpu, size);
+      print(`matmul_${size}`, { gflops: round(matmul.gflops), ms: round(matmul.ms) });
+    }
+    if (values.only !== 'matmul') {
+      const c = await benchCurvature(gpu);
+      print('curvature_train_step', { examples_per_s: round(c.examplesPerS), step_ms: round(c.trainStepMs), infer_examples_per_s: round(c.inferExamplesPerS), params: c.params });
     }
     if (values.json !== undefined) {
       writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);

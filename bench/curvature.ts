@@ -1,0 +1,83 @@
+// Training-step throughput of the curvature-task GradMetaNet, in the configuration of the PyTorch
+// anchor (`shared/bench/torch_gmn.py`): SIREN 1→32→32→1 target, a set of b = 128 gradients,
+// width 64, 2 set layers, pool, 2 neuron layers, pair readout, batch 32, MSE, Adam. One step =
+// forward + loss + backward + Adam, one submit; only the losses come back.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { buildTrainingStep } from '../compiler/autodiff/index.js';
+import { lowerNet } from '../compiler/ir/lower.js';
+import { shapeOf } from '../compiler/ir/types.js';
+import { loadModules } from '../compiler/resolve/load.js';
+import { defaultStdRoot } from '../compiler/resolve/package-root.js';
+import { resolveProgram } from '../compiler/resolve/resolve.js';
+import { mlpLayout } from '../compiler/spaces/target.js';
+import type { GpuDevice } from '../runtime/device/index.js';
+import { GpuExecutor, GpuTrainer, layoutTables } from '../runtime/gpu/index.js';
+import { Rng } from '../runtime/util/rng.js';
+
+export const CURVATURE_CONFIG = { widths: [1, 32, 32, 1], setSize: 128, width: 64, k1: 2, k2: 2, pe: 16, batch: 32 };
+
+export interface CurvatureBench {
+  trainStepMs: number;
+  examplesPerS: number;
+  inferMs: number;
+  inferExamplesPerS: number;
+  params: number;
+}
+
+export async function benchCurvature(gpu: GpuDevice, steps = 5): Promise<CurvatureBench> {
+  const c = CURVATURE_CONFIG;
+  const target = mlpLayout('Siren', { kind: 'mlp', widths: c.widths, activation: { kind: 'sine', omega0: 1 }, init: 'gaussian' });
+  const stdRoot = defaultStdRoot();
+  const file = resolve(stdRoot, '..', 'bench-curvature.gmn');
+  const loaded = loadModules([file], { stdRoot, readFile: (p) => (p === file ? 'use std/gradmetanet\n' : readOrUndefined(p)) });
+  const { program } = resolveProgram(loaded);
+  const lowered = lowerNet({
+    program, module: program.roots[0]!, net: 'gradmetanet', target, setSize: c.setSize,
+    args: new Map([['width', c.width], ['k1', c.k1], ['k2', c.k2], ['pe', c.pe]]),
+  });
+  if (!lowered.ok) throw new Error(`internal: the benchmark net does not lower: ${lowered.diagnostics.map((d) => d.message).join('; ')}`);
+  const { graph, instantiation: inst } = lowered.value;
+  const step = buildTrainingStep(graph, inst, 'mse');
+  const rng = new Rng(0);
+  const random = (n: number, s = 1): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * s);
+  const size = (id: number): number => shapeOf(graph.nodes[id]!.type, inst).reduce((a, b) => a * b, 1);
+  const inputs = new Map([
+    ['grads', random(c.batch * size(graph.inputs.get('grads')!))],
+    ['target', random(c.batch * size(graph.output))],
+  ]);
+  const params = new Map<string, Float32Array>();
+  for (const n of graph.nodes) {
+    if (n.op.op !== 'param') continue;
+    const count = n.op.shape.reduce((a, b) => a * b, 1);
+    params.set(n.op.name, random(count, n.op.shape.length === 2 ? 1 / Math.sqrt(n.op.shape[0]!) : 0.01));
+  }
+  const tables = layoutTables(inst);
+  const trainer = new GpuTrainer(gpu, step, inst, { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, momentum: 0 }, tables);
+  trainer.setParams(params);
+  // Warm-up: plan, pipeline creation and the first dispatch of every kernel (lavapipe's JIT).
+  for (let i = 0; i < 2; i++) await trainer.step(inputs, c.batch);
+  let t0 = performance.now();
+  for (let i = 0; i < steps; i++) await trainer.step(inputs, c.batch);
+  const trainStepMs = (performance.now() - t0) / steps;
+  trainer.release();
+
+  const forward = new GpuExecutor(gpu, graph, inst, { tables });
+  forward.setParams(params);
+  const netInputs = new Map([['grads', inputs.get('grads')!]]);
+  for (let i = 0; i < 2; i++) await forward.run(netInputs, c.batch);
+  t0 = performance.now();
+  for (let i = 0; i < steps; i++) await forward.run(netInputs, c.batch);
+  const inferMs = (performance.now() - t0) / steps;
+  forward.release();
+  const paramCount = [...params.values()].reduce((a, p) => a + p.length, 0);
+  return { trainStepMs, examplesPerS: (c.batch * 1000) / trainStepMs, inferMs, inferExamplesPerS: (c.batch * 1000) / inferMs, params: paramCount };
+}
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
