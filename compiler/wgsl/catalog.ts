@@ -7,7 +7,7 @@ import { fillKernel, mapKernel } from './elementwise.js';
 import { gatherKernel, scatterKernel, sparseSiteKernel } from './incidence.js';
 import type { Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
-import { GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel } from './matmul.js';
+import { contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel } from './matmul.js';
 import { adamKernel, sgdKernel } from './optimizers.js';
 import { reduceKernel, segmentMeanKernel } from './reduce.js';
 
@@ -34,6 +34,8 @@ export function kernelCatalog(): Kernel[] {
     matmulKernel({ tm: 3, tn: 5, wx: 4, wy: 4 }),
     matmulFastKernel(LAVAPIPE_TILE),
     matmulFastKernel({ tm: 4, tn: 4, wx: 8, wy: 8 }),
+    contractKernel(8, 8),
+    contractKernel(4, 8),
     layernormKernel(),
     layernormVjpKernel(),
     attentionKernel(),

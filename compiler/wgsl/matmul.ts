@@ -127,3 +127,47 @@ export function splitK(s: MatmulShape, tile: Tile = GENERIC_TILE, target = 64, m
   if (groups >= target) return 1;
   return Math.max(1, Math.min(Math.ceil(target / groups), Math.floor(s.K / minChunk)));
 }
+
+/**
+ * The weight gradient (IR `contract`): C[i, o] = Σ_r a[r, i] · b[r, o] over R rows (every
+ * non-channel axis, the batch included). Each invocation owns a ti × to block of C and walks its
+ * own chunk of rows (workgroup z), reading one vec4 run of a's and of b's channels per row: an
+ * outer-product accumulation with no barriers. Partial blocks go to C_z; a reduction sums them.
+ * Needs I % ti == 0 and O % to == 0 (ti, to multiples of 4).
+ */
+export function contractKernel(ti = 8, to = 8, wx = 8, wy = 8): Kernel {
+  if (ti % 4 !== 0 || to % 4 !== 0) throw new Error(`internal: contract tiles must be multiples of 4, got ${ti}x${to}`);
+  const uniforms = ['I', 'O', 'R', 'chunk'].map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'vec4f', access: 'read' as const },
+    { name: 'B', element: 'vec4f', access: 'read' as const },
+    { name: 'C', element: 'vec4f', access: 'read_write' as const },
+  ];
+  const qa = ti / 4;
+  const qb = to / 4;
+  const lane = ['x', 'y', 'z', 'w'];
+  const lines: string[] = [];
+  lines.push(`  let o4 = gid.x * ${qb}u;`);
+  lines.push(`  let i4 = gid.y * ${qa}u;`);
+  lines.push(`  if (o4 * 4u >= u.O || i4 * 4u >= u.I) { return; }`);
+  lines.push(`  let I4 = u.I / 4u;`);
+  lines.push(`  let O4 = u.O / 4u;`);
+  lines.push(`  let rb = gid.z * u.chunk;`);
+  lines.push(`  let re = min(u.R, rb + u.chunk);`);
+  for (const i of range(ti)) for (const j of range(qb)) lines.push(`  var acc${i}_${j} = vec4f(0.0);`);
+  lines.push(`  for (var r = rb; r < re; r++) {`);
+  for (const q of range(qa)) lines.push(`    let a${q} = A[r * I4 + i4 + ${q}u];`);
+  for (const j of range(qb)) lines.push(`    let b${j} = B[r * O4 + o4 + ${j}u];`);
+  for (const i of range(ti)) for (const j of range(qb)) lines.push(`    acc${i}_${j} += a${Math.floor(i / 4)}.${lane[i % 4]} * b${j};`);
+  lines.push(`  }`);
+  lines.push(`  let base = gid.z * I4 * u.O;`);
+  for (const i of range(ti)) for (const j of range(qb)) lines.push(`  C[base + (i4 * 4u + ${i}u) * O4 + o4 + ${j}u] = acc${i}_${j};`);
+  const source = `// contract: C = aᵀ·b over all rows, ${ti}x${to} blocks, vec4 loads, split over rows (z)
+${header(uniforms, bindings)}
+@compute @workgroup_size(${wx}, ${wy})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+${lines.join('\n')}
+}
+`;
+  return { name: `contract_${ti}x${to}`, source, uniforms, bindings, workgroup: [wx, wy] };
+}

@@ -23,7 +23,7 @@ import { denseToCsr, gatherKernel, incidenceCsr, scatterKernel, sparseSiteKernel
 import { siteTermMatrix } from '../symmetry/term-matrix.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
-import { fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, splitK, type MatmulShape, type Tile } from './matmul.js';
+import { contractKernel, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, splitK, type MatmulShape, type Tile } from './matmul.js';
 import { reduceKernel, segmentMeanKernel } from './reduce.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
@@ -408,6 +408,18 @@ class Planner {
         const rows = xd[0] * xd[1] * xd[2];
         const [w0, w1] = op.transposeW ? [wd[3], wd[2] * wd[1] * wd[0]] : [wd[2] * wd[1] * wd[0], wd[3]];
         const shape = this.weightShape(node, op.w, rows, xd[3], d[3], op.transposeW, w0, w1);
+        const tile = this.options.tile ?? LAVAPIPE_TILE;
+        if (op.transposeW && shape.K % 4 === 0 && shape.N % tile.tn === 0) {
+          // The weight is small: transpose it once into scratch so the fast kernel applies.
+          const wt = this.slot(`transpose of %${op.w}`, w0 * w1, 'scratch');
+          // w is stored [N, K] (w[n·K + k]); wᵀ[k·N + n] is the contiguous [K, N] operand.
+          const copy = { ...dimValues([1, 1, w0, w1]), ...viewValues('o', contiguous([1, 1, w0, w1])), ...viewValues('x0', { offset: 0, strides: [0, 0, 1, w0] }) };
+          this.dispatch(mapKernel({ kind: 'input', index: 0 }, 'copy'), node, copy, [this.buf(op.w), wt], linearGrid(w0 * w1));
+          const contiguousShape: MatmulShape = { ...shape, b: { offset: 0, sk: shape.N, sn: 1 } };
+          this.matmul(node, contiguousShape, this.buf(op.x), wt);
+          this.release(wt);
+          return;
+        }
         return this.matmul(node, shape, this.buf(op.x), this.buf(op.w));
       }
       case 'dense': {
@@ -424,6 +436,7 @@ class Planner {
         if (rows !== bd[0] * bd[1] * bd[2]) throw new Error(`internal: contract of [${ad}] and [${bd}] needs the same rows`);
         const I = ad[3];
         const O = bd[3];
+        if (I % 4 === 0 && O % 4 === 0) return this.contract(node, I, O, rows, this.buf(op.a), this.buf(op.b));
         const shape: MatmulShape = { M: I, N: O, K: rows, a: { offset: 0, sm: 1, sk: I }, b: { offset: 0, sk: O, sn: 1 } };
         return this.matmul(node, shape, this.buf(op.a), this.buf(op.b));
       }
@@ -519,6 +532,22 @@ class Planner {
     const sum = { ...dimValues([1, 1, 1, mn]), ...viewValues('x', { offset: 0, strides: [0, mn, 0, 1] }), r1: splits, r2: 1, scale: 1 };
     this.dispatch(reduceKernel(), node, sum, [partial, out], linearGrid(mn));
     this.release(partial);
+  }
+
+  /** The weight gradient aᵀb with the vec4 outer-product kernel, split over rows, then summed. */
+  private contract(node: Node, I: number, O: number, rows: number, a: number, b: number): void {
+    const [ti, to] = [I % 8 === 0 ? 8 : 4, O % 8 === 0 ? 8 : 4];
+    const groups = Math.ceil(O / to / 8) * Math.ceil(I / ti / 8);
+    const splits = Math.max(1, Math.min(Math.ceil(64 / groups), Math.floor(rows / 512)));
+    const chunk = Math.ceil(rows / splits);
+    const out = this.output(node);
+    const target = splits === 1 ? out : this.slot(`contract partials of %${node.id}`, splits * I * O, 'scratch');
+    this.dispatch(contractKernel(ti, to), node, { I, O, R: rows, chunk }, [a, b, target], [Math.ceil(O / to / 8), Math.ceil(I / ti / 8), splits]);
+    if (splits === 1) return;
+    const io = I * O;
+    const sum = { ...dimValues([1, 1, 1, io]), ...viewValues('x', { offset: 0, strides: [0, io, 0, 1] }), r1: splits, r2: 1, scale: 1 };
+    this.dispatch(reduceKernel(), node, sum, [target, out], linearGrid(io));
+    this.release(target);
   }
 
   /** Copies each part's view into the node's output (broadcast, concat, slice, fold, unfold). */

@@ -4,7 +4,7 @@ import { afterAll, describe, it } from 'vitest';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from '../../compiler/wgsl/attention.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
 import { layernormKernel, layernormVjpKernel } from '../../compiler/wgsl/layernorm.js';
-import { GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel } from '../../compiler/wgsl/matmul.js';
+import { contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel } from '../../compiler/wgsl/matmul.js';
 import { adamKernel, sgdKernel } from '../../compiler/wgsl/optimizers.js';
 import { reduceKernel } from '../../compiler/wgsl/reduce.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -147,5 +147,23 @@ describe.skipIf(gpu === null)('layernorm, attention and optimizer kernels', () =
       state = await runKernel(g, sgdKernel(), { count: n, lr, momentum, wd }, [f32(gr), ...state], linearGrid(n));
     }
     expectClose(state[0]!, p, 1e-5, 1e-6);
+  });
+});
+
+describe.skipIf(gpu === null)('contract kernel', () => {
+  it('aᵀb over 1000 rows with 8×8 and 4×8 blocks, split over rows, matches float64', async () => {
+    const g = gpu!;
+    const rng = new Rng(6);
+    for (const [I, O, ti, to, splits] of [[16, 8, 8, 8, 5], [12, 24, 4, 8, 1]] as [number, number, number, number, number][]) {
+      const rows = 1000;
+      const a = randomArray(rng, rows * I);
+      const b = randomArray(rng, rows * O);
+      const want = matmul64(a, b, I, rows, O, true, false);
+      const chunk = Math.ceil(rows / splits);
+      const [partial] = await runKernel(g, contractKernel(ti, to), { I, O, R: rows, chunk }, [f32(a), f32(b), new Float32Array(splits * I * O)], [Math.ceil(O / to / 8), Math.ceil(I / ti / 8), splits]);
+      const summed = new Float64Array(I * O);
+      for (let z = 0; z < splits; z++) for (let k = 0; k < I * O; k++) summed[k]! += partial![z * I * O + k]!;
+      expectClose(summed, want, 1e-4, 1e-4);
+    }
   });
 });
