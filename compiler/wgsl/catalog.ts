@@ -23,6 +23,7 @@ export function kernelCatalog(): Kernel[] {
     mapKernel({ kind: 'scale', x: x(0), factor: 1 }, 'scale'),
     mapKernel({ kind: 'binary', fn: 'mul', a: x(0), b: x(1) }, 'mul_contiguous', { out: true, inputs: [true, true] }),
     mapKernel({ kind: 'binary', fn: 'add', a: x(0), b: x(1) }, 'add_broadcast', { out: true, inputs: [true, false] }),
+    mapKernel({ kind: 'unary', fn: 'gelu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, 'fused_lanes', { out: true, inputs: [true, false] }, 4),
     mapKernel({ kind: 'select', mask: x(0), a: x(1), b: x(2) }, 'select'),
     mapKernel({ kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: { kind: 'scale', x: x(0), factor: 1 }, b: x(1) } }, 'fused'),
     reduceKernel(),

@@ -90,29 +90,29 @@ const BINARY: Record<BinaryFn, string> = { add: '+', sub: '-', mul: '*', div: '/
  * Prints an expression as WGSL `let` statements, one per node, so a fused chain reads top-down like
  * the IR it came from. Returns the statements and the name of the result.
  */
-function printExpr(expr: Expr): { lines: string[]; result: string } {
+function printExpr(expr: Expr, suffix = ''): { lines: string[]; result: string } {
   const lines: string[] = [];
   let temps = 0;
   let scales = 0;
   const walk = (e: Expr): string => {
     switch (e.kind) {
-      case 'input': return `x${e.index}v`;
+      case 'input': return `x${e.index}v${suffix}`;
       case 'unary': {
         const x = walk(e.x);
-        const name = `v${temps++}`;
+        const name = `v${temps++}${suffix}`;
         lines.push(`  let ${name} = ${unaryWgsl(e.fn, x)};`);
         return name;
       }
       case 'scale': {
         const x = walk(e.x);
-        const name = `v${temps++}`;
+        const name = `v${temps++}${suffix}`;
         lines.push(`  let ${name} = ${x} * u.f${scales++};`);
         return name;
       }
       case 'binary': {
         const a = walk(e.a);
         const b = walk(e.b);
-        const name = `v${temps++}`;
+        const name = `v${temps++}${suffix}`;
         lines.push(`  let ${name} = ${a} ${BINARY[e.fn]} ${b};`);
         return name;
       }
@@ -120,7 +120,7 @@ function printExpr(expr: Expr): { lines: string[]; result: string } {
         const m = walk(e.mask);
         const a = walk(e.a);
         const b = walk(e.b);
-        const name = `v${temps++}`;
+        const name = `v${temps++}${suffix}`;
         lines.push(`  let ${name} = select(${b}, ${a}, ${m} != 0.0);`);
         return name;
       }
@@ -155,7 +155,7 @@ export interface Contiguity {
  * out[view_o(n,s,t,c)] = expr(x0[view_0(n,s,t,c)], x1[...], ...) for every (n,s,t,c) of dims.
  * Each input gets its own binding, even when two inputs are the same buffer at different views.
  */
-export function mapKernel(expr: Expr, name = 'map', contiguity?: Contiguity): Kernel {
+export function mapKernel(expr: Expr, name = 'map', contiguity?: Contiguity, lanes = 1): Kernel {
   const n = arity(expr);
   const uniforms: UniformField[] = [...DIM_FIELDS, ...viewFields('o')];
   for (let k = 0; k < n; k++) uniforms.push(...viewFields(`x${k}`));
@@ -164,13 +164,23 @@ export function mapKernel(expr: Expr, name = 'map', contiguity?: Contiguity): Ke
     ...Array.from({ length: n }, (_, k) => ({ name: `x${k}`, element: 'f32', access: 'read' as const })),
     { name: 'out', element: 'f32', access: 'read_write' as const },
   ];
-  const { lines, result } = printExpr(expr);
   const plain = (k: number): boolean => contiguity?.inputs[k] === true;
-  const loads = Array.from({ length: n }, (_, k) => `  let x${k}v = x${k}[${plain(k) ? 'i' : viewIndex(`x${k}`)}];`);
-  const split = contiguity?.out === true && Array.from({ length: n }, (_, k) => plain(k)).every(Boolean) ? [] : [SPLIT_INDEX];
-  const store = `  out[${contiguity?.out === true ? 'i' : viewIndex('o')}] = ${result};`;
-  const body = [...split, ...loads, ...lines, store].join('\n');
-  const source = `// ${name}: ${exprName(expr)}\n${header(uniforms, bindings)}${UNARY_HELPERS}${linearMain('u.count', body)}`;
+  const outPlain = contiguity?.out === true;
+  const split = outPlain && Array.from({ length: n }, (_, k) => plain(k)).every(Boolean) ? [] : [SPLIT_INDEX];
+  const body: string[] = [...split];
+  // Lane l of an invocation handles channel c + l: the view index moves by l channel strides.
+  const at = (p: string, contiguousHere: boolean, l: number): string => {
+    if (contiguousHere) return l === 0 ? 'i' : `i + ${l}u`;
+    return l === 0 ? viewIndex(p) : `${viewIndex(p)} + ${l}u * u.${p}_s3`;
+  };
+  for (let l = 0; l < lanes; l++) {
+    const suffix = lanes === 1 ? '' : `_${l}`;
+    const { lines, result } = printExpr(expr, suffix);
+    for (let k = 0; k < n; k++) body.push(`  let x${k}v${suffix} = x${k}[${at(`x${k}`, plain(k), l)}];`);
+    body.push(...lines, `  out[${at('o', outPlain, l)}] = ${result};`);
+  }
+  const lanesNote = lanes === 1 ? '' : ` (${lanes} channels per invocation)`;
+  const source = `// ${name}: ${exprName(expr)}${lanesNote}\n${header(uniforms, bindings)}${UNARY_HELPERS}${linearMain('u.count', body.join('\n'), lanes)}`;
   return { name, source, uniforms, bindings, workgroup: [64, 1] };
 }
 

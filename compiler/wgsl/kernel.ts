@@ -78,12 +78,15 @@ export function linearGrid(count: number, maxPerDim = 65535): [number, number, n
   return [Math.ceil(groups / y), y, 1];
 }
 
-/** The standard 1-D entry point: `body` runs once per index `i < limit`. */
-export function linearMain(limit: string, body: string): string {
+/**
+ * The standard 1-D entry point: `body` runs once per index `i < limit`. With `lanes` > 1 each
+ * invocation owns `lanes` consecutive indices starting at i (a multiple of `lanes`).
+ */
+export function linearMain(limit: string, body: string, lanes = 1): string {
   return `${LINEAR_INDEX}
 @compute @workgroup_size(${LINEAR_WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = linearIndex(gid, groups);
+  let i = linearIndex(gid, groups)${lanes > 1 ? ` * ${lanes}u` : ''};
   if (i >= ${limit}) { return; }
 ${body}
 }

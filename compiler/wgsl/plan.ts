@@ -329,12 +329,14 @@ class Planner {
         const views = leaves.map((leaf) => this.broadcastView(leaf, d));
         const plain = contiguous(d);
         const contiguity = { out: true, inputs: views.map((v) => v.offset === 0 && v.strides.every((x, i) => x === plain.strides[i])) };
-        const kernel = mapKernel(expr, op.op === 'broadcast' ? 'copy' : leaves.length === operandsOf(op).length && !this.hasFused(node) ? op.op : 'fused', contiguity);
+        // Four channels per invocation when rows split evenly: a quarter of the index arithmetic.
+        const lanes = d[3] % 4 === 0 ? 4 : 1;
+        const kernel = mapKernel(expr, op.op === 'broadcast' ? 'copy' : leaves.length === operandsOf(op).length && !this.hasFused(node) ? op.op : 'fused', contiguity, lanes);
         const uniforms: Record<string, number> = { ...dimValues(d), ...viewValues('o', plain) };
         views.forEach((view, k) => Object.assign(uniforms, viewValues(`x${k}`, view)));
         factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
         const inputs = leaves.map((l) => this.buf(l));
-        this.dispatch(kernel, node, uniforms, [...inputs, this.output(node)], linearGrid(count));
+        this.dispatch(kernel, node, uniforms, [...inputs, this.output(node)], linearGrid(count / lanes));
         return;
       }
       case 'concat': {

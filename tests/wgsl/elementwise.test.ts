@@ -115,9 +115,13 @@ describe.skipIf(gpu === null)('elementwise kernels (map)', () => {
     forEach(dims, (_n, _s, t, c, i) => {
       want[i] = mask[t] !== 0 ? Math.max(a[i]! * 2.5 + b[c]!, 0) : -a[i]!;
     });
-    const k = mapKernel(expr, 'fused');
-    const [out] = await runKernel(g, k, { ...dimValues(dims), ...viewValues('o', contiguous(dims)), ...viewValues('x0', contiguous(dims)), ...viewValues('x1', bView), ...viewValues('x2', mView), f0: 2.5 }, [f32(a), f32(b), f32(mask), new Float32Array(count(dims))], linearGrid(count(dims)));
+    const uniforms = { ...dimValues(dims), ...viewValues('o', contiguous(dims)), ...viewValues('x0', contiguous(dims)), ...viewValues('x1', bView), ...viewValues('x2', mView), f0: 2.5 };
+    const [out] = await runKernel(g, mapKernel(expr, 'fused'), uniforms, [f32(a), f32(b), f32(mask), new Float32Array(count(dims))], linearGrid(count(dims)));
     expectClose(out!, want);
+    // The same chain with 4 channels per invocation and x0 / out indexed linearly.
+    const lanes = mapKernel(expr, 'fused', { out: true, inputs: [true, false, false] }, 4);
+    const [out4] = await runKernel(g, lanes, uniforms, [f32(a), f32(b), f32(mask), new Float32Array(count(dims))], linearGrid(count(dims) / 4));
+    expectClose(out4!, want);
   });
 
   it('copy views implement concat (channel offset), slice and fold (set → channels)', async () => {
