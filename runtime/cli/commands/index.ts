@@ -14,12 +14,16 @@ import { doctorCommand } from './doctor.js';
 import { explainCommand } from './explain.js';
 import { benchCommand } from './bench.js';
 import { compileCommand } from './compile.js';
+import { verifyCommand } from './verify.js';
+import { runCommand } from './run.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
   explainCommand,
   doctorCommand,
   compileCommand,
+  verifyCommand,
+  runCommand,
   benchCommand,
 ];
 
