@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mlpLayout } from '../../compiler/spaces/target.js';
+import { dumpGrads, mlpGradBundle, transformerGradBundle, type GradManifest } from '../../runtime/targets/dump.js';
+import { DataError } from '../../runtime/targets/errors.js';
+import { mlpGradients } from '../../runtime/targets/mlp.js';
+import { initMlp } from '../../runtime/targets/mlp-init.js';
+import { decodeNpy, encodeNpy } from '../../runtime/targets/npy.js';
+import { transformerGradients } from '../../runtime/targets/transformer.js';
+import { Rng } from '../../runtime/util/rng.js';
+import { B, setup, T } from './transformer-fixture.js';
+
+const hasNumpy = ((): boolean => {
+  try {
+    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('.npy writer', () => {
+  it('writes a 64-byte-aligned v1.0 header and round-trips float32, float64 and int32 arrays', () => {
+    const values = [1.5, -2.25, 3e-8, 1e30, 0, -0];
+    for (const dtype of ['float32', 'float64', 'int32'] as const) {
+      const vals = dtype === 'int32' ? [1, -2, 3, 2 ** 31 - 1, 0, -(2 ** 31)] : values;
+      const bytes = encodeNpy(vals, [2, 3], dtype);
+      const headerLength = bytes[8]! + 256 * bytes[9]!;
+      expect((10 + headerLength) % 64).toBe(0);
+      expect(bytes[10 + headerLength - 1]).toBe(0x0a);
+      const back = decodeNpy(bytes);
+      expect(back.shape).toEqual([2, 3]);
+      expect(back.dtype).toBe(dtype);
+      expect(Array.from(back.data)).toEqual(dtype === 'float32' ? Array.from(Float32Array.from(vals)) : vals);
+    }
+    expect(decodeNpy(encodeNpy([7], [1], 'float64')).shape).toEqual([1]);
+  });
+
+  it.skipIf(!hasNumpy)('is read by numpy.load with the right dtype, shape and values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gmn-npy-'));
+    writeFileSync(join(dir, 'a.npy'), encodeNpy([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [3, 2], 'float64'));
+    const out = execFileSync('python3', ['-c', `import numpy as np; a = np.load('${join(dir, 'a.npy')}'); print(a.dtype, a.shape, repr(a[2, 1]))`]).toString().trim();
+    expect(out).toBe('float64 (3, 2) np.float64(0.6)');
+  });
+});
+
+describe('gradient dumps', () => {
+  it('writes factors, gradients and a manifest that describe each other (mlp)', () => {
+    const layout = mlpLayout('Siren', { kind: 'mlp', widths: [2, 8, 8, 1], activation: { kind: 'sine', omega0: 30 }, init: 'siren' });
+    const rng = new Rng(1);
+    const theta = initMlp(layout, rng);
+    const inputs = Float64Array.from({ length: 10 }, () => rng.range(-1, 1));
+    const grads = mlpGradients(layout, { count: 5, inputs, theta }, { kind: 'output' });
+    const dir = join(mkdtempSync(join(tmpdir(), 'gmn-dump-')), 'run1');
+    const manifest = dumpGrads(layout, mlpGradBundle(layout, grads), dir, { dtype: 'float64' });
+    const onDisk = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as GradManifest;
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify(manifest)));
+    expect(onDisk.arrays['factors']).toEqual({ file: 'factors.npy', shape: [5, layout.neuronCount, 2] });
+    expect(onDisk.arrays['grads']!.shape).toEqual([5, layout.paramCount]);
+    const factors = decodeNpy(readFileSync(join(dir, 'factors.npy')));
+    expect(Array.from(factors.data)).toEqual(Array.from(grads.factors));
+  });
+
+  it.skipIf(!hasNumpy)('lets a Python user rebuild per-example gradients from factors and the manifest (transformer, float32)', () => {
+    const { layout, theta, tokens, targets } = setup('pre', 9);
+    const grads = transformerGradients(layout, { sequences: B, length: T, tokens, theta }, targets);
+    const dir = mkdtempSync(join(tmpdir(), 'gmn-dump-'));
+    dumpGrads(layout, transformerGradBundle(layout, grads), dir);
+    // Only the manifest and numpy: weight blocks Σ_t g_row a_colᵀ, biases Σ_t g_row (gains excluded).
+    const script = `
+import json, sys, numpy as np
+d = sys.argv[1]
+m = json.load(open(d + '/manifest.json'))
+G = np.load(d + '/factors.npy').astype(np.float64)
+W = np.load(d + '/grads.npy').astype(np.float64)
+G = G.reshape(m['examples'], m['itemsPerExample'], m['neuronCount'], 2)
+worst = 0.0
+for blk in m['params']:
+    if blk['name'].endswith('.gain'): continue
+    r = m['segments'][blk['rowSegment']]
+    g = G[:, :, r['offset']:r['offset'] + r['size'], 1]
+    if blk['cols'] is None:
+        rebuilt = g.sum(axis=1)
+    else:
+        c = m['segments'][blk['colSegment']]
+        a = G[:, :, c['offset']:c['offset'] + c['size'], 0]
+        rebuilt = np.einsum('btp,btq->bpq', g, a).reshape(m['examples'], -1)
+    size = blk['rows'] * (blk['cols'] or 1)
+    got = W[:, blk['offset']:blk['offset'] + size]
+    worst = max(worst, np.abs(rebuilt - got).max() / np.abs(W).max())  # b_K's gradient is 0: use W's scale
+print(G.dtype, worst)
+`;
+    const [, worst] = execFileSync('python3', ['-c', script, dir]).toString().trim().split(' ');
+    expect(Number(worst)).toBeLessThan(1e-4); // float32 storage
+  });
+
+  it('refuses to dump into an existing file, with a hint', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gmn-dump-')), 'taken');
+    writeFileSync(file, 'x');
+    const layout = mlpLayout('M', { kind: 'mlp', widths: [1, 1], activation: { kind: 'relu' }, init: 'kaiming' });
+    const bundle = { factors: new Float64Array(4), examples: 1, itemsPerExample: 1 };
+    expect(() => dumpGrads(layout, bundle, file)).toThrow(DataError);
+    expect(() => dumpGrads(layout, bundle, file)).toThrow(/it is a file/);
+  });
+});
