@@ -15,7 +15,6 @@ import { explainCommand } from './explain.js';
 import { benchCommand } from './bench.js';
 import { compileCommand } from './compile.js';
 import { verifyCommand } from './verify.js';
-import { runCommand } from './run.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
@@ -23,7 +22,6 @@ export const COMMANDS: readonly Command[] = [
   doctorCommand,
   compileCommand,
   verifyCommand,
-  runCommand,
   benchCommand,
 ];
 
