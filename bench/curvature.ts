@@ -13,6 +13,7 @@ import { resolveProgram } from '../compiler/resolve/resolve.js';
 import { mlpLayout } from '../compiler/spaces/target.js';
 import type { GpuDevice } from '../runtime/device/index.js';
 import { GpuExecutor, GpuTrainer, layoutTables } from '../runtime/gpu/index.js';
+import { adam } from '../runtime/train/optimizers.js';
 import { Rng } from '../runtime/util/rng.js';
 
 export const CURVATURE_CONFIG = { widths: [1, 32, 32, 1], setSize: 128, width: 64, k1: 2, k2: 2, pe: 16, batch: 32 };
@@ -53,12 +54,12 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5): Promise<Curvatu
     params.set(n.op.name, random(count, n.op.shape.length === 2 ? 1 / Math.sqrt(n.op.shape[0]!) : 0.01));
   }
   const tables = layoutTables(inst);
-  const trainer = new GpuTrainer(gpu, step, inst, { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, momentum: 0 }, tables);
+  const trainer = new GpuTrainer(gpu, step, inst, adam({ lr: 1e-3 }), tables);
   trainer.setParams(params);
   // Warm-up: plan, pipeline creation and the first dispatch of every kernel (lavapipe's JIT).
-  for (let i = 0; i < 2; i++) await trainer.step(inputs, c.batch);
+  for (let i = 0; i < 2; i++) await trainer.trainStep(inputs, c.batch);
   let t0 = performance.now();
-  for (let i = 0; i < steps; i++) await trainer.step(inputs, c.batch);
+  for (let i = 0; i < steps; i++) await trainer.trainStep(inputs, c.batch);
   const trainStepMs = (performance.now() - t0) / steps;
   trainer.release();
 

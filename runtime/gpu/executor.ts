@@ -13,6 +13,8 @@ export type HostTensor = Float32Array | Float64Array;
 
 export interface GpuExecutorOptions {
   tables: PlanTables;
+  /** Parameter buffers shared with another executor of the same net (forward and training step). */
+  paramStore?: Map<string, GPUBuffer>;
   tile?: Tile;
   fuse?: boolean;
 }
@@ -39,14 +41,19 @@ export interface RunResult {
 
 export class GpuExecutor {
   private readonly prepared = new Map<string, Prepared>();
-  private readonly params = new Map<string, GPUBuffer>();
+  /** Resident parameter buffers by name (possibly shared, see `paramStore`). */
+  readonly params: Map<string, GPUBuffer>;
+  private readonly ownsParams: boolean;
 
   constructor(
     readonly gpu: GpuDevice,
     readonly graph: Graph,
     readonly inst: Instantiation,
     private readonly options: GpuExecutorOptions,
-  ) {}
+  ) {
+    this.ownsParams = options.paramStore === undefined;
+    this.params = options.paramStore ?? new Map();
+  }
 
   /** Uploads (or replaces) parameter values; they stay on the device across runs. */
   setParams(params: ReadonlyMap<string, HostTensor>): void {
@@ -128,8 +135,10 @@ export class GpuExecutor {
         if (b.role !== 'param') this.gpu.pool.release(p.buffers[i]!);
       });
     }
-    for (const b of this.params.values()) this.gpu.pool.release(b);
+    if (this.ownsParams) {
+      for (const b of this.params.values()) this.gpu.pool.release(b);
+      this.params.clear();
+    }
     this.prepared.clear();
-    this.params.clear();
   }
 }

@@ -2,4 +2,5 @@
 export { GpuExecutor, type GpuExecutorOptions, type HostTensor, type RunOptions, type RunResult } from './executor.js';
 export { pipelineOf, record, type Launch } from './launch.js';
 export { layoutTables } from './tables.js';
-export { GpuTrainer, type OptimizerSettings } from './trainer.js';
+export { GpuTrainer } from './trainer.js';
+export { WebGpuExecutor, webgpuExecutor } from './webgpu-executor.js';
