@@ -3,7 +3,10 @@
 // each contribution to its operand's type (sums over the axes, channels and batch it was
 // broadcast along) and adds up contributions from several consumers.
 import type { GraphBuilder } from '../ir/graph-builder.js';
-import type { BinaryFn, Node, UnaryFn, ValueId } from '../ir/ops.js';
+import type { BinaryFn, Node, SiteTerm, UnaryFn, ValueId } from '../ir/ops.js';
+import type { Site } from '../ir/types.js';
+import type { TargetLayout } from '../spaces/target.js';
+import { siteTermMatrix } from '../symmetry/term-matrix.js';
 
 /** [operand, contribution to its cotangent] pairs. */
 export type Contributions = [ValueId, ValueId][];
@@ -51,7 +54,7 @@ export function vjp(b: GraphBuilder, node: Node, dy: ValueId): Contributions {
     case 'scatter': return [[op.x, b.gather(dy, op.incidence)]];
     // the per-segment mean is a symmetric (orthogonal-projection) linear map
     case 'segment_mean': return [[op.x, b.segmentMean(dy)]];
-    case 'site_term': throw new NotDifferentiable('site_term (eqlinear with the fine group) has no VJP yet');
+    case 'site_term': return [[op.x, siteTermVjp(b, op.term, op.x, node.type.site, dy)]];
     case 'select': {
       const masked = b.binary('mul', dy, op.mask);
       return [[op.a, masked], [op.b, b.binary('sub', dy, masked)]];
@@ -83,6 +86,40 @@ export function vjp(b: GraphBuilder, node: Node, dy: ValueId): Contributions {
     case 'attention_vjp': case 'layernorm_vjp':
       throw new NotDifferentiable(`${op.op} has no VJP (second derivatives of attention and layer norm are not supported)`);
   }
+}
+
+/**
+ * The adjoint of a basis term M (mean-normalised relation R between out and in positions) is a
+ * multiple of the swapped term M' (the same relation read from in to out): every related pair has
+ * M[o][i] = 1/n (n = |{i' : R(o, i')}|, the same for every o that has relatives) and
+ * M'[i][o] = 1/m likewise, so Mᵀ = (m/n)·M'. The factor is read off one related pair.
+ */
+function siteTermVjp(b: GraphBuilder, term: SiteTerm, x: ValueId, outSite: Site | null, dy: ValueId): ValueId {
+  const layout = b.inst.targets.get(term.target)!;
+  const inSite = b.typeOf(x).site;
+  const outSlots = cellSlots(layout, term.out);
+  const swapped: SiteTerm = { target: term.target, out: term.in, in: term.out, labels: [...term.labels.slice(outSlots), ...term.labels.slice(0, outSlots)] };
+  const m = siteTermMatrix(term, layout, outSite, inSite);
+  const mt = siteTermMatrix(swapped, layout, inSite, outSite);
+  let factor = 0;
+  search: for (let o = 0; o < m.length; o++) {
+    for (let i = 0; i < m[o]!.length; i++) {
+      if (m[o]![i] !== 0) {
+        factor = m[o]![i]! / mt[i]![o]!;
+        break search;
+      }
+    }
+  }
+  const dyType = b.typeOf(dy);
+  const adjoint = b.node({ op: 'site_term', x: dy, term: swapped }, { set: dyType.set, site: inSite, channels: dyType.channels }, 'site_term_vjp');
+  return b.scale(adjoint, factor);
+}
+
+/** Number of slots of a fine-group cell: a neuron segment or bias has one, a weight matrix two. */
+function cellSlots(layout: TargetLayout, cell: SiteTerm['out']): number {
+  if (cell === null) return 0;
+  if (cell.space === 'neurons') return 1;
+  return layout.params[cell.index]!.colSegment === null ? 1 : 2;
 }
 
 function binaryVjp(b: GraphBuilder, fn: BinaryFn, lhs: ValueId, rhs: ValueId, y: ValueId, dy: ValueId): Contributions {

@@ -144,6 +144,20 @@ describe('VJPs against central finite differences (float64)', () => {
       return g.binary('mul', g.unary('sin', g.batchSum(x)), g.channelSum(g.unary('square', x)));
     })).toBeLessThan(TOL);
   });
+  it('site_term (fine-group eqlinear terms): within a segment, params → neurons, neurons → params', () => {
+    expect(check(17, (g) => {
+      const x = g.input('x', gradsType(3));
+      const w = g.input('w', { ...weightsType(3), set: SET });
+      const term = (input: ValueId, out: { space: 'neurons' | 'params'; index: number }, inCell: { space: 'neurons' | 'params'; index: number }, labels: ({ class: number } | { at: number })[]): ValueId =>
+        g.node({ op: 'site_term', x: input, term: { target: 'T', out, in: inCell, labels } },
+          { ...g.typeOf(input), site: { kind: out.space, target: 'T' } }, 'site_term');
+      const mean = term(x, { space: 'neurons', index: 1 }, { space: 'neurons', index: 1 }, [{ class: 0 }, { class: 1 }]);
+      const colMean = term(w, { space: 'neurons', index: 1 }, { space: 'params', index: 2 }, [{ class: 0 }, { class: 1 }, { class: 0 }]);
+      const pinned = term(x, { space: 'neurons', index: 3 }, { space: 'neurons', index: 0 }, [{ at: 0 }, { at: 1 }]);
+      const spread = term(g.unary('tanh', g.binary('add', g.binary('add', mean, colMean), pinned)), { space: 'params', index: 0 }, { space: 'neurons', index: 0 }, [{ class: 0 }, { class: 1 }, { class: 1 }]);
+      return g.binary('mul', spread, w);
+    })).toBeLessThan(TOL);
+  });
   it('a GradMetaNet-like net (posenc, set layer, pool, DeepSets, pair readout): every parameter and the input', () => {
     const rng = new Rng(16);
     const graph = gradMetaNetLike();
