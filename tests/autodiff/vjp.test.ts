@@ -153,9 +153,10 @@ describe('VJPs against central finite differences (float64)', () => {
           { ...g.typeOf(input), site: { kind: out.space, target: 'T' } }, 'site_term');
       const mean = term(x, { space: 'neurons', index: 1 }, { space: 'neurons', index: 1 }, [{ class: 0 }, { class: 1 }]);
       const colMean = term(w, { space: 'neurons', index: 1 }, { space: 'params', index: 2 }, [{ class: 0 }, { class: 1 }, { class: 0 }]);
-      const pinned = term(x, { space: 'neurons', index: 3 }, { space: 'neurons', index: 0 }, [{ at: 0 }, { at: 1 }]);
-      const spread = term(g.unary('tanh', g.binary('add', g.binary('add', mean, colMean), pinned)), { space: 'params', index: 0 }, { space: 'neurons', index: 0 }, [{ class: 0 }, { class: 1 }, { class: 1 }]);
-      return g.binary('mul', spread, w);
+      const pinned = term(x, { space: 'neurons', index: 0 }, { space: 'neurons', index: 0 }, [{ at: 0 }, { at: 1 }]);
+      // W2[p, j] = z[j] for the hidden neurons j of layer 1, where the first two terms live
+      const spread = term(g.unary('tanh', g.binary('add', mean, colMean)), { space: 'params', index: 2 }, { space: 'neurons', index: 1 }, [{ class: 0 }, { class: 1 }, { class: 1 }]);
+      return g.binary('add', g.binary('mul', spread, w), g.gather(g.unary('sin', pinned), 'cols'));
     })).toBeLessThan(TOL);
   });
   it('a GradMetaNet-like net (posenc, set layer, pool, DeepSets, pair readout): every parameter and the input', () => {
