@@ -27,6 +27,7 @@ export function kernelCatalog(): Kernel[] {
     mapKernel({ kind: 'select', mask: x(0), a: x(1), b: x(2) }, 'select'),
     mapKernel({ kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: { kind: 'scale', x: x(0), factor: 1 }, b: x(1) } }, 'fused'),
     reduceKernel(),
+    reduceKernel(4),
     segmentMeanKernel(),
     gatherKernel(),
     scatterKernel(),

@@ -379,14 +379,16 @@ class Planner {
         const r2 = op.axes.includes('site') ? xd[2] : 1;
         const scale = op.fn === 'mean' ? 1 / (r1 * r2) : 1;
         const uniforms = { ...dimValues(d), ...viewValues('x', contiguous(xd)), r1, r2, scale };
-        this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
+        const lanes = d[3] % 4 === 0 ? 4 : 1;
+        this.dispatch(reduceKernel(lanes), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count / lanes));
         return;
       }
       case 'batch_sum': {
         // [B, S, T, C] summed over B: the reduction's first loop runs along the batch stride.
         const [B, S, T, C] = this.dims.get(op.x)!;
         const uniforms = { ...dimValues([1, 1, S * T, C]), ...viewValues('x', { offset: 0, strides: [0, S * T * C, C, 1] }), r1: B, r2: 1, scale: 1 };
-        this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
+        const lanes = C % 4 === 0 ? 4 : 1;
+        this.dispatch(reduceKernel(lanes), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count / lanes));
         return;
       }
       case 'channel_sum': {

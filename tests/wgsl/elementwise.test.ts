@@ -151,7 +151,7 @@ describe.skipIf(gpu === null)('reduction and incidence kernels', () => {
   const rng = new Rng(2);
 
   it('reduce: mean over set, sum over site, mean over both (odd sizes)', async () => {
-    const xd: Dims4 = [3, 33, 7, 5];
+    for (const xd of [[3, 33, 7, 8], [2, 3, 5, 5]] as Dims4[]) {
     const x = randomArray(rng, count(xd));
     const cases: { set: boolean; site: boolean; mean: boolean }[] = [
       { set: true, site: false, mean: true },
@@ -166,8 +166,14 @@ describe.skipIf(gpu === null)('reduction and incidence kernels', () => {
       forEach(xd, (n, s, t, c, i) => {
         want[((n * od[1] + (cse.set ? 0 : s)) * od[2] + (cse.site ? 0 : t)) * od[3] + c]! += x[i]! / (cse.mean ? r1 * r2 : 1);
       });
-      const [out] = await runKernel(g, reduceKernel(), { ...dimValues(od), ...viewValues('x', contiguous(xd)), r1, r2, scale: cse.mean ? 1 / (r1 * r2) : 1 }, [f32(x), new Float32Array(count(od))], linearGrid(count(od)));
+      const uniforms = { ...dimValues(od), ...viewValues('x', contiguous(xd)), r1, r2, scale: cse.mean ? 1 / (r1 * r2) : 1 };
+      const [out] = await runKernel(g, reduceKernel(), uniforms, [f32(x), new Float32Array(count(od))], linearGrid(count(od)));
       expectClose(out!, want);
+      if (xd[3] % 4 === 0) {
+        const [out4] = await runKernel(g, reduceKernel(4), uniforms, [f32(x), new Float32Array(count(od))], linearGrid(count(od) / 4));
+        expectClose(out4!, want);
+      }
+    }
     }
   });
 
