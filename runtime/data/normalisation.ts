@@ -9,6 +9,7 @@
 // Nets without learned parameters (the standard estimator) read raw inputs instead, and every net's
 // predictions go back to raw label units (denormaliseLabels) before errors are computed.
 import { DataError } from '../targets/errors.js';
+import type { CurvatureData } from './curvature.js';
 import { exampleInput, exampleLabel, inputLayout, inputName, type InputName, type Range } from './inputs.js';
 import { Moments } from './moments.js';
 import type { Split } from './splits.js';
@@ -21,8 +22,8 @@ export interface RangeStats extends Range {
 export interface Normalisation {
   /** The training examples the statistics come from. */
   trainCount: number;
-  /** Per requested input: the statistics of each range of its rows. */
-  inputs: Map<InputName, RangeStats[]>;
+  /** Per requested input: the statistics of each range of its rows (shared: do not modify). */
+  inputs: Map<InputName, readonly RangeStats[]>;
   /** The global label statistics (one range: the whole label row). */
   labels: RangeStats;
 }
@@ -33,26 +34,43 @@ export function fitNormalisation(train: Split, inputNames: readonly string[]): N
     throw new DataError('data/not-training-split', `normalisation statistics must come from the training split, not the ${train.name} split`,
       'pass the training split (or a trainingSubset of it)');
   }
-  const { data } = train;
-  const inputs = new Map<InputName, RangeStats[]>();
+  const inputs = new Map<InputName, readonly RangeStats[]>();
   for (const raw of inputNames) {
     const name = inputName(raw);
-    const { rowWidth, ranges } = inputLayout(data, name);
-    const moments = ranges.map(() => new Moments());
-    for (let k = 0; k < train.count; k++) {
-      const values = exampleInput(data, name, train.start + k);
-      for (let row = 0; row < values.length; row += rowWidth) {
-        ranges.forEach((r, i) => moments[i]!.add(values, row + r.start, row + r.end));
-      }
-    }
-    inputs.set(name, ranges.map((r, i) => statsOf(r, moments[i]!)));
+    inputs.set(name, remembered(train, name, () => inputStats(train, name)));
   }
+  const { data } = train;
   const labelMoments = new Moments();
   for (let k = 0; k < train.count; k++) {
     const row = exampleLabel(data, train.start + k);
     labelMoments.add(row, 0, row.length);
   }
   return { trainCount: train.count, inputs, labels: statsOf({ name: 'labels', start: 0, end: data.labelWidth }, labelMoments) };
+}
+
+// Every model of a sweep that reads the same input on the same training set gets the same
+// statistics; expanding Θ_b for them takes seconds, so they are computed once per dataset.
+const memo = new WeakMap<CurvatureData, Map<string, readonly RangeStats[]>>();
+
+function remembered(train: Split, name: InputName, compute: () => readonly RangeStats[]): readonly RangeStats[] {
+  let byKey = memo.get(train.data);
+  if (byKey === undefined) memo.set(train.data, (byKey = new Map()));
+  const key = `${train.start}:${train.count}:${name}`;
+  let stats = byKey.get(key);
+  if (stats === undefined) byKey.set(key, (stats = compute()));
+  return stats;
+}
+
+function inputStats(train: Split, name: InputName): RangeStats[] {
+  const { rowWidth, ranges } = inputLayout(train.data, name);
+  const moments = ranges.map(() => new Moments());
+  for (let k = 0; k < train.count; k++) {
+    const values = exampleInput(train.data, name, train.start + k);
+    for (let row = 0; row < values.length; row += rowWidth) {
+      ranges.forEach((r, i) => moments[i]!.add(values, row + r.start, row + r.end));
+    }
+  }
+  return ranges.map((r, i) => statsOf(r, moments[i]!));
 }
 
 /** In place: (x − mean) / std on every range of every row of `values`. */
