@@ -12,8 +12,9 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  // The Dawn addon is native and chevrotain is large: both stay as runtime imports.
-  external: ['webgpu', 'chevrotain'],
+  // Runtime dependencies stay imports of node_modules: the Dawn addon is native, and the others
+  // (parser, plotting, progress bars) are CommonJS or large, and load only when used.
+  external: ['webgpu', 'chevrotain', 'vega', 'vega-lite', 'cli-progress'],
   banner: { js: '#!/usr/bin/env node' },
   define: { GMN_VERSION: JSON.stringify(version) },
   logLevel: 'warning',

@@ -3,8 +3,7 @@
 // training-set size, one line per model: the counterpart of the paper's Figure 7).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 /** One trained (or evaluated) model at one training-set size and seed. */
 export interface RunResult {
@@ -128,6 +127,8 @@ async function plotSvg(ctx: ReportContext, summaries: readonly Summary[]): Promi
       { mark: { type: 'rule', opacity: 0.5 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
     ],
   };
+  // Loaded on demand: the plotting libraries are large and only a finished run needs them.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();

@@ -75,7 +75,7 @@ export class RunDirectory {
   recordResult(result: RunResult): void {
     appendFileSync(join(this.dir, 'results.jsonl'), JSON.stringify(result) + '\n');
     this.finished.set(runKey(result.model, result.trainSize, result.seed), result);
-    rmSync(this.checkpointPath(result.model, result.trainSize, result.seed), { force: true });
+    rmSync(this.checkpointPath(result.model, result.trainSize, result.seed), { recursive: true, force: true });
   }
 
   recordEpoch(metrics: EpochMetrics): void {

@@ -15,6 +15,7 @@ import { explainCommand } from './explain.js';
 import { benchCommand } from './bench.js';
 import { compileCommand } from './compile.js';
 import { verifyCommand } from './verify.js';
+import { runCommand } from './run.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   doctorCommand,
   compileCommand,
   verifyCommand,
+  runCommand,
   benchCommand,
 ];
 

@@ -1,0 +1,235 @@
+// The curvature-estimation protocol (paper §6.1): for every model of the task, every training-set
+// size of the sweep and every seed, train on the first n training examples, pick the epoch with the
+// best validation error, and report the test error at that epoch. Nets without learned parameters
+// (the standard estimator) are evaluated once on raw inputs.
+//
+// Errors are reported in raw label units as a *relative* MSE: MSE / Var(test labels), so every
+// model, size and seed is measured on the same scale whatever its training normalisation.
+import { lowerNet, type Lowered } from '../../compiler/ir/lower.js';
+import { DiagnosticError, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
+import type { TargetLayout } from '../../compiler/spaces/target.js';
+import type { TaskDecl } from '../../compiler/syntax/ast.js';
+import {
+  batchInputs, batchLabels, denormaliseLabels, fitNormalisation, loadCurvatureData, splitCurvatureData,
+  trainingSubset, checkSplitSizes, type CurvatureSplits, type Normalisation, type Split,
+} from '../data/index.js';
+import type { Tensor } from '../reference/tensor.js';
+import { initParams } from '../train/init.js';
+import { initOptimizerState, type OptimizerConfig as TrainOptimizer } from '../train/optimizers.js';
+import type { ExecutorFactory, TrainState } from '../train/executor.js';
+import { Rng } from '../util/rng.js';
+import { writeReport, type RunResult } from './report.js';
+import { RunDirectory } from './run-directory.js';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.js';
+import type { Progress } from './progress.js';
+import type { ModelConfig, TaskConfig } from './task-config.js';
+
+/** The paper's reported improvement over the standard estimator (§6.1), by net name. */
+const PAPER_IMPROVEMENT = new Map([['gradmetanet', 13.7], ['gradmetanet_pp', 26.3]]);
+const REFERENCE_NET = 'standard_estimator';
+/** Examples per forward pass when evaluating (bounded so Θ_b inputs stay small). */
+const EVAL_BATCH = 16;
+
+export interface CurvatureRun {
+  program: ResolvedProgram;
+  module: ResolvedModule;
+  task: TaskDecl;
+  config: TaskConfig;
+  target: TargetLayout;
+  outDir: string;
+  executor: ExecutorFactory;
+  device: string;
+  progress: Progress;
+}
+
+interface Model {
+  label: string;
+  config: ModelConfig;
+  lowered: Lowered;
+  inputs: string[];
+  params: number;
+}
+
+export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: RunResult[]; reportDir: string }> {
+  const started = performance.now();
+  const { config } = run;
+  checkSplitSizes(config.data.models, config.splits, config.trainSizes);
+  const models = config.models.map((m, i) => lowerModel(run, m, config.models, i));
+  const dir = RunDirectory.open(run.outDir, config);
+
+  run.progress.stage(`data: ${config.data.models} random ${run.target.name} models`);
+  const cached = loadCurvatureData(run.target, config.data, config.label, { progress: (done, total) => run.progress.data(done, total) });
+  run.progress.log(cached.outcome.kind === 'hit' ? `data: cache hit (${cached.dir})` : `data: generated and cached in ${cached.dir} (${cached.outcome.reason})`);
+  const splits = splitCurvatureData(cached.data, config.splits, config.trainSizes);
+  const testVariance = labelVariance(splits.test);
+
+  const total = models.reduce((n, m) => n + (m.params === 0 ? 1 : config.trainSizes.length * config.seeds.length * config.epochs), 0);
+  run.progress.startTraining(total);
+  for (const model of models) {
+    if (model.params === 0) {
+      await evaluateUntrained(run, dir, model, splits, testVariance);
+      run.progress.advance(1, `${model.label}: evaluated`);
+      continue;
+    }
+    for (const size of config.trainSizes) {
+      for (const seed of config.seeds) {
+        if (dir.result(model.label, size, seed) !== undefined) {
+          run.progress.advance(config.epochs, `${model.label} n=${size} seed=${seed}: done earlier`);
+          continue;
+        }
+        dir.recordResult(await train(run, dir, model, splits, size, seed, testVariance));
+      }
+    }
+  }
+  run.progress.stop();
+  const results = dir.results().filter((r) => models.some((m) => m.label === r.model));
+  await writeReport(run.outDir, {
+    task: config.name,
+    preset: config.preset,
+    target: run.target.name,
+    metric: 'relative test MSE (MSE / Var of test labels)',
+    device: run.device,
+    referenceModel: models.find((m) => m.config.net === REFERENCE_NET)?.label ?? null,
+    paperImprovement: PAPER_IMPROVEMENT,
+    seconds: (performance.now() - started) / 1000,
+  }, results);
+  return { results, reportDir: run.outDir };
+}
+
+function lowerModel(run: CurvatureRun, m: ModelConfig, all: readonly ModelConfig[], index: number): Model {
+  const lowered = lowerNet({
+    program: run.program, module: run.module, net: m.net, args: m.args, target: run.target, setSize: run.config.data.points,
+  });
+  if (!lowered.ok) throw new DiagnosticError(lowered.diagnostics);
+  const sameNet = all.filter((o) => o.net === m.net).length > 1;
+  const label = sameNet ? `${m.net}#${all.slice(0, index + 1).filter((o) => o.net === m.net).length}` : m.net;
+  const graph = lowered.value.graph;
+  let params = 0;
+  for (const node of graph.nodes) if (node.op.op === 'param') params += node.op.shape.reduce((a, b) => a * b, 1);
+  return { label, config: m, lowered: lowered.value, inputs: [...graph.inputs.keys()], params };
+}
+
+async function evaluateUntrained(run: CurvatureRun, dir: RunDirectory, model: Model, splits: CurvatureSplits, testVariance: number): Promise<void> {
+  const started = performance.now();
+  if (run.config.trainSizes.every((n) => run.config.seeds.every((s) => dir.result(model.label, n, s) !== undefined))) return;
+  const executor = await run.executor(program(run, model), emptyState());
+  try {
+    const testError = (await meanSquaredError(executor.forward.bind(executor), splits.test, model.inputs, null)) / testVariance;
+    const seconds = (performance.now() - started) / 1000;
+    for (const trainSize of run.config.trainSizes) {
+      for (const seed of run.config.seeds) {
+        if (dir.result(model.label, trainSize, seed) !== undefined) continue;
+        dir.recordResult({ model: model.label, net: model.config.net, trainSize, seed, testError, validationError: Number.NaN, bestEpoch: 0, params: 0, seconds });
+      }
+    }
+  } finally {
+    executor.dispose();
+  }
+}
+
+async function train(
+  run: CurvatureRun, dir: RunDirectory, model: Model, splits: CurvatureSplits, size: number, seed: number, testVariance: number,
+): Promise<RunResult> {
+  const { config } = run;
+  const trainSplit = trainingSubset(splits.train, size);
+  const norm = fitNormalisation(trainSplit, model.inputs);
+  const checkpointPath = dir.checkpointPath(model.label, size, seed);
+  const resumed = loadTrainingCheckpoint(checkpointPath);
+  const state = resumed?.state ?? initialState(model, config, seed);
+  // The batch order comes from one Rng per training run, saved with every checkpoint.
+  const order = resumed === null ? new Rng(seed * 1_000_003 + size) : Rng.fromState(resumed.rng);
+  const executor = await run.executor(program(run, model), state);
+  let best = resumed?.best ?? { epoch: 0, validationError: Number.POSITIVE_INFINITY, testError: Number.NaN };
+  let seconds = resumed?.seconds ?? 0;
+  try {
+    for (let epoch = resumed === null ? 1 : resumed.epoch + 1; epoch <= config.epochs; epoch++) {
+      const started = performance.now();
+      const permutation = order.permutation(size);
+      let lossSum = 0;
+      let batches = 0;
+      for (let i = 0; i < size; i += config.batch) {
+        const indices = permutation.slice(i, i + config.batch);
+        lossSum += await executor.trainStep({
+          inputs: batchInputs(trainSplit, indices, model.inputs, norm),
+          target: batchLabels(trainSplit, indices, norm),
+        });
+        batches++;
+      }
+      const forward = executor.forward.bind(executor);
+      const validationError = (await meanSquaredError(forward, splits.validation, model.inputs, norm)) / labelVariance(splits.validation);
+      const testError = (await meanSquaredError(forward, splits.test, model.inputs, norm)) / testVariance;
+      if (!Number.isFinite(lossSum)) {
+        throw new DiagnosticError([trainingDiverged(model, size, seed, epoch)]);
+      }
+      if (validationError < best.validationError) best = { epoch, validationError, testError };
+      seconds += (performance.now() - started) / 1000;
+      dir.recordEpoch({ model: model.label, trainSize: size, seed, epoch, trainLoss: lossSum / batches, validationError, seconds });
+      saveTrainingCheckpoint(checkpointPath, { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch, best, seconds });
+      run.progress.advance(1, `${model.label} n=${size} seed=${seed} epoch ${epoch}/${config.epochs} val ${validationError.toPrecision(3)}`);
+    }
+  } finally {
+    executor.dispose();
+  }
+  return {
+    model: model.label, net: model.config.net, trainSize: size, seed,
+    testError: best.testError, validationError: best.validationError, bestEpoch: best.epoch, params: model.params, seconds,
+  };
+}
+
+function program(run: CurvatureRun, model: Model) {
+  return { net: model.lowered.graph, inst: model.lowered.instantiation, loss: run.config.loss, optimizer: trainOptimizer(run.config) };
+}
+
+function trainOptimizer(config: TaskConfig): TrainOptimizer {
+  const o = config.optimizer;
+  return o.kind === 'sgd'
+    ? { kind: 'sgd', lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay }
+    : { kind: o.kind, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay };
+}
+
+function initialState(model: Model, config: TaskConfig, seed: number): TrainState {
+  const params = initParams(model.lowered.graph, new Rng(seed));
+  return { params, optimizer: initOptimizerState(trainOptimizer(config), params), step: 0 };
+}
+
+function emptyState(): TrainState {
+  return { params: new Map(), optimizer: { slots: new Map() }, step: 0 };
+}
+
+/** Mean over examples and entries of (prediction − label)², in raw label units. */
+async function meanSquaredError(
+  forward: (inputs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, split: Split, inputs: string[], norm: Normalisation | null,
+): Promise<number> {
+  let sum = 0;
+  let count = 0;
+  for (let start = 0; start < split.count; start += EVAL_BATCH) {
+    const indices = Array.from({ length: Math.min(EVAL_BATCH, split.count - start) }, (_, i) => start + i);
+    const out = await forward(batchInputs(split, indices, inputs, norm));
+    const predictions = norm === null ? out.data : denormaliseLabels(norm, Float64Array.from(out.data));
+    const labels = batchLabels(split, indices, null).data;
+    if (predictions.length !== labels.length) {
+      throw new Error(`internal: prediction has ${predictions.length} values for ${labels.length} labels`);
+    }
+    for (let i = 0; i < labels.length; i++) sum += (predictions[i]! - labels[i]!) ** 2;
+    count += labels.length;
+  }
+  return sum / count;
+}
+
+function labelVariance(split: Split): number {
+  const indices = Array.from({ length: split.count }, (_, i) => i);
+  const labels = batchLabels(split, indices, null).data;
+  const mean = labels.reduce((a, b) => a + b, 0) / labels.length;
+  return labels.reduce((a, b) => a + (b - mean) ** 2, 0) / labels.length;
+}
+
+function trainingDiverged(model: Model, size: number, seed: number, epoch: number): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'run/diverged',
+    message: `training ${model.label} (n=${size}, seed ${seed}) diverged in epoch ${epoch}: the loss is not finite`,
+    span: model.config.span,
+    hint: 'lower the optimizer learning rate (optimizer: adam(lr: ...)) or the model width',
+  };
+}
