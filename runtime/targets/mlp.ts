@@ -54,7 +54,7 @@ export interface MlpGradients {
 
 export function mlpForward(layout: TargetLayout, batch: MlpBatch): MlpForward {
   const spec = mlpSpec(layout);
-  checkBatch(layout, spec, batch);
+  checkMlpBatch(layout, spec, batch);
   const { count, inputs, theta } = batch;
   const N = layout.neuronCount;
   const P = layout.paramCount;
@@ -94,7 +94,7 @@ export function mlpGradients(layout: TargetLayout, batch: MlpBatch, loss: MlpLos
   const fwd = mlpForward(layout, batch);
   const L = spec.widths.length - 1;
   const dL = spec.widths[L]!;
-  checkLoss(loss, batch.count, dL);
+  checkMlpLoss(loss, batch.count, dL);
   const N = layout.neuronCount;
   const losses = new Float64Array(batch.count);
   const factors = new Float64Array(batch.count * N * 2);
@@ -234,7 +234,8 @@ function mlpSpec(layout: TargetLayout): MlpSpec {
   return layout.spec;
 }
 
-function checkBatch(layout: TargetLayout, spec: MlpSpec, batch: MlpBatch): void {
+/** Throws a DataError for inputs or θ that do not fit the target (shared with the GPU path). */
+export function checkMlpBatch(layout: TargetLayout, spec: MlpSpec, batch: MlpBatch): void {
   const P = layout.paramCount;
   checkWidth(batch.inputs, batch.count, spec.widths[0]!, 'inputs');
   checkFinite(batch.inputs, spec.widths[0]!, 'inputs');
@@ -246,7 +247,8 @@ function checkBatch(layout: TargetLayout, spec: MlpSpec, batch: MlpBatch): void 
   checkFinite(batch.theta, P, 'parameters');
 }
 
-function checkLoss(loss: MlpLoss, count: number, dL: number): void {
+/** Throws a DataError for a loss whose targets or labels do not fit the batch. */
+export function checkMlpLoss(loss: MlpLoss, count: number, dL: number): void {
   switch (loss.kind) {
     case 'output':
       if (dL !== 1) {
