@@ -16,6 +16,7 @@
 import { batchedValues } from '../ir/batch.js';
 import type { Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
 import { operandsOf } from '../ir/operands.js';
+import { prune } from './prune.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
 import { factors, fillKernel, mapKernel, type Expr } from './elementwise.js';
@@ -119,27 +120,39 @@ class Planner {
   private readonly outputs: ValueId[];
   private readonly tableCache = new Map<string, number>();
 
+  /** The graph's nodes after CSE and DCE (see prune.ts), in execution order. */
+  private readonly order: Node[];
+  private readonly alias: Map<ValueId, ValueId>;
+
   constructor(private readonly graph: Graph, private readonly inst: Instantiation, private readonly options: PlanOptions) {
-    this.nodes = new Map(graph.nodes.map((n) => [n.id, n]));
     this.outputs = options.outputs ?? [graph.output];
+    const pruned = prune(graph, this.outputs);
+    this.order = pruned.nodes;
+    this.alias = pruned.alias;
+    this.nodes = new Map(this.order.map((n) => [n.id, n]));
   }
 
   build(): Plan {
     const batched = batchedValues(this.graph);
-    for (const node of this.graph.nodes) {
+    for (const node of this.order) {
       this.dims.set(node.id, this.dimsOf(node.type, batched.get(node.id)!));
       for (const o of operandsOf(node.op)) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
     }
     if (this.options.fuse ?? true) this.findFusions();
-    this.graph.nodes.forEach((node, step) => {
+    this.order.forEach((node, step) => {
       for (const o of this.leafOperands(node)) this.lastUse.set(o, step);
     });
-    this.graph.nodes.forEach((node, step) => {
+    this.order.forEach((node, step) => {
       if (this.absorbed(node.id)) return;
       this.emit(node);
       for (const o of new Set(this.leafOperands(node))) if (this.lastUse.get(o) === step) this.releaseValue(o);
       if ((this.uses.get(node.id) ?? 0) === 0) this.releaseValue(node.id);
     });
+    // A requested value merged into an earlier identical one lives where that one does.
+    for (const [from, to] of this.alias) {
+      if (this.values.has(to)) this.values.set(from, this.values.get(to)!);
+      if (this.dims.has(to)) this.dims.set(from, this.dims.get(to)!);
+    }
     return {
       graph: this.graph.name,
       batch: this.options.batch,
@@ -184,17 +197,21 @@ class Planner {
 
   private findFusions(): void {
     const consumers = new Map<ValueId, Node[]>();
-    for (const node of this.graph.nodes) for (const o of operandsOf(node.op)) consumers.set(o, [...(consumers.get(o) ?? []), node]);
-    for (const node of this.graph.nodes) {
+    for (const node of this.order) for (const o of operandsOf(node.op)) consumers.set(o, [...(consumers.get(o) ?? []), node]);
+    for (const node of this.order) {
       if (!ELEMENTWISE.has(node.op.op)) continue;
       for (const o of operandsOf(node.op)) {
         const producer = this.node(o);
-        if (!ELEMENTWISE.has(producer.op.op) || this.outputs.includes(o) || !sameDims(this.dims.get(o)!, this.dims.get(node.id)!)) continue;
+        if (!ELEMENTWISE.has(producer.op.op) || this.isOutput(o) || !sameDims(this.dims.get(o)!, this.dims.get(node.id)!)) continue;
         if (this.uses.get(o) === 1) this.fusedInto.set(o, node.id);
         // A broadcast read by elementwise ops only is inlined into each of them (recomputing it is free).
         else if (producer.op.op === 'broadcast' && consumers.get(o)!.every((c) => ELEMENTWISE.has(c.op.op) && sameDims(this.dims.get(c.id)!, this.dims.get(o)!))) this.inlined.add(o);
       }
     }
+  }
+
+  private isOutput(id: ValueId): boolean {
+    return this.outputs.some((o) => (this.alias.get(o) ?? o) === id);
   }
 
   /** Whether producer `o` is printed inside consumer `node`'s expression. */
@@ -262,7 +279,7 @@ class Planner {
   }
 
   private releaseValue(id: ValueId): void {
-    if (this.outputs.includes(id)) return;
+    if (this.outputs.some((o) => (this.alias.get(o) ?? o) === id)) return;
     const buffer = this.values.get(id);
     if (buffer !== undefined) this.release(buffer);
   }

@@ -1,0 +1,48 @@
+// The planner's pre-pass over a graph: common-subexpression elimination (an op identical to an
+// earlier one, on the same operands, reuses its value) and dead-code elimination (only values the
+// requested outputs depend on are computed). A backward graph needs both: autodiff emits the same
+// reduction once per consumer of a cotangent, and gradients of inputs nobody asked for.
+import type { Graph, Node, Op, ValueId } from '../ir/ops.js';
+import { operandsOf } from '../ir/operands.js';
+
+/** Operand fields of ops (every other field is an attribute). */
+const OPERAND_FIELDS = new Set(['x', 'a', 'b', 'w', 'mask', 'q', 'k', 'v', 'dy']);
+
+function mapOperands(op: Op, f: (id: ValueId) => ValueId): Op {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(op)) {
+    if (key === 'xs' && Array.isArray(value)) out[key] = value.map((id: ValueId) => f(id));
+    else if (OPERAND_FIELDS.has(key) && typeof value === 'number') out[key] = f(value);
+    else out[key] = value;
+  }
+  return out as unknown as Op;
+}
+
+/**
+ * The nodes that compute `outputs`, in graph order, with duplicates merged; `alias` maps every
+ * merged value to the one that replaces it (outputs keep their own ids unless merged).
+ */
+export function prune(graph: Graph, outputs: readonly ValueId[]): { nodes: Node[]; alias: Map<ValueId, ValueId> } {
+  const alias = new Map<ValueId, ValueId>();
+  const resolve = (id: ValueId): ValueId => alias.get(id) ?? id;
+  const seen = new Map<string, ValueId>();
+  const merged: Node[] = [];
+  for (const node of graph.nodes) {
+    const op = mapOperands(node.op, resolve);
+    // Inputs and params are identified by name; two with the same name are the same value.
+    const key = `${JSON.stringify(op)}|${JSON.stringify(node.type)}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      alias.set(node.id, earlier);
+      continue;
+    }
+    seen.set(key, node.id);
+    merged.push({ ...node, op });
+  }
+  const live = new Set(outputs.map(resolve));
+  for (let i = merged.length - 1; i >= 0; i--) {
+    const node = merged[i]!;
+    if (live.has(node.id)) for (const o of operandsOf(node.op)) live.add(o);
+  }
+  return { nodes: merged.filter((n) => live.has(n.id) || n.op.op === 'input'), alias };
+}

@@ -1,0 +1,28 @@
+// The planner's pre-pass: identical ops merge (CSE) and values no output needs are dropped (DCE).
+import { describe, expect, it } from 'vitest';
+import type { Graph, Node, Op, ValueId } from '../../compiler/ir/ops.js';
+import type { TensorType } from '../../compiler/ir/types.js';
+import { prune } from '../../compiler/wgsl/prune.js';
+
+const span = { file: 't.gmn', start: { offset: 0, line: 1, col: 1 }, end: { offset: 0, line: 1, col: 1 } } as unknown as Node['span'];
+
+describe('prune', () => {
+  it('merges a repeated reduction, rewires its users, and drops a dead branch', () => {
+    const nodes: Node[] = [];
+    const add = (op: Op, type: TensorType): ValueId => nodes.push({ id: nodes.length, op, type, span, label: op.op }) - 1;
+    const set = { name: 'b', size: 4 };
+    const x = add({ op: 'input', name: 'x' }, { set, site: null, channels: 3 });
+    const s1 = add({ op: 'reduce', fn: 'sum', x, axes: ['set'] }, { set: null, site: null, channels: 3 });
+    const s2 = add({ op: 'reduce', fn: 'sum', x, axes: ['set'] }, { set: null, site: null, channels: 3 });
+    const dead = add({ op: 'unary', fn: 'exp', x: s2 }, { set: null, site: null, channels: 3 });
+    const out = add({ op: 'binary', fn: 'mul', a: s1, b: s2 }, { set: null, site: null, channels: 3 });
+    const graph: Graph = { name: 'g', nodes, inputs: new Map([['x', x]]), output: out, declaredBreaks: [] };
+    const { nodes: kept, alias } = prune(graph, [out]);
+    expect(kept.map((n) => n.id)).toEqual([x, s1, out]);
+    expect(alias.get(s2)).toBe(s1);
+    expect(kept.find((n) => n.id === out)!.op).toEqual({ op: 'binary', fn: 'mul', a: s1, b: s1 });
+    expect(kept.some((n) => n.id === dead)).toBe(false);
+    // Asking for the dead value keeps it, computed from the surviving reduction.
+    expect(prune(graph, [dead]).nodes.find((n) => n.id === dead)!.op).toEqual({ op: 'unary', fn: 'exp', x: s1 });
+  });
+});
