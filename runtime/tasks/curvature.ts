@@ -3,8 +3,10 @@
 // best validation error, and report the test error at that epoch. Nets without learned parameters
 // (the standard estimator) are evaluated once on raw inputs.
 //
-// Errors are reported in raw label units as a *relative* MSE: MSE / Var(test labels), so every
-// model, size and seed is measured on the same scale whatever its training normalisation.
+// Errors are measured in raw label units and made relative to the spread of the evaluated labels —
+// MSE / Var(labels) for an `mse` task, MAE / mean |label − mean| for an `mae` task (the paper's
+// "normalised test MAE") — so every model, size and seed is on the same scale whatever its
+// training normalisation.
 import { lowerNet, type Lowered } from '../../compiler/ir/lower.js';
 import { DiagnosticError, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
@@ -24,9 +26,12 @@ import { RunDirectory } from './run-directory.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.js';
 import type { Progress } from './progress.js';
 import type { ModelConfig, TaskConfig } from './task-config.js';
+import type { LossKind } from '../../compiler/autodiff/loss.js';
 
-/** The paper's reported improvement over the standard estimator (§6.1), by net name. */
+/** The paper's reported improvement over the standard estimator (§6.1, Figure 7), by net name. */
 const PAPER_IMPROVEMENT = new Map([['gradmetanet', 13.7], ['gradmetanet_pp', 26.3]]);
+/** The paper's normalised test MAE of the scaled-up trace study (appendix G.1, Table 7), by net name. */
+const PAPER_TRACE_MAE = new Map([['gradmetanet_vec', 0.413], ['mlp_vec', 0.779]]);
 const REFERENCE_NET = 'standard_estimator';
 /** Examples per forward pass when evaluating (bounded so Θ_b inputs stay small). */
 const EVAL_BATCH = 16;
@@ -62,13 +67,13 @@ export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: Ru
   const cached = loadCurvatureData(run.target, config.data, config.label, { progress: (done, total) => run.progress.data(done, total) });
   run.progress.log(cached.outcome.kind === 'hit' ? `data: cache hit (${cached.dir})` : `data: generated and cached in ${cached.dir} (${cached.outcome.reason})`);
   const splits = splitCurvatureData(cached.data, config.splits, config.trainSizes);
-  const testVariance = labelVariance(splits.test);
+  const testSpread = labelSpread(splits.test, config.loss);
 
   const total = models.reduce((n, m) => n + (m.params === 0 ? 1 : config.trainSizes.length * config.seeds.length * config.epochs), 0);
   run.progress.startTraining(total);
   for (const model of models) {
     if (model.params === 0) {
-      await evaluateUntrained(run, dir, model, splits, testVariance);
+      await evaluateUntrained(run, dir, model, splits, testSpread);
       run.progress.advance(1, `${model.label}: evaluated`);
       continue;
     }
@@ -78,7 +83,7 @@ export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: Ru
           run.progress.advance(config.epochs, `${model.label} n=${size} seed=${seed}: done earlier`);
           continue;
         }
-        dir.recordResult(await train(run, dir, model, splits, size, seed, testVariance));
+        dir.recordResult(await train(run, dir, model, splits, size, seed, testSpread));
       }
     }
   }
@@ -88,10 +93,11 @@ export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: Ru
     task: config.name,
     preset: config.preset,
     target: run.target.name,
-    metric: 'relative test MSE (MSE / Var of test labels)',
+    metric: config.loss === 'mse' ? 'relative test MSE (MSE / Var of test labels)' : 'normalised test MAE (MAE / mean absolute deviation of test labels)',
     device: run.device,
     referenceModel: models.find((m) => m.config.net === REFERENCE_NET)?.label ?? null,
-    paperImprovement: PAPER_IMPROVEMENT,
+    paperImprovement: config.label === 'fisher_trace' ? new Map() : PAPER_IMPROVEMENT,
+    paperErrors: config.label === 'fisher_trace' && config.loss === 'mae' ? PAPER_TRACE_MAE : new Map(),
     seconds: (performance.now() - started) / 1000,
   }, results);
   return { results, reportDir: run.outDir };
@@ -110,12 +116,12 @@ function lowerModel(run: CurvatureRun, m: ModelConfig, all: readonly ModelConfig
   return { label, config: m, lowered: lowered.value, inputs: [...graph.inputs.keys()], params };
 }
 
-async function evaluateUntrained(run: CurvatureRun, dir: RunDirectory, model: Model, splits: CurvatureSplits, testVariance: number): Promise<void> {
+async function evaluateUntrained(run: CurvatureRun, dir: RunDirectory, model: Model, splits: CurvatureSplits, testSpread: number): Promise<void> {
   const started = performance.now();
   if (run.config.trainSizes.every((n) => run.config.seeds.every((s) => dir.result(model.label, n, s) !== undefined))) return;
   const executor = await run.executor(program(run, model), emptyState());
   try {
-    const testError = (await meanSquaredError(executor.forward.bind(executor), splits.test, model.inputs, null)) / testVariance;
+    const testError = (await rawError(executor.forward.bind(executor), splits.test, model.inputs, null, run.config.loss)) / testSpread;
     const seconds = (performance.now() - started) / 1000;
     for (const trainSize of run.config.trainSizes) {
       for (const seed of run.config.seeds) {
@@ -129,7 +135,7 @@ async function evaluateUntrained(run: CurvatureRun, dir: RunDirectory, model: Mo
 }
 
 async function train(
-  run: CurvatureRun, dir: RunDirectory, model: Model, splits: CurvatureSplits, size: number, seed: number, testVariance: number,
+  run: CurvatureRun, dir: RunDirectory, model: Model, splits: CurvatureSplits, size: number, seed: number, testSpread: number,
 ): Promise<RunResult> {
   const { config } = run;
   const trainSplit = trainingSubset(splits.train, size);
@@ -157,8 +163,8 @@ async function train(
         batches++;
       }
       const forward = executor.forward.bind(executor);
-      const validationError = (await meanSquaredError(forward, splits.validation, model.inputs, norm)) / labelVariance(splits.validation);
-      const testError = (await meanSquaredError(forward, splits.test, model.inputs, norm)) / testVariance;
+      const validationError = (await rawError(forward, splits.validation, model.inputs, norm, config.loss)) / labelSpread(splits.validation, config.loss);
+      const testError = (await rawError(forward, splits.test, model.inputs, norm, config.loss)) / testSpread;
       if (!Number.isFinite(lossSum)) {
         throw new DiagnosticError([trainingDiverged(model, size, seed, epoch)]);
       }
@@ -197,9 +203,9 @@ function emptyState(): TrainState {
   return { params: new Map(), optimizer: { slots: new Map() }, step: 0 };
 }
 
-/** Mean over examples and entries of (prediction − label)², in raw label units. */
-async function meanSquaredError(
-  forward: (inputs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, split: Split, inputs: string[], norm: Normalisation | null,
+/** Mean over examples and entries of (prediction − label)² (mse) or |prediction − label| (mae), in raw label units. */
+async function rawError(
+  forward: (inputs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, split: Split, inputs: string[], norm: Normalisation | null, loss: LossKind,
 ): Promise<number> {
   let sum = 0;
   let count = 0;
@@ -211,17 +217,22 @@ async function meanSquaredError(
     if (predictions.length !== labels.length) {
       throw new Error(`internal: prediction has ${predictions.length} values for ${labels.length} labels`);
     }
-    for (let i = 0; i < labels.length; i++) sum += (predictions[i]! - labels[i]!) ** 2;
+    for (let i = 0; i < labels.length; i++) sum += deviation(predictions[i]! - labels[i]!, loss);
     count += labels.length;
   }
   return sum / count;
 }
 
-function labelVariance(split: Split): number {
+/** The error of always predicting the mean label: Var(labels) for mse, mean |label − mean| for mae. */
+function labelSpread(split: Split, loss: LossKind): number {
   const indices = Array.from({ length: split.count }, (_, i) => i);
   const labels = batchLabels(split, indices, null).data;
   const mean = labels.reduce((a, b) => a + b, 0) / labels.length;
-  return labels.reduce((a, b) => a + (b - mean) ** 2, 0) / labels.length;
+  return labels.reduce((a, b) => a + deviation(b - mean, loss), 0) / labels.length;
+}
+
+function deviation(d: number, loss: LossKind): number {
+  return loss === 'mse' ? d * d : Math.abs(d);
 }
 
 function trainingDiverged(model: Model, size: number, seed: number, epoch: number): Diagnostic {

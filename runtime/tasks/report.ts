@@ -28,6 +28,8 @@ export interface ReportContext {
   referenceModel: string | null;
   /** What the paper reports as improvement over the reference, by net name (in %). */
   paperImprovement: ReadonlyMap<string, number>;
+  /** What the paper reports as the error itself, by net name (same metric), where it gives numbers. */
+  paperErrors: ReadonlyMap<string, number>;
   seconds: number;
 }
 
@@ -67,7 +69,7 @@ export function improvement(mean: number, reference: number): number {
 
 export async function writeReport(dir: string, ctx: ReportContext, results: readonly RunResult[]): Promise<void> {
   const summaries = summarise(results);
-  writeFileSync(join(dir, 'results.json'), JSON.stringify({ context: { ...ctx, paperImprovement: Object.fromEntries(ctx.paperImprovement) }, summaries, results }, null, 2));
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ context: { ...ctx, paperImprovement: Object.fromEntries(ctx.paperImprovement), paperErrors: Object.fromEntries(ctx.paperErrors) }, summaries, results }, null, 2));
   writeFileSync(join(dir, 'test_error.svg'), await plotSvg(ctx, summaries));
   writeFileSync(join(dir, 'report.md'), markdown(ctx, summaries));
 }
@@ -81,15 +83,17 @@ function markdown(ctx: ReportContext, summaries: readonly Summary[]): string {
   lines.push(`# ${ctx.task} — preset \`${ctx.preset}\``, '');
   lines.push(`Target: \`${ctx.target}\`. Metric: ${ctx.metric}, mean ± std over seeds (lower is better).`);
   lines.push(`Device: ${ctx.device}. Wall-clock time: ${formatSeconds(ctx.seconds)}.`, '');
-  lines.push(`| model | params | ${sizes.map((n) => `train ${n}`).join(' | ')} |`);
-  lines.push(`| --- | ---: | ${sizes.map(() => '---:').join(' | ')} |`);
+  const paperColumn = ctx.paperErrors.size > 0;
+  lines.push(`| model | params | ${sizes.map((n) => `train ${n}`).join(' | ')} |${paperColumn ? ' paper |' : ''}`);
+  lines.push(`| --- | ---: | ${sizes.map(() => '---:').join(' | ')} |${paperColumn ? ' ---: |' : ''}`);
   for (const model of models) {
-    const params = summaries.find((s) => s.model === model)?.params ?? 0;
+    const first = summaries.find((s) => s.model === model);
     const cells = sizes.map((n) => {
       const s = cell(model, n);
       return s === undefined ? '—' : `${fmt(s.mean)} ± ${fmt(s.std)}`;
     });
-    lines.push(`| ${model} | ${params} | ${cells.join(' | ')} |`);
+    const paper = first === undefined ? undefined : ctx.paperErrors.get(first.net);
+    lines.push(`| ${model} | ${first?.params ?? 0} | ${cells.join(' | ')} |${paperColumn ? ` ${paper === undefined ? '—' : paper} |` : ''}`);
   }
   lines.push('', '![test error against training-set size](test_error.svg)', '');
   if (ctx.referenceModel !== null) {
