@@ -38,6 +38,8 @@ export function kernelCatalog(): Kernel[] {
     matmulFastKernel({ tm: 4, tn: 4, wx: 8, wy: 8 }),
     contractKernel(8, 8),
     contractKernel(4, 8),
+    contractKernel(6, 8),
+    matmulFastKernel(LAVAPIPE_TILE, false),
     layernormKernel(),
     layernormVjpKernel(),
     attentionKernel(),

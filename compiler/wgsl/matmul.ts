@@ -25,9 +25,14 @@ export const GENERIC_TILE: Tile = { tm: 4, tn: 4, wx: 8, wy: 8 };
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-export function matmulFastKernel(tile: Tile = LAVAPIPE_TILE): Kernel {
+/**
+ * `vec4A` = false reads A one scalar at a time along K, so K need not divide by 4 (a first layer
+ * over 18 input channels); B is still read as vec4 runs.
+ */
+export function matmulFastKernel(tile: Tile = LAVAPIPE_TILE, vec4A = true): Kernel {
   const { tm, tn, wx, wy } = tile;
   if (tn % 4 !== 0) throw new Error(`internal: fast matmul needs tn % 4 == 0, got ${tn}`);
+  if (!vec4A) return matmulScalarAKernel(tile);
   const v = tn / 4;
   const uniforms = (['M', 'N', 'K'] as const).map((name) => ({ name, type: 'u32' as const }));
   const bindings = [
@@ -64,6 +69,44 @@ ${lines.join('\n')}
 }
 `;
   return { name: `matmul_fast_${tm}x${tn}`, source, uniforms, bindings, workgroup: [wx, wy] };
+}
+
+function matmulScalarAKernel(tile: Tile): Kernel {
+  const { tm, tn, wx, wy } = tile;
+  const v = tn / 4;
+  const uniforms = (['M', 'N', 'K'] as const).map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'f32', access: 'read' as const },
+    { name: 'B', element: 'vec4f', access: 'read' as const },
+    { name: 'C', element: 'vec4f', access: 'read_write' as const },
+  ];
+  const lines: string[] = [];
+  lines.push(`  let col4 = gid.x * ${v}u;`);
+  lines.push(`  let row0 = gid.y * ${tm}u;`);
+  lines.push(`  if (col4 * 4u >= u.N || row0 >= u.M) { return; }`);
+  lines.push(`  let N4 = u.N / 4u;`);
+  for (const r of range(tm)) lines.push(`  let arow${r} = min(row0 + ${r}u, u.M - 1u) * u.K;`);
+  for (const r of range(tm)) for (const j of range(v)) lines.push(`  var acc${r}_${j} = vec4f(0.0);`);
+  lines.push(`  for (var k = 0u; k < u.K; k++) {`);
+  for (const j of range(v)) lines.push(`    let b${j} = B[k * N4 + col4 + ${j}u];`);
+  for (const r of range(tm)) {
+    lines.push(`    let a${r} = A[arow${r} + k];`);
+    for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
+  }
+  lines.push(`  }`);
+  for (const r of range(tm)) {
+    lines.push(`  if (row0 + ${r}u < u.M) {`);
+    for (const j of range(v)) lines.push(`    C[(row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j};`);
+    lines.push(`  }`);
+  }
+  const source = `// matmul_fast_scalar_a: C = A·B, ${tm}x${tn} register blocks, scalar loads of A (any K), vec4 loads of B
+${header(uniforms, bindings)}
+@compute @workgroup_size(${wx}, ${wy})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+${lines.join('\n')}
+}
+`;
+  return { name: `matmul_fast_scalar_a_${tm}x${tn}`, source, uniforms, bindings, workgroup: [wx, wy] };
 }
 
 export function matmulKernel(tile: Tile = GENERIC_TILE): Kernel {
@@ -116,9 +159,14 @@ export interface MatmulShape {
   b: { offset: number; sk: number; sn: number };
 }
 
-/** Whether the fast kernel applies (contiguous row-major A and B, aligned K and N). */
-export function fastApplies(s: MatmulShape, tile: Tile = LAVAPIPE_TILE): boolean {
-  return s.a.offset === 0 && s.b.offset === 0 && s.a.sm === s.K && s.a.sk === 1 && s.b.sk === s.N && s.b.sn === 1 && s.K % 4 === 0 && s.N % tile.tn === 0;
+/**
+ * Whether a fast kernel applies (contiguous row-major A and B, N a multiple of the tile width):
+ * 'vec4' when K also divides by 4, 'scalar-a' otherwise, null when neither applies.
+ */
+export function fastApplies(s: MatmulShape, tile: Tile = LAVAPIPE_TILE): 'vec4' | 'scalar-a' | null {
+  const contiguousOperands = s.a.offset === 0 && s.b.offset === 0 && s.a.sm === s.K && s.a.sk === 1 && s.b.sk === s.N && s.b.sn === 1;
+  if (!contiguousOperands || s.N % tile.tn !== 0) return null;
+  return s.K % 4 === 0 ? 'vec4' : 'scalar-a';
 }
 
 /** Split-K factor: enough z-slices to give ~`target` workgroups when the output alone is too small. */
@@ -133,36 +181,39 @@ export function splitK(s: MatmulShape, tile: Tile = GENERIC_TILE, target = 64, m
  * non-channel axis, the batch included). Each invocation owns a ti × to block of C and walks its
  * own chunk of rows (workgroup z), reading one vec4 run of a's and of b's channels per row: an
  * outer-product accumulation with no barriers. Partial blocks go to C_z; a reduction sums them.
- * Needs I % ti == 0 and O % to == 0 (ti, to multiples of 4).
+ * Needs I % ti == 0 and O % to == 0 (to a multiple of 4; ti any, vec4 loads of a when ti % 4 == 0).
  */
 export function contractKernel(ti = 8, to = 8, wx = 8, wy = 8): Kernel {
-  if (ti % 4 !== 0 || to % 4 !== 0) throw new Error(`internal: contract tiles must be multiples of 4, got ${ti}x${to}`);
+  if (to % 4 !== 0) throw new Error(`internal: contract column tiles must be multiples of 4, got ${to}`);
+  // A row block that is not a multiple of 4 reads a's channels one scalar at a time.
+  const vec4A = ti % 4 === 0;
   const uniforms = ['I', 'O', 'R', 'chunk'].map((name) => ({ name, type: 'u32' as const }));
   const bindings = [
-    { name: 'A', element: 'vec4f', access: 'read' as const },
+    { name: 'A', element: vec4A ? 'vec4f' : 'f32', access: 'read' as const },
     { name: 'B', element: 'vec4f', access: 'read' as const },
     { name: 'C', element: 'vec4f', access: 'read_write' as const },
   ];
-  const qa = ti / 4;
+  const qa = Math.ceil(ti / 4);
   const qb = to / 4;
   const lane = ['x', 'y', 'z', 'w'];
   const lines: string[] = [];
   lines.push(`  let o4 = gid.x * ${qb}u;`);
-  lines.push(`  let i4 = gid.y * ${qa}u;`);
-  lines.push(`  if (o4 * 4u >= u.O || i4 * 4u >= u.I) { return; }`);
-  lines.push(`  let I4 = u.I / 4u;`);
+  lines.push(`  let i0 = gid.y * ${ti}u;`);
+  lines.push(`  if (o4 * 4u >= u.O || i0 >= u.I) { return; }`);
   lines.push(`  let O4 = u.O / 4u;`);
   lines.push(`  let rb = gid.z * u.chunk;`);
   lines.push(`  let re = min(u.R, rb + u.chunk);`);
   for (const i of range(ti)) for (const j of range(qb)) lines.push(`  var acc${i}_${j} = vec4f(0.0);`);
   lines.push(`  for (var r = rb; r < re; r++) {`);
-  for (const q of range(qa)) lines.push(`    let a${q} = A[r * I4 + i4 + ${q}u];`);
+  if (vec4A) for (const q of range(qa)) lines.push(`    let a${q} = A[(r * u.I + i0) / 4u + ${q}u];`);
+  else for (const i of range(ti)) lines.push(`    let s${i} = A[r * u.I + i0 + ${i}u];`);
   for (const j of range(qb)) lines.push(`    let b${j} = B[r * O4 + o4 + ${j}u];`);
-  for (const i of range(ti)) for (const j of range(qb)) lines.push(`    acc${i}_${j} += a${Math.floor(i / 4)}.${lane[i % 4]} * b${j};`);
+  const a = (i: number): string => (vec4A ? `a${Math.floor(i / 4)}.${lane[i % 4]}` : `s${i}`);
+  for (const i of range(ti)) for (const j of range(qb)) lines.push(`    acc${i}_${j} += ${a(i)} * b${j};`);
   lines.push(`  }`);
-  lines.push(`  let base = gid.z * I4 * u.O;`);
-  for (const i of range(ti)) for (const j of range(qb)) lines.push(`  C[base + (i4 * 4u + ${i}u) * O4 + o4 + ${j}u] = acc${i}_${j};`);
-  const source = `// contract: C = aᵀ·b over all rows, ${ti}x${to} blocks, vec4 loads, split over rows (z)
+  lines.push(`  let base = gid.z * u.I * O4;`);
+  for (const i of range(ti)) for (const j of range(qb)) lines.push(`  C[base + (i0 + ${i}u) * O4 + o4 + ${j}u] = acc${i}_${j};`);
+  const source = `// contract: C = aᵀ·b over all rows, ${ti}x${to} blocks, ${vec4A ? 'vec4' : 'scalar'} loads of a, vec4 loads of b, split over rows (z)
 ${header(uniforms, bindings)}
 @compute @workgroup_size(${wx}, ${wy})
 fn main(@builtin(global_invocation_id) gid: vec3u) {

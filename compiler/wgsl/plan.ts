@@ -430,7 +430,7 @@ class Planner {
         const [w0, w1] = op.transposeW ? [wd[3], wd[2] * wd[1] * wd[0]] : [wd[2] * wd[1] * wd[0], wd[3]];
         const shape = this.weightShape(node, op.w, rows, xd[3], d[3], op.transposeW, w0, w1);
         const tile = this.options.tile ?? LAVAPIPE_TILE;
-        if (op.transposeW && shape.K % 4 === 0 && shape.N % tile.tn === 0) {
+        if (op.transposeW && shape.N % tile.tn === 0) {
           // The weight is small: transpose it once into scratch so the fast kernel applies.
           const wt = this.slot(`transpose of %${op.w}`, w0 * w1, 'scratch');
           // w is stored [N, K] (w[n·K + k]); wᵀ[k·N + n] is the contiguous [K, N] operand.
@@ -457,7 +457,7 @@ class Planner {
         if (rows !== bd[0] * bd[1] * bd[2]) throw new Error(`internal: contract of [${ad}] and [${bd}] needs the same rows`);
         const I = ad[3];
         const O = bd[3];
-        if (I % 4 === 0 && O % 4 === 0) return this.contract(node, I, O, rows, this.buf(op.a), this.buf(op.b));
+        if (O % 4 === 0) return this.contract(node, I, O, rows, this.buf(op.a), this.buf(op.b));
         const shape: MatmulShape = { M: I, N: O, K: rows, a: { offset: 0, sm: 1, sk: I }, b: { offset: 0, sk: O, sn: 1 } };
         return this.matmul(node, shape, this.buf(op.a), this.buf(op.b));
       }
@@ -534,9 +534,10 @@ class Planner {
   private matmul(node: Node, shape: MatmulShape, a: number, b: number): void {
     const tile = this.options.tile ?? LAVAPIPE_TILE;
     const out = this.output(node);
-    if (fastApplies(shape, tile)) {
+    const fast = fastApplies(shape, tile);
+    if (fast !== null) {
       const groups: [number, number, number] = [Math.ceil(shape.N / tile.tn / tile.wx), Math.ceil(shape.M / tile.tm / tile.wy), 1];
-      this.dispatch(matmulFastKernel(tile), node, { M: shape.M, N: shape.N, K: shape.K }, [a, b, out], groups);
+      this.dispatch(matmulFastKernel(tile, fast === 'vec4'), node, { M: shape.M, N: shape.N, K: shape.K }, [a, b, out], groups);
       return;
     }
     const splits = splitK(shape);
@@ -557,7 +558,9 @@ class Planner {
 
   /** The weight gradient aᵀb with the vec4 outer-product kernel, split over rows, then summed. */
   private contract(node: Node, I: number, O: number, rows: number, a: number, b: number): void {
-    const [ti, to] = [I % 8 === 0 ? 8 : 4, O % 8 === 0 ? 8 : 4];
+    // The largest row block that divides I (vec4 loads of a when it is 8 or 4).
+    const ti = [8, 6, 4, 3, 2, 1].find((t) => I % t === 0)!;
+    const to = O % 8 === 0 ? 8 : 4;
     const groups = Math.ceil(O / to / 8) * Math.ceil(I / ti / 8);
     const splits = Math.max(1, Math.min(Math.ceil(64 / groups), Math.floor(rows / 512)));
     const chunk = Math.ceil(rows / splits);

@@ -47,12 +47,14 @@ describe.skipIf(gpu === null)('matmul kernels', () => {
   });
 
   it('fast 8×8 vec4 matmul with a ragged row count (M = 33, 1) matches float64', async () => {
-    for (const [M, K, N] of [[33, 12, 16], [1, 4, 8], [70, 64, 64]] as [number, number, number][]) {
+    for (const [M, K, N] of [[33, 12, 16], [1, 4, 8], [70, 64, 64], [33, 18, 8], [3, 1, 8]] as [number, number, number][]) {
       const a = randomArray(rng, M * K);
       const b = randomArray(rng, K * N);
       const want = matmul64(a, b, M, K, N);
       const { tm, tn, wx, wy } = LAVAPIPE_TILE;
-      const [out] = await runKernel(g, matmulFastKernel(), { M, N, K }, [f32(a), f32(b), new Float32Array(M * N)], [Math.ceil(N / tn / wx), Math.ceil(M / tm / wy), 1]);
+      // K % 4 != 0 takes the scalar-A variant.
+      const kernel = matmulFastKernel(LAVAPIPE_TILE, K % 4 === 0);
+      const [out] = await runKernel(g, kernel, { M, N, K }, [f32(a), f32(b), new Float32Array(M * N)], [Math.ceil(N / tn / wx), Math.ceil(M / tm / wy), 1]);
       expectClose(out!, want, 1e-4, 1e-5 * Math.sqrt(K));
     }
   });
@@ -151,10 +153,10 @@ describe.skipIf(gpu === null)('layernorm, attention and optimizer kernels', () =
 });
 
 describe.skipIf(gpu === null)('contract kernel', () => {
-  it('aᵀb over 1000 rows with 8×8 and 4×8 blocks, split over rows, matches float64', async () => {
+  it('aᵀb over 1000 rows with 8×8, 4×8, 6×8 (scalar a) and 3×4 blocks, split over rows, matches float64', async () => {
     const g = gpu!;
     const rng = new Rng(6);
-    for (const [I, O, ti, to, splits] of [[16, 8, 8, 8, 5], [12, 24, 4, 8, 1]] as [number, number, number, number, number][]) {
+    for (const [I, O, ti, to, splits] of [[16, 8, 8, 8, 5], [12, 24, 4, 8, 1], [18, 8, 6, 8, 3], [3, 4, 3, 4, 2]] as [number, number, number, number, number][]) {
       const rows = 1000;
       const a = randomArray(rng, rows * I);
       const b = randomArray(rng, rows * O);
