@@ -1,6 +1,7 @@
 // Errors in the *data* a target is run on (inputs, labels, parameters). They have no source span,
 // so they are not Diagnostics: each names the offending batch element and says how to fix it.
 // Callers (`gmn run`) print `message` and `hint` and exit as for diagnostics, never with a trace.
+import type { TargetLayout } from '../../compiler/spaces/target.js';
 
 export class DataError extends Error {
   constructor(
@@ -66,5 +67,23 @@ export function checkLabels(labels: ArrayLike<number>, classes: number, what: st
       throw new DataError('data/label-out-of-range', `${what} ${i} is ${y}, outside the ${classes} classes 0..${classes - 1}`,
         `labels must be integers in 0..${classes - 1}: fix label ${i} or widen the target's output layer to the number of classes`, i);
     }
+  }
+}
+
+/**
+ * θ must be finite: `theta` is [P] (shared) or [count, P] (one vector per batch element). Names the
+ * parameter block, and the batch element when θ is per element.
+ */
+export function checkParameters(layout: TargetLayout, theta: Float64Array): void {
+  const P = layout.paramCount;
+  for (let i = 0; i < theta.length; i++) {
+    const v = theta[i]!;
+    if (Number.isFinite(v)) continue;
+    const p = i % P;
+    const block = layout.params.find((b) => p >= b.offset && p < b.offset + b.rows * (b.cols ?? 1))!;
+    const element = theta.length === P ? null : Math.floor(i / P);
+    const whose = element === null ? 'θ' : `θ of batch element ${element}`;
+    throw new DataError('data/not-finite', `${whose} has ${v} in parameter block ${block.name} (entry ${p - block.offset})`,
+      'parameters must be finite: check the initialisation, the checkpoint or the learning rate that produced them', element);
   }
 }

@@ -31,6 +31,26 @@ export type Observations =
   | { kind: 'gaussian'; targets: Float64Array }
   | { kind: 'softmax'; labels: ArrayLike<number> };
 
+/** Every curvature label of one model at once (the empirical diagonal only when data is observed). */
+export interface FisherLabels {
+  likelihood: Likelihood;
+  trueDiagonal: Float64Array;
+  trace: number;
+  obd: Float64Array;
+  empiricalDiagonal: Float64Array | null;
+}
+
+export function fisherLabels(model: OutputModel, likelihood: Likelihood, theta: Float64Array, observed: Observations | null = null): FisherLabels {
+  if (observed !== null && observed.kind !== likelihood) {
+    throw new Error(`internal: ${observed.kind} observations for a ${likelihood} likelihood`);
+  }
+  const trueDiagonal = trueFisherDiagonal(model, likelihood);
+  return {
+    likelihood, trueDiagonal, trace: fisherTrace(trueDiagonal), obd: obdSaliency(theta, trueDiagonal),
+    empiricalDiagonal: observed === null ? null : empiricalFisherDiagonal(model, observed),
+  };
+}
+
 /** diag F of the true Fisher, exact expectation over y (no sampling). */
 export function trueFisherDiagonal(model: OutputModel, likelihood: Likelihood): Float64Array {
   const { positions, width } = model;

@@ -13,7 +13,7 @@
 //   cross_entropy   ℓ = −log softmax(f(x))_y, g^L = softmax(f) − e_y
 import type { MlpSpec, TargetLayout } from '../../compiler/spaces/target.js';
 import { activate, activateDerivative } from './activations.js';
-import { checkFinite, checkLabels, checkWidth, DataError } from './errors.js';
+import { checkFinite, checkLabels, checkParameters, checkWidth, DataError } from './errors.js';
 import { gradientsFromFactors } from './factors.js';
 import type { OutputModel } from './fisher.js';
 
@@ -244,7 +244,7 @@ export function checkMlpBatch(layout: TargetLayout, spec: MlpSpec, batch: MlpBat
       `${layout.name} has ${P} parameters, but θ holds ${batch.theta.length} numbers (neither ${P} nor ${batch.count} × ${P})`,
       `pass one parameter vector in layout order, or one per batch element`);
   }
-  checkFinite(batch.theta, P, 'parameters');
+  checkParameters(layout, batch.theta);
 }
 
 /** Throws a DataError for a loss whose targets or labels do not fit the batch. */

@@ -13,7 +13,7 @@ import type { ParamBlock, TargetLayout, TransformerSpec } from '../../compiler/s
 import { isLayerNormGain } from '../../compiler/spaces/transformer.js';
 import type { Rng } from '../util/rng.js';
 import { gelu, geluDerivative } from './activations.js';
-import { checkFinite, DataError } from './errors.js';
+import { checkParameters, DataError } from './errors.js';
 import type { OutputModel } from './fisher.js';
 import { logSumExp } from './mlp.js';
 
@@ -464,7 +464,7 @@ function checkBatch(layout: TargetLayout, spec: TransformerSpec, batch: Transfor
     throw new DataError('data/wrong-parameter-count', `${layout.name} has ${layout.paramCount} parameters, but θ holds ${batch.theta.length} numbers`,
       'pass one parameter vector in layout order');
   }
-  checkFinite(batch.theta, layout.paramCount, 'parameters');
+  checkParameters(layout, batch.theta);
 }
 
 /** Token ids ([B, T]) must be integers in [0, V); names the sequence and position of a bad one. */

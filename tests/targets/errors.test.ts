@@ -85,6 +85,19 @@ describe('bad data stops with a message naming the batch element and the fix', (
     expect(e.message).toBe('the output loss needs a scalar output, but the target has 5 outputs');
   });
 
+  it('a non-finite parameter, named by block and, for per-example θ, by batch element', () => {
+    const shared = Float64Array.from(theta);
+    shared[layout.params[2]!.offset + 5] = NaN;
+    const e = dataError(() => mlpGradients(layout, { count: 4, inputs, theta: shared }, { kind: 'output' }));
+    expect(e.message).toBe('θ has NaN in parameter block W2 (entry 5)');
+    expect(e.element).toBeNull();
+    const perExample = new Float64Array(4 * layout.paramCount);
+    perExample[2 * layout.paramCount + 1] = -Infinity;
+    const f = dataError(() => mlpGradients(layout, { count: 4, inputs, theta: perExample }, { kind: 'cross_entropy', labels: [0, 1, 2, 3] }));
+    expect(f.message).toBe('θ of batch element 2 has -Infinity in parameter block W1 (entry 1)');
+    expect(f.element).toBe(2);
+  });
+
   it('sequences longer than the target reads', () => {
     const { layout: tl, theta: tt } = setup('pre', 3);
     const e = dataError(() => transformerGradients(tl, { sequences: 1, length: 9, tokens: new Array(9).fill(0), theta: tt }, new Array(9).fill(0)));

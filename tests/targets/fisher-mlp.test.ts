@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mlpLayout, type MlpSpec } from '../../compiler/spaces/target.js';
-import { empiricalFisherDiagonal, fisherTrace, obdSaliency, trueFisherDiagonal, type Likelihood } from '../../runtime/targets/fisher.js';
+import { empiricalFisherDiagonal, fisherLabels, fisherTrace, obdSaliency, trueFisherDiagonal, type Likelihood } from '../../runtime/targets/fisher.js';
 import { mlpGradients, mlpOutputModel, mlpPerExampleGradients } from '../../runtime/targets/mlp.js';
 import { initMlp } from '../../runtime/targets/mlp-init.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -65,6 +65,11 @@ describe('Fisher labels of MLPs against dense brute force', () => {
       expect(relError(obdSaliency(theta, trueDiag), diag(F).map((v, a) => theta[a]! ** 2 * v))).toBeLessThan(1e-6);
       const observed = c.likelihood === 'gaussian' ? { kind: 'gaussian' as const, targets } : { kind: 'softmax' as const, labels };
       expect(relError(empiricalFisherDiagonal(model, observed), diag(E))).toBeLessThan(1e-6);
+      const bundle = fisherLabels(model, c.likelihood, theta, observed);
+      expect(Array.from(bundle.trueDiagonal)).toEqual(Array.from(trueDiag));
+      expect(bundle.trace).toBe(fisherTrace(trueDiag));
+      expect(Array.from(bundle.obd)).toEqual(Array.from(obdSaliency(theta, trueDiag)));
+      expect(Array.from(bundle.empiricalDiagonal!)).toEqual(Array.from(empiricalFisherDiagonal(model, observed)));
     });
   }
 
