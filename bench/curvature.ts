@@ -11,7 +11,7 @@ import { loadModules } from '../compiler/resolve/load.js';
 import { defaultStdRoot } from '../compiler/resolve/package-root.js';
 import { resolveProgram } from '../compiler/resolve/resolve.js';
 import { mlpLayout } from '../compiler/spaces/target.js';
-import type { GpuDevice } from '../runtime/device/index.js';
+import type { GpuDevice, KernelTimes } from '../runtime/device/index.js';
 import { GpuExecutor, GpuTrainer, layoutTables } from '../runtime/gpu/index.js';
 import { adam } from '../runtime/train/optimizers.js';
 import { Rng } from '../runtime/util/rng.js';
@@ -24,6 +24,8 @@ export interface CurvatureBench {
   inferMs: number;
   inferExamplesPerS: number;
   params: number;
+  /** Per-dispatch times of the last training step, when the device profiles. */
+  profile: KernelTimes | null;
 }
 
 export async function benchCurvature(gpu: GpuDevice, steps = 5): Promise<CurvatureBench> {
@@ -61,6 +63,7 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5): Promise<Curvatu
   let t0 = performance.now();
   for (let i = 0; i < steps; i++) await trainer.trainStep(inputs, c.batch);
   const trainStepMs = (performance.now() - t0) / steps;
+  const profile = gpu.lastTimes;
   trainer.release();
 
   const forward = new GpuExecutor(gpu, graph, inst, { tables });
@@ -72,7 +75,7 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5): Promise<Curvatu
   const inferMs = (performance.now() - t0) / steps;
   forward.release();
   const paramCount = [...params.values()].reduce((a, p) => a + p.length, 0);
-  return { trainStepMs, examplesPerS: (c.batch * 1000) / trainStepMs, inferMs, inferExamplesPerS: (c.batch * 1000) / inferMs, params: paramCount };
+  return { trainStepMs, examplesPerS: (c.batch * 1000) / trainStepMs, inferMs, inferExamplesPerS: (c.batch * 1000) / inferMs, params: paramCount, profile };
 }
 
 function readOrUndefined(path: string): string | undefined {

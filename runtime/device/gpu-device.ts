@@ -6,7 +6,7 @@ import { findAdapter, installWebGpuGlobals, type AdapterDescription } from './ad
 import { BufferPool } from './buffer-pool.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { installPollingThrottle } from './polling.js';
-import { Step } from './step.js';
+import { Step, type KernelTimes } from './step.js';
 
 export interface GpuOptions {
   /** Validation error scopes and compilation info on every kernel (debug and test builds). */
@@ -24,6 +24,8 @@ export class GpuDevice {
   readonly pipelines: PipelineCache;
   /** True when `profile` was asked for and the adapter can write timestamps. */
   readonly profiling: boolean;
+  /** Per-kernel times of the most recent submitted step (profiling only). */
+  lastTimes: KernelTimes | null = null;
 
   private constructor(
     private readonly gpu: GPU,

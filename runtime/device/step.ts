@@ -109,6 +109,7 @@ export class Step {
       await this.gpu.device.queue.onSubmittedWorkDone();
     }
     this.querySet?.destroy();
+    if (times !== null) this.gpu.lastTimes = times;
     return { data, times };
   }
 

@@ -4,14 +4,14 @@
 import { writeFileSync } from 'node:fs';
 import { benchCurvature } from '../../../bench/curvature.js';
 import { benchMatmul } from '../../../bench/matmul.js';
-import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
+import { GpuDevice, INSTALL_HINT, type KernelTimes } from '../../device/index.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure kernel and training-step throughput on the current WebGPU adapter',
   usage: [
-    'usage: gmn bench [--json FILE] [--busy-poll] [--size N] [--only NAME]',
+    'usage: gmn bench [--json FILE] [--busy-poll] [--size N] [--only NAME] [--profile]',
     '',
     'Prints one line per benchmark, `bench: NAME key=value ...`, after the adapter description:',
     '  matmul_N               GFLOP/s of the register-blocked channel matmul at N³ (default N = 512)',
@@ -25,6 +25,8 @@ export const benchCommand: Command = {
     '                a core for lavapipe)',
     '  --size N      matmul size (default 512)',
     '  --only NAME   run one benchmark (matmul or curvature)',
+    '  --profile     print the time of every kernel of one curvature training step (timestamp',
+    '                queries; each dispatch then gets its own pass, so totals grow a little)',
     '',
     'exit codes: 0 ok, 1 no WebGPU adapter, 2 usage error',
   ].join('\n'),
@@ -34,6 +36,7 @@ export const benchCommand: Command = {
       'busy-poll': { type: 'boolean' },
       size: { type: 'string' },
       only: { type: 'string' },
+      profile: { type: 'boolean' },
     });
     if (values.only !== undefined && values.only !== 'matmul' && values.only !== 'curvature') {
       throw new UsageError(`--only must be matmul or curvature, got ${values.only}`, this);
@@ -42,7 +45,7 @@ export const benchCommand: Command = {
     if (!Number.isInteger(size) || size < 8 || size % 8 !== 0) {
       throw new UsageError(`--size must be a positive multiple of 8, got ${values.size}`, this);
     }
-    const gpu = await GpuDevice.open({ throttlePolling: !(values['busy-poll'] ?? false) });
+    const gpu = await GpuDevice.open({ throttlePolling: !(values['busy-poll'] ?? false), profile: values.profile ?? false });
     if (gpu === null) {
       process.stderr.write(`gmn bench: no WebGPU adapter; nothing to measure. To fix: ${INSTALL_HINT}\n`);
       return EXIT.diagnostics;
@@ -61,6 +64,7 @@ export const benchCommand: Command = {
     if (values.only !== 'matmul') {
       const c = await benchCurvature(gpu);
       print('curvature_train_step', { examples_per_s: round(c.examplesPerS), step_ms: round(c.trainStepMs), infer_examples_per_s: round(c.inferExamplesPerS), params: c.params });
+      if (values.profile === true) process.stdout.write(profileTable(c.profile));
     }
     if (values.json !== undefined) {
       writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);
@@ -72,4 +76,13 @@ export const benchCommand: Command = {
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/** The kernels of one step, slowest first, with their share of the step. */
+function profileTable(times: KernelTimes | null): string {
+  if (times === null) return 'profile: this adapter has no timestamp queries\n';
+  const rows = [...times].sort((a, b) => b[1].ms - a[1].ms);
+  const total = rows.reduce((a, [, t]) => a + t.ms, 0);
+  const lines = rows.map(([name, t]) => `${t.ms.toFixed(2).padStart(9)} ms ${((100 * t.ms) / total).toFixed(1).padStart(5)}%  ${name}`);
+  return `profile: one curvature training step, ${rows.length} dispatches, ${total.toFixed(1)} ms of kernel time\n${lines.join('\n')}\n`;
 }
