@@ -26,35 +26,47 @@ function sequences(dims: Value4['dims'], over: AxisName, heads: number): Sequenc
   return { seqs, C, heads, dh: C / heads };
 }
 
-/** Softmax probabilities P[i][j] of one head of one sequence. */
-function probabilities(q: Float64Array, k: Float64Array, rows: number[], h: number, dh: number): number[][] {
+/** Softmax probabilities of one head of one sequence: P[i·L + j] over keys j. */
+function probabilities(q: Float64Array, k: Float64Array, rows: number[], h: number, dh: number): Float64Array {
+  const L = rows.length;
   const scale = 1 / Math.sqrt(dh);
-  return rows.map((ri) => {
-    const s = rows.map((rj) => {
+  const P = new Float64Array(L * L);
+  for (let i = 0; i < L; i++) {
+    const qi = rows[i]! + h * dh;
+    let max = -Infinity;
+    for (let j = 0; j < L; j++) {
+      const kj = rows[j]! + h * dh;
       let acc = 0;
-      for (let d = 0; d < dh; d++) acc += q[ri + h * dh + d]! * k[rj + h * dh + d]!;
-      return acc * scale;
-    });
-    const m = Math.max(...s);
-    const e = s.map((x) => Math.exp(x - m));
-    const z = e.reduce((a, b) => a + b, 0);
-    return e.map((x) => x / z);
-  });
+      for (let d = 0; d < dh; d++) acc += q[qi + d]! * k[kj + d]!;
+      P[i * L + j] = acc * scale;
+      if (acc * scale > max) max = acc * scale;
+    }
+    let z = 0;
+    for (let j = 0; j < L; j++) {
+      const e = Math.exp(P[i * L + j]! - max);
+      P[i * L + j] = e;
+      z += e;
+    }
+    for (let j = 0; j < L; j++) P[i * L + j]! /= z;
+  }
+  return P;
 }
 
 export function attention(q: Value4, k: Value4, v: Value4, over: AxisName, heads: number): Value4 {
   const { seqs, dh } = sequences(q.dims, over, heads);
   const out = new Float64Array(q.data.length);
   for (const rows of seqs) {
+    const L = rows.length;
     for (let h = 0; h < heads; h++) {
       const P = probabilities(q.data, k.data, rows, h, dh);
-      rows.forEach((ri, i) => {
-        for (let d = 0; d < dh; d++) {
-          let acc = 0;
-          rows.forEach((rj, j) => { acc += P[i]![j]! * v.data[rj + h * dh + d]!; });
-          out[ri + h * dh + d] = acc;
+      for (let i = 0; i < L; i++) {
+        const oi = rows[i]! + h * dh;
+        for (let j = 0; j < L; j++) {
+          const p = P[i * L + j]!;
+          const vj = rows[j]! + h * dh;
+          for (let d = 0; d < dh; d++) out[oi + d] += p * v.data[vj + d]!;
         }
-      });
+      }
     }
   }
   return { data: out, dims: q.dims };
@@ -68,30 +80,40 @@ export function attentionVjp(q: Value4, k: Value4, v: Value4, dy: Value4, over: 
   const { seqs, dh } = sequences(q.dims, over, heads);
   const scale = 1 / Math.sqrt(dh);
   const out = new Float64Array(q.data.length);
-  const at = (data: Float64Array, r: number, h: number, d: number): number => data[r + h * dh + d]!;
   for (const rows of seqs) {
+    const L = rows.length;
     for (let h = 0; h < heads; h++) {
       const P = probabilities(q.data, k.data, rows, h, dh);
-      const dP = rows.map((ri) => rows.map((rj) => {
-        let acc = 0;
-        for (let d = 0; d < dh; d++) acc += at(dy.data, ri, h, d) * at(v.data, rj, h, d);
-        return acc;
-      }));
-      const dS = P.map((row, i) => {
-        const D = row.reduce((acc, p, j) => acc + p * dP[i]![j]!, 0);
-        return row.map((p, j) => p * (dP[i]![j]! - D));
-      });
-      rows.forEach((ri, i) => {
-        for (let d = 0; d < dh; d++) {
-          let acc = 0;
-          rows.forEach((rj, j) => {
-            if (wrt === 'q') acc += dS[i]![j]! * at(k.data, rj, h, d) * scale;
-            else if (wrt === 'k') acc += dS[j]![i]! * at(q.data, rj, h, d) * scale;
-            else acc += P[j]![i]! * at(dy.data, rj, h, d);
-          });
-          out[ri + h * dh + d] = acc;
+      const at = (r: number): number => rows[r]! + h * dh;
+      if (wrt === 'v') {
+        // dv[j] = Σ_i P[i][j] dy[i]
+        for (let i = 0; i < L; i++) {
+          for (let j = 0; j < L; j++) {
+            const p = P[i * L + j]!;
+            for (let d = 0; d < dh; d++) out[at(j) + d] += p * dy.data[at(i) + d]!;
+          }
         }
-      });
+        continue;
+      }
+      const dS = new Float64Array(L * L);
+      for (let i = 0; i < L; i++) {
+        let D = 0;
+        for (let j = 0; j < L; j++) {
+          let acc = 0;
+          for (let d = 0; d < dh; d++) acc += dy.data[at(i) + d]! * v.data[at(j) + d]!;
+          dS[i * L + j] = acc;
+          D += P[i * L + j]! * acc;
+        }
+        for (let j = 0; j < L; j++) dS[i * L + j] = P[i * L + j]! * (dS[i * L + j]! - D) * scale;
+      }
+      for (let i = 0; i < L; i++) {
+        for (let j = 0; j < L; j++) {
+          const s = dS[i * L + j]!;
+          // dq[i] += dS[i][j] k[j];  dk[j] += dS[i][j] q[i]
+          if (wrt === 'q') for (let d = 0; d < dh; d++) out[at(i) + d] += s * k.data[at(j) + d]!;
+          else for (let d = 0; d < dh; d++) out[at(j) + d] += s * q.data[at(i) + d]!;
+        }
+      }
     }
   }
   return { data: out, dims: q.dims };

@@ -9,12 +9,25 @@ export function matmul(x: Value4, w: Value4, cout: number, transposeW: boolean):
   if (w.data.length !== cin * cout) throw new Error(`internal: matmul of ${cin} channels to ${cout} with ${w.data.length} weights`);
   const rows = B * S * T;
   const out = new Float64Array(rows * cout);
-  const wi = transposeW ? (i: number, o: number) => o * cin + i : (i: number, o: number) => i * cout + o;
+  const xs = x.data;
+  const ws = w.data;
   for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < cout; o++) {
-      let acc = 0;
-      for (let i = 0; i < cin; i++) acc += x.data[r * cin + i]! * w.data[wi(i, o)]!;
-      out[r * cout + o] = acc;
+    const xo = r * cin;
+    const oo = r * cout;
+    if (transposeW) {
+      // w is [cout, cin]: each output is a dot product of two contiguous rows
+      for (let o = 0; o < cout; o++) {
+        let acc = 0;
+        for (let i = 0; i < cin; i++) acc += xs[xo + i]! * ws[o * cin + i]!;
+        out[oo + o] = acc;
+      }
+    } else {
+      // w is [cin, cout]: accumulate x[r, i] times the contiguous row w[i, :]
+      for (let i = 0; i < cin; i++) {
+        const xi = xs[xo + i]!;
+        const wo = i * cout;
+        for (let o = 0; o < cout; o++) out[oo + o] += xi * ws[wo + o]!;
+      }
     }
   }
   return { data: out, dims: [B, S, T, cout] };
