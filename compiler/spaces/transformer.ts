@@ -17,14 +17,14 @@
 //
 //   tokens (V, fixed), positions (seq, fixed)    input boundary, (onehot, onehot) like an MLP's layer 0
 //   embed (d)                                    pre-LN only: (H⁰, g_H⁰); post-LN feeds block0.attn_in
-//   block{l}.attn_in (d)                         (input of Q/K/V, its tangent): pre X1, post H^{l-1}
+//   block{l}.attn_in (d)                         (input of Q/K/V, its tangent): pre X1, post H^l (block l reads H^l; H⁰ is the embedding)
 //   block{l}.head{j}.query / .key (d_k, fixed)   (Q_j, g_Q), (K_j, g_K)
 //   block{l}.head{j}.value (d_k)                 (O_j = head output, input of W_O; g_V) — the paper's
 //                                                (S_{d_k})^h acts on V and the head output together
 //   block{l}.attn_out (d)                        (M, g_M): the residual stream after attention
 //   block{l}.ffn_in (d)                          (X2, g_X2): input of W_1 (pre: LN2(M), post: LN1(M))
 //   block{l}.ffn (d_ff)                          (gelu(P), g_P)
-//   block{l}.ffn_out (d)                         pre: (H^l, g); post: (X2 + U, g) before LN2
+//   block{l}.ffn_out (d)                         pre: (H^{l+1}, g); post: (X2 + U, g) before LN2
 //   final (d)                                    (X_f, g_{X_f}): input of the output layer
 //   vocab_out (V, fixed)                         output boundary, (g_logits, g_logits)
 //
