@@ -45,6 +45,7 @@ export class ReferenceExecutor implements Executor {
     return Promise.resolve();
   }
 
+  /** Nothing to release: the reference executor holds only JS arrays. */
   dispose(): void {}
 }
 
