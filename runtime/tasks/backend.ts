@@ -1,5 +1,7 @@
 // Which executor trains a task's models: WebGPU when an adapter exists (a GPU, or lavapipe on a
 // CPU-only machine), else the float64 reference executor with a warning that names the install step.
+import { GpuDevice, INSTALL_HINT } from '../device/index.js';
+import { webgpuExecutor } from '../gpu/index.js';
 import type { ExecutorFactory } from '../train/executor.js';
 import { referenceExecutor } from '../train/reference-executor.js';
 
@@ -9,7 +11,19 @@ export interface BackendChoice {
   device: string;
 }
 
+export class NoAdapterError extends Error {}
+
+const REFERENCE: BackendChoice = { factory: referenceExecutor, device: 'float64 reference executor (CPU)' };
+
 export async function chooseBackend(kind: 'auto' | 'webgpu' | 'reference'): Promise<BackendChoice> {
-  if (kind === 'reference') return { factory: referenceExecutor, device: 'float64 reference executor (CPU)' };
-  return { factory: referenceExecutor, device: 'float64 reference executor (CPU)' };
+  if (kind === 'reference') return REFERENCE;
+  // The polling throttle gives lavapipe's worker threads the core that dawn.node's busy-wait takes.
+  const gpu = await GpuDevice.open({ throttlePolling: true });
+  if (gpu === null) {
+    if (kind === 'webgpu') throw new NoAdapterError(`no WebGPU adapter found. ${INSTALL_HINT}`);
+    process.stderr.write(`warning: no WebGPU adapter found; training on the float64 reference executor (slow). To fix: ${INSTALL_HINT}\n`);
+    return REFERENCE;
+  }
+  const d = gpu.description;
+  return { factory: webgpuExecutor(gpu), device: `WebGPU ${d.path}: ${d.description}` };
 }

@@ -9,7 +9,7 @@ import { packageRoot } from '../../../compiler/resolve/package-root.js';
 import { lookup } from '../../../compiler/resolve/resolve.js';
 import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
 import { DataError } from '../../targets/errors.js';
-import { chooseBackend, type BackendChoice } from '../../tasks/backend.js';
+import { chooseBackend, NoAdapterError, type BackendChoice } from '../../tasks/backend.js';
 import { runCurvatureTask } from '../../tasks/curvature.js';
 import { consoleProgress } from '../../tasks/progress.js';
 import { ConfigMismatchError } from '../../tasks/run-directory.js';
@@ -93,6 +93,10 @@ export const runCommand: Command = {
       }
       if (e instanceof DataError) {
         process.stderr.write(`gmn run: error: ${e.message}\n  hint: ${e.hint}\n`);
+        return EXIT.diagnostics;
+      }
+      if (e instanceof NoAdapterError) {
+        process.stderr.write(`gmn run: error: ${e.message}\n  hint: or run with --backend reference (float64, slow)\n`);
         return EXIT.diagnostics;
       }
       if (e instanceof ConfigMismatchError) {
