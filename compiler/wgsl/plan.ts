@@ -11,8 +11,10 @@
 // is reused by a later value of the same size class. All dispatches run in order in one submit,
 // so a slot can be rewritten as soon as its last reader has been recorded.
 //
+// Before planning, identical ops are merged and values no output needs are dropped (prune.ts).
 // Elementwise chains are fused: an elementwise node whose elementwise operand is used only by it
-// (and has the same dims, and is not an output) absorbs that operand's expression.
+// (and has the same dims, and is not an output) absorbs that operand's expression, and broadcasts
+// read only by elementwise ops become stride-0 views inside them.
 import { batchedValues } from '../ir/batch.js';
 import type { Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
 import { operandsOf } from '../ir/operands.js';

@@ -2,7 +2,7 @@
 // a buffer pool, a pipeline cache, batched readback and (optionally) per-kernel timestamps.
 // The `GPU` object from `create()` is kept in a field for the device's whole life: if V8 collects
 // it, dawn.node aborts the process (recipe pitfall 2).
-import { findAdapter, installWebGpuGlobals, type AdapterDescription } from './adapter.js';
+import { findAdapter, INSTALL_HINT, installWebGpuGlobals, type AdapterDescription } from './adapter.js';
 import { BufferPool } from './buffer-pool.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { installPollingThrottle } from './polling.js';
@@ -105,7 +105,6 @@ export function storageUsage(): GPUBufferUsageFlags {
 export async function openOrWarn(options: GpuOptions = {}): Promise<GpuDevice | null> {
   const gpu = await GpuDevice.open(options);
   if (gpu === null) {
-    const { INSTALL_HINT } = await import('./adapter.js');
     process.stderr.write(`warning: no WebGPU adapter found; using the float64 reference executor (slow). To fix: ${INSTALL_HINT}\n`);
   }
   return gpu;

@@ -152,28 +152,28 @@ describe.skipIf(gpu === null)('reduction and incidence kernels', () => {
 
   it('reduce: mean over set, sum over site, mean over both (odd sizes)', async () => {
     for (const xd of [[3, 33, 7, 8], [2, 3, 5, 5]] as Dims4[]) {
-    const x = randomArray(rng, count(xd));
-    const cases: { set: boolean; site: boolean; mean: boolean }[] = [
-      { set: true, site: false, mean: true },
-      { set: false, site: true, mean: false },
-      { set: true, site: true, mean: true },
-    ];
-    for (const cse of cases) {
-      const od: Dims4 = [xd[0], cse.set ? 1 : xd[1], cse.site ? 1 : xd[2], xd[3]];
-      const r1 = cse.set ? xd[1] : 1;
-      const r2 = cse.site ? xd[2] : 1;
-      const want = new Float64Array(count(od));
-      forEach(xd, (n, s, t, c, i) => {
-        want[((n * od[1] + (cse.set ? 0 : s)) * od[2] + (cse.site ? 0 : t)) * od[3] + c]! += x[i]! / (cse.mean ? r1 * r2 : 1);
-      });
-      const uniforms = { ...dimValues(od), ...viewValues('x', contiguous(xd)), r1, r2, scale: cse.mean ? 1 / (r1 * r2) : 1 };
-      const [out] = await runKernel(g, reduceKernel(), uniforms, [f32(x), new Float32Array(count(od))], linearGrid(count(od)));
-      expectClose(out!, want);
-      if (xd[3] % 4 === 0) {
-        const [out4] = await runKernel(g, reduceKernel(4), uniforms, [f32(x), new Float32Array(count(od))], linearGrid(count(od) / 4));
-        expectClose(out4!, want);
+      const x = randomArray(rng, count(xd));
+      const cases: { set: boolean; site: boolean; mean: boolean }[] = [
+        { set: true, site: false, mean: true },
+        { set: false, site: true, mean: false },
+        { set: true, site: true, mean: true },
+      ];
+      for (const cse of cases) {
+        const od: Dims4 = [xd[0], cse.set ? 1 : xd[1], cse.site ? 1 : xd[2], xd[3]];
+        const r1 = cse.set ? xd[1] : 1;
+        const r2 = cse.site ? xd[2] : 1;
+        const want = new Float64Array(count(od));
+        forEach(xd, (n, s, t, c, i) => {
+          want[((n * od[1] + (cse.set ? 0 : s)) * od[2] + (cse.site ? 0 : t)) * od[3] + c]! += x[i]! / (cse.mean ? r1 * r2 : 1);
+        });
+        const uniforms = { ...dimValues(od), ...viewValues('x', contiguous(xd)), r1, r2, scale: cse.mean ? 1 / (r1 * r2) : 1 };
+        const [out] = await runKernel(g, reduceKernel(), uniforms, [f32(x), new Float32Array(count(od))], linearGrid(count(od)));
+        expectClose(out!, want);
+        if (xd[3] % 4 === 0) {
+          const [out4] = await runKernel(g, reduceKernel(4), uniforms, [f32(x), new Float32Array(count(od))], linearGrid(count(od) / 4));
+          expectClose(out4!, want);
+        }
       }
-    }
     }
   });
 
