@@ -6,7 +6,9 @@ import { checkFiles } from '../../../compiler/check.js';
 import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { packageRoot } from '../../../compiler/resolve/package-root.js';
-import { lookup } from '../../../compiler/resolve/resolve.js';
+import { lookup, type ResolvedModule } from '../../../compiler/resolve/resolve.js';
+import type { TaskDecl } from '../../../compiler/syntax/ast.js';
+import { dumpTargetGradients } from '../../tasks/dump-grads.js';
 import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
 import { DataError } from '../../targets/errors.js';
 import { chooseBackend, NoAdapterError, type BackendChoice } from '../../tasks/backend.js';
@@ -23,6 +25,7 @@ export const runCommand: Command = {
   summary: 'run a task of a .gmn file and write its report (default: the curvature study)',
   usage: [
     'usage: gmn run [FILE] [--preset NAME] [--out DIR] [--task NAME] [--backend auto|webgpu|reference]',
+    '       gmn run FILE --dump-grads DIR [--target NAME] [--count N] [--seed N]',
     '',
     'Runs the task declared in FILE (default: the embedded dsl-examples/curvature.gmn) with one of its',
     'presets, and writes a run directory: config.json, metrics.jsonl, results.jsonl, checkpoints/,',
@@ -34,6 +37,9 @@ export const runCommand: Command = {
     '  --out DIR       the run directory (default: runs/<task>-<preset>)',
     '  --task NAME     which task, when the file declares several',
     '  --backend B     auto (WebGPU if an adapter exists, else the float64 reference), webgpu, reference',
+    '  --dump-grads DIR  instead of running the task, write one batch of decomposed gradients of a',
+    '                  target (default: the task\'s) as .npy files + manifest.json (docs/grad-format.md)',
+    '  --target NAME   the target to dump; --count N examples or sequences (default 16); --seed N (default 0)',
     '',
     'exit codes: 0 ok, 1 errors in the input or data, 2 usage error',
   ].join('\n'),
@@ -43,6 +49,10 @@ export const runCommand: Command = {
       out: { type: 'string' },
       task: { type: 'string' },
       backend: { type: 'string' },
+      'dump-grads': { type: 'string' },
+      target: { type: 'string' },
+      count: { type: 'string' },
+      seed: { type: 'string' },
     });
     if (positionals.length > 1) throw new UsageError('gmn run takes one file', this);
     const backend = values.backend ?? 'auto';
@@ -55,6 +65,8 @@ export const runCommand: Command = {
     if (checked.diagnostics.some((d) => d.severity === 'error')) return EXIT.diagnostics;
 
     const root = checked.program.roots[0]!;
+    const dumpDir = values['dump-grads'];
+    if (dumpDir !== undefined) return dump(this, root, dumpDir, values, checked.sources);
     const tasks = [...root.symbols.tasks.values()];
     if (tasks.length === 0) throw new UsageError(`${file} declares no task to run`, this);
     const task = values.task === undefined ? tasks[0]! : tasks.find((t) => t.name.name === values.task);
@@ -107,6 +119,52 @@ export const runCommand: Command = {
     }
   },
 };
+
+/** `--dump-grads DIR`: one batch of decomposed gradients of a target of the file. */
+function dump(
+  command: Command, root: ResolvedModule, dir: string,
+  values: { target?: string | undefined; count?: string | undefined; seed?: string | undefined },
+  sources: ReadonlyMap<string, string>,
+): number {
+  const count = positiveInt(command, 'count', values.count ?? '16');
+  const seed = positiveInt(command, 'seed', values.seed ?? '0', true);
+  const targets = [...root.symbols.targets.keys()];
+  const task = [...root.symbols.tasks.values()][0];
+  const name = values.target ?? (task !== undefined ? taskTargetName(task) : targets[0]);
+  if (name === undefined) throw new UsageError('the file declares no target to dump', command);
+  const sym = lookup(root, name);
+  if (sym === undefined || sym.kind !== 'target') {
+    throw new UsageError(`no target \`${name}\` in the file (targets: ${targets.join(', ') || 'none'})`, command);
+  }
+  const layout = elaborateTarget(sym.decl);
+  if (!layout.ok) {
+    process.stderr.write(renderDiagnostics(layout.diagnostics, sources));
+    return EXIT.diagnostics;
+  }
+  try {
+    const manifest = dumpTargetGradients({ layout: layout.value, dir: resolve(dir), count, seed });
+    const shapes = Object.entries(manifest.arrays).map(([k, a]) => `${k} [${a.shape.join(', ')}]`).join(', ');
+    process.stdout.write(`dumped ${manifest.examples} examples of ${name} to ${resolve(dir)}: ${shapes} (${manifest.dtype})\n`);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof DataError) {
+      process.stderr.write(`gmn run: error: ${e.message}\n  hint: ${e.hint}\n`);
+      return EXIT.diagnostics;
+    }
+    throw e;
+  }
+}
+
+function taskTargetName(task: TaskDecl): string | undefined {
+  const field = task.fields.find((f) => f.key.name === 'target');
+  return field !== undefined && field.value.kind === 'name' ? field.value.name : undefined;
+}
+
+function positiveInt(command: Command, flag: string, text: string, allowZero = false): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UsageError(`--${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, not \`${text}\``, command);
+  return n;
+}
 
 /** The curvature study shipped with gmn, found next to the installed package. */
 function embeddedDefault(): string {

@@ -1,0 +1,46 @@
+// `gmn run FILE --dump-grads DIR`: one batch of decomposed gradients of a target, written in the
+// documented format (docs/grad-format.md) so it can be inspected with numpy. The target gets its
+// declared initialisation and random data, seeded:
+//   MLP          `count` inputs uniform in [-1, 1]^{d_0}; the loss is the output itself for a scalar
+//                output (Γ then holds ∇_θ f, the curvature task's input) and squared error against
+//                N(0, 1) targets otherwise;
+//   transformer  `count` sequences of uniformly random tokens; next-token cross-entropy.
+import type { TargetLayout } from '../../compiler/spaces/target.js';
+import { dumpGrads, mlpGradBundle, transformerGradBundle, type GradManifest } from '../targets/dump.js';
+import { mlpGradients, type MlpLoss } from '../targets/mlp.js';
+import { initMlp } from '../targets/mlp-init.js';
+import { initTransformer, transformerGradients } from '../targets/transformer.js';
+import { Rng } from '../util/rng.js';
+
+export interface DumpRequest {
+  layout: TargetLayout;
+  dir: string;
+  /** Examples (MLP) or sequences (transformer). */
+  count: number;
+  seed: number;
+}
+
+export function dumpTargetGradients(req: DumpRequest): GradManifest {
+  const { layout } = req;
+  const rng = new Rng(req.seed);
+  const spec = layout.spec;
+  if (spec.kind === 'mlp') {
+    const theta = initMlp(layout, rng);
+    const d0 = spec.widths[0]!;
+    const dL = spec.widths[spec.widths.length - 1]!;
+    const inputs = Float64Array.from({ length: req.count * d0 }, () => rng.range(-1, 1));
+    const loss: MlpLoss = dL === 1
+      ? { kind: 'output' }
+      : { kind: 'mse', targets: Float64Array.from({ length: req.count * dL }, () => rng.normal()) };
+    const grads = mlpGradients(layout, { count: req.count, inputs, theta }, loss);
+    return dumpGrads(layout, mlpGradBundle(layout, grads), req.dir);
+  }
+  const theta = initTransformer(layout, rng);
+  const length = spec.seq;
+  const tokens = Array.from({ length: req.count * (length + 1) }, () => rng.int(spec.vocab));
+  // Inputs are tokens 0..T-1 of each sequence, targets tokens 1..T.
+  const inputs = Array.from({ length: req.count * length }, (_, i) => tokens[Math.floor(i / length) * (length + 1) + (i % length)]!);
+  const targets = Array.from({ length: req.count * length }, (_, i) => tokens[Math.floor(i / length) * (length + 1) + (i % length) + 1]!);
+  const grads = transformerGradients(layout, { sequences: req.count, length, tokens: inputs, theta }, targets);
+  return dumpGrads(layout, transformerGradBundle(layout, grads), req.dir);
+}
