@@ -17,6 +17,7 @@ import {
   trainingSubset, checkSplitSizes, type CurvatureSplits, type Normalisation, type Split,
 } from '../data/index.js';
 import type { Tensor } from '../reference/tensor.js';
+import { saveCheckpoint } from '../train/checkpoint.js';
 import { initParams } from '../train/init.js';
 import { initOptimizerState, type OptimizerConfig as TrainOptimizer } from '../train/optimizers.js';
 import type { ExecutorFactory, TrainState } from '../train/executor.js';
@@ -174,6 +175,8 @@ async function train(
       saveTrainingCheckpoint(checkpointPath, { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch, best, seconds });
       run.progress.advance(1, `${model.label} n=${size} seed=${seed} epoch ${epoch}/${config.epochs} val ${validationError.toPrecision(3)}`);
     }
+    // Kept after the run's checkpoint is removed, so the trained net can be verified (gmn verify --params).
+    saveCheckpoint(dir.trainedPath(model.label, size, seed), { state: await executor.readState(), rng: order.state(), batchSize: config.batch });
   } finally {
     executor.dispose();
   }

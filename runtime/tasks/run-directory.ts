@@ -4,6 +4,7 @@
 //   metrics.jsonl     one line per finished epoch (model, size, seed, epoch, losses)
 //   results.jsonl     one line per finished (model, size, seed): its final figures
 //   checkpoints/      the latest checkpoint of each unfinished training run
+//   trained/          the final parameters of each finished training run (for `gmn verify --params`)
 //   report.md, results.json, test_error.svg   written at the end (runtime/tasks/report.ts)
 //
 // Re-running the same command with the same configuration skips finished runs and resumes an
@@ -84,6 +85,11 @@ export class RunDirectory {
 
   checkpointPath(model: string, trainSize: number, seed: number): string {
     return join(this.dir, 'checkpoints', `${model}-n${trainSize}-s${seed}.ckpt`.replace(/[^A-Za-z0-9_.-]/g, '_'));
+  }
+
+  /** Where a finished training run's final state is kept (a checkpoint folder, same name). */
+  trainedPath(model: string, trainSize: number, seed: number): string {
+    return join(this.dir, 'trained', `${model}-n${trainSize}-s${seed}.ckpt`.replace(/[^A-Za-z0-9_.-]/g, '_'));
   }
 }
 

@@ -50,7 +50,7 @@ describe('gmn verify', () => {
   });
   it('prints the figures per net in text form', async () => {
     const { stdout } = await run('std/gradmetanet.gmn');
-    expect(stdout).toMatch(/^net gradmetanet {2}\(std\/gradmetanet\.gmn, probe\) {2}verified\n {2}equivariance error {2}\d\.\d\de-\d+\n {2}invariance error {4}\d\.\d\de-\d+\n {2}sensitivity margin {2}\d\.\d\de[-+]\d+ {2}\(fixed-neurons /);
+    expect(stdout).toMatch(/^backend reference \(float64\): equivariant below 1\.00e-8, breaks confirmed above 1\.00e-6\nnet gradmetanet {2}\(std\/gradmetanet\.gmn, probe\) {2}verified\n {2}equivariance error {2}\d\.\d\de-\d+\n {2}invariance error {4}\d\.\d\de-\d+\n {2}sensitivity margin {2}\d\.\d\de[-+]\d+ {2}\(fixed-neurons /);
   });
   it('a bad seed is a usage error', async () => {
     await expect(verifyCommand.run(['--seed', 'x', 'std/gradmetanet.gmn'])).rejects.toThrow('--seed must be a non-negative integer');

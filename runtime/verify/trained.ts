@@ -1,0 +1,165 @@
+// A net with the parameters of a training checkpoint, instantiated exactly as the file's task trains
+// it (runtime/tasks/curvature.ts): the task's target, its set size (`data.points` after the preset),
+// and the model's arguments from `models:`.
+//
+// Which model: a checkpoint folder is named `<model>-n<size>-s<seed>.ckpt` by the run directory
+// (runtime/tasks/run-directory.ts), `<model>` being the model's label — the net's name, or
+// `name#k` (written `name_k`) when the task trains the same net several times; `--net` names it
+// explicitly. Which preset: the one recorded in the run directory's config.json when the folder sits
+// in one (`<run>/trained/` or `<run>/checkpoints/`), else the one asked for, else `default`.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DiagnosticError, error } from '../../compiler/diagnostics/diagnostic.js';
+import type { Graph } from '../../compiler/ir/ops.js';
+import { lowerNet } from '../../compiler/ir/lower.js';
+import type { Instantiation } from '../../compiler/ir/types.js';
+import { lookup, type ResolvedModule, type ResolvedProgram } from '../../compiler/resolve/resolve.js';
+import { elaborateTarget } from '../../compiler/spaces/elaborate.js';
+import type { TaskDecl } from '../../compiler/syntax/ast.js';
+import { DEFAULT_PRESET, taskConfig, type ModelConfig } from '../tasks/task-config.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+
+/** A checkpoint that cannot be used (unreadable, or no model of the task matches it). */
+export class TrainedParamsError extends Error {
+  constructor(message: string, readonly hint: string) {
+    super(message);
+  }
+}
+
+export interface TrainedNet {
+  /** The model's label in the task (`gradmetanet`, `gradmetanet#2`). */
+  model: string;
+  net: string;
+  file: string;
+  /** Where the instantiation and the parameters came from, for output. */
+  instance: string;
+  graph: Graph;
+  inst: Instantiation;
+  params: Map<string, Float64Array>;
+}
+
+export interface TrainedRequest {
+  program: ResolvedProgram;
+  module: ResolvedModule;
+  task: TaskDecl;
+  /** The checkpoint folder (holding checkpoint.json and tensors.f64). */
+  dir: string;
+  /** The model's label or net name; default: read from the folder's name. */
+  net?: string;
+  /** Default: the preset of the enclosing run directory, else `default`. */
+  preset?: string;
+}
+
+export function loadTrainedNet(req: TrainedRequest): TrainedNet {
+  const preset = req.preset ?? recordedPreset(req.dir) ?? DEFAULT_PRESET;
+  const config = taskConfig(req.task, preset);
+  const models = config.models.map((m, i) => ({ label: modelLabel(config.models, i), config: m }));
+  const model = pickModel(models, req.dir, req.net);
+  const sym = lookup(req.module, config.target);
+  if (sym?.kind !== 'target') {
+    throw new DiagnosticError([error('verify/unknown-target', `\`${config.target}\` is not a target declared in this file`, req.task.name.span)]);
+  }
+  const target = elaborateTarget(sym.decl);
+  if (!target.ok) throw new DiagnosticError(target.diagnostics);
+  const lowered = lowerNet({
+    program: req.program, module: req.module, net: model.config.net, args: model.config.args, target: target.value, setSize: config.data.points,
+  });
+  if (!lowered.ok) throw new DiagnosticError(lowered.diagnostics);
+  const params = readParams(req.dir);
+  checkParams(lowered.value.graph, params, model.label, model.config, req.dir);
+  return {
+    model: model.label,
+    net: model.config.net,
+    file: model.config.span.file,
+    instance: `task ${config.name}, preset ${preset}, params ${req.dir}`,
+    graph: lowered.value.graph,
+    inst: lowered.value.instantiation,
+    params,
+  };
+}
+
+/** The model's label as the curvature protocol gives it (runtime/tasks/curvature.ts, lowerModel). */
+function modelLabel(all: readonly ModelConfig[], index: number): string {
+  const net = all[index]!.net;
+  if (all.filter((o) => o.net === net).length === 1) return net;
+  return `${net}#${all.slice(0, index + 1).filter((o) => o.net === net).length}`;
+}
+
+/** The run directory's file-name form of a label (runtime/tasks/run-directory.ts, checkpointPath). */
+function fileLabel(label: string): string {
+  return label.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+interface LabelledModel {
+  label: string;
+  config: ModelConfig;
+}
+
+function pickModel(models: LabelledModel[], dir: string, net: string | undefined): LabelledModel {
+  const labels = models.map((m) => m.label).join(', ');
+  if (net !== undefined) {
+    const byLabel = models.find((m) => m.label === net || fileLabel(m.label) === net);
+    if (byLabel !== undefined) return byLabel;
+    const byNet = models.filter((m) => m.config.net === net);
+    if (byNet.length === 1) return byNet[0]!;
+    throw new TrainedParamsError(
+      byNet.length === 0 ? `the task trains no model \`${net}\`` : `the task trains \`${net}\` ${byNet.length} times`,
+      `pass --net with one of: ${labels}`,
+    );
+  }
+  const name = /^(.+)-n\d+-s\d+\.ckpt$/.exec(basename(dir.replace(/[/\\]+$/, '')))?.[1];
+  const found = name === undefined ? undefined : models.find((m) => fileLabel(m.label) === name);
+  if (found === undefined) {
+    throw new TrainedParamsError(
+      `cannot tell which model of the task ${dir} holds: its name is not <model>-n<size>-s<seed>.ckpt for a model of the task`,
+      `pass --net with one of: ${labels}`,
+    );
+  }
+  return found;
+}
+
+/** `<run>/config.json`'s preset when `dir` is `<run>/trained/X` or `<run>/checkpoints/X`. */
+function recordedPreset(dir: string): string | undefined {
+  const configFile = join(dirname(dirname(dir.replace(/[/\\]+$/, ''))), 'config.json');
+  if (!existsSync(configFile)) return undefined;
+  try {
+    const recorded = JSON.parse(readFileSync(configFile, 'utf8')) as { config?: { preset?: unknown } };
+    return typeof recorded.config?.preset === 'string' ? recorded.config.preset : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readParams(dir: string): Map<string, Float64Array> {
+  if (!existsSync(join(dir, 'checkpoint.json'))) {
+    throw new TrainedParamsError(`${dir} is not a checkpoint folder: it has no checkpoint.json`,
+      'pass a folder written by gmn run: <run>/trained/<model>-n<size>-s<seed>.ckpt or <run>/checkpoints/...');
+  }
+  try {
+    return loadCheckpoint(dir).state.params;
+  } catch (e) {
+    throw new TrainedParamsError(`cannot read the checkpoint in ${dir}: ${e instanceof Error ? e.message : String(e)}`,
+      'the folder is damaged; re-run the training (gmn run) that wrote it');
+  }
+}
+
+/** Every param of the net present with its size, and nothing else: else one diagnostic per problem. */
+function checkParams(graph: Graph, params: ReadonlyMap<string, Float64Array>, label: string, model: ModelConfig, dir: string): void {
+  const problems: string[] = [];
+  const expected = new Map<string, readonly number[]>();
+  for (const node of graph.nodes) if (node.op.op === 'param') expected.set(node.op.name, node.op.shape);
+  for (const [name, shape] of expected) {
+    const got = params.get(name);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (got === undefined) problems.push(`parameter \`${name}\` (shape [${shape.join(', ')}]) is missing from the checkpoint`);
+    else if (got.length !== size) {
+      problems.push(`parameter \`${name}\`: the net expects shape [${shape.join(', ')}] (${size} values), the checkpoint holds shape [${got.length}] (${got.length} values)`);
+    } else if (got.some((v) => !Number.isFinite(v))) problems.push(`parameter \`${name}\` holds non-finite values in the checkpoint`);
+  }
+  for (const [name, values] of params) {
+    if (!expected.has(name)) problems.push(`the checkpoint holds parameter \`${name}\` (shape [${values.length}]), which the net does not have`);
+  }
+  if (problems.length === 0) return;
+  throw new DiagnosticError(problems.map((p) => error('verify/params-mismatch', `${label}: ${p}`, model.span,
+    `${dir} was not trained for this model as the file declares it now (another model, preset or argument?)`)));
+}
