@@ -35,7 +35,7 @@ const PAPER_IMPROVEMENT = new Map([['gradmetanet', 13.7], ['gradmetanet_pp', 26.
 const PAPER_TRACE_MAE = new Map([['gradmetanet_vec', 0.413], ['mlp_vec', 0.779]]);
 const REFERENCE_NET = 'standard_estimator';
 /** Examples per forward pass when evaluating (bounded so Θ_b inputs stay small). */
-const EVAL_BATCH = 16;
+const EVAL_BATCH = 32;
 
 export interface CurvatureRun {
   program: ResolvedProgram;
@@ -163,13 +163,17 @@ async function train(
         });
         batches++;
       }
-      const forward = executor.forward.bind(executor);
-      const validationError = (await rawError(forward, splits.validation, model.inputs, norm, config.loss)) / labelSpread(splits.validation, config.loss);
-      const testError = (await rawError(forward, splits.test, model.inputs, norm, config.loss)) / testSpread;
       if (!Number.isFinite(lossSum)) {
         throw new DiagnosticError([trainingDiverged(model, size, seed, epoch)]);
       }
-      if (validationError < best.validationError) best = { epoch, validationError, testError };
+      const forward = executor.forward.bind(executor);
+      const validationError = (await rawError(forward, splits.validation, model.inputs, norm, config.loss)) / labelSpread(splits.validation, config.loss);
+      // Only the best validation epoch's test error is reported, so the test set is evaluated only
+      // when validation improves.
+      if (validationError < best.validationError) {
+        const testError = (await rawError(forward, splits.test, model.inputs, norm, config.loss)) / testSpread;
+        best = { epoch, validationError, testError };
+      }
       seconds += (performance.now() - started) / 1000;
       dir.recordEpoch({ model: model.label, trainSize: size, seed, epoch, trainLoss: lossSum / batches, validationError, seconds });
       saveTrainingCheckpoint(checkpointPath, { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch, best, seconds });
