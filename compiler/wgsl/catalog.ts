@@ -40,6 +40,8 @@ export function kernelCatalog(): Kernel[] {
     contractKernel(4, 8),
     contractKernel(6, 8),
     matmulFastKernel(LAVAPIPE_TILE, false),
+    matmulFastKernel(LAVAPIPE_TILE, true, { expr: { kind: 'select', mask: x(2), a: { kind: 'unary', fn: 'relu_grad', x: x(0) }, b: { kind: 'scale', x: x(1), factor: 1 } }, acc: 0 }),
+    matmulFastKernel(LAVAPIPE_TILE, false, { expr: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, acc: 1 }),
     layernormKernel(),
     layernormVjpKernel(),
     attentionKernel(),

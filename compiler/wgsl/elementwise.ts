@@ -84,13 +84,40 @@ export function unaryWgsl(fn: UnaryFn, x: string): string {
   }
 }
 
+/** The unary functions whose WGSL form also works on vec4f (builtins, or written for vectors). */
+const VEC4_UNARY: Partial<Record<UnaryFn, (x: string) => string>> = {
+  relu: (x) => `max(${x}, vec4f(0.0))`,
+  relu_grad: (x) => `select(vec4f(0.0), vec4f(1.0), ${x} > vec4f(0.0))`,
+  neg: (x) => `(-${x})`,
+  square: (x) => `(${x} * ${x})`,
+  sqrt: (x) => `sqrt(${x})`,
+  abs: (x) => `abs(${x})`,
+  exp: (x) => `exp(${x})`,
+  log: (x) => `log(${x})`,
+  sin: (x) => `sin(${x})`,
+  cos: (x) => `cos(${x})`,
+  sign: (x) => `sign(${x})`,
+};
+
+/** Whether an expression can be evaluated on vec4f values (see `printExpr`'s vec4 mode). */
+export function vec4Friendly(expr: Expr): boolean {
+  switch (expr.kind) {
+    case 'input': return true;
+    case 'unary': return VEC4_UNARY[expr.fn] !== undefined && vec4Friendly(expr.x);
+    case 'scale': return vec4Friendly(expr.x);
+    case 'binary': return vec4Friendly(expr.a) && vec4Friendly(expr.b);
+    case 'select': return vec4Friendly(expr.mask) && vec4Friendly(expr.a) && vec4Friendly(expr.b);
+  }
+}
+
 const BINARY: Record<BinaryFn, string> = { add: '+', sub: '-', mul: '*', div: '/' };
 
 /**
  * Prints an expression as WGSL `let` statements, one per node, so a fused chain reads top-down like
- * the IR it came from. Returns the statements and the name of the result.
+ * the IR it came from. Returns the statements and the name of the result. Input k is read from
+ * `x{k}v{suffix}`; in vec4 mode every value is a vec4f (see `vec4Friendly`).
  */
-function printExpr(expr: Expr, suffix = ''): { lines: string[]; result: string } {
+export function printExpr(expr: Expr, suffix = '', vec4 = false): { lines: string[]; result: string } {
   const lines: string[] = [];
   let temps = 0;
   let scales = 0;
@@ -100,7 +127,7 @@ function printExpr(expr: Expr, suffix = ''): { lines: string[]; result: string }
       case 'unary': {
         const x = walk(e.x);
         const name = `v${temps++}${suffix}`;
-        lines.push(`  let ${name} = ${unaryWgsl(e.fn, x)};`);
+        lines.push(`  let ${name} = ${vec4 ? VEC4_UNARY[e.fn]!(x) : unaryWgsl(e.fn, x)};`);
         return name;
       }
       case 'scale': {
@@ -121,7 +148,7 @@ function printExpr(expr: Expr, suffix = ''): { lines: string[]; result: string }
         const a = walk(e.a);
         const b = walk(e.b);
         const name = `v${temps++}${suffix}`;
-        lines.push(`  let ${name} = select(${b}, ${a}, ${m} != 0.0);`);
+        lines.push(`  let ${name} = select(${b}, ${a}, ${m} != ${vec4 ? 'vec4f(0.0)' : '0.0'});`);
         return name;
       }
     }

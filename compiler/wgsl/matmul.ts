@@ -8,7 +8,20 @@
 //                      strides (transposed operands, the contract op's aᵀb), any size (guards on
 //                      every edge), and split-K: workgroup z sums its own chunk of K into its own
 //                      partial output C_z, which a reduction adds up afterwards.
-import { header, type Kernel } from './kernel.js';
+import { arity, exprName, factors, printExpr, type Expr } from './elementwise.js';
+import { header, type Kernel, type UniformField } from './kernel.js';
+import { viewFields } from './view.js';
+
+/**
+ * An elementwise expression applied to the matmul's result before it is stored (the consumer's
+ * fused chain): input `acc` is the product; every other input k is read through view `x{k}` of
+ * the output's 4-D dims [*, u.d1, u.d2, N], whose rows are the product's rows. Evaluated on vec4
+ * runs of 4 columns, so the expression must be `vec4Friendly`.
+ */
+export interface Epilogue {
+  expr: Expr;
+  acc: number;
+}
 
 export interface Tile {
   /** Output rows per invocation. */
@@ -29,17 +42,12 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
  * `vec4A` = false reads A one scalar at a time along K, so K need not divide by 4 (a first layer
  * over 18 input channels); B is still read as vec4 runs.
  */
-export function matmulFastKernel(tile: Tile = LAVAPIPE_TILE, vec4A = true): Kernel {
+export function matmulFastKernel(tile: Tile = LAVAPIPE_TILE, vec4A = true, epilogue?: Epilogue): Kernel {
   const { tm, tn, wx, wy } = tile;
   if (tn % 4 !== 0) throw new Error(`internal: fast matmul needs tn % 4 == 0, got ${tn}`);
-  if (!vec4A) return matmulScalarAKernel(tile);
+  if (!vec4A) return matmulScalarAKernel(tile, epilogue);
   const v = tn / 4;
-  const uniforms = (['M', 'N', 'K'] as const).map((name) => ({ name, type: 'u32' as const }));
-  const bindings = [
-    { name: 'A', element: 'vec4f', access: 'read' as const },
-    { name: 'B', element: 'vec4f', access: 'read' as const },
-    { name: 'C', element: 'vec4f', access: 'read_write' as const },
-  ];
+  const { uniforms, bindings } = fastLayout('vec4f', epilogue);
   const lines: string[] = [];
   lines.push(`  let col4 = gid.x * ${v}u;`);
   lines.push(`  let row0 = gid.y * ${tm}u;`);
@@ -56,30 +64,79 @@ export function matmulFastKernel(tile: Tile = LAVAPIPE_TILE, vec4A = true): Kern
     for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r}.x * b0_${j} + a${r}.y * b1_${j} + a${r}.z * b2_${j} + a${r}.w * b3_${j};`);
   }
   lines.push(`  }`);
-  for (const r of range(tm)) {
-    lines.push(`  if (row0 + ${r}u < u.M) {`);
-    for (const j of range(v)) lines.push(`    C[(row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j};`);
-    lines.push(`  }`);
-  }
-  const source = `// matmul_fast: C = A·B, ${tm}x${tn} register blocks, vec4 loads, no barriers
+  lines.push(...fastStores(tm, v, epilogue));
+  const note = epilogue === undefined ? '' : `, then ${exprName(epilogue.expr)} with x${epilogue.acc} = the product`;
+  const source = `// matmul_fast: C = A·B, ${tm}x${tn} register blocks, vec4 loads, no barriers${note}
 ${header(uniforms, bindings)}
 @compute @workgroup_size(${wx}, ${wy})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `matmul_fast_${tm}x${tn}`, source, uniforms, bindings, workgroup: [wx, wy] };
+  return { name: `matmul_fast_${tm}x${tn}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [wx, wy] };
 }
 
-function matmulScalarAKernel(tile: Tile): Kernel {
+/** Uniforms and bindings of the fast kernels: A, B, the epilogue's other inputs, then C. */
+function fastLayout(aElement: string, epilogue?: Epilogue): { uniforms: UniformField[]; bindings: Kernel['bindings'] } {
+  const uniforms: UniformField[] = (['M', 'N', 'K'] as const).map((name) => ({ name, type: 'u32' as const }));
+  const bindings: Kernel['bindings'] = [
+    { name: 'A', element: aElement, access: 'read' },
+    { name: 'B', element: 'vec4f', access: 'read' },
+  ];
+  if (epilogue !== undefined) {
+    uniforms.push({ name: 'd1', type: 'u32' }, { name: 'd2', type: 'u32' });
+    for (const k of epilogueInputs(epilogue)) {
+      uniforms.push(...viewFields(`x${k}`));
+      bindings.push({ name: `x${k}`, element: 'f32', access: 'read' });
+    }
+    factors(epilogue.expr).forEach((_, j) => uniforms.push({ name: `f${j}`, type: 'f32' }));
+  }
+  bindings.push({ name: 'C', element: 'vec4f', access: 'read_write' });
+  return { uniforms, bindings };
+}
+
+/** The epilogue's inputs other than the product, in binding order. */
+export function epilogueInputs(epilogue: Epilogue): number[] {
+  return Array.from({ length: arity(epilogue.expr) }, (_, k) => k).filter((k) => k !== epilogue.acc);
+}
+
+/** Stores of the accumulators acc{r}_{j}, through the epilogue when there is one. */
+function fastStores(tm: number, v: number, epilogue?: Epilogue): string[] {
+  const lines: string[] = [];
+  for (const r of range(tm)) {
+    lines.push(`  if (row0 + ${r}u < u.M) {`);
+    if (epilogue === undefined) {
+      for (const j of range(v)) lines.push(`    C[(row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j};`);
+    } else {
+      // Coordinates of the row in the output's [*, d1, d2, N] dims, once per row.
+      lines.push(`    let row${r} = row0 + ${r}u;`);
+      lines.push(`    let t${r} = row${r} % u.d2;`);
+      lines.push(`    let s${r} = (row${r} / u.d2) % u.d1;`);
+      lines.push(`    let n${r} = row${r} / (u.d2 * u.d1);`);
+      for (const j of range(v)) {
+        const suffix = `_${r}_${j}`;
+        lines.push(`    let c${suffix} = (col4 + ${j}u) * 4u;`);
+        for (const k of epilogueInputs(epilogue)) {
+          const p = `x${k}`;
+          const base = `u.${p}_off + n${r} * u.${p}_s0 + s${r} * u.${p}_s1 + t${r} * u.${p}_s2 + c${suffix} * u.${p}_s3`;
+          lines.push(`    let b${k}${suffix} = ${base};`);
+          lines.push(`    let ${p}v${suffix} = vec4f(${p}[b${k}${suffix}], ${p}[b${k}${suffix} + u.${p}_s3], ${p}[b${k}${suffix} + 2u * u.${p}_s3], ${p}[b${k}${suffix} + 3u * u.${p}_s3]);`);
+        }
+        lines.push(`    let x${epilogue.acc}v${suffix} = acc${r}_${j};`);
+        const { lines: body, result } = printExpr(epilogue.expr, suffix, true);
+        lines.push(...body.map((l) => `  ${l}`));
+        lines.push(`    C[row${r} * N4 + col4 + ${j}u] = ${result};`);
+      }
+    }
+    lines.push(`  }`);
+  }
+  return lines;
+}
+
+function matmulScalarAKernel(tile: Tile, epilogue?: Epilogue): Kernel {
   const { tm, tn, wx, wy } = tile;
   const v = tn / 4;
-  const uniforms = (['M', 'N', 'K'] as const).map((name) => ({ name, type: 'u32' as const }));
-  const bindings = [
-    { name: 'A', element: 'f32', access: 'read' as const },
-    { name: 'B', element: 'vec4f', access: 'read' as const },
-    { name: 'C', element: 'vec4f', access: 'read_write' as const },
-  ];
+  const { uniforms, bindings } = fastLayout('f32', epilogue);
   const lines: string[] = [];
   lines.push(`  let col4 = gid.x * ${v}u;`);
   lines.push(`  let row0 = gid.y * ${tm}u;`);
@@ -94,19 +151,16 @@ function matmulScalarAKernel(tile: Tile): Kernel {
     for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
   }
   lines.push(`  }`);
-  for (const r of range(tm)) {
-    lines.push(`  if (row0 + ${r}u < u.M) {`);
-    for (const j of range(v)) lines.push(`    C[(row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j};`);
-    lines.push(`  }`);
-  }
-  const source = `// matmul_fast_scalar_a: C = A·B, ${tm}x${tn} register blocks, scalar loads of A (any K), vec4 loads of B
+  lines.push(...fastStores(tm, v, epilogue));
+  const note = epilogue === undefined ? '' : `, then ${exprName(epilogue.expr)} with x${epilogue.acc} = the product`;
+  const source = `// matmul_fast_scalar_a: C = A·B, ${tm}x${tn} register blocks, scalar loads of A (any K), vec4 loads of B${note}
 ${header(uniforms, bindings)}
 @compute @workgroup_size(${wx}, ${wy})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `matmul_fast_scalar_a_${tm}x${tn}`, source, uniforms, bindings, workgroup: [wx, wy] };
+  return { name: `matmul_fast_scalar_a_${tm}x${tn}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [wx, wy] };
 }
 
 export function matmulKernel(tile: Tile = GENERIC_TILE): Kernel {

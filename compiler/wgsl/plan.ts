@@ -21,12 +21,12 @@ import { operandsOf } from '../ir/operands.js';
 import { prune } from './prune.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
-import { factors, fillKernel, mapKernel, type Expr } from './elementwise.js';
+import { factors, fillKernel, mapKernel, vec4Friendly, type Expr } from './elementwise.js';
 import { denseToCsr, gatherKernel, incidenceCsr, scatterKernel, sparseSiteKernel } from './incidence.js';
 import { siteTermMatrix } from '../symmetry/term-matrix.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
-import { contractKernel, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, splitK, type MatmulShape, type Tile } from './matmul.js';
+import { contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, splitK, type MatmulShape, type Tile } from './matmul.js';
 import { reduceKernel, segmentMeanKernel } from './reduce.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
@@ -118,6 +118,8 @@ class Planner {
   private readonly lastUse = new Map<ValueId, number>();
   private readonly fusedInto = new Map<ValueId, ValueId>();
   private readonly inlined = new Set<ValueId>();
+  /** Fast-path matmuls computed by their single elementwise consumer's kernel (epilogue fusion): matmul → consumer. */
+  private readonly epilogueOf = new Map<ValueId, ValueId>();
   private readonly nodes: Map<ValueId, Node>;
   private readonly outputs: ValueId[];
   private readonly tableCache = new Map<string, number>();
@@ -140,7 +142,10 @@ class Planner {
       this.dims.set(node.id, this.dimsOf(node.type, batched.get(node.id)!));
       for (const o of operandsOf(node.op)) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
     }
-    if (this.options.fuse ?? true) this.findFusions();
+    if (this.options.fuse ?? true) {
+      this.findFusions();
+      this.findEpilogues();
+    }
     this.order.forEach((node, step) => {
       for (const o of this.leafOperands(node)) this.lastUse.set(o, step);
     });
@@ -223,13 +228,39 @@ class Planner {
 
   /** Whether a node is computed inside its consumers' kernels rather than by its own. */
   private absorbed(id: ValueId): boolean {
-    return this.fusedInto.has(id) || this.inlined.has(id);
+    return this.fusedInto.has(id) || this.inlined.has(id) || this.epilogueOf.has(id);
   }
 
   /** The values a node actually reads once fused producers are inlined. */
   private leafOperands(node: Node): ValueId[] {
     if (!ELEMENTWISE.has(node.op.op)) return operandsOf(node.op);
-    return operandsOf(node.op).flatMap((o) => (this.fusedIn(o, node) ? this.leafOperands(this.node(o)) : [o]));
+    return operandsOf(node.op).flatMap((o) => {
+      if (this.fusedIn(o, node)) return this.leafOperands(this.node(o));
+      if (this.epilogueOf.has(o)) return operandsOf(this.node(o).op);
+      return [o];
+    });
+  }
+
+  /**
+   * A fast-path matmul read only by one elementwise kernel (after fusion) whose expression works on
+   * vec4 runs is computed by that kernel's matmul: the product never goes to memory.
+   */
+  private findEpilogues(): void {
+    const tile = this.options.tile ?? LAVAPIPE_TILE;
+    for (const node of this.order) {
+      if (!ELEMENTWISE.has(node.op.op) || this.absorbed(node.id)) continue;
+      const leaves: ValueId[] = [];
+      const expr = this.expr(node, leaves);
+      if (!vec4Friendly(expr)) continue;
+      const d = this.dims.get(node.id)!;
+      const candidate = leaves.find((l) => {
+        const producer = this.node(l);
+        if (producer.op.op !== 'matmul' || this.uses.get(l) !== 1 || this.isOutput(l) || !sameDims(this.dims.get(l)!, d)) return false;
+        const m = this.matmulShape(producer as Node & { op: { op: 'matmul' } });
+        return m.fastShape !== null && fastApplies(m.fastShape, tile) !== null;
+      });
+      if (candidate !== undefined) this.epilogueOf.set(candidate, node.id);
+    }
   }
 
   /** The expression tree of an elementwise node over its leaves (numbered in `leaves` order). */
@@ -345,6 +376,8 @@ class Planner {
       case 'unary': case 'binary': case 'scale': case 'select': case 'bias': case 'broadcast': {
         const leaves: ValueId[] = [];
         const expr = this.expr(node, leaves);
+        const producer = leaves.find((l) => this.epilogueOf.get(l) === node.id);
+        if (producer !== undefined) return this.emitEpilogue(node, this.node(producer) as Node & { op: { op: 'matmul' } }, expr, leaves);
         const views = leaves.map((leaf) => this.broadcastView(leaf, d));
         const plain = contiguous(d);
         const contiguity = { out: true, inputs: views.map((v) => v.offset === 0 && v.strides.every((x, i) => x === plain.strides[i])) };
@@ -426,24 +459,12 @@ class Planner {
         return;
       }
       case 'matmul': {
-        const xd = this.dims.get(op.x)!;
-        const wd = this.dims.get(op.w)!;
-        const rows = xd[0] * xd[1] * xd[2];
-        const [w0, w1] = op.transposeW ? [wd[3], wd[2] * wd[1] * wd[0]] : [wd[2] * wd[1] * wd[0], wd[3]];
-        const shape = this.weightShape(node, op.w, rows, xd[3], d[3], op.transposeW, w0, w1);
-        const tile = this.options.tile ?? LAVAPIPE_TILE;
-        if (op.transposeW && shape.N % tile.tn === 0) {
-          // The weight is small: transpose it once into scratch so the fast kernel applies.
-          const wt = this.slot(`transpose of %${op.w}`, w0 * w1, 'scratch');
-          // w is stored [N, K] (w[n·K + k]); wᵀ[k·N + n] is the contiguous [K, N] operand.
-          const copy = { ...dimValues([1, 1, w0, w1]), ...viewValues('o', contiguous([1, 1, w0, w1])), ...viewValues('x0', { offset: 0, strides: [0, 0, 1, w0] }) };
-          this.dispatch(mapKernel({ kind: 'input', index: 0 }, 'copy'), node, copy, [this.buf(op.w), wt], linearGrid(w0 * w1));
-          const contiguousShape: MatmulShape = { ...shape, b: { offset: 0, sk: shape.N, sn: 1 } };
-          this.matmul(node, contiguousShape, this.buf(op.x), wt);
-          this.release(wt);
-          return;
-        }
-        return this.matmul(node, shape, this.buf(op.x), this.buf(op.w));
+        const { shape, fastShape } = this.matmulShape(node as Node & { op: { op: 'matmul' } });
+        if (fastShape === null) return this.matmul(node, shape, this.buf(op.x), this.buf(op.w));
+        const w = this.weightOperand(node, op.w, op.transposeW, shape);
+        this.matmul(node, fastShape, this.buf(op.x), w);
+        if (op.transposeW) this.release(w);
+        return;
       }
       case 'dense': {
         const xd = this.dims.get(op.x)!;
@@ -524,6 +545,50 @@ class Planner {
 
   private hasFused(node: Node): boolean {
     return operandsOf(node.op).some((o) => this.fusedIn(o, node));
+  }
+
+  /**
+   * The matmul's operand shape, and the contiguous shape the fast kernel can use (a transposed
+   * weight is first copied transposed: it is small), or null when no fast kernel fits.
+   */
+  private matmulShape(node: Node & { op: { op: 'matmul' } }): { shape: MatmulShape; fastShape: MatmulShape | null } {
+    const op = node.op;
+    const xd = this.dims.get(op.x)!;
+    const wd = this.dims.get(op.w)!;
+    const rows = xd[0] * xd[1] * xd[2];
+    const [w0, w1] = op.transposeW ? [wd[3], wd[2] * wd[1] * wd[0]] : [wd[2] * wd[1] * wd[0], wd[3]];
+    const shape = this.weightShape(node, op.w, rows, xd[3], this.dims.get(node.id)![3], op.transposeW, w0, w1);
+    const candidate: MatmulShape = op.transposeW ? { ...shape, b: { offset: 0, sk: shape.N, sn: 1 } } : shape;
+    return { shape, fastShape: fastApplies(candidate, this.options.tile ?? LAVAPIPE_TILE) === null ? null : candidate };
+  }
+
+  /** The buffer the fast kernel reads the weight from: the weight, or a transposed copy in scratch. */
+  private weightOperand(node: Node, w: ValueId, transposeW: boolean, shape: MatmulShape): number {
+    if (!transposeW) return this.buf(w);
+    const [K, N] = [shape.K, shape.N];
+    const wt = this.slot(`transpose of %${w}`, K * N, 'scratch');
+    // w is stored [N, K] (w[n·K + k]); wᵀ[k·N + n] is the contiguous [K, N] operand.
+    const copy = { ...dimValues([1, 1, K, N]), ...viewValues('o', contiguous([1, 1, K, N])), ...viewValues('x0', { offset: 0, strides: [0, 0, 1, K] }) };
+    this.dispatch(mapKernel({ kind: 'input', index: 0 }, 'copy'), node, copy, [this.buf(w), wt], linearGrid(K * N));
+    return wt;
+  }
+
+  /** An elementwise node whose kernel is its producer matmul's epilogue. */
+  private emitEpilogue(node: Node, matmul: Node & { op: { op: 'matmul' } }, expr: Expr, leaves: ValueId[]): void {
+    const tile = this.options.tile ?? LAVAPIPE_TILE;
+    const { fastShape } = this.matmulShape(matmul);
+    const shape = fastShape!;
+    const d = this.dims.get(node.id)!;
+    const w = this.weightOperand(node, matmul.op.w, matmul.op.transposeW, shape);
+    const epilogue = { expr, acc: leaves.indexOf(matmul.id) };
+    const kernel = matmulFastKernel(tile, fastApplies(shape, tile) === 'vec4', epilogue);
+    const uniforms: Record<string, number> = { M: shape.M, N: shape.N, K: shape.K, d1: d[1], d2: d[2] };
+    const others = epilogueInputs(epilogue);
+    for (const k of others) Object.assign(uniforms, viewValues(`x${k}`, this.broadcastView(leaves[k]!, d)));
+    factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
+    const groups: [number, number, number] = [Math.ceil(shape.N / tile.tn / tile.wx), Math.ceil(shape.M / tile.tm / tile.wy), 1];
+    this.dispatch(kernel, node, uniforms, [this.buf(matmul.op.x), w, ...others.map((k) => this.buf(leaves[k]!)), this.output(node)], groups);
+    if (matmul.op.transposeW) this.release(w);
   }
 
   /** Strides of the weight operand of a channel matmul (w is [cin, cout], or its transpose). */

@@ -85,10 +85,16 @@ describe.skipIf(gpu === null)('GPU executor', () => {
 
   it('plans with fusion and slot reuse', () => {
     const plan = planGraph(graph, inst, { batch: B, tables: layoutTables(inst), outputs: [ids['out']!] });
-    // add → bias → relu is one fused kernel, and the scale is fused into the select.
-    expect(plan.dispatches.some((d) => plan.kernels[d.kernel]!.source.includes('max(') && plan.kernels[d.kernel]!.name === 'fused')).toBe(true);
-    expect(plan.values.has(ids['sum']!)).toBe(false);
-    expect(plan.values.has(ids['half']!)).toBe(false);
+    // matmul → add → bias → relu is one kernel (the matmul's epilogue): neither the product nor
+    // the sum is ever stored. The scale is fused into the select.
+    const kernelOf = (id: ValueId) => plan.kernels[plan.dispatches.find((d) => d.node === id)!.kernel]!;
+    expect(kernelOf(ids['h']!).name).toMatch(/^matmul_fast.*_fused$/);
+    expect(kernelOf(ids['h']!).source).toContain('max(');
+    for (const fused of ['x0', 'sum', 'biased', 'half']) expect(plan.values.has(ids[fused]!)).toBe(false);
+    expect(kernelOf(ids['out']!).name).toBe('fused');
+    // With the Gram matrix requested too, the product has two readers and is stored again.
+    const both = planGraph(graph, inst, { batch: B, tables: layoutTables(inst), outputs: [ids['out']!, ids['gram']!] });
+    expect(both.values.has(ids['x0']!)).toBe(true);
     // Fewer value slots than values: dead intermediates hand their slot on.
     const slots = plan.buffers.filter((bf) => bf.role === 'value').length;
     expect(slots).toBeLessThan(plan.values.size - plan.inputs.size - plan.params.size);

@@ -169,3 +169,31 @@ describe.skipIf(gpu === null)('contract kernel', () => {
     }
   });
 });
+
+describe.skipIf(gpu === null)('matmul epilogue', () => {
+  it('relu(A·B + bias) · mask-row with 33 ragged rows, evaluated before the store, matches float64', async () => {
+    const g = gpu!;
+    const rng = new Rng(8);
+    for (const vec4A of [true, false]) {
+      const [M, K, N] = [33, vec4A ? 12 : 6, 16];
+      const a = randomArray(rng, M * K);
+      const b = randomArray(rng, K * N);
+      const bias = randomArray(rng, N);
+      const rowScale = randomArray(rng, M);
+      const prod = matmul64(a, b, M, K, N);
+      const want = prod.map((p, i) => Math.max(p + bias[i % N]!, 0) * rowScale[Math.floor(i / N)]!);
+      const x = (index: number) => ({ kind: 'input' as const, index });
+      const epilogue = { expr: { kind: 'binary' as const, fn: 'mul' as const, a: { kind: 'unary' as const, fn: 'relu' as const, x: { kind: 'binary' as const, fn: 'add' as const, a: x(1), b: x(0) } }, b: x(2) }, acc: 1 };
+      const kernel = matmulFastKernel(LAVAPIPE_TILE, vec4A, epilogue);
+      // Output dims [1, 3, 11, N]: rows are (s, t); the bias broadcasts over rows, rowScale over channels.
+      const uniforms = {
+        M, N, K, d1: 3, d2: 11,
+        x0_off: 0, x0_s0: 0, x0_s1: 0, x0_s2: 0, x0_s3: 1,
+        x2_off: 0, x2_s0: 0, x2_s1: 11, x2_s2: 1, x2_s3: 0,
+      };
+      const { tm, tn, wx, wy } = LAVAPIPE_TILE;
+      const [out] = await runKernel(g, kernel, uniforms, [f32(a), f32(b), f32(bias), f32(rowScale), new Float32Array(M * N)], [Math.ceil(N / tn / wx), Math.ceil(M / tm / wy), 1]);
+      expectClose(out!, want, 1e-4, 1e-5 * Math.sqrt(K));
+    }
+  });
+});
