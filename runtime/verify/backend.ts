@@ -5,11 +5,13 @@
 // Tolerances (relative errors |f(g·x) − g·f(x)|∞ / |g·f(x)|∞, see harness.ts):
 //   reference  equivariant below 1e-8; a declared break is confirmed above 1e-6. Float64 rounding
 //              gives ~1e-15; anything above 1e-8 is a real asymmetry.
-//   webgpu     equivariant below 1e-4; a declared break is confirmed above 1e-2. Float32 rounding
-//              (ε ≈ 6e-8) accumulated through sums whose order a permutation changes gives at most
-//              ~2e-6 on lavapipe for every std net of the curvature task (docs/symmetry.md lists
-//              the measurements); 1e-4 leaves 50× headroom, and the smallest break or sensitivity
-//              error measured there is above 1e-1, so the two never meet.
+//   webgpu     equivariant below 1e-4; a declared break is confirmed above 1e-3. Float32 rounding
+//              (ε ≈ 6e-8), accumulated through sums whose order a permutation changes, gives at
+//              most 5.9e-6 on lavapipe over seeds 0–5 for every net of dsl-examples/curvature.gmn
+//              (GradMetaNet at b = 128; the others stay below 1e-6), so 1e-4 leaves ~17× headroom.
+//              A real break or a non-group transformation moves the output by far more: the
+//              smallest break error measured there is 0.59, the smallest sensitivity margin of an
+//              identity-aware net 5.5e-3. docs/symmetry.md ("Verifying numerically") lists them.
 import { batchedValues } from '../../compiler/ir/batch.js';
 import type { Graph } from '../../compiler/ir/ops.js';
 import { shapeOf, type Instantiation } from '../../compiler/ir/types.js';
@@ -52,7 +54,7 @@ export function webgpuBackend(gpu: GpuDevice): VerifyBackend {
   return {
     name: `webgpu (float32): ${d.description || d.device} (${d.path})`,
     tolerance: 1e-4,
-    confirmed: 1e-2,
+    confirmed: 1e-3,
     load(graph, inst, params) {
       const exec = new GpuExecutor(gpu, graph, inst, { tables: layoutTables(inst) });
       const batched = batchedValues(graph).get(graph.output) ?? true;

@@ -1,0 +1,110 @@
+// `gmn verify --backend webgpu`: the same harness with the nets run by the GPU executor in float32
+// (on lavapipe on a CPU-only machine). Every equivariant net must stay within the float32
+// tolerance, every declared break must be confirmed, and the non-group transformations must still
+// move the output far above float32 noise.
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { checkFiles } from '../../compiler/check.js';
+import { certifyProgram } from '../../compiler/symmetry/program.js';
+import { GpuDevice, INSTALL_HINT } from '../../runtime/device/index.js';
+import { verifyCommand } from '../../runtime/cli/commands/verify.js';
+import { verifyGraph, verifyProgram, webgpuBackend, type NetVerification, type VerifyBackend } from '../../runtime/verify/index.js';
+
+// The polling throttle frees a core for lavapipe's workers (as `gmn verify` opens the device).
+const gpu = await GpuDevice.open({ throttlePolling: true });
+if (gpu === null) console.warn(`SKIPPED: no WebGPU adapter on this machine. To run these tests: ${INSTALL_HINT}`);
+afterAll(() => gpu?.destroy());
+afterEach(() => vi.restoreAllMocks());
+
+/** The symmetries each baseline declares broken (`@breaks`), as the harness names them. */
+const DECLARED_BREAKS: Record<string, string[]> = {
+  mlp_concat: ['set', 'site'],
+  mlp_vec: ['set', 'site'],
+  dws_concat: ['set'],
+  gmn_concat: ['set'],
+  batch_asymmetric: ['set'],
+  neuron_asymmetric: ['site'],
+};
+/** Nets that ignore neuron identity and row/column coupling by construction (mean of squared gradients). */
+const INSENSITIVE = new Set(['standard_estimator']);
+
+async function verifyFile(file: string, backend: VerifyBackend): Promise<NetVerification[]> {
+  const checked = checkFiles([file]);
+  expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return verifyProgram(checked.program, 0, checked.program.roots[0]!.file, backend);
+}
+
+function expectSound(nets: NetVerification[], backend: VerifyBackend): void {
+  for (const n of nets) {
+    const r = n.report!;
+    expect.soft(n.verified, n.net).toBe(true);
+    expect.soft(r.equivariance, n.net).toBeLessThan(backend.tolerance);
+    if (r.invariance !== null) expect.soft(r.invariance, n.net).toBeLessThan(backend.tolerance);
+    expect.soft(r.breaks.map((b) => b.axis), n.net).toEqual(DECLARED_BREAKS[n.net] ?? []);
+    // A real break is orders of magnitude above float32 noise, not just above the threshold.
+    for (const b of r.breaks) expect.soft(b.error, `${n.net} breaks ${b.axis}`).toBeGreaterThan(100 * backend.tolerance);
+    if (INSENSITIVE.has(n.net)) expect.soft(r.sensitivityMargin, n.net).toBeLessThan(backend.tolerance);
+    else expect.soft(r.sensitivityMargin, n.net).toBeGreaterThan(backend.confirmed);
+  }
+}
+
+describe.skipIf(gpu === null)('verify on WebGPU (float32)', () => {
+  it('every net of dsl-examples/curvature.gmn, instantiated as its task does (SIREN 1→32→32→1, b = 128)', async () => {
+    const backend = webgpuBackend(gpu!);
+    const nets = await verifyFile('dsl-examples/curvature.gmn', backend);
+    expect(nets.map((n) => n.net)).toEqual([
+      'gradmetanet', 'gradmetanet_pp', 'mlp_concat', 'dws_concat', 'dws_average', 'gmn_concat', 'gmn_average',
+      'batch_asymmetric', 'neuron_asymmetric', 'standard_estimator',
+    ]);
+    expect(nets.every((n) => n.instance === 'task curvature')).toBe(true);
+    expectSound(nets, backend);
+  });
+  for (const module of ['gradmetanet', 'gradmetanet_pp', 'baselines']) {
+    it(`every net of std/${module}.gmn on the probe target`, async () => {
+      const backend = webgpuBackend(gpu!);
+      const nets = await verifyFile(`std/${module}.gmn`, backend);
+      expect(nets.length).toBeGreaterThan(0);
+      expectSound(nets, backend);
+    });
+  }
+  it('a baseline whose @breaks is dropped fails on WebGPU too: the harness sees the asymmetry in float32', async () => {
+    const checked = checkFiles(['dsl-examples/curvature.gmn']);
+    const backend = webgpuBackend(gpu!);
+    for (const r of certifyProgram(checked.program).filter((x) => x.lowered !== null && x.lowered.graph.declaredBreaks.length > 0)) {
+      const graph = { ...r.lowered!.graph, declaredBreaks: [] };
+      const report = await verifyGraph(graph, r.lowered!.instantiation, { backend });
+      expect.soft(report.equivariance, r.net).toBeGreaterThan(100 * backend.tolerance);
+    }
+  });
+});
+
+describe.skipIf(gpu === null)('gmn verify --backend', () => {
+  async function run(...argv: string[]): Promise<{ code: number; stdout: string }> {
+    let stdout = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const code = await verifyCommand.run(argv);
+    vi.restoreAllMocks();
+    return { code, stdout };
+  }
+  it('--backend webgpu --json states the backend and its float32 tolerances', async () => {
+    const { code, stdout } = await run('--backend', 'webgpu', '--json', 'std/gradmetanet.gmn');
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout) as { backend: string; tolerance: number; confirmed: number; nets: { verified: boolean; equivariance: number }[] };
+    expect(json.backend).toMatch(/^webgpu \(float32\): /);
+    expect([json.tolerance, json.confirmed]).toEqual([1e-4, 1e-3]);
+    expect(json.nets.every((n) => n.verified && n.equivariance < 1e-4)).toBe(true);
+  });
+  it('text output opens with the backend and its tolerances', async () => {
+    const { stdout } = await run('--backend', 'auto', 'std/gradmetanet_pp.gmn');
+    expect(stdout).toMatch(/^backend webgpu \(float32\): .*: equivariant below 1\.00e-4, breaks confirmed above 1\.00e-3\nnet gradmetanet_pp /);
+  });
+});
+
+describe('gmn verify --backend (usage)', () => {
+  it('an unknown backend is a usage error', async () => {
+    await expect(verifyCommand.run(['--backend', 'cuda', 'std/gradmetanet.gmn'])).rejects.toThrow('unknown backend `cuda` (use reference, webgpu or auto)');
+  });
+});
