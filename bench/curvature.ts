@@ -28,7 +28,7 @@ export interface CurvatureBench {
   profile: KernelTimes | null;
 }
 
-export async function benchCurvature(gpu: GpuDevice, steps = 5): Promise<CurvatureBench> {
+export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epilogues?: boolean } = {}): Promise<CurvatureBench> {
   const c = CURVATURE_CONFIG;
   const target = mlpLayout('Siren', { kind: 'mlp', widths: c.widths, activation: { kind: 'sine', omega0: 1 }, init: 'gaussian' });
   const stdRoot = defaultStdRoot();
@@ -56,7 +56,7 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5): Promise<Curvatu
     params.set(n.op.name, random(count, n.op.shape.length === 2 ? 1 / Math.sqrt(n.op.shape[0]!) : 0.01));
   }
   const tables = layoutTables(inst);
-  const trainer = new GpuTrainer(gpu, step, inst, adam({ lr: 1e-3 }), tables);
+  const trainer = new GpuTrainer(gpu, step, inst, adam({ lr: 1e-3 }), tables, planning);
   trainer.setParams(params);
   // Warm-up: plan, pipeline creation and the first dispatch of every kernel (lavapipe's JIT).
   for (let i = 0; i < 2; i++) await trainer.trainStep(inputs, c.batch);
@@ -66,7 +66,7 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5): Promise<Curvatu
   const profile = gpu.lastTimes;
   trainer.release();
 
-  const forward = new GpuExecutor(gpu, graph, inst, { tables });
+  const forward = new GpuExecutor(gpu, graph, inst, { tables, ...planning });
   forward.setParams(params);
   const netInputs = new Map([['grads', inputs.get('grads')!]]);
   for (let i = 0; i < 2; i++) await forward.run(netInputs, c.batch);

@@ -90,6 +90,8 @@ export interface PlanOptions {
   tile?: Tile;
   /** Fuse elementwise chains (default true). */
   fuse?: boolean;
+  /** Fuse elementwise consumers into fast matmuls as epilogues (default true; needs `fuse`). */
+  epilogues?: boolean;
 }
 
 /**
@@ -144,7 +146,7 @@ class Planner {
     }
     if (this.options.fuse ?? true) {
       this.findFusions();
-      this.findEpilogues();
+      if (this.options.epilogues ?? true) this.findEpilogues();
     }
     this.order.forEach((node, step) => {
       for (const o of this.leafOperands(node)) this.lastUse.set(o, step);

@@ -35,8 +35,9 @@ export class GpuTrainer {
     inst: Instantiation,
     private readonly optimizer: OptimizerConfig,
     tables: PlanTables,
+    planning: { epilogues?: boolean } = {},
   ) {
-    this.executor = new GpuExecutor(gpu, stepGraph.graph, inst, { tables });
+    this.executor = new GpuExecutor(gpu, stepGraph.graph, inst, { tables, ...planning });
     const outputs = stepGraph.graph.outputs ?? new Map<string, ValueId>();
     const loss = outputs.get(STEP_LOSS);
     if (loss === undefined) throw new Error('internal: training-step graph without a loss output');
