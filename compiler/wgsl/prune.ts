@@ -2,6 +2,10 @@
 // earlier one, on the same operands, reuses its value) and dead-code elimination (only values the
 // requested outputs depend on are computed). A backward graph needs both: autodiff emits the same
 // reduction once per consumer of a cotangent, and gradients of inputs nobody asked for.
+//
+// One algebraic rewrite runs first: relu_grad(x) = relu_grad(relu(x)) exactly (x > 0 ⇔ relu(x) > 0).
+// Reading the ReLU's output instead of its input leaves the pre-activation with a single reader,
+// so it fuses into the ReLU's kernel and is never stored.
 import type { Graph, Node, Op, ValueId } from '../ir/ops.js';
 import { operandsOf } from '../ir/operands.js';
 
@@ -27,8 +31,11 @@ export function prune(graph: Graph, outputs: readonly ValueId[]): { nodes: Node[
   const resolve = (id: ValueId): ValueId => alias.get(id) ?? id;
   const seen = new Map<string, ValueId>();
   const merged: Node[] = [];
+  const reluOf = new Map<ValueId, ValueId>();
   for (const node of graph.nodes) {
-    const op = mapOperands(node.op, resolve);
+    let op = mapOperands(node.op, resolve);
+    if (op.op === 'unary' && op.fn === 'relu' && !reluOf.has(op.x)) reluOf.set(op.x, node.id);
+    if (op.op === 'unary' && op.fn === 'relu_grad' && reluOf.has(op.x)) op = { ...op, x: reluOf.get(op.x)! };
     // Inputs and params are identified by name; two with the same name are the same value.
     const key = `${JSON.stringify(op)}|${JSON.stringify(node.type)}`;
     const earlier = seen.get(key);

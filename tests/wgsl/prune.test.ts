@@ -25,4 +25,18 @@ describe('prune', () => {
     // Asking for the dead value keeps it, computed from the surviving reduction.
     expect(prune(graph, [dead]).nodes.find((n) => n.id === dead)!.op).toEqual({ op: 'unary', fn: 'exp', x: s1 });
   });
+
+  it('reads relu_grad from the ReLU output, so the pre-activation has one reader', () => {
+    const nodes: Node[] = [];
+    const add = (op: Op): ValueId => nodes.push({ id: nodes.length, op, type: { set: null, site: null, channels: 2 }, span, label: op.op }) - 1;
+    const x = add({ op: 'input', name: 'x' });
+    const pre = add({ op: 'unary', fn: 'sin', x });
+    const post = add({ op: 'unary', fn: 'relu', x: pre });
+    const grad = add({ op: 'unary', fn: 'relu_grad', x: pre });
+    const out = add({ op: 'binary', fn: 'mul', a: post, b: grad });
+    const graph: Graph = { name: 'g', nodes, inputs: new Map([['x', x]]), output: out, declaredBreaks: [] };
+    const kept = prune(graph, [out]).nodes;
+    expect(kept.find((n) => n.id === grad)!.op).toEqual({ op: 'unary', fn: 'relu_grad', x: post });
+    expect(kept.filter((n) => JSON.stringify(n.op).includes(`"x":${pre}`)).map((n) => n.id)).toEqual([post]);
+  });
 });
