@@ -26,7 +26,7 @@ import { writeReport, type RunResult } from './report.js';
 import { RunDirectory } from './run-directory.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.js';
 import type { Progress } from './progress.js';
-import type { ModelConfig, TaskConfig } from './task-config.js';
+import { modelLabel, type ModelConfig, type TaskConfig } from './task-config.js';
 import type { LossKind } from '../../compiler/autodiff/loss.js';
 
 /** The paper's reported improvement over the standard estimator (§6.1, Figure 7), by net name. */
@@ -109,8 +109,7 @@ function lowerModel(run: CurvatureRun, m: ModelConfig, all: readonly ModelConfig
     program: run.program, module: run.module, net: m.net, args: m.args, target: run.target, setSize: run.config.data.points,
   });
   if (!lowered.ok) throw new DiagnosticError(lowered.diagnostics);
-  const sameNet = all.filter((o) => o.net === m.net).length > 1;
-  const label = sameNet ? `${m.net}#${all.slice(0, index + 1).filter((o) => o.net === m.net).length}` : m.net;
+  const label = modelLabel(all, index);
   const graph = lowered.value.graph;
   let params = 0;
   for (const node of graph.nodes) if (node.op.op === 'param') params += node.op.shape.reduce((a, b) => a * b, 1);

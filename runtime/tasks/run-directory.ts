@@ -84,13 +84,18 @@ export class RunDirectory {
   }
 
   checkpointPath(model: string, trainSize: number, seed: number): string {
-    return join(this.dir, 'checkpoints', `${model}-n${trainSize}-s${seed}.ckpt`.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    return join(this.dir, 'checkpoints', `${fileLabel(model)}-n${trainSize}-s${seed}.ckpt`);
   }
 
   /** Where a finished training run's final state is kept (a checkpoint folder, same name). */
   trainedPath(model: string, trainSize: number, seed: number): string {
-    return join(this.dir, 'trained', `${model}-n${trainSize}-s${seed}.ckpt`.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    return join(this.dir, 'trained', `${fileLabel(model)}-n${trainSize}-s${seed}.ckpt`);
   }
+}
+
+/** A model label as it appears in file names (`gradmetanet#2` → `gradmetanet_2`). */
+export function fileLabel(label: string): string {
+  return label.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
 export function runKey(model: string, trainSize: number, seed: number): string {

@@ -50,6 +50,13 @@ export interface TaskConfig {
 
 export const DEFAULT_PRESET = 'default';
 
+/** A model's label in a task: its net's name, numbered (`gradmetanet#2`) when a net appears twice. */
+export function modelLabel(all: readonly ModelConfig[], index: number): string {
+  const net = all[index]!.net;
+  if (all.filter((o) => o.net === net).length === 1) return net;
+  return `${net}#${all.slice(0, index + 1).filter((o) => o.net === net).length}`;
+}
+
 export function presetNames(task: TaskDecl): string[] {
   return task.presets.map((p) => p.name.name);
 }

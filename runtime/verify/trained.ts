@@ -16,7 +16,8 @@ import type { Instantiation } from '../../compiler/ir/types.js';
 import { lookup, type ResolvedModule, type ResolvedProgram } from '../../compiler/resolve/resolve.js';
 import { elaborateTarget } from '../../compiler/spaces/elaborate.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
-import { DEFAULT_PRESET, taskConfig, type ModelConfig } from '../tasks/task-config.js';
+import { fileLabel } from '../tasks/run-directory.js';
+import { DEFAULT_PRESET, modelLabel, taskConfig, type ModelConfig } from '../tasks/task-config.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 
 /** A checkpoint that cannot be used (unreadable, or no model of the task matches it). */
@@ -78,17 +79,6 @@ export function loadTrainedNet(req: TrainedRequest): TrainedNet {
   };
 }
 
-/** The model's label as the curvature protocol gives it (runtime/tasks/curvature.ts, lowerModel). */
-function modelLabel(all: readonly ModelConfig[], index: number): string {
-  const net = all[index]!.net;
-  if (all.filter((o) => o.net === net).length === 1) return net;
-  return `${net}#${all.slice(0, index + 1).filter((o) => o.net === net).length}`;
-}
-
-/** The run directory's file-name form of a label (runtime/tasks/run-directory.ts, checkpointPath). */
-function fileLabel(label: string): string {
-  return label.replace(/[^A-Za-z0-9_.-]/g, '_');
-}
 
 interface LabelledModel {
   label: string;
