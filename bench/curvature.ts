@@ -20,6 +20,8 @@ export const CURVATURE_CONFIG = { widths: [1, 32, 32, 1], setSize: 128, width: 6
 
 export interface CurvatureBench {
   trainStepMs: number;
+  /** CPU time (all threads of this process) per training step. */
+  trainCpuMs: number;
   examplesPerS: number;
   inferMs: number;
   inferExamplesPerS: number;
@@ -28,7 +30,7 @@ export interface CurvatureBench {
   profile: KernelTimes | null;
 }
 
-export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epilogues?: boolean } = {}): Promise<CurvatureBench> {
+export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epilogues?: boolean; maxEpilogueInputs?: number } = {}): Promise<CurvatureBench> {
   const c = CURVATURE_CONFIG;
   const target = mlpLayout('Siren', { kind: 'mlp', widths: c.widths, activation: { kind: 'sine', omega0: 1 }, init: 'gaussian' });
   const stdRoot = defaultStdRoot();
@@ -61,8 +63,12 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
   // Warm-up: plan, pipeline creation and the first dispatch of every kernel (lavapipe's JIT).
   for (let i = 0; i < 2; i++) await trainer.trainStep(inputs, c.batch);
   let t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) await trainer.trainStep(inputs, c.batch);
   const trainStepMs = (performance.now() - t0) / steps;
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time of this process (lavapipe's workers included): steadier than wall time on a shared machine.
+  const trainCpuMs = (cpu.user + cpu.system) / 1000 / steps;
   const profile = gpu.lastTimes;
   trainer.release();
 
@@ -75,7 +81,7 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
   const inferMs = (performance.now() - t0) / steps;
   forward.release();
   const paramCount = [...params.values()].reduce((a, p) => a + p.length, 0);
-  return { trainStepMs, examplesPerS: (c.batch * 1000) / trainStepMs, inferMs, inferExamplesPerS: (c.batch * 1000) / inferMs, params: paramCount, profile };
+  return { trainStepMs, trainCpuMs, examplesPerS: (c.batch * 1000) / trainStepMs, inferMs, inferExamplesPerS: (c.batch * 1000) / inferMs, params: paramCount, profile };
 }
 
 function readOrUndefined(path: string): string | undefined {

@@ -18,6 +18,7 @@ export interface GpuExecutorOptions {
   tile?: Tile;
   fuse?: boolean;
   epilogues?: boolean;
+  maxEpilogueInputs?: number;
 }
 
 interface Prepared {
@@ -83,7 +84,7 @@ export class GpuExecutor {
     const key = `${batch}:${outputs.join(',')}`;
     const cached = this.prepared.get(key);
     if (cached !== undefined) return cached;
-    const plan = planGraph(this.graph, this.inst, { batch, outputs, tables: this.options.tables, ...(this.options.tile ? { tile: this.options.tile } : {}), fuse: this.options.fuse ?? true, epilogues: this.options.epilogues ?? true });
+    const plan = planGraph(this.graph, this.inst, { batch, outputs, tables: this.options.tables, ...(this.options.tile ? { tile: this.options.tile } : {}), fuse: this.options.fuse ?? true, epilogues: this.options.epilogues ?? true, ...(this.options.maxEpilogueInputs === undefined ? {} : { maxEpilogueInputs: this.options.maxEpilogueInputs }) });
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(this.gpu, k)));
     const buffers = plan.buffers.map((b) => {
       if (b.role === 'param') return this.paramBuffer(b.name);

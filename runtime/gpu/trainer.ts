@@ -35,7 +35,7 @@ export class GpuTrainer {
     inst: Instantiation,
     private readonly optimizer: OptimizerConfig,
     tables: PlanTables,
-    planning: { epilogues?: boolean } = {},
+    planning: { epilogues?: boolean; maxEpilogueInputs?: number } = {},
   ) {
     this.executor = new GpuExecutor(gpu, stepGraph.graph, inst, { tables, ...planning });
     const outputs = stepGraph.graph.outputs ?? new Map<string, ValueId>();

@@ -63,7 +63,7 @@ export const benchCommand: Command = {
     }
     if (values.only !== 'matmul') {
       const c = await benchCurvature(gpu);
-      print('curvature_train_step', { examples_per_s: round(c.examplesPerS), step_ms: round(c.trainStepMs), infer_examples_per_s: round(c.inferExamplesPerS), params: c.params });
+      print('curvature_train_step', { examples_per_s: round(c.examplesPerS), step_ms: round(c.trainStepMs), step_cpu_ms: round(c.trainCpuMs), infer_examples_per_s: round(c.inferExamplesPerS), params: c.params });
       if (values.profile === true) process.stdout.write(profileTable(c.profile));
     }
     if (values.json !== undefined) {
