@@ -5,7 +5,10 @@
 //
 // One algebraic rewrite runs first: relu_grad(x) = relu_grad(relu(x)) exactly (x > 0 ⇔ relu(x) > 0).
 // Reading the ReLU's output instead of its input leaves the pre-activation with a single reader,
-// so it fuses into the ReLU's kernel and is never stored.
+// so it fuses into the ReLU's kernel and is never stored. And a reduction over both set and site
+// of a value already reduced over one of them reduces that smaller result instead (a mean of
+// means over equal-sized groups is the mean; a sum of sums is the sum): one pass over a small
+// tensor instead of one over the full one.
 import type { Graph, Node, Op, ValueId } from '../ir/ops.js';
 import { operandsOf } from '../ir/operands.js';
 
@@ -32,10 +35,20 @@ export function prune(graph: Graph, outputs: readonly ValueId[]): { nodes: Node[
   const seen = new Map<string, ValueId>();
   const merged: Node[] = [];
   const reluOf = new Map<ValueId, ValueId>();
+  /** Single-axis reductions seen so far: `fn|operand|axis` → value. */
+  const partial = new Map<string, ValueId>();
   for (const node of graph.nodes) {
     let op = mapOperands(node.op, resolve);
     if (op.op === 'unary' && op.fn === 'relu' && !reluOf.has(op.x)) reluOf.set(op.x, node.id);
     if (op.op === 'unary' && op.fn === 'relu_grad' && reluOf.has(op.x)) op = { ...op, x: reluOf.get(op.x)! };
+    if (op.op === 'reduce' && op.axes.length === 1) partial.set(`${op.fn}|${op.x}|${op.axes[0]}`, node.id);
+    if (op.op === 'reduce' && op.axes.includes('set') && op.axes.includes('site')) {
+      const overSet = partial.get(`${op.fn}|${op.x}|set`);
+      const overSite = partial.get(`${op.fn}|${op.x}|site`);
+      // resolve(): the partial reduction may itself have been merged into an earlier copy.
+      if (overSet !== undefined) op = { ...op, x: resolve(overSet), axes: ['site'] };
+      else if (overSite !== undefined) op = { ...op, x: resolve(overSite), axes: ['set'] };
+    }
     // Inputs and params are identified by name; two with the same name are the same value.
     const key = `${JSON.stringify(op)}|${JSON.stringify(node.type)}`;
     const earlier = seen.get(key);

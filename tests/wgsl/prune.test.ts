@@ -39,4 +39,21 @@ describe('prune', () => {
     expect(kept.find((n) => n.id === grad)!.op).toEqual({ op: 'unary', fn: 'relu_grad', x: post });
     expect(kept.filter((n) => JSON.stringify(n.op).includes(`"x":${pre}`)).map((n) => n.id)).toEqual([post]);
   });
+
+  it('a mean over set and site of a value already averaged over the set averages that result', () => {
+    const nodes: Node[] = [];
+    const add = (op: Op, type: TensorType): ValueId => nodes.push({ id: nodes.length, op, type, span, label: op.op }) - 1;
+    const set = { name: 'b', size: 4 };
+    const site = { kind: 'fixed' as const, size: 5, label: 'p' };
+    const x = add({ op: 'input', name: 'x' }, { set, site, channels: 2 });
+    const overSet = add({ op: 'reduce', fn: 'mean', x, axes: ['set'] }, { set: null, site, channels: 2 });
+    const both = add({ op: 'reduce', fn: 'mean', x, axes: ['set', 'site'] }, { set: null, site: null, channels: 2 });
+    const sumBoth = add({ op: 'reduce', fn: 'sum', x, axes: ['site', 'set'] }, { set: null, site: null, channels: 2 });
+    const out = add({ op: 'binary', fn: 'add', a: both, b: sumBoth }, { set: null, site: null, channels: 2 });
+    const graph: Graph = { name: 'g', nodes, inputs: new Map([['x', x]]), output: out, declaredBreaks: [] };
+    const kept = prune(graph, [out, overSet]).nodes;
+    expect(kept.find((n) => n.id === both)!.op).toEqual({ op: 'reduce', fn: 'mean', x: overSet, axes: ['site'] });
+    // No sum over one axis exists, so the sum stays a full reduction.
+    expect(kept.find((n) => n.id === sumBoth)!.op).toEqual({ op: 'reduce', fn: 'sum', x, axes: ['site', 'set'] });
+  });
 });
