@@ -38,14 +38,7 @@ export function factors(expr: Expr): number[] {
 }
 
 /** WGSL helpers for the unary functions that have no builtin (numerically safe forms). */
-const UNARY_HELPERS = `fn erf_approx(x: f32) -> f32 {
-  // Abramowitz & Stegun 7.1.26, |error| < 1.5e-7: WGSL has no erf.
-  let a = abs(x);
-  let k = 1.0 / (1.0 + 0.3275911 * a);
-  let poly = k * (0.254829592 + k * (-0.284496736 + k * (1.421413741 + k * (-1.453152027 + k * 1.061405429))));
-  return sign(x) * (1.0 - poly * exp(-a * a));
-}
-fn tanh_safe(x: f32) -> f32 {
+const UNARY_HELPERS = `fn tanh_safe(x: f32) -> f32 {
   let e = exp(-2.0 * abs(x));
   return sign(x) * (1.0 - e) / (1.0 + e);
 }
@@ -54,9 +47,15 @@ fn sigmoid(x: f32) -> f32 {
   let e = exp(x);
   return e / (1.0 + e);
 }
-fn gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + erf_approx(x * 0.70710678118654752)); }
+// GELU, tanh approximation (as runtime/reference and compiler/resolve/builtins.ts):
+// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), and its exact derivative.
+fn gelu(x: f32) -> f32 {
+  let t = tanh_safe(0.7978845608028654 * (x + 0.044715 * x * x * x));
+  return 0.5 * x * (1.0 + t);
+}
 fn gelu_grad(x: f32) -> f32 {
-  return 0.5 * (1.0 + erf_approx(x * 0.70710678118654752)) + x * 0.3989422804014327 * exp(-0.5 * x * x);
+  let t = tanh_safe(0.7978845608028654 * (x + 0.044715 * x * x * x));
+  return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 0.134145 * x * x);
 }
 `;
 
