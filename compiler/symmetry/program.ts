@@ -3,6 +3,8 @@
 // Every net is lowered and checked once per instantiation:
 //   - a net a task trains is instantiated with that task's target and set size (`data: ...(points: n)`,
 //     the number of gradients in each input set) and the scalar arguments its `models:` entry gives;
+//   - a net of a file given on the command line that no task trains, against each target that file
+//     declares, with b = PROBE_SET_SIZE;
 //   - every other net (e.g. in std/) against the probe target PROBE (`mlp(widths: [2, 3, 4, 2])`)
 //     with b = PROBE_SET_SIZE: the typing rules do not depend on sizes, only on which segments are
 //     permuted, and the probe has two independent hidden groups and fixed inputs and outputs.
@@ -21,7 +23,7 @@ export interface NetReport {
   net: string;
   /** The file that declares the net. */
   file: string;
-  /** Where the instantiation came from: `task curvature` or `probe`. */
+  /** Where the instantiation came from: `task curvature`, `target Siren` or `probe`. */
   instance: string;
   lowered: Lowered | null;
   certificate: Certificate | null;
@@ -44,6 +46,18 @@ export function certifyProgram(program: ResolvedProgram): NetReport[] {
       for (const inst of taskInstances(root, decl, reports)) {
         covered.add(inst.decl);
         reports.push(run(program, root, inst.decl, inst.args, inst.target, inst.setSize, `task ${decl.name.name}`));
+      }
+    }
+  }
+  for (const root of program.roots) {
+    const targets = root.program.declarations.flatMap((d) => (d.kind === 'target' ? [d] : []));
+    for (const decl of root.program.declarations) {
+      if (decl.kind !== 'net' || covered.has(decl) || targets.length === 0) continue;
+      covered.add(decl);
+      for (const target of targets) {
+        const layout = elaborateTarget(target);
+        if (!layout.ok) continue;
+        reports.push(run(program, root, decl, new Map(), layout.value, PROBE_SET_SIZE, `target ${target.name.name}`));
       }
     }
   }

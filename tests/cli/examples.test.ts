@@ -1,6 +1,6 @@
 // Every example file is certified by `gmn explain` and numerically verified by `gmn verify`: each
 // net's proved statement holds on random group elements (float64 reference, or float32 WebGPU for
-// the heavy GradMetaNet++ at b = 128, which the reference executor runs slowly).
+// the heavy ones — GradMetaNet++ at b = 128, nets on a transformer — which the reference runs slowly).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EXAMPLES = readdirSync(join(ROOT, 'dsl-examples')).filter((f) => f.endsWith('.gmn')).sort();
-const WEBGPU = new Set(['curvature.gmn']);
+const WEBGPU = new Set(['curvature.gmn', 'learned_optimizer.gmn']);
 
 function gmn(args: string[]) {
   return spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
