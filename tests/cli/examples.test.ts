@@ -46,3 +46,19 @@ describe('every example', () => {
     });
   }
 });
+
+describe('the curvature study keeps to the paper\'s parameter budget', () => {
+  it('every learned model has about 15K parameters, except MLP+Concat, whose input alone is 2·128·66 wide', () => {
+    const run = gmn(['explain', 'dsl-examples/curvature.gmn', '--json']);
+    expect(run.status).toBe(0);
+    const nets = (JSON.parse(run.stdout) as { nets: { net: string; certificate: { paramCount: number } }[] }).nets;
+    for (const { net, certificate } of nets) {
+      if (net === 'standard_estimator') expect(certificate.paramCount).toBe(0);
+      else if (net === 'mlp_concat') expect(certificate.paramCount).toBeGreaterThan(2 * 128 * 66);
+      else {
+        expect(certificate.paramCount, net).toBeGreaterThan(5_000);
+        expect(certificate.paramCount, net).toBeLessThanOrEqual(16_000);
+      }
+    }
+  });
+});
