@@ -4,6 +4,7 @@
 // it, dawn.node aborts the process (recipe pitfall 2).
 import { findAdapter, INSTALL_HINT, installWebGpuGlobals, type AdapterDescription } from './adapter.js';
 import { BufferPool } from './buffer-pool.js';
+import { GpuRuntimeError } from './gpu-error.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { installPollingThrottle } from './polling.js';
 import { Step, type KernelTimes } from './step.js';
@@ -17,6 +18,11 @@ export interface GpuOptions {
   profile?: boolean;
   /** Dawn's `backend=null` adapter: validates kernels, never runs them. */
   compileOnly?: boolean;
+  /**
+   * A lower storage-binding limit than the device's (tests: WebGPU clamps a requested limit below
+   * the default back up to it, so a small limit can only be imposed here).
+   */
+  maxBindingBytes?: number;
 }
 
 export class GpuDevice {
@@ -26,6 +32,12 @@ export class GpuDevice {
   readonly profiling: boolean;
   /** Per-kernel times of the most recent submitted step (profiling only). */
   lastTimes: KernelTimes | null = null;
+  /** The largest buffer a kernel may bind: the device's `maxStorageBufferBindingSize` (or lower, see GpuOptions). */
+  readonly bindingLimit: number;
+  /** Set once the device is lost; every later step throws it. */
+  private lostInfo: GPUDeviceLostInfo | null = null;
+  /** Errors raised outside any step's error scopes (e.g. by an input upload), thrown at the next submit. */
+  private readonly uncaptured: string[] = [];
 
   private constructor(
     private readonly gpu: GPU,
@@ -36,6 +48,25 @@ export class GpuDevice {
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device, options.checked ?? false);
     this.profiling = (options.profile ?? false) && device.features.has('timestamp-query');
+    this.bindingLimit = Math.min(device.limits.maxStorageBufferBindingSize, options.maxBindingBytes ?? Infinity);
+    void device.lost.then((info) => {
+      this.lostInfo = info;
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      this.uncaptured.push((event as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+
+  /** Throws if the device was lost or reported an error no step captured. */
+  checkHealthy(what: string): void {
+    if (this.lostInfo !== null && this.lostInfo.reason !== 'destroyed') {
+      throw new GpuRuntimeError(`WebGPU device lost during ${what} (${this.lostInfo.reason}): ${this.lostInfo.message}`);
+    }
+    if (this.lostInfo !== null) throw new GpuRuntimeError(`${what} on a destroyed WebGPU device`);
+    if (this.uncaptured.length > 0) {
+      const messages = this.uncaptured.splice(0);
+      throw new GpuRuntimeError(`WebGPU error before ${what}: ${messages.join('\n')}`);
+    }
   }
 
   /** Opens a device by the adapter policy; null when the machine has no adapter at all. */

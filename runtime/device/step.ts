@@ -1,6 +1,9 @@
 // One step's worth of GPU work: dispatches recorded into a single command encoder, one submit, and
 // one batched readback (all requested buffers copied into a single staging buffer, mapped once).
+// The whole step runs inside validation / out-of-memory / internal error scopes: an error, or a
+// device lost meanwhile, makes `submit` throw a GpuRuntimeError instead of returning numbers.
 import type { GpuDevice } from './gpu-device.js';
+import { GpuRuntimeError, STEP_SCOPES } from './gpu-error.js';
 
 export interface Dispatch {
   name: string;
@@ -27,7 +30,11 @@ export class Step {
   // WebGPU caps a query set at 4096 queries: two timestamps per dispatch.
   private readonly maxTimed = 2048;
 
+  private scopesOpen = true;
+  private dispatches = 0;
+
   constructor(private readonly gpu: GpuDevice) {
+    for (const filter of STEP_SCOPES) gpu.device.pushErrorScope(filter);
     this.encoder = gpu.device.createCommandEncoder({ label: 'gmn-step' });
     this.querySet = gpu.profiling ? gpu.device.createQuerySet({ type: 'timestamp', count: 2 * this.maxTimed }) : null;
   }
@@ -43,6 +50,8 @@ export class Step {
   dispatch(d: Dispatch): void {
     const [x, y, z] = d.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
+    this.checkLimits(d);
+    this.dispatches++;
     const entries = d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
     const bindGroup = this.gpu.device.createBindGroup({ layout: d.pipeline.getBindGroupLayout(0), entries, label: d.name });
     let pass: GPUComputePassEncoder;
@@ -61,6 +70,34 @@ export class Step {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     if (pass !== this.pass) pass.end();
+  }
+
+  /** Limits Dawn would only report asynchronously (and with less context): checked while recording. */
+  private checkLimits(d: Dispatch): void {
+    const limit = this.gpu.bindingLimit;
+    d.buffers.forEach((buffer, binding) => {
+      if (binding > 0 && buffer.size > limit) {
+        this.abort();
+        throw new GpuRuntimeError(
+          `kernel ${d.name}: binding ${binding} (buffer "${buffer.label}", ${buffer.size} bytes) exceeds the device's ` +
+            `maxStorageBufferBindingSize of ${limit} bytes; run a smaller batch (WebGpuExecutor splits batches into micro-batches that fit)`,
+        );
+      }
+    });
+    const maxGrid = this.gpu.device.limits.maxComputeWorkgroupsPerDimension;
+    if (d.workgroups.some((n) => n > maxGrid)) {
+      this.abort();
+      throw new GpuRuntimeError(`kernel ${d.name}: dispatch of ${d.workgroups.join('×')} workgroups exceeds maxComputeWorkgroupsPerDimension (${maxGrid})`);
+    }
+  }
+
+  /** Closes the step's error scopes without submitting (recording failed). */
+  private abort(): void {
+    if (!this.scopesOpen) return;
+    this.scopesOpen = false;
+    for (let i = 0; i < STEP_SCOPES.length; i++) void this.gpu.device.popErrorScope().catch(() => null);
+    this.querySet?.destroy();
+    for (const u of this.uniforms) this.gpu.pool.release(u);
   }
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
@@ -91,10 +128,23 @@ export class Step {
     }
     this.gpu.device.queue.submit([this.encoder.finish()]);
     for (const u of this.uniforms) this.gpu.pool.release(u);
+    this.scopesOpen = false;
+    const scopes = STEP_SCOPES.map(() => this.gpu.device.popErrorScope());
+    const done = staging !== null ? staging.mapAsync(GPUMapMode.READ) : this.gpu.device.queue.onSubmittedWorkDone();
+    const [finished, scoped] = await Promise.allSettled([done, Promise.all(scopes)]);
+    const errors = scoped.status === 'fulfilled' ? scoped.value.flatMap((e) => (e === null ? [] : [e.message])) : [`error scopes failed: ${String(scoped.reason)}`];
+    if (errors.length > 0 || finished.status === 'rejected') {
+      staging?.destroy();
+      resolve?.destroy();
+      this.querySet?.destroy();
+      this.gpu.checkHealthy(`a step of ${this.dispatches} dispatches`);
+      const failure = finished.status === 'rejected' ? [`readback failed: ${String(finished.reason)}`] : [];
+      throw new GpuRuntimeError(`WebGPU error in a step of ${this.dispatches} dispatches (its results are discarded):\n${[...errors, ...failure].join('\n')}`);
+    }
+    this.gpu.checkHealthy(`a step of ${this.dispatches} dispatches`);
     const data: ArrayBuffer[] = [];
     let times: KernelTimes | null = null;
     if (staging !== null) {
-      await staging.mapAsync(GPUMapMode.READ);
       const mapped = staging.getMappedRange();
       let offset = 0;
       readbacks.forEach((r, i) => {
@@ -105,8 +155,6 @@ export class Step {
       staging.unmap();
       staging.destroy();
       resolve?.destroy();
-    } else {
-      await this.gpu.device.queue.onSubmittedWorkDone();
     }
     this.querySet?.destroy();
     if (times !== null) this.gpu.lastTimes = times;

@@ -18,7 +18,8 @@ export async function runKernel(
   const step = gpu.step();
   record(step, { kernel, pipeline, uniforms, buffers, workgroups });
   const outputs = kernel.bindings.flatMap((b, i) => (b.access === 'read_write' ? [i] : []));
-  const { data: read } = await gpu.validated(kernel.name, () => step.submit(outputs.map((i) => ({ buffer: buffers[i]!, bytes: data[i]!.byteLength }))));
+  // A step throws on any validation error (runtime/device/step.ts).
+  const { data: read } = await step.submit(outputs.map((i) => ({ buffer: buffers[i]!, bytes: data[i]!.byteLength })));
   for (const b of buffers) gpu.pool.release(b);
   return read.map((r) => new Float32Array(r));
 }

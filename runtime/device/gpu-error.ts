@@ -1,0 +1,14 @@
+// Runtime failures of the device: a validation or out-of-memory error inside a step, a buffer
+// larger than a binding may be, a grid larger than the device dispatches, a lost device. Each one
+// is thrown as a GpuRuntimeError with what failed and where; a step that hit one never returns
+// numbers (Dawn would otherwise print the error and let the run go on with garbage).
+
+export class GpuRuntimeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuRuntimeError';
+  }
+}
+
+/** The error scopes a step is recorded and submitted in, innermost last. */
+export const STEP_SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
