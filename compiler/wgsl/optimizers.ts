@@ -3,6 +3,7 @@
 //                                  p ← p − lr · ( (m / bc1) / (sqrt(v / bc2) + eps) + wd_adamw · p )
 //                                  with Adam's L2 weight decay (decoupled = 0) added to g instead.
 //   SGD with momentum:             g ← g + wd · p;  b ← μ b + g;  p ← p − lr · b
+//   Accumulation (micro-batches):  acc ← acc + g, so one update applies a whole batch's gradient
 // The step-dependent bias corrections bc1 = 1 − β1^t and bc2 = 1 − β2^t come in as uniforms.
 import { header, linearMain, type Kernel } from './kernel.js';
 
@@ -44,4 +45,14 @@ export function sgdKernel(): Kernel {
   buf[i] = b;
   param[i] = p - u.lr * b;`;
   return { name: 'sgd', source: `// sgd: SGD with momentum (and L2 decay) in place\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
+
+export function accumulateKernel(): Kernel {
+  const uniforms = [{ name: 'count', type: 'u32' as const }];
+  const bindings = [
+    { name: 'grad', element: 'f32', access: 'read' as const },
+    { name: 'acc', element: 'f32', access: 'read_write' as const },
+  ];
+  const body = '  acc[i] = acc[i] + grad[i];';
+  return { name: 'accumulate', source: `// accumulate: a micro-batch's gradient added to the batch's\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
 }

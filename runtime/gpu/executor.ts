@@ -6,7 +6,7 @@ import type { Graph, ValueId } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { planGraph, type Plan, type PlanTables } from '../../compiler/wgsl/plan.js';
 import type { Tile } from '../../compiler/wgsl/matmul.js';
-import type { GpuDevice, KernelTimes, Step } from '../device/index.js';
+import { GpuRuntimeError, sizeClass, type GpuDevice, type KernelTimes, type Step } from '../device/index.js';
 import { pipelineOf, record } from './launch.js';
 
 export type HostTensor = Float32Array | Float64Array;
@@ -43,6 +43,7 @@ export interface RunResult {
 
 export class GpuExecutor {
   private readonly prepared = new Map<string, Prepared>();
+  private readonly plans = new Map<string, Plan>();
   /** Resident parameter buffers by name (possibly shared, see `paramStore`). */
   readonly params: Map<string, GPUBuffer>;
   private readonly ownsParams: boolean;
@@ -79,12 +80,46 @@ export class GpuExecutor {
     return b;
   }
 
-  /** The plan for a batch size and set of outputs (compiled on first use). */
+  /** The plan for a batch size and set of outputs (planned on first use; allocates nothing). */
+  plan(batch: number, outputs: ValueId[] = [this.graph.output]): Plan {
+    const key = `${batch}:${outputs.join(',')}`;
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      plan = planGraph(this.graph, this.inst, { batch, outputs, tables: this.options.tables, ...(this.options.tile ? { tile: this.options.tile } : {}), fuse: this.options.fuse ?? true, epilogues: this.options.epilogues ?? true, ...(this.options.maxEpilogueInputs === undefined ? {} : { maxEpilogueInputs: this.options.maxEpilogueInputs }) });
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * The largest micro-batch (≤ batch) whose every buffer, as the pool allocates it, fits one
+   * storage binding of the device. Decided from the plans' buffer sizes, so nothing over the
+   * limit is ever allocated; throws when even one example does not fit.
+   */
+  microBatch(batch: number, outputs: ValueId[] = [this.graph.output]): number {
+    const limit = this.gpu.bindingLimit;
+    const largest = (c: number): { bytes: number; name: string } => {
+      let worst = { bytes: 0, name: '' };
+      for (const b of this.plan(c, outputs).buffers) if (sizeClass(b.bytes) > worst.bytes) worst = { bytes: sizeClass(b.bytes), name: b.name };
+      return worst;
+    };
+    let c = batch;
+    for (let worst = largest(c); worst.bytes > limit; worst = largest(c)) {
+      if (c === 1) {
+        throw new GpuRuntimeError(`${this.graph.name}: buffer ${worst.name} needs ${worst.bytes} bytes for a single example, over the device's maxStorageBufferBindingSize of ${limit} bytes`);
+      }
+      // Batched buffers grow linearly with the batch: jump close to the fitting size, then step down.
+      c = Math.max(1, Math.min(c - 1, Math.floor((c * limit) / worst.bytes)));
+    }
+    return c;
+  }
+
+  /** The plan for a batch size and set of outputs, with its pipelines and buffers (on first use). */
   async prepare(batch: number, outputs: ValueId[] = [this.graph.output]): Promise<Prepared> {
     const key = `${batch}:${outputs.join(',')}`;
     const cached = this.prepared.get(key);
     if (cached !== undefined) return cached;
-    const plan = planGraph(this.graph, this.inst, { batch, outputs, tables: this.options.tables, ...(this.options.tile ? { tile: this.options.tile } : {}), fuse: this.options.fuse ?? true, epilogues: this.options.epilogues ?? true, ...(this.options.maxEpilogueInputs === undefined ? {} : { maxEpilogueInputs: this.options.maxEpilogueInputs }) });
+    const plan = this.plan(batch, outputs);
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(this.gpu, k)));
     const buffers = plan.buffers.map((b) => {
       if (b.role === 'param') return this.paramBuffer(b.name);

@@ -2,17 +2,22 @@
 // and the optimizer's updates are recorded into one command encoder and submitted once; parameters,
 // their gradients and the optimizer state never leave the device, and only the per-example losses
 // are read back. The update formulas are those of runtime/train/optimizers.ts.
+// A batch whose buffers would exceed the device's storage-binding limit runs as micro-batches (one
+// submit each): every chunk's loss cotangent is 1/B of the *whole* batch, chunk gradients are summed
+// on the device, and one optimizer update follows the last chunk — the full batch's step up to
+// float32 rounding.
 import type { TrainingStepGraph } from '../../compiler/autodiff/index.js';
 import { STEP_COTANGENT, STEP_LOSS } from '../../compiler/autodiff/index.js';
 import type { ValueId } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
-import { adamKernel, sgdKernel } from '../../compiler/wgsl/optimizers.js';
+import { accumulateKernel, adamKernel, sgdKernel } from '../../compiler/wgsl/optimizers.js';
 import type { PlanTables } from '../../compiler/wgsl/plan.js';
 import type { OptimizerConfig } from '../train/optimizers.js';
 import type { GpuDevice } from '../device/index.js';
 import { GpuExecutor, type HostTensor } from './executor.js';
 import { pipelineOf, record } from './launch.js';
+import { microBatches, sliceRows } from './micro-batch.js';
 
 interface ParamState {
   name: string;
@@ -20,6 +25,8 @@ interface ParamState {
   grad: ValueId;
   /** Adam: first and second moments; SGD: the momentum buffer. */
   slots: GPUBuffer[];
+  /** The summed gradient over micro-batches (allocated when a batch is first split). */
+  accumulator?: GPUBuffer;
 }
 
 export class GpuTrainer {
@@ -58,23 +65,41 @@ export class GpuTrainer {
 
   /** One optimizer step on a batch; returns the per-example losses (before the update). */
   async trainStep(inputs: ReadonlyMap<string, HostTensor>, batch: number): Promise<Float32Array> {
-    const withCotangent = new Map(inputs);
-    withCotangent.set(STEP_COTANGENT, new Float32Array(batch).fill(1 / batch));
     const outputs = [this.loss, ...this.state.map((p) => p.grad)];
+    const chunks = microBatches(batch, this.executor.microBatch(batch, outputs));
     const kernel = this.optimizer.kind === 'sgd' ? sgdKernel() : adamKernel();
     const pipeline = await pipelineOf(this.gpu, kernel);
+    const accumulate = accumulateKernel();
+    const accumulatePipeline = chunks.length > 1 ? await pipelineOf(this.gpu, accumulate) : null;
     const uniforms = this.updateUniforms(this.step + 1);
-    const { values } = await this.executor.run(withCotangent, batch, outputs, {
-      readback: [this.loss],
-      after: (step, bufferOf) => {
-        for (const p of this.state) {
-          const buffers = [bufferOf(p.grad), this.executor.paramBuffer(p.name), ...p.slots];
-          record(step, { kernel, pipeline, uniforms: { ...uniforms, count: p.size }, buffers, workgroups: linearGrid(p.size), label: `update ${p.name}` });
-        }
-      },
-    });
+    const losses = new Float32Array(batch);
+    for (const [k, range] of chunks.entries()) {
+      const size = range[1] - range[0];
+      const chunkInputs = chunks.length === 1 ? new Map(inputs) : sliceRows(inputs, batch, range);
+      // The cotangent of each example's loss is 1/B of the whole batch, whichever chunk it is in.
+      chunkInputs.set(STEP_COTANGENT, new Float32Array(size).fill(1 / batch));
+      const last = k === chunks.length - 1;
+      const { values } = await this.executor.run(chunkInputs, size, outputs, {
+        readback: [this.loss],
+        after: (step, bufferOf) => {
+          for (const p of this.state) {
+            let grad = bufferOf(p.grad);
+            if (accumulatePipeline !== null) {
+              p.accumulator ??= this.gpu.scratch(p.size * 4, `gradient sum ${p.name}`);
+              if (k === 0) step.copy(grad, p.accumulator, p.size * 4);
+              else record(step, { kernel: accumulate, pipeline: accumulatePipeline, uniforms: { count: p.size }, buffers: [grad, p.accumulator], workgroups: linearGrid(p.size), label: `accumulate ${p.name}` });
+              grad = p.accumulator;
+            }
+            if (!last) continue;
+            const buffers = [grad, this.executor.paramBuffer(p.name), ...p.slots];
+            record(step, { kernel, pipeline, uniforms: { ...uniforms, count: p.size }, buffers, workgroups: linearGrid(p.size), label: `update ${p.name}` });
+          }
+        },
+      });
+      losses.set(values.get(this.loss)!, range[0]);
+    }
     this.step++;
-    return values.get(this.loss)!;
+    return losses;
   }
 
   /** Reads parameters and optimizer slots back (for checkpoints and tests), in one mapping. */
@@ -104,7 +129,10 @@ export class GpuTrainer {
   }
 
   release(): void {
-    for (const p of this.state) for (const b of p.slots) this.gpu.pool.release(b);
+    for (const p of this.state) {
+      for (const b of p.slots) this.gpu.pool.release(b);
+      if (p.accumulator !== undefined) this.gpu.pool.release(p.accumulator);
+    }
     this.executor.release();
   }
 

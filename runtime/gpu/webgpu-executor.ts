@@ -8,6 +8,7 @@ import type { Tensor } from '../reference/tensor.js';
 import type { Batch, Executor, ExecutorFactory, TrainProgram, TrainState } from '../train/executor.js';
 import type { GpuDevice } from '../device/index.js';
 import { GpuExecutor } from './executor.js';
+import { microBatches, sliceRows } from './micro-batch.js';
 import { layoutTables } from './tables.js';
 import { GpuTrainer } from './trainer.js';
 
@@ -25,11 +26,20 @@ export class WebGpuExecutor implements Executor {
     this.load(state);
   }
 
+  /** The net's output; a batch too large for one storage binding runs in micro-batches, concatenated. */
   async forward(inputs: ReadonlyMap<string, Tensor>): Promise<Tensor> {
     const batch = batchOf(inputs);
-    const { values } = await this.forwardExec.run(new Map([...inputs].map(([k, t]) => [k, t.data])), batch);
     const net = this.program.net;
-    return { data: Float64Array.from(values.get(net.output)!), shape: [batch, ...shapeOf(net.nodes[net.output]!.type, this.program.inst)] };
+    const host = new Map([...inputs].map(([k, t]) => [k, t.data] as const));
+    const shape = [batch, ...shapeOf(net.nodes[net.output]!.type, this.program.inst)];
+    const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
+    const row = data.length / batch;
+    for (const range of microBatches(batch, this.forwardExec.microBatch(batch))) {
+      const chunk = sliceRows(host, batch, range);
+      const { values } = await this.forwardExec.run(chunk, range[1] - range[0]);
+      data.set(values.get(net.output)!, range[0] * row);
+    }
+    return { data, shape };
   }
 
   async trainStep(batch: Batch): Promise<number> {
