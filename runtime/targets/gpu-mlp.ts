@@ -20,11 +20,11 @@ export interface GpuMlpResult {
 const u32 = (name: string): UniformField => ({ name, type: 'u32' });
 
 /** tanh with its argument clamped: tanh(±20) is ±1 in f32, and some drivers overflow past ~±44. */
-const TANH = 'fn tanh_safe(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }\n';
+export const TANH = 'fn tanh_safe(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }\n';
 const GELU_K = Math.sqrt(2 / Math.PI).toFixed(9);
 
 /** σ(s) and σ'(s) as WGSL expressions of `s` (the sine's ω0 is the uniform `omega0`). */
-function activationWgsl(act: Activation): { value: string; derivative: string } {
+export function activationWgsl(act: Activation): { value: string; derivative: string } {
   switch (act.kind) {
     case 'relu': return { value: 'max(s, 0.0)', derivative: 'select(0.0, 1.0, s > 0.0)' };
     case 'tanh': return { value: 'tanh_safe(s)', derivative: '1.0 - tanh_safe(s) * tanh_safe(s)' };

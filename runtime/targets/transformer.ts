@@ -454,7 +454,8 @@ class Net {
   }
 }
 
-function checkBatch(layout: TargetLayout, spec: TransformerSpec, batch: TransformerBatch): void {
+/** θ, sequence length and token ids of a batch; throws a DataError naming the first bad element. */
+export function checkBatch(layout: TargetLayout, spec: TransformerSpec, batch: TransformerBatch): void {
   if (!Number.isInteger(batch.length) || batch.length < 1 || batch.length > spec.seq) {
     throw new DataError('data/wrong-dimension', `sequences of ${batch.length} tokens do not fit ${layout.name}, which reads at most ${spec.seq}`,
       `cut the sequences to at most ${spec.seq} tokens, or declare the target with seq: ${batch.length}`);
@@ -468,7 +469,7 @@ function checkBatch(layout: TargetLayout, spec: TransformerSpec, batch: Transfor
 }
 
 /** Token ids ([B, T]) must be integers in [0, V); names the sequence and position of a bad one. */
-function checkTokens(ids: ArrayLike<number>, B: number, T: number, V: number, what: string): void {
+export function checkTokens(ids: ArrayLike<number>, B: number, T: number, V: number, what: string): void {
   if (ids.length !== B * T) {
     throw new DataError('data/wrong-dimension', `${ids.length} ${what}s given for ${B} sequences of ${T} tokens`,
       `give ${B} × ${T} ${what} ids, sequence by sequence`);

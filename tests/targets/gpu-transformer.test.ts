@@ -1,0 +1,130 @@
+// The WGSL transformer target (float32) against the float64 reference on the test adapter (lavapipe
+// here): the 2-block transformer of the checks (d = 32, 4 heads, FFN 128, sequence 8, V = 11).
+//
+// Tolerances. θ is rounded to float32 first, so both sides compute the same function; what remains
+// is float32 rounding (unit 6e-8) accumulated through ~20 reductions of up to 128 terms, softmaxes
+// and LayerNorms (1/σ amplifies absolute errors of small-variance rows). Errors are measured per
+// neuron segment relative to that segment's largest entry (segments differ by orders of magnitude:
+// one-hots vs. small tangents), and per parameter block for gradients. Observed worst values are
+// ~1e-6 relative; 1e-4 leaves two orders of magnitude of headroom while still catching any wrong
+// index, missing term or sign (those give errors of order 1).
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TargetLayout } from '../../compiler/spaces/target.js';
+import { isLayerNormGain } from '../../compiler/spaces/transformer.js';
+import { DataError } from '../../runtime/targets/errors.js';
+import { gradientsFromFactors } from '../../runtime/targets/factors.js';
+import { gpuTransformerGradients } from '../../runtime/targets/gpu-transformer.js';
+import { transformerGradients } from '../../runtime/targets/transformer.js';
+import { openTestGpu } from '../device/gpu-fixture.js';
+import { actOnNeurons, actOnParams, randomGroupElement, relError } from './oracle.js';
+import { B, setup, T, V } from './transformer-fixture.js';
+
+const gpu = await openTestGpu();
+afterAll(() => gpu?.destroy());
+
+const TOL = 1e-4;
+const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
+const toF32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
+
+/** Worst per-segment relative error of two Γ's ([items, N, 2]), with the segment's name. */
+function worstSegmentError(layout: TargetLayout, got: ArrayLike<number>, want: ArrayLike<number>): { error: number; segment: string } {
+  const N = layout.neuronCount;
+  const items = want.length / (2 * N);
+  let worst = { error: 0, segment: '' };
+  for (const s of layout.segments) {
+    const pick = (a: ArrayLike<number>) => {
+      const out: number[] = [];
+      for (let t = 0; t < items; t++) for (let k = 2 * (t * N + s.offset); k < 2 * (t * N + s.offset + s.size); k++) out.push(a[k]!);
+      return out;
+    };
+    const error = relError(pick(got), pick(want));
+    if (error > worst.error) worst = { error, segment: s.name };
+  }
+  return worst;
+}
+
+describe.skipIf(gpu === null)('transformer targets on the GPU', () => {
+  const g = gpu!;
+  for (const norm of ['pre', 'post'] as const) {
+    const fixture = () => {
+      const f = setup(norm, 11);
+      return { ...f, theta: toF32(f.theta) };
+    };
+
+    it(`logits, losses and Γ match the float64 reference (${norm}-LN)`, async () => {
+      const { layout, theta, tokens, targets } = fixture();
+      const batch = { sequences: B, length: T, tokens, theta };
+      const want = transformerGradients(layout, batch, targets);
+      const got = await gpuTransformerGradients(g, layout, batch, targets);
+      expect(got.logits.length).toBe(B * T * V);
+      expect(relError(got.logits, want.logits)).toBeLessThan(TOL);
+      expect(relError(got.losses, want.losses)).toBeLessThan(TOL);
+      expect(got.factors.length).toBe(want.factors.length);
+      const worst = worstSegmentError(layout, got.factors, want.factors);
+      expect(worst.error, worst.segment).toBeLessThan(TOL);
+    });
+
+    it(`per-sequence gradients rebuilt from the GPU Γ match the float64 ones (${norm}-LN)`, async () => {
+      const { layout, theta, tokens, targets } = fixture();
+      const batch = { sequences: B, length: T, tokens, theta };
+      const want = transformerGradients(layout, batch, targets);
+      const got = await gpuTransformerGradients(g, layout, batch, targets);
+      const factors = f64(got.factors);
+      const skipGains = (k: number) => isLayerNormGain(layout.params[k]!);
+      const rebuilt = gradientsFromFactors(layout, factors, B, T, skipGains);
+      // A float32 sum Σ_t g_t a_t is accurate relative to Σ_t |g_t a_t|, not to its value, which may
+      // cancel (∇b_K is 0 in exact arithmetic: softmax ignores the key bias). So each block's error
+      // is measured against the largest such cancellation-free sum of the block.
+      const magnitudes = gradientsFromFactors(layout, factors.map(Math.abs), B, T, skipGains);
+      const P = layout.paramCount;
+      const N = layout.neuronCount;
+      const blockError = (got: ArrayLike<number>, want: ArrayLike<number>, magnitude: ArrayLike<number>) =>
+        relError(got, want) * Math.max(...Array.from(want, Math.abs), 1e-300) / Math.max(...Array.from(magnitude));
+      for (let s = 0; s < B; s++) {
+        for (const b of layout.params) {
+          const range = [s * P + b.offset, s * P + b.offset + b.rows * (b.cols ?? 1)] as const;
+          const reference = want.perExample.subarray(...range);
+          if (!isLayerNormGain(b)) {
+            expect(blockError(rebuilt.subarray(...range), reference, magnitudes.subarray(...range)), `${b.name}, sequence ${s}`).toBeLessThan(TOL);
+            continue;
+          }
+          // The gain exception: Σ_t g_t ⊙ x̂_t with x̂ = (a − bias)/gain, from the same segment.
+          const bias = layout.params.find((x) => x.name === b.name.replace(/gain$/, 'bias'))!;
+          const base = layout.segments[b.rowSegment]!.offset;
+          const fromGamma = new Float64Array(b.rows);
+          const magnitude = new Float64Array(b.rows);
+          for (let p = 0; p < b.rows; p++) {
+            for (let t = s * T; t < (s + 1) * T; t++) {
+              const term = factors[(t * N + base + p) * 2 + 1]! * (factors[(t * N + base + p) * 2]! - theta[bias.offset + p]!) / theta[b.offset + p]!;
+              fromGamma[p] += term;
+              magnitude[p] += Math.abs(term);
+            }
+          }
+          expect(blockError(fromGamma, reference, magnitude), `${b.name}, sequence ${s}`).toBeLessThan(TOL);
+        }
+      }
+    });
+
+    it(`permuting residual, value and FFN neurons of θ permutes the GPU Γ and keeps the logits (${norm}-LN)`, async () => {
+      const { layout, theta, tokens, targets, rng } = fixture();
+      const before = await gpuTransformerGradients(g, layout, { sequences: B, length: T, tokens, theta }, targets);
+      for (let trial = 0; trial < 2; trial++) {
+        const h = randomGroupElement(layout, rng);
+        const after = await gpuTransformerGradients(g, layout, { sequences: B, length: T, tokens, theta: actOnParams(layout, h, theta) }, targets);
+        // Permutations reorder float32 sums, so equality holds to rounding, not bit for bit.
+        expect(relError(after.logits, before.logits)).toBeLessThan(TOL);
+        expect(relError(after.losses, before.losses)).toBeLessThan(TOL);
+        const worst = worstSegmentError(layout, after.factors, actOnNeurons(layout, h, f64(before.factors), 2));
+        expect(worst.error, worst.segment).toBeLessThan(TOL);
+      }
+    });
+  }
+
+  it('rejects bad tokens and targets before touching the GPU, like the float64 path', async () => {
+    const { layout, theta, tokens, targets } = setup('pre', 12);
+    const bad = [...targets];
+    bad[T + 3] = V;
+    await expect(gpuTransformerGradients(g, layout, { sequences: B, length: T, tokens, theta }, bad)).rejects.toThrow(DataError);
+    await expect(gpuTransformerGradients(g, layout, { sequences: B, length: T + 1, tokens, theta }, targets)).rejects.toThrow(DataError);
+  });
+});
