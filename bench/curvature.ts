@@ -18,6 +18,28 @@ import { Rng } from '../runtime/util/rng.js';
 
 export const CURVATURE_CONFIG = { widths: [1, 32, 32, 1], setSize: 128, width: 64, k1: 2, k2: 2, pe: 16, batch: 32 };
 
+/** A curvature-task model to time: the std net, its arguments, the set size and the batch. */
+export interface CurvatureModel {
+  net: string;
+  args: Array<[string, number]>;
+  setSize: number;
+  batch: number;
+}
+
+/** The anchor configuration above (the PyTorch comparison). */
+export const ANCHOR_MODEL: CurvatureModel = {
+  net: 'gradmetanet',
+  args: [['width', CURVATURE_CONFIG.width], ['k1', CURVATURE_CONFIG.k1], ['k2', CURVATURE_CONFIG.k2], ['pe', CURVATURE_CONFIG.pe]],
+  setSize: CURVATURE_CONFIG.setSize,
+  batch: CURVATURE_CONFIG.batch,
+};
+
+/** The models of `dsl-examples/curvature.gmn --preset quick` (b = 16, batch 32). */
+export const QUICK_MODELS: Record<string, CurvatureModel> = {
+  gradmetanet_b16: { net: 'gradmetanet', args: [['width', 32]], setSize: 16, batch: 32 },
+  gradmetanet_pp: { net: 'gradmetanet_pp', args: [['width', 16], ['heads', 2]], setSize: 16, batch: 32 },
+};
+
 export interface CurvatureBench {
   trainStepMs: number;
   /** CPU time (all threads of this process) per training step. */
@@ -30,16 +52,16 @@ export interface CurvatureBench {
   profile: KernelTimes | null;
 }
 
-export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epilogues?: boolean; maxEpilogueInputs?: number } = {}): Promise<CurvatureBench> {
-  const c = CURVATURE_CONFIG;
+export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epilogues?: boolean; maxEpilogueInputs?: number } = {}, model: CurvatureModel = ANCHOR_MODEL): Promise<CurvatureBench> {
+  const c = { ...CURVATURE_CONFIG, setSize: model.setSize, batch: model.batch };
   const target = mlpLayout('Siren', { kind: 'mlp', widths: c.widths, activation: { kind: 'sine', omega0: 1 }, init: 'gaussian' });
   const stdRoot = defaultStdRoot();
   const file = resolve(stdRoot, '..', 'bench-curvature.gmn');
-  const loaded = loadModules([file], { stdRoot, readFile: (p) => (p === file ? 'use std/gradmetanet\n' : readOrUndefined(p)) });
+  const loaded = loadModules([file], { stdRoot, readFile: (p) => (p === file ? `use std/${model.net}\n` : readOrUndefined(p)) });
   const { program } = resolveProgram(loaded);
   const lowered = lowerNet({
-    program, module: program.roots[0]!, net: 'gradmetanet', target, setSize: c.setSize,
-    args: new Map([['width', c.width], ['k1', c.k1], ['k2', c.k2], ['pe', c.pe]]),
+    program, module: program.roots[0]!, net: model.net, target, setSize: c.setSize,
+    args: new Map(model.args),
   });
   if (!lowered.ok) throw new Error(`internal: the benchmark net does not lower: ${lowered.diagnostics.map((d) => d.message).join('; ')}`);
   const { graph, instantiation: inst } = lowered.value;

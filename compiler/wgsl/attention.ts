@@ -6,8 +6,12 @@
 // s_outer = S·T·C, s_inner = C, seq = T·C. Over `site`: inner = 1, s_outer = T·C, seq = C.
 // Head h owns channels [h·dh, (h+1)·dh); scores are scaled by 1/sqrt(dh).
 //
-// One invocation per (sequence, position, head). Softmax rows are recomputed rather than stored,
-// so no L×L buffer exists; the VJPs first store each query row's (max, sum, D = Σ_j P_ij dP_ij).
+// One invocation per (sequence, position, head). The head size is a compile-time constant (one
+// pipeline per head size, like a matmul tile): the invocation's own rows and its accumulator live
+// in registers, loops over a head's channels unroll, and each output is written once. (A uniform
+// head size kept every row in memory and re-read it per key: ~10× slower on lavapipe.) Softmax is
+// online (running max and sum, one pass over the keys), so no L×L buffer exists; the VJPs read
+// each query row's (max, sum, D = Σ_j P_ij dP_ij), computed once per attention by `attention_stats`.
 import { header, linearMain, type Kernel, type UniformField } from './kernel.js';
 
 const UNIFORMS: UniformField[] = [
@@ -19,86 +23,104 @@ const UNIFORMS: UniformField[] = [
 const PROLOGUE = `  let h = i % u.H;
   let pos = (i / u.H) % u.L;
   let o = i / (u.H * u.L);
-  let base = (o / u.inner) * u.s_outer + (o % u.inner) * u.s_inner + h * u.dh;
+  let base = (o / u.inner) * u.s_outer + (o % u.inner) * u.s_inner + h * DH;
   let me = base + pos * u.seq;`;
 
-const HELPERS = `fn dot_rows(a: u32, b: u32) -> f32 {
-  var acc = 0.0;
-  for (var d = 0u; d < u.dh; d++) { acc += q[a + d] * k[b + d]; }
-  return acc * u.scale;
-}
+/** Index of the stats of query `qpos` in the same sequence and head as invocation i. */
+const HELPERS = `fn stats_index(o: u32, qpos: u32, h: u32) -> u32 { return 3u * ((o * u.L + qpos) * u.H + h); }
 `;
 
-function kernel(name: string, comment: string, bindings: Kernel['bindings'], body: string, helpers = HELPERS): Kernel {
-  return { name, source: `// ${name}: ${comment}\n${header(UNIFORMS, bindings)}${helpers}${linearMain('u.count', `${PROLOGUE}\n${body}`)}`, uniforms: UNIFORMS, bindings, workgroup: [64, 1] };
+function kernel(name: string, dh: number, comment: string, bindings: Kernel['bindings'], body: string): Kernel {
+  if (!Number.isInteger(dh) || dh < 1) throw new Error(`internal: attention head size ${dh}`);
+  const source = `// ${name}: ${comment} (head size ${dh})\nconst DH = ${dh}u;\n${header(UNIFORMS, bindings)}${HELPERS}${linearMain('u.count', `${PROLOGUE}\n${body}`)}`;
+  return { name, source, uniforms: UNIFORMS, bindings, workgroup: [64, 1] };
 }
 
 const READ = (name: string): Kernel['bindings'][number] => ({ name, element: 'f32', access: 'read' });
 const WRITE = (name: string): Kernel['bindings'][number] => ({ name, element: 'f32', access: 'read_write' });
 
-/** Row statistics of query `me`: max and sum of exp of its scores. */
-const ROW_STATS = `  var m = -3.4e38;
-  for (var j = 0u; j < u.L; j++) { m = max(m, dot_rows(me, base + j * u.seq)); }
-  var l = 0.0;
-  for (var j = 0u; j < u.L; j++) { l += exp(dot_rows(me, base + j * u.seq) - m); }`;
+/** Loads the DH floats of `buf` at `at` into the register array `name`, times `factor`. */
+const load = (name: string, buf: string, at: string, factor = ''): string =>
+  `  var ${name}: array<f32, DH>;\n  for (var d = 0u; d < DH; d++) { ${name}[d] = ${buf}[${at} + d]${factor}; }`;
+/** `var dot_<regs>_<buf>` = the register row `regs` · the DH floats of `buf` at `row`. */
+const dotFn = (regs: string, buf: string): string => `    var dot_${regs}_${buf} = 0.0;
+    for (var d = 0u; d < DH; d++) { dot_${regs}_${buf} += ${regs}[d] * ${buf}[row + d]; }`;
 
-export function attentionKernel(): Kernel {
-  return kernel('attention', 'softmax(q kᵀ / sqrt(dh)) v per head', [READ('q'), READ('k'), READ('v'), WRITE('out')], `${ROW_STATS}
-  for (var d = 0u; d < u.dh; d++) { out[me + d] = 0.0; }
+/** Online softmax over the keys of query `me` (registers qs = q·scale): running max m and sum l. */
+function onlineRows(perKey: string, rescale: string): string {
+  return `  var m = -3.4e38;
+  var l = 0.0;
   for (var j = 0u; j < u.L; j++) {
-    let kj = base + j * u.seq;
-    let p = exp(dot_rows(me, kj) - m) / l;
-    for (var d = 0u; d < u.dh; d++) { out[me + d] += p * v[kj + d]; }
-  }`);
+    let row = base + j * u.seq;
+${dotFn('qs', 'k')}
+    let s = dot_qs_k;
+    if (s > m) {
+      let c = exp(m - s);
+      l *= c;
+${rescale}
+      m = s;
+    }
+    let p = exp(s - m);
+    l += p;
+${perKey}
+  }`;
+}
+
+export function attentionKernel(dh: number): Kernel {
+  return kernel('attention', dh, 'softmax(q kᵀ / sqrt(dh)) v per head', [READ('q'), READ('k'), READ('v'), WRITE('out')], `${load('qs', 'q', 'me', ' * u.scale')}
+  var acc: array<f32, DH>;
+${onlineRows('    for (var d = 0u; d < DH; d++) { acc[d] += p * v[row + d]; }', '      for (var d = 0u; d < DH; d++) { acc[d] *= c; }')}
+  let inv = 1.0 / l;
+  for (var d = 0u; d < DH; d++) { out[me + d] = acc[d] * inv; }`);
 }
 
 /** stats[3·i .. 3·i+2] = (max, sum, D) of query row i, for the VJPs. */
-export function attentionStatsKernel(): Kernel {
-  return kernel('attention_stats', 'softmax row max, sum and D = Σ_j P_ij (dy_i · v_j)', [READ('q'), READ('k'), READ('v'), READ('dy'), WRITE('stats')], `${ROW_STATS}
+export function attentionStatsKernel(dh: number): Kernel {
+  return kernel('attention_stats', dh, 'softmax row max, sum and D = Σ_j P_ij (dy_i · v_j)', [READ('q'), READ('k'), READ('v'), READ('dy'), WRITE('stats')], `${load('qs', 'q', 'me', ' * u.scale')}
+${load('g', 'dy', 'me')}
   var D = 0.0;
-  for (var j = 0u; j < u.L; j++) {
-    let kj = base + j * u.seq;
-    var dp = 0.0;
-    for (var d = 0u; d < u.dh; d++) { dp += dy[me + d] * v[kj + d]; }
-    D += exp(dot_rows(me, kj) - m) / l * dp;
-  }
+${onlineRows(`${dotFn('g', 'v')}
+    D += p * dot_g_v;`, '      D *= c;')}
   stats[3u * i] = m;
   stats[3u * i + 1u] = l;
-  stats[3u * i + 2u] = D;`);
+  stats[3u * i + 2u] = D / l;`);
 }
 
-/** Index of the stats of query `qpos` in the same sequence and head as invocation i. */
-const STATS_OF = `fn stats_index(o: u32, qpos: u32, h: u32) -> u32 { return 3u * ((o * u.L + qpos) * u.H + h); }
-`;
-
-export function attentionVjpKernel(wrt: 'q' | 'k' | 'v'): Kernel {
+export function attentionVjpKernel(wrt: 'q' | 'k' | 'v', dh: number): Kernel {
   const bindings = [READ('q'), READ('k'), READ('v'), READ('dy'), READ('stats'), WRITE('out')];
-  const helpers = HELPERS + STATS_OF;
   if (wrt === 'q') {
-    // dq_i = scale Σ_j P_ij (dy_i·v_j − D_i) k_j
-    return kernel('attention_vjp_q', 'dq_i = scale · Σ_j P_ij (dy_i·v_j − D_i) k_j', bindings, `  let st = stats_index(o, pos, h);
-  for (var d = 0u; d < u.dh; d++) { out[me + d] = 0.0; }
+    return kernel('attention_vjp_q', dh, 'dq_i = scale · Σ_j P_ij (dy_i·v_j − D_i) k_j', bindings, `  let st = stats_index(o, pos, h);
+  let m = stats[st];
+  let inv_l = 1.0 / stats[st + 1u];
+  let D = stats[st + 2u];
+${load('qs', 'q', 'me', ' * u.scale')}
+${load('g', 'dy', 'me')}
+  var acc: array<f32, DH>;
   for (var j = 0u; j < u.L; j++) {
-    let kj = base + j * u.seq;
-    var dp = 0.0;
-    for (var d = 0u; d < u.dh; d++) { dp += dy[me + d] * v[kj + d]; }
-    let g = exp(dot_rows(me, kj) - stats[st]) / stats[st + 1u] * (dp - stats[st + 2u]) * u.scale;
-    for (var d = 0u; d < u.dh; d++) { out[me + d] += g * k[kj + d]; }
-  }`, helpers);
+    let row = base + j * u.seq;
+${dotFn('qs', 'k')}
+${dotFn('g', 'v')}
+    let w = exp(dot_qs_k - m) * inv_l * (dot_g_v - D) * u.scale;
+    for (var d = 0u; d < DH; d++) { acc[d] += w * k[row + d]; }
+  }
+  for (var d = 0u; d < DH; d++) { out[me + d] = acc[d]; }`);
   }
   // For k and v, invocation `pos` is a key position j and sums over queries i.
   const perQuery = wrt === 'k'
-    ? `    var dp = 0.0;
-    for (var d = 0u; d < u.dh; d++) { dp += dy[qi + d] * v[me + d]; }
-    let g = p * (dp - stats[st + 2u]) * u.scale;
-    for (var d = 0u; d < u.dh; d++) { out[me + d] += g * q[qi + d]; }`
-    : `    for (var d = 0u; d < u.dh; d++) { out[me + d] += p * dy[qi + d]; }`;
+    ? `${dotFn('vs', 'dy')}
+    let w = p * (dot_vs_dy - stats[st + 2u]) * u.scale;
+    for (var d = 0u; d < DH; d++) { acc[d] += w * q[row + d]; }`
+    : `    for (var d = 0u; d < DH; d++) { acc[d] += p * dy[row + d]; }`;
   const comment = wrt === 'k' ? 'dk_j = scale · Σ_i P_ij (dy_i·v_j − D_i) q_i' : 'dv_j = Σ_i P_ij dy_i';
-  return kernel(`attention_vjp_${wrt}`, comment, bindings, `  for (var d = 0u; d < u.dh; d++) { out[me + d] = 0.0; }
+  return kernel(`attention_vjp_${wrt}`, dh, comment, bindings, `${load('ks', 'k', 'me', ' * u.scale')}
+${wrt === 'k' ? load('vs', 'v', 'me') : ''}
+  var acc: array<f32, DH>;
   for (var qpos = 0u; qpos < u.L; qpos++) {
-    let qi = base + qpos * u.seq;
+    let row = base + qpos * u.seq;
     let st = stats_index(o, qpos, h);
-    let p = exp(dot_rows(qi, me) - stats[st]) / stats[st + 1u];
+${dotFn('ks', 'q')}
+    let p = exp(dot_ks_q - stats[st]) / stats[st + 1u];
 ${perQuery}
-  }`, helpers);
+  }
+  for (var d = 0u; d < DH; d++) { out[me + d] = acc[d]; }`);
 }

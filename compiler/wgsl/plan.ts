@@ -132,6 +132,11 @@ class Planner {
   private readonly nodes: Map<ValueId, Node>;
   private readonly outputs: ValueId[];
   private readonly tableCache = new Map<string, number>();
+  /**
+   * Softmax statistics shared by the VJPs of one attention (wrt q, k and v read the same
+   * (max, sum, D) rows): computed at the first, released after the last.
+   */
+  private readonly attentionStats = new Map<string, { buffer: number; remaining: number }>();
 
   /** The graph's nodes after CSE and DCE (see prune.ts), in execution order. */
   private readonly order: Node[];
@@ -158,6 +163,13 @@ class Planner {
     this.order.forEach((node, step) => {
       for (const o of this.leafOperands(node)) this.lastUse.set(o, step);
     });
+    for (const node of this.order) {
+      if (node.op.op !== 'attention_vjp') continue;
+      const key = attentionStatsKey(node.op);
+      const entry = this.attentionStats.get(key);
+      if (entry === undefined) this.attentionStats.set(key, { buffer: -1, remaining: 1 });
+      else entry.remaining++;
+    }
     this.order.forEach((node, step) => {
       if (this.absorbed(node.id)) return;
       this.emit(node);
@@ -537,16 +549,19 @@ class Planner {
       }
       case 'attention': {
         const u = attentionUniforms(d, op.over, op.heads);
-        this.dispatch(attentionKernel(), node, u, [this.buf(op.q), this.buf(op.k), this.buf(op.v), this.output(node)], linearGrid(u.count));
+        this.dispatch(attentionKernel(u.dh), node, u, [this.buf(op.q), this.buf(op.k), this.buf(op.v), this.output(node)], linearGrid(u.count));
         return;
       }
       case 'attention_vjp': {
         const u = attentionUniforms(d, op.over, op.heads);
-        const stats = this.slot(`attention stats of %${node.id}`, 3 * u.count, 'scratch');
         const qkv = [this.buf(op.q), this.buf(op.k), this.buf(op.v), this.buf(op.dy)];
-        this.dispatch(attentionStatsKernel(), node, u, [...qkv, stats], linearGrid(u.count));
-        this.dispatch(attentionVjpKernel(op.wrt), node, u, [...qkv, stats, this.output(node)], linearGrid(u.count));
-        this.release(stats);
+        const shared = this.attentionStats.get(attentionStatsKey(op))!;
+        if (shared.buffer < 0) {
+          shared.buffer = this.slot(`attention stats of %${node.id}`, 3 * u.count, 'scratch');
+          this.dispatch(attentionStatsKernel(u.dh), node, u, [...qkv, shared.buffer], linearGrid(u.count));
+        }
+        this.dispatch(attentionVjpKernel(op.wrt, u.dh), node, u, [...qkv, shared.buffer, this.output(node)], linearGrid(u.count));
+        if (--shared.remaining === 0) this.release(shared.buffer);
         return;
       }
     }
@@ -671,6 +686,11 @@ class Planner {
     for (const [start, size] of ranges) for (let j = start; j < start + size; j++) seg.set([start, size], 2 * j);
     return seg;
   }
+}
+
+/** VJPs of the same attention (same operands, axis and heads) share their softmax statistics. */
+function attentionStatsKey(op: Op & { op: 'attention_vjp' }): string {
+  return `${op.q} ${op.k} ${op.v} ${op.dy} ${op.over} ${op.heads}`;
 }
 
 function attentionUniforms(d: Dims4, over: 'set' | 'site', heads: number): Record<string, number> & { count: number } {

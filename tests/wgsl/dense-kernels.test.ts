@@ -85,8 +85,13 @@ describe.skipIf(gpu === null)('layernorm, attention and optimizer kernels', () =
     }
   });
 
-  it('attention over the set axis and over the site axis, with VJPs, 2 heads', async () => {
-    const [B, S, T, C, H] = [2, 5, 3, 4, 2];
+  it('attention over the set axis and over the site axis, with VJPs, 2 heads (head sizes 2 and 3)', async () => {
+    for (const C of [4, 6]) await attentionCase(C);
+  });
+
+  async function attentionCase(C: number): Promise<void> {
+    const [B, S, T, H] = [2, 5, 3, 2];
+    const dh = C / H;
     const size = B * S * T * C;
     const [q, k, v, dy] = [0, 1, 2, 3].map(() => randomArray(rng, size));
     for (const over of ['set', 'site'] as const) {
@@ -102,15 +107,15 @@ describe.skipIf(gpu === null)('layernorm, attention and optimizer kernels', () =
       const count = seqs.length * L * H;
       const u = { ...uniforms, count, H, dh: C / H, scale: 1 / Math.sqrt(C / H) };
       const inputs = [f32(q!), f32(k!), f32(v!)];
-      const [y] = await runKernel(g, attentionKernel(), u, [...inputs, new Float32Array(size)], linearGrid(count));
+      const [y] = await runKernel(g, attentionKernel(dh), u, [...inputs, new Float32Array(size)], linearGrid(count));
       expectClose(y!, want.y, 1e-4, 1e-5);
-      const [stats] = await runKernel(g, attentionStatsKernel(), u, [...inputs, f32(dy!), new Float32Array(3 * count)], linearGrid(count));
+      const [stats] = await runKernel(g, attentionStatsKernel(dh), u, [...inputs, f32(dy!), new Float32Array(3 * count)], linearGrid(count));
       for (const [wrt, expected] of [['q', want.dq], ['k', want.dk], ['v', want.dv]] as const) {
-        const [grad] = await runKernel(g, attentionVjpKernel(wrt), u, [...inputs, f32(dy!), stats!, new Float32Array(size)], linearGrid(count));
+        const [grad] = await runKernel(g, attentionVjpKernel(wrt, dh), u, [...inputs, f32(dy!), stats!, new Float32Array(size)], linearGrid(count));
         expectClose(grad!, expected, 1e-4, 1e-5);
       }
     }
-  });
+  }
 
   it('Adam, AdamW and SGD-momentum updates over two steps (33 entries)', async () => {
     const n = 33;

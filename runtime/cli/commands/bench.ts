@@ -2,7 +2,7 @@
 //   bench: NAME key=value ...
 // `--json FILE` writes the same figures (and the adapter) as JSON.
 import { writeFileSync } from 'node:fs';
-import { benchCurvature } from '../../../bench/curvature.js';
+import { benchCurvature, QUICK_MODELS, type CurvatureBench } from '../../../bench/curvature.js';
 import { benchMatmul } from '../../../bench/matmul.js';
 import { GpuDevice, INSTALL_HINT, type KernelTimes } from '../../device/index.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
@@ -18,14 +18,17 @@ export const benchCommand: Command = {
     '  curvature_train_step   training examples/s of the curvature-task GradMetaNet (SIREN 1→32→32→1,',
     '                         b = 128, width 64, 2 set + 2 neuron layers, batch 32, Adam), and its',
     '                         forward-only examples/s',
+    '  gradmetanet_b16_train_step, gradmetanet_pp_train_step',
+    '                         the same for GradMetaNet (width 32) and GradMetaNet++ (width 16, 2 heads)',
+    '                         at `curvature.gmn --preset quick` sizes (b = 16, batch 32)',
     '',
     'options:',
     '  --json FILE   also write the figures as JSON',
     '  --busy-poll   keep dawn.node\'s busy polling (default: the polling throttle is on, which frees',
     '                a core for lavapipe)',
     '  --size N      matmul size (default 512)',
-    '  --only NAME   run one benchmark (matmul or curvature)',
-    '  --profile     print the time of every kernel of one curvature training step (timestamp',
+    '  --only NAME   run one benchmark (matmul, curvature or quick)',
+    '  --profile     print the time of every kernel of one training step of each model (timestamp',
     '                queries; each dispatch then gets its own pass, so totals grow a little)',
     '',
     'exit codes: 0 ok, 1 no WebGPU adapter, 2 usage error',
@@ -38,8 +41,8 @@ export const benchCommand: Command = {
       only: { type: 'string' },
       profile: { type: 'boolean' },
     });
-    if (values.only !== undefined && values.only !== 'matmul' && values.only !== 'curvature') {
-      throw new UsageError(`--only must be matmul or curvature, got ${values.only}`, this);
+    if (values.only !== undefined && values.only !== 'matmul' && values.only !== 'curvature' && values.only !== 'quick') {
+      throw new UsageError(`--only must be matmul, curvature or quick, got ${values.only}`, this);
     }
     const size = values.size === undefined ? 512 : Number(values.size);
     if (!Number.isInteger(size) || size < 8 || size % 8 !== 0) {
@@ -61,10 +64,19 @@ export const benchCommand: Command = {
       const matmul = await benchMatmul(gpu, size);
       print(`matmul_${size}`, { gflops: round(matmul.gflops), ms: round(matmul.ms) });
     }
-    if (values.only !== 'matmul') {
+    const trainFigures = (c: CurvatureBench): Record<string, number> =>
+      ({ examples_per_s: round(c.examplesPerS), step_ms: round(c.trainStepMs), step_cpu_ms: round(c.trainCpuMs), infer_examples_per_s: round(c.inferExamplesPerS), params: c.params });
+    if (values.only === undefined || values.only === 'curvature') {
       const c = await benchCurvature(gpu);
-      print('curvature_train_step', { examples_per_s: round(c.examplesPerS), step_ms: round(c.trainStepMs), step_cpu_ms: round(c.trainCpuMs), infer_examples_per_s: round(c.inferExamplesPerS), params: c.params });
-      if (values.profile === true) process.stdout.write(profileTable(c.profile));
+      print('curvature_train_step', trainFigures(c));
+      if (values.profile === true) process.stdout.write(profileTable('curvature', c.profile));
+    }
+    if (values.only === undefined || values.only === 'quick') {
+      for (const [name, model] of Object.entries(QUICK_MODELS)) {
+        const c = await benchCurvature(gpu, 5, {}, model);
+        print(`${name}_train_step`, trainFigures(c));
+        if (values.profile === true) process.stdout.write(profileTable(name, c.profile));
+      }
     }
     if (values.json !== undefined) {
       writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);
@@ -79,10 +91,10 @@ function round(x: number): number {
 }
 
 /** The kernels of one step, slowest first, with their share of the step. */
-function profileTable(times: KernelTimes | null): string {
+function profileTable(model: string, times: KernelTimes | null): string {
   if (times === null) return 'profile: this adapter has no timestamp queries\n';
   const rows = [...times].sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((a, [, t]) => a + t.ms, 0);
   const lines = rows.map(([name, t]) => `${t.ms.toFixed(2).padStart(9)} ms ${((100 * t.ms) / total).toFixed(1).padStart(5)}%  ${name}`);
-  return `profile: one curvature training step, ${rows.length} dispatches, ${total.toFixed(1)} ms of kernel time\n${lines.join('\n')}\n`;
+  return `profile: one ${model} training step, ${rows.length} dispatches, ${total.toFixed(1)} ms of kernel time\n${lines.join('\n')}\n`;
 }
