@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { buildTrainingStep } from '../compiler/autodiff/index.js';
 import { lowerNet } from '../compiler/ir/lower.js';
 import { shapeOf } from '../compiler/ir/types.js';
+import { gatherAfterLinear } from '../compiler/wgsl/gather-last.js';
 import { loadModules } from '../compiler/resolve/load.js';
 import { defaultStdRoot } from '../compiler/resolve/package-root.js';
 import { resolveProgram } from '../compiler/resolve/resolve.js';
@@ -64,7 +65,9 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
     args: new Map(model.args),
   });
   if (!lowered.ok) throw new Error(`internal: the benchmark net does not lower: ${lowered.diagnostics.map((d) => d.message).join('; ')}`);
-  const { graph, instantiation: inst } = lowered.value;
+  const { instantiation: inst } = lowered.value;
+  // As WebGpuExecutor runs it: channel maps of gathered values before the gather.
+  const graph = gatherAfterLinear(lowered.value.graph);
   const step = buildTrainingStep(graph, inst, 'mse');
   const rng = new Rng(0);
   const random = (n: number, s = 1): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * s);

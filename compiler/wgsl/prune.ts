@@ -15,7 +15,7 @@ import { operandsOf } from '../ir/operands.js';
 /** Operand fields of ops (every other field is an attribute). */
 const OPERAND_FIELDS = new Set(['x', 'a', 'b', 'w', 'mask', 'q', 'k', 'v', 'dy']);
 
-function mapOperands(op: Op, f: (id: ValueId) => ValueId): Op {
+export function mapOperands(op: Op, f: (id: ValueId) => ValueId): Op {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(op)) {
     if (key === 'xs' && Array.isArray(value)) out[key] = value.map((id: ValueId) => f(id));

@@ -3,7 +3,9 @@
 // only readback is the per-example losses. Values cross the host boundary as float64 tensors, like
 // the reference executor's, but are computed in float32.
 import { buildTrainingStep, STEP_TARGET } from '../../compiler/autodiff/index.js';
+import type { Graph } from '../../compiler/ir/ops.js';
 import { shapeOf } from '../../compiler/ir/types.js';
+import { gatherAfterLinear } from '../../compiler/wgsl/gather-last.js';
 import type { Tensor } from '../reference/tensor.js';
 import type { Batch, Executor, ExecutorFactory, TrainProgram, TrainState } from '../train/executor.js';
 import type { GpuDevice } from '../device/index.js';
@@ -16,20 +18,23 @@ export class WebGpuExecutor implements Executor {
   readonly backend: string;
   private readonly trainer: GpuTrainer;
   private readonly forwardExec: GpuExecutor;
+  private readonly net: Graph;
 
   constructor(gpu: GpuDevice, private readonly program: TrainProgram, state: TrainState) {
     const d = gpu.description;
     this.backend = `webgpu: ${d.description || d.device} (${d.path})`;
     const tables = layoutTables(program.inst);
-    this.trainer = new GpuTrainer(gpu, buildTrainingStep(program.net, program.inst, program.loss), program.inst, program.optimizer, tables);
-    this.forwardExec = new GpuExecutor(gpu, program.net, program.inst, { tables, paramStore: this.trainer.executor.params });
+    // Channel maps of gathered values run before the gather (on neurons, not parameters).
+    this.net = gatherAfterLinear(program.net);
+    this.trainer = new GpuTrainer(gpu, buildTrainingStep(this.net, program.inst, program.loss), program.inst, program.optimizer, tables);
+    this.forwardExec = new GpuExecutor(gpu, this.net, program.inst, { tables, paramStore: this.trainer.executor.params });
     this.load(state);
   }
 
   /** The net's output; a batch too large for one storage binding runs in micro-batches, concatenated. */
   async forward(inputs: ReadonlyMap<string, Tensor>): Promise<Tensor> {
     const batch = batchOf(inputs);
-    const net = this.program.net;
+    const net = this.net;
     const host = new Map([...inputs].map(([k, t]) => [k, t.data] as const));
     const shape = [batch, ...shapeOf(net.nodes[net.output]!.type, this.program.inst)];
     const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
