@@ -1,6 +1,7 @@
 // A small typed graph builder: appends nodes in definition order and infers each node's
-// TensorType from its operands (the same rules the executors assume). Used by tests, by autodiff
-// (which appends the backward pass to a forward graph) and available to the lowering.
+// TensorType from its operands (the same rules the executors assume). Used by the lowering (which
+// states types and spans itself, through `add`), by autodiff (which appends the backward pass to a
+// forward graph) and by tests.
 import type { Span } from '../syntax/ast.js';
 import type {
   AxisName, BinaryFn, ConstTable, Graph, Incidence, Node, Op, ParamInit, ReduceFn, UnaryFn, ValueId,
@@ -24,6 +25,13 @@ export class GraphBuilder {
     const node = this.nodes[id];
     if (node === undefined || node.id !== id) throw new Error(`internal: unknown value %${id}`);
     return node.type;
+  }
+
+  /** Appends a node with the source span it came from (the lowering's entry point). */
+  add(op: Op, type: TensorType, span: Span, label: string): ValueId {
+    const id = this.nodes.length;
+    this.nodes.push({ id, op, type, span, label });
+    return id;
   }
 
   /** Appends a node whose type the caller states. */

@@ -8,7 +8,7 @@ import type { Span } from '../syntax/ast.js';
 import type { TargetLayout } from '../spaces/target.js';
 import { basis, describe, type BasisTerm } from '../symmetry/basis.js';
 import { POINT, setModel, siteModel, type AxisModel, type GroupChoice } from '../symmetry/site-model.js';
-import type { GraphBuilder } from './lower-builder.js';
+import type { GraphBuilder } from './graph-builder.js';
 import type { AxisName, ParamInit, ValueId } from './ops.js';
 import { formatType, type TensorType } from './types.js';
 
@@ -34,7 +34,7 @@ export interface EqlinearContext {
 
 export function lowerEqlinear(ctx: EqlinearContext, x: ValueId, to: TensorType, group: GroupChoice, bias: boolean,
   span: Span, label: string): { id: ValueId; info: EqlinearInfo } {
-  const from = ctx.b.type(x);
+  const from = ctx.b.typeOf(x);
   const layout = siteLayout(ctx, from, to, span);
   const model = (t: TensorType): { set: AxisModel; site: AxisModel } => ({
     set: t.set === null ? POINT : setModel(t.set.size),

@@ -4,7 +4,7 @@
 import type { CallExpr, Expr, Span } from '../syntax/ast.js';
 import type { TargetLayout } from '../spaces/target.js';
 import type { GroupChoice } from '../symmetry/site-model.js';
-import type { GraphBuilder } from './lower-builder.js';
+import type { GraphBuilder } from './graph-builder.js';
 import { lowerEqlinear, type EqlinearInfo } from './lower-eqlinear.js';
 import type { AxisName, ParamInit, UnaryFn, ValueId } from './ops.js';
 import { formatType, siteSize, type TensorType } from './types.js';
@@ -65,7 +65,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
   };
   const add = (op: Parameters<GraphBuilder['add']>[0], type: TensorType, label = ctx.label(name)): ValueId => ctx.b.add(op, type, span, label);
   const linear = (x: ValueId, out: number, bias: boolean, label: string): ValueId => {
-    const t = ctx.b.type(x);
+    const t = ctx.b.typeOf(x);
     const w = ctx.param(`${label}.w`, [t.channels, out], { kind: 'uniform_fan_in', fanIn: t.channels }, span);
     let y = add({ op: 'matmul', x, w, transposeW: false }, { ...t, channels: out }, label);
     if (bias) y = add({ op: 'bias', x: y, b: ctx.param(`${label}.b`, [out], { kind: 'uniform_fan_in', fanIn: t.channels }, span) }, { ...t, channels: out }, label);
@@ -74,7 +74,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
 
   if (UNARY.has(name)) {
     const x = tensor('x');
-    return add({ op: 'unary', fn: name as UnaryFn, x }, ctx.b.type(x));
+    return add({ op: 'unary', fn: name as UnaryFn, x }, ctx.b.typeOf(x));
   }
   switch (name) {
     case 'linear': {
@@ -83,7 +83,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     }
     case 'eqlinear': {
       const x = tensor('x');
-      const from = ctx.b.type(x);
+      const from = ctx.b.typeOf(x);
       const out = args.named.get('out');
       if (out === undefined) return ctx.fail('ir/missing-argument', 'eqlinear needs `out`: a channel count or a space', span);
       const to: TensorType = out.value?.kind === 'space' ? out.value.type : { ...from, channels: ctx.int(out.value, out.expr, '`out` of eqlinear') };
@@ -94,7 +94,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     }
     case 'dense': {
       const x = tensor('x');
-      const t = ctx.b.type(x);
+      const t = ctx.b.typeOf(x);
       const toArg = args.named.get('to');
       if (toArg?.value?.kind !== 'space') return ctx.fail('ir/bad-argument', '`to` of dense must be a space type such as `weights(T)[1]`', toArg?.expr.span ?? span);
       const to = toArg.value.type;
@@ -106,11 +106,11 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     }
     case 'layernorm': {
       const x = tensor('x');
-      return add({ op: 'layernorm', x, eps: 1e-5 }, ctx.b.type(x));
+      return add({ op: 'layernorm', x, eps: 1e-5 }, ctx.b.typeOf(x));
     }
     case 'attention': {
       const x = tensor('x');
-      const t = ctx.b.type(x);
+      const t = ctx.b.typeOf(x);
       const over = axisOf(ctx, t, word('over', null), args.named.get('over')!.expr.span, 'attention');
       const headsArg = args.named.get('heads');
       const heads = headsArg === undefined ? 1 : ctx.int(headsArg.value, headsArg.expr, '`heads`');
@@ -122,7 +122,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     }
     case 'mean': case 'sum': {
       const x = tensor('x');
-      const t = ctx.b.type(x);
+      const t = ctx.b.typeOf(x);
       const overArg = args.named.get('over')!;
       const words = overArg.expr.kind === 'list' ? overArg.expr.items : [overArg.expr];
       const axes: AxisName[] = words.map((w) => {
@@ -137,7 +137,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
         if (a.value?.kind !== 'tensor') return ctx.fail('ir/not-a-tensor', 'concat takes tensors', a.expr.span);
         return a.value.id;
       });
-      const types = xs.map((x) => ctx.b.type(x));
+      const types = xs.map((x) => ctx.b.typeOf(x));
       const joint = types.reduce((acc, t) => ctx.broadcastType({ ...acc, channels: 1 }, { ...t, channels: 1 }, span, 'concat'));
       const label = ctx.label(name);
       const spread = xs.map((x, i) => {
@@ -151,13 +151,13 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     }
     case 'select': {
       const [mask, a, b] = [tensor('mask'), tensor('a'), tensor('b')];
-      const ab = ctx.broadcastType(ctx.b.type(a), ctx.b.type(b), span, 'select');
-      const type = ctx.broadcastType(ctx.b.type(mask), ab, span, 'select');
+      const ab = ctx.broadcastType(ctx.b.typeOf(a), ctx.b.typeOf(b), span, 'select');
+      const type = ctx.broadcastType(ctx.b.typeOf(mask), ab, span, 'select');
       return add({ op: 'select', mask, a, b }, type);
     }
     case 'rows': case 'cols': {
       const x = tensor('x');
-      const t = ctx.b.type(x);
+      const t = ctx.b.typeOf(x);
       if (t.site?.kind !== 'neurons') {
         return ctx.fail('ir/not-neurons', `\`${name}\` reads features of neurons, but its argument is ${formatType(t)}`, span, 'apply it to a neurons(T) or grads(T, b) tensor');
       }
@@ -165,7 +165,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     }
     case 'row_sum': case 'col_sum': {
       const x = tensor('x');
-      const t = ctx.b.type(x);
+      const t = ctx.b.typeOf(x);
       if (t.site?.kind !== 'params') {
         return ctx.fail('ir/not-weights', `\`${name}\` sums parameters into neurons, but its argument is ${formatType(t)}`, span, 'apply it to a weights(T) tensor');
       }
@@ -174,7 +174,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     }
     case 'fold': {
       const x = tensor('x');
-      const t = ctx.b.type(x);
+      const t = ctx.b.typeOf(x);
       const axis = axisOf(ctx, t, word('axis', null), args.named.get('axis')!.expr.span, 'fold');
       const type: TensorType = axis === 'set'
         ? { set: null, site: t.site, channels: t.channels * t.set!.size }

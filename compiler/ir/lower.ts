@@ -11,7 +11,7 @@ import { findBuiltin } from '../resolve/builtins.js';
 import type { CallExpr, Expr, FunctionDecl, Span, Statement } from '../syntax/ast.js';
 import { elaborateTarget } from '../spaces/elaborate.js';
 import type { TargetLayout } from '../spaces/target.js';
-import { GraphBuilder } from './lower-builder.js';
+import { GraphBuilder } from './graph-builder.js';
 import type { EqlinearInfo } from './lower-eqlinear.js';
 import { lowerBuiltin, type BuiltinArgs, type OpContext } from './lower-ops.js';
 import type { AxisName, Graph, ParamInit, ValueId } from './ops.js';
@@ -70,14 +70,16 @@ interface Frame {
 }
 
 class Lowerer implements OpContext {
-  readonly b = new GraphBuilder();
   readonly targets = new Map<string, TargetLayout>();
+  /** Filled as the net is lowered; `targets` gains every target the net refers to on the way. */
+  readonly b: GraphBuilder;
   readonly eqlinears: EqlinearInfo[] = [];
   private readonly paramNames = new Set<string>();
   private readonly counters = new Map<string, number>();
   private frame!: Frame;
 
   constructor(private readonly req: LowerRequest) {
+    this.b = new GraphBuilder(req.net, { targets: this.targets });
     this.targets.set(req.target.name, req.target);
   }
 
@@ -150,7 +152,7 @@ class Lowerer implements OpContext {
     if (ret === null) this.fail('ir/missing-return', `${decl.kind} ${decl.name.name} does not return a value`, decl.name.span);
     const v = ret.value;
     if (v.kind !== 'tensor') this.fail('ir/not-a-tensor', `${decl.kind} ${decl.name.name} returns ${describeValue(v)}, not a tensor`, ret.span);
-    const actual = this.b.type(v.id);
+    const actual = this.b.typeOf(v.id);
     const why = unifySpace(decl.returnType, actual, (n) => this.lookupName(n), (n, val) => this.frame.env.set(n, val));
     if (why !== null) {
       this.fail('ir/return-mismatch',
@@ -209,7 +211,7 @@ class Lowerer implements OpContext {
         const v = this.expr(e.operand);
         if (v.kind === 'number') return { ...v, value: -v.value };
         if (v.kind !== 'tensor') this.fail('ir/bad-operand', `cannot negate ${describeValue(v)}`, e.span);
-        return { kind: 'tensor', id: this.b.add({ op: 'unary', fn: 'neg', x: v.id }, this.b.type(v.id), e.span, `${this.frame.prefix}neg`) };
+        return { kind: 'tensor', id: this.b.add({ op: 'unary', fn: 'neg', x: v.id }, this.b.typeOf(v.id), e.span, `${this.frame.prefix}neg`) };
       }
       case 'binary': return this.binary(e);
       case 'call': return this.call(e);
@@ -232,14 +234,14 @@ class Lowerer implements OpContext {
     }
     if (a.kind === 'tensor' && b.kind === 'tensor') {
       const fn = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' } as const)[e.op];
-      const type = this.broadcastType(this.b.type(a.id), this.b.type(b.id), e.span, `\`${e.op}\``);
+      const type = this.broadcastType(this.b.typeOf(a.id), this.b.typeOf(b.id), e.span, `\`${e.op}\``);
       return { kind: 'tensor', id: this.b.add({ op: 'binary', fn, a: a.id, b: b.id }, type, e.span, `${this.frame.prefix}${fn}`) };
     }
     // tensor * number, number * tensor, tensor / number: a scale.
     const [t, n] = a.kind === 'tensor' ? [a, b] : [b, a];
     if (t.kind === 'tensor' && n.kind === 'number' && (e.op === '*' || (e.op === '/' && a.kind === 'tensor'))) {
       const factor = e.op === '*' ? n.value : 1 / n.value;
-      return { kind: 'tensor', id: this.b.add({ op: 'scale', x: t.id, factor }, this.b.type(t.id), e.span, `${this.frame.prefix}scale`) };
+      return { kind: 'tensor', id: this.b.add({ op: 'scale', x: t.id, factor }, this.b.typeOf(t.id), e.span, `${this.frame.prefix}scale`) };
     }
     return this.fail('ir/bad-operand', `cannot apply \`${e.op}\` to ${describeValue(a)} and ${describeValue(b)}`, e.span,
       t.kind === 'tensor' && n.kind === 'number' ? 'a tensor can only be multiplied or divided by a number' : undefined);
@@ -300,7 +302,7 @@ class Lowerer implements OpContext {
         if (spacePattern(p.type) !== null) {
           if (arg === undefined) this.fail('ir/missing-argument', `${decl.kind} ${decl.name.name} needs the tensor \`${p.name.name}\``, e.span);
           if (arg.value.kind !== 'tensor') this.fail('ir/not-a-tensor', `argument \`${p.name.name}\` of ${decl.name.name} must be a tensor, got ${describeValue(arg.value)}`, arg.span);
-          const actual = this.b.type(arg.value.id);
+          const actual = this.b.typeOf(arg.value.id);
           const why = unifySpace(p.type, actual, (n) => this.lookupName(n), (n, v) => this.frame.env.set(n, v));
           if (why !== null) {
             this.fail('ir/argument-mismatch',
