@@ -21,6 +21,8 @@ export const CURVATURE_CONFIG = { widths: [1, 32, 32, 1], setSize: 128, width: 6
 
 /** A curvature-task model to time: the std net, its arguments, the set size and the batch. */
 export interface CurvatureModel {
+  /** The std module that defines the net. */
+  module: string;
   net: string;
   args: Array<[string, number]>;
   setSize: number;
@@ -29,6 +31,7 @@ export interface CurvatureModel {
 
 /** The anchor configuration above (the PyTorch comparison). */
 export const ANCHOR_MODEL: CurvatureModel = {
+  module: 'gradmetanet',
   net: 'gradmetanet',
   args: [['width', CURVATURE_CONFIG.width], ['k1', CURVATURE_CONFIG.k1], ['k2', CURVATURE_CONFIG.k2], ['pe', CURVATURE_CONFIG.pe]],
   setSize: CURVATURE_CONFIG.setSize,
@@ -37,8 +40,10 @@ export const ANCHOR_MODEL: CurvatureModel = {
 
 /** The models of `dsl-examples/curvature.gmn --preset quick` (b = 16, batch 32). */
 export const QUICK_MODELS: Record<string, CurvatureModel> = {
-  gradmetanet_b16: { net: 'gradmetanet', args: [['width', 32]], setSize: 16, batch: 32 },
-  gradmetanet_pp: { net: 'gradmetanet_pp', args: [['width', 16], ['heads', 2]], setSize: 16, batch: 32 },
+  gradmetanet_b16: { module: 'gradmetanet', net: 'gradmetanet', args: [['width', 32]], setSize: 16, batch: 32 },
+  gradmetanet_pp: { module: 'gradmetanet_pp', net: 'gradmetanet_pp', args: [['width', 16], ['heads', 2]], setSize: 16, batch: 32 },
+  dws_concat: { module: 'baselines', net: 'dws_concat', args: [['width', 30]], setSize: 16, batch: 32 },
+  gmn_concat: { module: 'baselines', net: 'gmn_concat', args: [['width', 30]], setSize: 16, batch: 32 },
 };
 
 export interface CurvatureBench {
@@ -58,7 +63,7 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
   const target = mlpLayout('Siren', { kind: 'mlp', widths: c.widths, activation: { kind: 'sine', omega0: 1 }, init: 'gaussian' });
   const stdRoot = defaultStdRoot();
   const file = resolve(stdRoot, '..', 'bench-curvature.gmn');
-  const loaded = loadModules([file], { stdRoot, readFile: (p) => (p === file ? `use std/${model.net}\n` : readOrUndefined(p)) });
+  const loaded = loadModules([file], { stdRoot, readFile: (p) => (p === file ? `use std/${model.module}\n` : readOrUndefined(p)) });
   const { program } = resolveProgram(loaded);
   const lowered = lowerNet({
     program, module: program.roots[0]!, net: model.net, target, setSize: c.setSize,
@@ -72,10 +77,9 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
   const rng = new Rng(0);
   const random = (n: number, s = 1): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * s);
   const size = (id: number): number => shapeOf(graph.nodes[id]!.type, inst).reduce((a, b) => a * b, 1);
-  const inputs = new Map([
-    ['grads', random(c.batch * size(graph.inputs.get('grads')!))],
-    ['target', random(c.batch * size(graph.output))],
-  ]);
+  const inputs = new Map([...graph.inputs].map(([name, id]) => [name, random(c.batch * size(id))] as const));
+  const netInputs = new Map(inputs);
+  inputs.set('target', random(c.batch * size(graph.output)));
   const params = new Map<string, Float32Array>();
   for (const n of graph.nodes) {
     if (n.op.op !== 'param') continue;
@@ -99,7 +103,6 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
 
   const forward = new GpuExecutor(gpu, graph, inst, { tables, ...planning });
   forward.setParams(params);
-  const netInputs = new Map([['grads', inputs.get('grads')!]]);
   for (let i = 0; i < 2; i++) await forward.run(netInputs, c.batch);
   t0 = performance.now();
   for (let i = 0; i < steps; i++) await forward.run(netInputs, c.batch);
