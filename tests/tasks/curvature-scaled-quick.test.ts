@@ -1,0 +1,25 @@
+// The scaled-up curvature study (trace label, invariant head), `quick` preset, through the CLI:
+// both models are trained and reported next to the paper's normalised MAE.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+it('gmn run dsl-examples/curvature_scaled.gmn --preset quick reports both models with the paper\'s figures', () => {
+  expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
+  const work = mkdtempSync(join(tmpdir(), 'gmn-scaled-'));
+  const out = join(work, 'run');
+  const run = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', join(ROOT, 'dsl-examples/curvature_scaled.gmn'), '--preset', 'quick', '--out', out],
+    { cwd: work, encoding: 'utf8', timeout: 300_000 });
+  expect(run.stderr).not.toMatch(/internal error|validation:/);
+  expect(run.status).toBe(0);
+  const report = readFileSync(join(out, 'report.md'), 'utf8');
+  expect(report).toMatch(/normalised test MAE/);
+  expect(report).toMatch(/\| gradmetanet_vec \| \d+ \| [\d.e+-]+ ± [\d.e+-]+ \| 0\.413 \|/);
+  expect(report).toMatch(/\| mlp_vec \| \d+ \| [\d.e+-]+ ± [\d.e+-]+ \| 0\.779 \|/);
+  const { summaries } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { summaries: { mean: number }[] };
+  for (const s of summaries) expect(Number.isFinite(s.mean) && s.mean > 0).toBe(true);
+}, 300_000);
