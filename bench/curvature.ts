@@ -8,6 +8,7 @@ import { buildTrainingStep } from '../compiler/autodiff/index.js';
 import { lowerNet } from '../compiler/ir/lower.js';
 import { shapeOf } from '../compiler/ir/types.js';
 import { gatherAfterLinear } from '../compiler/wgsl/gather-last.js';
+import { reduceFirst } from '../compiler/wgsl/reduce-first.js';
 import { loadModules } from '../compiler/resolve/load.js';
 import { defaultStdRoot } from '../compiler/resolve/package-root.js';
 import { resolveProgram } from '../compiler/resolve/resolve.js';
@@ -71,8 +72,8 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
   });
   if (!lowered.ok) throw new Error(`internal: the benchmark net does not lower: ${lowered.diagnostics.map((d) => d.message).join('; ')}`);
   const { instantiation: inst } = lowered.value;
-  // As WebGpuExecutor runs it: channel maps of gathered values before the gather.
-  const graph = gatherAfterLinear(lowered.value.graph);
+  // As WebGpuExecutor runs it: channel maps before gathers, set sums before channel maps.
+  const graph = reduceFirst(gatherAfterLinear(lowered.value.graph));
   const step = buildTrainingStep(graph, inst, 'mse');
   const rng = new Rng(0);
   const random = (n: number, s = 1): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * s);
