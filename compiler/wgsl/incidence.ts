@@ -3,9 +3,13 @@
 // adjoint; it is written as a per-neuron *pull* over a CSR list of incident parameters, so no float
 // atomics are needed and the sum order is fixed (deterministic results).
 import { header, linearMain, type Kernel } from './kernel.js';
-import { DIM_FIELDS, SPLIT_INDEX } from './view.js';
+import { DIM_FIELDS, dimValues, SPLIT_INDEX, type Dims4 } from './view.js';
 
 const SITE_IN = { name: 'site_in', type: 'u32' as const };
+
+// Both run one invocation per output *row* (n, s, site) and loop over its u.d3 channels: the index
+// split (integer division, slow on lavapipe) and the table lookups happen once per row, not once
+// per element, and the channel loop reads and writes contiguous memory. u.count = rows.
 
 /** out[n, s, p, c] = idx[p] >= 0 ? x[n, s, idx[p], c] : 0, with x's site size u.site_in. */
 export function gatherKernel(): Kernel {
@@ -15,14 +19,17 @@ export function gatherKernel(): Kernel {
     { name: 'idx', element: 'i32', access: 'read' as const },
     { name: 'out', element: 'f32', access: 'read_write' as const },
   ];
-  const body = `${SPLIT_INDEX}
+  const body = `  let t = i % u.d2;
+  let ns = i / u.d2;
   let j = idx[t];
-  var v = 0.0;
+  let o = i * u.d3;
   if (j >= 0) {
-    v = x[((n * u.d1 + s) * u.site_in + u32(j)) * u.d3 + c];
-  }
-  out[i] = v;`;
-  return { name: 'gather', source: `// gather: neurons -> params along an incidence table\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+    let src = (ns * u.site_in + u32(j)) * u.d3;
+    for (var c = 0u; c < u.d3; c++) { out[o + c] = x[src + c]; }
+  } else {
+    for (var c = 0u; c < u.d3; c++) { out[o + c] = 0.0; }
+  }`;
+  return { name: 'gather', source: `// gather: neurons -> params along an incidence table, one row per invocation\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
 }
 
 /** out[n, s, t, c] = Σ_{k in [start[t], start[t+1])} x[n, s, members[k], c], x's site size u.site_in. */
@@ -34,14 +41,22 @@ export function scatterKernel(): Kernel {
     { name: 'members', element: 'u32', access: 'read' as const },
     { name: 'out', element: 'f32', access: 'read_write' as const },
   ];
-  const body = `${SPLIT_INDEX}
-  let base = (n * u.d1 + s) * u.site_in;
-  var acc = 0.0;
-  for (var k = start[t]; k < start[t + 1u]; k++) {
-    acc += x[(base + members[k]) * u.d3 + c];
-  }
-  out[i] = acc;`;
-  return { name: 'scatter', source: `// scatter: params -> neurons, summing every incident parameter\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+  const body = `  let t = i % u.d2;
+  let base = (i / u.d2) * u.site_in;
+  let o = i * u.d3;
+  let first = start[t];
+  let last = start[t + 1u];
+  for (var c = 0u; c < u.d3; c++) {
+    var acc = 0.0;
+    for (var k = first; k < last; k++) { acc += x[(base + members[k]) * u.d3 + c]; }
+    out[o + c] = acc;
+  }`;
+  return { name: 'scatter', source: `// scatter: params -> neurons, summing every incident parameter, one row per invocation\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
+
+/** The uniforms of a gather or scatter over output dims `d` from a source with `siteIn` sites. */
+export function incidenceUniforms(d: Dims4, siteIn: number): Record<string, number> & { count: number } {
+  return { ...dimValues(d), count: d[0] * d[1] * d[2], site_in: siteIn };
 }
 
 /** CSR form of an incidence table for `scatter`: for each neuron, the parameters that point at it. */

@@ -22,7 +22,7 @@ import { prune } from './prune.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
 import { factors, fillKernel, mapKernel, vec4Friendly, type Expr } from './elementwise.js';
-import { denseToCsr, gatherKernel, incidenceCsr, scatterKernel, sparseSiteKernel } from './incidence.js';
+import { denseToCsr, gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel, sparseSiteKernel } from './incidence.js';
 import { siteTermMatrix } from '../symmetry/term-matrix.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
@@ -509,7 +509,8 @@ class Planner {
         const xd = this.dims.get(op.x)!;
         const idx = this.options.tables.incidence(op.target, op.incidence);
         const table = this.table(`incidence ${op.target}.${op.incidence}`, idx);
-        this.dispatch(gatherKernel(), node, { ...dimValues(d), site_in: xd[2] }, [this.buf(op.x), table, this.output(node)], linearGrid(count));
+        const u = incidenceUniforms(d, xd[2]);
+        this.dispatch(gatherKernel(), node, u, [this.buf(op.x), table, this.output(node)], linearGrid(u.count));
         return;
       }
       case 'scatter': {
@@ -518,7 +519,8 @@ class Planner {
         const csr = incidenceCsr(idx, d[2]);
         const start = this.table(`incidence ${op.target}.${op.incidence} csr start`, csr.start);
         const members = this.table(`incidence ${op.target}.${op.incidence} csr members`, csr.members);
-        this.dispatch(scatterKernel(), node, { ...dimValues(d), site_in: xd[2] }, [this.buf(op.x), start, members, this.output(node)], linearGrid(count));
+        const u = incidenceUniforms(d, xd[2]);
+        this.dispatch(scatterKernel(), node, u, [this.buf(op.x), start, members, this.output(node)], linearGrid(u.count));
         return;
       }
       case 'segment_mean': {

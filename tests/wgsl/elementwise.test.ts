@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { UnaryFn } from '../../compiler/ir/ops.js';
 import { mapKernel, type Expr } from '../../compiler/wgsl/elementwise.js';
-import { gatherKernel, incidenceCsr, scatterKernel } from '../../compiler/wgsl/incidence.js';
+import { gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel } from '../../compiler/wgsl/incidence.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
 import { reduceKernel, segmentMeanKernel } from '../../compiler/wgsl/reduce.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from '../../compiler/wgsl/view.js';
@@ -203,13 +203,15 @@ describe.skipIf(gpu === null)('reduction and incidence kernels', () => {
       const gd: Dims4 = [2, 3, P, 2];
       const wantG = new Float64Array(count(gd));
       forEach(gd, (n, s, p, c, i) => { wantG[i] = idx[p]! >= 0 ? x[((n * 3 + s) * N + idx[p]!) * 2 + c]! : 0; });
-      const [gathered] = await runKernel(g, gatherKernel(), { ...dimValues(gd), site_in: N }, [f32(x), idx, new Float32Array(count(gd))], linearGrid(count(gd)));
+      const gu = incidenceUniforms(gd, N);
+      const [gathered] = await runKernel(g, gatherKernel(), gu, [f32(x), idx, new Float32Array(count(gd))], linearGrid(gu.count));
       expectClose(gathered!, f32(wantG), 0, 0);
       const y = randomArray(rng, count(gd));
       const wantS = new Float64Array(count(xd));
       forEach(gd, (n, s, p, c, i) => { if (idx[p]! >= 0) wantS[((n * 3 + s) * N + idx[p]!) * 2 + c]! += y[i]!; });
       const { start, members } = incidenceCsr(idx, N);
-      const [scattered] = await runKernel(g, scatterKernel(), { ...dimValues(xd), site_in: P }, [f32(y), start, members, new Float32Array(count(xd))], linearGrid(count(xd)));
+      const su = incidenceUniforms(xd, P);
+      const [scattered] = await runKernel(g, scatterKernel(), su, [f32(y), start, members, new Float32Array(count(xd))], linearGrid(su.count));
       expectClose(scattered!, wantS);
       // <gather(x), y> == <x, scatter(y)>
       const lhs = wantG.reduce((acc, v, i) => acc + v * y[i]!, 0);
