@@ -11,7 +11,8 @@
 // in registers, loops over a head's channels unroll, and each output is written once. (A uniform
 // head size kept every row in memory and re-read it per key: ~10× slower on lavapipe.) Softmax is
 // online (running max and sum, one pass over the keys), so no L×L buffer exists; the VJPs read
-// each query row's (max, sum, D = Σ_j P_ij dP_ij), computed once per attention by `attention_stats`.
+// each query row's (max, sum, D = Σ_j P_ij dP_ij), computed once per attention by `attention_stats`;
+// the VJPs w.r.t. k and v of the same attention run as one kernel (`attention_vjp_kv`).
 import { header, linearMain, type Kernel, type UniformField } from './kernel.js';
 
 const UNIFORMS: UniformField[] = [
@@ -123,4 +124,29 @@ ${dotFn('ks', 'q')}
 ${perQuery}
   }
   for (var d = 0u; d < DH; d++) { out[me + d] = acc[d]; }`);
+}
+
+/** dk and dv of the same keys in one pass over the queries (P is computed once for both). */
+export function attentionVjpKvKernel(dh: number): Kernel {
+  const bindings = [READ('q'), READ('k'), READ('v'), READ('dy'), READ('stats'), WRITE('out_k'), WRITE('out_v')];
+  return kernel('attention_vjp_kv', dh, 'dk_j = scale · Σ_i P_ij (dy_i·v_j − D_i) q_i and dv_j = Σ_i P_ij dy_i', bindings, `${load('ks', 'k', 'me', ' * u.scale')}
+${load('vs', 'v', 'me')}
+  var acc_k: array<f32, DH>;
+  var acc_v: array<f32, DH>;
+  for (var qpos = 0u; qpos < u.L; qpos++) {
+    let row = base + qpos * u.seq;
+    let st = stats_index(o, qpos, h);
+${dotFn('ks', 'q')}
+    let p = exp(dot_ks_q - stats[st]) / stats[st + 1u];
+${dotFn('vs', 'dy')}
+    let w = p * (dot_vs_dy - stats[st + 2u]) * u.scale;
+    for (var d = 0u; d < DH; d++) {
+      acc_k[d] += w * q[row + d];
+      acc_v[d] += p * dy[row + d];
+    }
+  }
+  for (var d = 0u; d < DH; d++) {
+    out_k[me + d] = acc_k[d];
+    out_v[me + d] = acc_v[d];
+  }`);
 }

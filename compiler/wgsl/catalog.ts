@@ -2,7 +2,7 @@
 // a representative fused chain). The compile-only test validates all of them on Dawn's null
 // backend, and `gmn doctor --kernels` style checks can walk the same list.
 import type { UnaryFn } from '../ir/ops.js';
-import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
+import { attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
 import { fillKernel, mapKernel } from './elementwise.js';
 import { gatherKernel, scatterKernel, sparseSiteKernel } from './incidence.js';
 import type { Kernel } from './kernel.js';
@@ -49,6 +49,7 @@ export function kernelCatalog(): Kernel[] {
     attentionVjpKernel('q', 8),
     attentionVjpKernel('k', 8),
     attentionVjpKernel('v', 3),
+    attentionVjpKvKernel(8),
     adamKernel(),
     sgdKernel(),
   ];

@@ -20,7 +20,7 @@ import type { Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
 import { operandsOf } from '../ir/operands.js';
 import { prune } from './prune.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
-import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from './attention.js';
+import { attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
 import { factors, fillKernel, mapKernel, vec4Friendly, type Expr } from './elementwise.js';
 import { denseToCsr, gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel, sparseSiteKernel } from './incidence.js';
 import { siteTermMatrix } from '../symmetry/term-matrix.js';
@@ -136,7 +136,7 @@ class Planner {
    * Softmax statistics shared by the VJPs of one attention (wrt q, k and v read the same
    * (max, sum, D) rows): computed at the first, released after the last.
    */
-  private readonly attentionStats = new Map<string, { buffer: number; remaining: number }>();
+  private readonly attentionStats = new Map<string, { buffer: number; remaining: number; k?: Node; v?: Node }>();
 
   /** The graph's nodes after CSE and DCE (see prune.ts), in execution order. */
   private readonly order: Node[];
@@ -166,9 +166,10 @@ class Planner {
     for (const node of this.order) {
       if (node.op.op !== 'attention_vjp') continue;
       const key = attentionStatsKey(node.op);
-      const entry = this.attentionStats.get(key);
-      if (entry === undefined) this.attentionStats.set(key, { buffer: -1, remaining: 1 });
-      else entry.remaining++;
+      const entry = this.attentionStats.get(key) ?? { buffer: -1, remaining: 0 };
+      entry.remaining++;
+      if (node.op.wrt !== 'q') entry[node.op.wrt] = node;
+      this.attentionStats.set(key, entry);
     }
     this.order.forEach((node, step) => {
       if (this.absorbed(node.id)) return;
@@ -562,7 +563,14 @@ class Planner {
           shared.buffer = this.slot(`attention stats of %${node.id}`, 3 * u.count, 'scratch');
           this.dispatch(attentionStatsKernel(u.dh), node, u, [...qkv, shared.buffer], linearGrid(u.count));
         }
-        this.dispatch(attentionVjpKernel(op.wrt, u.dh), node, u, [...qkv, shared.buffer, this.output(node)], linearGrid(u.count));
+        if (op.wrt !== 'q' && shared.k !== undefined && shared.v !== undefined) {
+          // dk and dv in one kernel, at whichever of the two comes first; the other is then done.
+          if (!this.values.has(node.id)) {
+            this.dispatch(attentionVjpKvKernel(u.dh), node, u, [...qkv, shared.buffer, this.output(shared.k), this.output(shared.v)], linearGrid(u.count));
+          }
+        } else {
+          this.dispatch(attentionVjpKernel(op.wrt, u.dh), node, u, [...qkv, shared.buffer, this.output(node)], linearGrid(u.count));
+        }
         if (--shared.remaining === 0) this.release(shared.buffer);
         return;
       }

@@ -23,9 +23,12 @@ const OPTIMIZERS: OptimizerConfig[] = [
 ];
 
 describe.skipIf(gpu === null)('WebGPU executor vs reference executor', () => {
-  for (const optimizer of OPTIMIZERS) {
-    it(`gradmetanet + mse + ${optimizer.kind}: losses, params, optimizer slots, forward`, async () => {
-      const lowered = lowerSource('use std/gradmetanet\n', 'gradmetanet', { target: probe([1, 3, 4, 1]), b: 3, args: { width: 8 } });
+  // GradMetaNet++ (attention, layer norm, per-set-element readout) with Adam: the GPU's rewrites
+  // (gatherAfterLinear, reduceFirst) and attention VJP kernels against the reference's plain graph.
+  const CASES: Array<{ module: string; optimizer: OptimizerConfig }> = [...OPTIMIZERS.map((optimizer) => ({ module: 'gradmetanet', optimizer })), { module: 'gradmetanet_pp', optimizer: adam({ lr: 1e-2 }) }];
+  for (const { module, optimizer } of CASES) {
+    it(`${module} + mse + ${optimizer.kind}: losses, params, optimizer slots, forward`, async () => {
+      const lowered = lowerSource(`use std/${module}\n`, module, { target: probe([1, 3, 4, 1]), b: 3, args: { width: 8 } });
       if (!lowered.ok) throw new Error(lowered.diagnostics.map((d) => d.message).join('; '));
       const { graph: net, instantiation: inst } = lowered.value;
       const program: TrainProgram = { net, inst, loss: 'mse', optimizer };

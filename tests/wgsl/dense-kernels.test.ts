@@ -1,7 +1,7 @@
 // Matmul (fast and strided, split-K), layer norm, attention and optimizer kernels against float64
 // oracles on the test adapter, with sizes 1, 3, 33 and non-multiples of the tiles.
 import { afterAll, describe, it } from 'vitest';
-import { attentionKernel, attentionStatsKernel, attentionVjpKernel } from '../../compiler/wgsl/attention.js';
+import { attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from '../../compiler/wgsl/attention.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
 import { layernormKernel, layernormVjpKernel } from '../../compiler/wgsl/layernorm.js';
 import { contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel } from '../../compiler/wgsl/matmul.js';
@@ -114,6 +114,9 @@ describe.skipIf(gpu === null)('layernorm, attention and optimizer kernels', () =
         const [grad] = await runKernel(g, attentionVjpKernel(wrt, dh), u, [...inputs, f32(dy!), stats!, new Float32Array(size)], linearGrid(count));
         expectClose(grad!, expected, 1e-4, 1e-5);
       }
+      const [dk, dv] = await runKernel(g, attentionVjpKvKernel(dh), u, [...inputs, f32(dy!), stats!, new Float32Array(size), new Float32Array(size)], linearGrid(count));
+      expectClose(dk!, want.dk, 1e-4, 1e-5);
+      expectClose(dv!, want.dv, 1e-4, 1e-5);
     }
   }
 
