@@ -6,6 +6,7 @@ import type { Instantiation, TensorType } from '../../compiler/ir/types.js';
 import { mlpLayout } from '../../compiler/spaces/target.js';
 import { tensor, type Tensor } from '../../runtime/reference/index.js';
 import type { Rng } from '../../runtime/util/rng.js';
+export { randomParams } from '../../runtime/verify/harness.js';
 
 /** widths [2, 3, 4, 1]: fixed input and output layers, two hidden layers (N = 10, P = 33). */
 export const layout = mlpLayout('T', { kind: 'mlp', widths: [2, 3, 4, 1], activation: { kind: 'relu' }, init: 'kaiming' });
@@ -20,17 +21,6 @@ export function randomTensor(rng: Rng, shape: number[], scale = 1): Tensor {
   return tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * scale));
 }
 
-/** Random values for every param of a graph (normal, scaled by 1/sqrt(fan-in) for matrices). */
-export function randomParams(rng: Rng, graph: Graph): Map<string, Float64Array> {
-  const params = new Map<string, Float64Array>();
-  for (const node of graph.nodes) {
-    if (node.op.op !== 'param' || params.has(node.op.name)) continue;
-    const size = node.op.shape.reduce((a, b) => a * b, 1);
-    const scale = node.op.shape.length === 2 ? 1 / Math.sqrt(node.op.shape[0]!) : 0.5;
-    params.set(node.op.name, Float64Array.from({ length: size }, () => rng.normal() * scale));
-  }
-  return params;
-}
 
 /** Σ of four linear maps of x, its set mean, its site mean and its total mean (Hartford et al.). */
 function setLayer(g: GraphBuilder, x: ValueId, width: number, name: string): ValueId {
