@@ -6,7 +6,7 @@
 // gradient is scattered to the neurons first. The gathered inputs, left without readers, are
 // dropped by the planner's dead-code elimination.
 import type { Graph, Node, ValueId } from '../ir/ops.js';
-import { mapOperands } from './prune.js';
+import { mapOperands, renumbered } from './prune.js';
 
 export function gatherAfterLinear(graph: Graph): Graph {
   const nodes: Node[] = [];
@@ -27,12 +27,5 @@ export function gatherAfterLinear(graph: Graph): Graph {
     }
     moved.set(node.id, add({ ...node, op }));
   }
-  const at = (id: ValueId): ValueId => moved.get(id)!;
-  return {
-    ...graph,
-    nodes,
-    inputs: new Map([...graph.inputs].map(([name, id]) => [name, at(id)])),
-    output: at(graph.output),
-    ...(graph.outputs === undefined ? {} : { outputs: new Map([...graph.outputs].map(([name, id]) => [name, at(id)])) }),
-  };
+  return renumbered(graph, nodes, moved);
 }

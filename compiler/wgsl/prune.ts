@@ -66,3 +66,15 @@ export function prune(graph: Graph, outputs: readonly ValueId[]): { nodes: Node[
   }
   return { nodes: merged.filter((n) => live.has(n.id) || n.op.op === 'input'), alias };
 }
+
+/** `graph` with its nodes replaced by `nodes`, inputs and outputs followed through `moved` (old id → new id). */
+export function renumbered(graph: Graph, nodes: Node[], moved: ReadonlyMap<ValueId, ValueId>): Graph {
+  const at = (id: ValueId): ValueId => moved.get(id)!;
+  return {
+    ...graph,
+    nodes,
+    inputs: new Map([...graph.inputs].map(([name, id]) => [name, at(id)])),
+    output: at(graph.output),
+    ...(graph.outputs === undefined ? {} : { outputs: new Map([...graph.outputs].map(([name, id]) => [name, at(id)])) }),
+  };
+}

@@ -8,7 +8,7 @@
 import { operandsOf } from '../ir/operands.js';
 import type { Graph, Node, Op, ReduceFn, ValueId } from '../ir/ops.js';
 import type { TensorType } from '../ir/types.js';
-import { mapOperands } from './prune.js';
+import { mapOperands, renumbered } from './prune.js';
 
 export function reduceFirst(graph: Graph): Graph {
   const readers = new Map<ValueId, number>();
@@ -49,12 +49,5 @@ export function reduceFirst(graph: Graph): Graph {
     }
     moved.set(node.id, add(node, mapOperands(op, (id) => moved.get(id)!), node.type));
   }
-  const at = (id: ValueId): ValueId => moved.get(id)!;
-  return {
-    ...graph,
-    nodes,
-    inputs: new Map([...graph.inputs].map(([name, id]) => [name, at(id)])),
-    output: at(graph.output),
-    ...(graph.outputs === undefined ? {} : { outputs: new Map([...graph.outputs].map(([name, id]) => [name, at(id)])) }),
-  };
+  return renumbered(graph, nodes, moved);
 }
