@@ -7,8 +7,7 @@ import { resolve } from 'node:path';
 import { buildTrainingStep } from '../compiler/autodiff/index.js';
 import { lowerNet } from '../compiler/ir/lower.js';
 import { shapeOf } from '../compiler/ir/types.js';
-import { gatherAfterLinear } from '../compiler/wgsl/gather-last.js';
-import { reduceFirst } from '../compiler/wgsl/reduce-first.js';
+import { optimizeNet } from '../compiler/optimize/passes.js';
 import { loadModules } from '../compiler/resolve/load.js';
 import { defaultStdRoot } from '../compiler/resolve/package-root.js';
 import { resolveProgram } from '../compiler/resolve/resolve.js';
@@ -72,8 +71,8 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
   });
   if (!lowered.ok) throw new Error(`internal: the benchmark net does not lower: ${lowered.diagnostics.map((d) => d.message).join('; ')}`);
   const { instantiation: inst } = lowered.value;
-  // As WebGpuExecutor runs it: channel maps before gathers, set sums before channel maps.
-  const graph = reduceFirst(gatherAfterLinear(lowered.value.graph));
+  // As WebGpuExecutor runs it: the optimisation stage's net pass before autodiff.
+  const graph = optimizeNet(lowered.value.graph, inst);
   const step = buildTrainingStep(graph, inst, 'mse');
   const rng = new Rng(0);
   const random = (n: number, s = 1): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * s);

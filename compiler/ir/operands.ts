@@ -19,3 +19,17 @@ export function operandsOf(op: Op): ValueId[] {
     case 'layernorm_vjp': return [op.x, op.dy];
   }
 }
+
+/** Operand fields of ops (every other field is an attribute). */
+const OPERAND_FIELDS = new Set(['x', 'a', 'b', 'w', 'mask', 'q', 'k', 'v', 'dy']);
+
+/** `op` with every operand replaced by `f(operand)`. */
+export function mapOperands(op: Op, f: (id: ValueId) => ValueId): Op {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(op)) {
+    if (key === 'xs' && Array.isArray(value)) out[key] = value.map((id: ValueId) => f(id));
+    else if (OPERAND_FIELDS.has(key) && typeof value === 'number') out[key] = f(value);
+    else out[key] = value;
+  }
+  return out as unknown as Op;
+}

@@ -180,8 +180,12 @@ export interface Contiguity {
 /**
  * out[view_o(n,s,t,c)] = expr(x0[view_0(n,s,t,c)], x1[...], ...) for every (n,s,t,c) of dims.
  * Each input gets its own binding, even when two inputs are the same buffer at different views.
+ * With `vec4` (4 lanes, a vec4-friendly expression, a contiguous output), the expression runs once
+ * on vec4f values and is stored with one vector store; input k is loaded as one vec4 when
+ * `vec4.inputs[k]` (its view reads aligned runs of 4 channels), else lane by lane.
  */
-export function mapKernel(expr: Expr, name = 'map', contiguity?: Contiguity, lanes = 1): Kernel {
+export function mapKernel(expr: Expr, name = 'map', contiguity?: Contiguity, lanes = 1, vec4?: { inputs: boolean[] }): Kernel {
+  if (vec4 !== undefined) return mapKernelVec4(expr, name, contiguity, vec4.inputs);
   const n = arity(expr);
   const uniforms: UniformField[] = [...DIM_FIELDS, ...viewFields('o')];
   for (let k = 0; k < n; k++) uniforms.push(...viewFields(`x${k}`));
@@ -207,6 +211,33 @@ export function mapKernel(expr: Expr, name = 'map', contiguity?: Contiguity, lan
   }
   const lanesNote = lanes === 1 ? '' : ` (${lanes} channels per invocation)`;
   const source = `// ${name}: ${exprName(expr)}${lanesNote}\n${header(uniforms, bindings)}${UNARY_HELPERS}${linearMain('u.count', body.join('\n'), lanes)}`;
+  return { name, source, uniforms, bindings, workgroup: [64, 1] };
+}
+
+function mapKernelVec4(expr: Expr, name: string, contiguity: Contiguity | undefined, vectorInputs: boolean[]): Kernel {
+  const n = arity(expr);
+  if (contiguity?.out !== true || !vec4Friendly(expr)) throw new Error(`internal: ${name} cannot run on vec4 runs`);
+  const uniforms: UniformField[] = [...DIM_FIELDS, ...viewFields('o')];
+  for (let k = 0; k < n; k++) uniforms.push(...viewFields(`x${k}`));
+  factors(expr).forEach((_, j) => uniforms.push({ name: `f${j}`, type: 'f32' }));
+  const bindings = [
+    ...Array.from({ length: n }, (_, k) => ({ name: `x${k}`, element: vectorInputs[k] === true ? 'vec4f' : 'f32', access: 'read' as const })),
+    { name: 'out', element: 'vec4f', access: 'read_write' as const },
+  ];
+  const plain = (k: number): boolean => contiguity.inputs[k] === true;
+  const needsSplit = Array.from({ length: n }, (_, k) => plain(k)).some((p) => !p);
+  const body: string[] = needsSplit ? [SPLIT_INDEX] : [];
+  for (let k = 0; k < n; k++) {
+    const at = plain(k) ? 'i' : viewIndex(`x${k}`);
+    if (vectorInputs[k] === true) body.push(`  let x${k}v = x${k}[(${at}) / 4u];`);
+    else {
+      body.push(`  let at${k} = ${at};`);
+      body.push(`  let x${k}v = vec4f(${[0, 1, 2, 3].map((l) => `x${k}[at${k}${l === 0 ? '' : ` + ${l}u * u.x${k}_s3`}]`).join(', ')});`);
+    }
+  }
+  const { lines, result } = printExpr(expr, '', true);
+  body.push(...lines, `  out[i / 4u] = ${result};`);
+  const source = `// ${name}: ${exprName(expr)} (vec4 runs of 4 channels)\n${header(uniforms, bindings)}${linearMain('u.count', body.join('\n'), 4)}`;
   return { name, source, uniforms, bindings, workgroup: [64, 1] };
 }
 

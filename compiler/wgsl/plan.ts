@@ -11,14 +11,16 @@
 // is reused by a later value of the same size class. All dispatches run in order in one submit,
 // so a slot can be rewritten as soon as its last reader has been recorded.
 //
-// Before planning, identical ops are merged and values no output needs are dropped (prune.ts).
+// Before planning, the graph goes through the optimisation stage's step pass
+// (compiler/optimize/passes.ts: CSE, DCE and the rewrites autodiff makes worthwhile); the plan
+// runs the optimised graph, and maps the caller's value ids to where they ended up.
 // Elementwise chains are fused: an elementwise node whose elementwise operand is used only by it
 // (and has the same dims, and is not an output) absorbs that operand's expression, and broadcasts
 // read only by elementwise ops become stride-0 views inside them.
 import { batchedValues } from '../ir/batch.js';
 import type { Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
 import { operandsOf } from '../ir/operands.js';
-import { prune } from './prune.js';
+import { optimizeStep } from '../optimize/passes.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
 import { factors, fillKernel, mapKernel, vec4Friendly, type Expr } from './elementwise.js';
@@ -26,7 +28,7 @@ import { denseToCsr, gatherKernel, incidenceCsr, incidenceUniforms, scatterKerne
 import { siteTermMatrix } from '../symmetry/term-matrix.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
-import { contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, splitK, type MatmulShape, type Tile } from './matmul.js';
+import { contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { reduceKernel, segmentMeanKernel } from './reduce.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
@@ -43,7 +45,7 @@ export interface PlanBuffer {
 export interface PlanDispatch {
   /** Index into `Plan.kernels`. */
   kernel: number;
-  /** The IR value this dispatch computes (part of). */
+  /** The value of the optimised graph (`Plan.optimized`) this dispatch computes (part of). */
   node: ValueId;
   label: string;
   uniforms: Record<string, number>;
@@ -65,9 +67,11 @@ export interface Plan {
   params: Map<string, number>;
   /** Table and const buffers with their contents. */
   tables: Map<number, TableData>;
-  /** Where each value of the graph lives (values fused away have none). */
+  /** The graph the dispatches compute: the caller's after the optimisation stage. */
+  optimized: Graph;
+  /** Where each value of the caller's graph lives (values fused or optimised away have none). */
   values: Map<ValueId, number>;
-  /** The 4-D dims of each value. */
+  /** The 4-D dims of each value of the caller's graph. */
   dims: Map<ValueId, Dims4>;
   /** The values the caller reads back. */
   outputs: ValueId[];
@@ -138,15 +142,20 @@ class Planner {
    */
   private readonly attentionStats = new Map<string, { buffer: number; remaining: number; k?: Node; v?: Node }>();
 
-  /** The graph's nodes after CSE and DCE (see prune.ts), in execution order. */
+  /** The optimised graph (the one planned), its nodes in execution order. */
+  private readonly graph: Graph;
   private readonly order: Node[];
-  private readonly alias: Map<ValueId, ValueId>;
+  /** The caller's values (ids of the graph passed in) and the requested ones among them. */
+  private readonly moved: Map<ValueId, ValueId>;
+  private readonly requested: ValueId[];
 
-  constructor(private readonly graph: Graph, private readonly inst: Instantiation, private readonly options: PlanOptions) {
-    this.outputs = options.outputs ?? [graph.output];
-    const pruned = prune(graph, this.outputs);
-    this.order = pruned.nodes;
-    this.alias = pruned.alias;
+  constructor(graph: Graph, private readonly inst: Instantiation, private readonly options: PlanOptions) {
+    this.requested = options.outputs ?? [graph.output];
+    const optimized = optimizeStep(graph, inst, this.requested);
+    this.graph = optimized.graph;
+    this.moved = optimized.moved;
+    this.outputs = this.requested.map((id) => optimized.moved.get(id)!);
+    this.order = this.graph.nodes;
     this.nodes = new Map(this.order.map((n) => [n.id, n]));
   }
 
@@ -177,10 +186,12 @@ class Planner {
       for (const o of new Set(this.leafOperands(node))) if (this.lastUse.get(o) === step) this.releaseValue(o);
       if ((this.uses.get(node.id) ?? 0) === 0) this.releaseValue(node.id);
     });
-    // A requested value merged into an earlier identical one lives where that one does.
-    for (const [from, to] of this.alias) {
-      if (this.values.has(to)) this.values.set(from, this.values.get(to)!);
-      if (this.dims.has(to)) this.dims.set(from, this.dims.get(to)!);
+    // The caller's values, by the caller's ids: where the optimised graph keeps each one.
+    const values = new Map<ValueId, number>();
+    const dims = new Map<ValueId, Dims4>();
+    for (const [from, to] of this.moved) {
+      if (this.values.has(to)) values.set(from, this.values.get(to)!);
+      if (this.dims.has(to)) dims.set(from, this.dims.get(to)!);
     }
     return {
       graph: this.graph.name,
@@ -191,9 +202,10 @@ class Planner {
       inputs: this.inputs,
       params: this.params,
       tables: this.tables,
-      values: this.values,
-      dims: this.dims,
-      outputs: this.outputs,
+      optimized: this.graph,
+      values,
+      dims,
+      outputs: this.requested,
     };
   }
 
@@ -231,16 +243,18 @@ class Planner {
       if (!ELEMENTWISE.has(node.op.op)) continue;
       for (const o of operandsOf(node.op)) {
         const producer = this.node(o);
-        if (!ELEMENTWISE.has(producer.op.op) || this.isOutput(o) || !sameDims(this.dims.get(o)!, this.dims.get(node.id)!)) continue;
-        if (this.uses.get(o) === 1) this.fusedInto.set(o, node.id);
-        // A broadcast read by elementwise ops only is inlined into each of them (recomputing it is free).
-        else if (producer.op.op === 'broadcast' && consumers.get(o)!.every((c) => ELEMENTWISE.has(c.op.op) && sameDims(this.dims.get(c.id)!, this.dims.get(o)!))) this.inlined.add(o);
+        if (!ELEMENTWISE.has(producer.op.op) || this.isOutput(o)) continue;
+        if (this.uses.get(o) === 1 && sameDims(this.dims.get(o)!, this.dims.get(node.id)!)) this.fusedInto.set(o, node.id);
+        // A broadcast read by elementwise ops only is inlined into each of them (recomputing it is
+        // free), also where they are batched and it is not (its source is then read with stride 0
+        // along the batch too).
+        else if (producer.op.op === 'broadcast' && consumers.get(o)!.every((c) => ELEMENTWISE.has(c.op.op) && broadcastsTo(this.dims.get(o)!, this.dims.get(c.id)!))) this.inlined.add(o);
       }
     }
   }
 
   private isOutput(id: ValueId): boolean {
-    return this.outputs.some((o) => (this.alias.get(o) ?? o) === id);
+    return this.outputs.includes(id);
   }
 
   /** Whether producer `o` is printed inside consumer `node`'s expression. */
@@ -334,7 +348,7 @@ class Planner {
   }
 
   private releaseValue(id: ValueId): void {
-    if (this.outputs.some((o) => (this.alias.get(o) ?? o) === id)) return;
+    if (this.outputs.includes(id)) return;
     const buffer = this.values.get(id);
     if (buffer !== undefined) this.release(buffer);
   }
@@ -405,7 +419,9 @@ class Planner {
         const contiguity = { out: true, inputs: views.map((v) => v.offset === 0 && v.strides.every((x, i) => x === plain.strides[i])) };
         // Four channels per invocation when rows split evenly: a quarter of the index arithmetic.
         const lanes = d[3] % 4 === 0 ? 4 : 1;
-        const kernel = mapKernel(expr, op.op === 'broadcast' ? 'copy' : leaves.length === operandsOf(op).length && !this.hasFused(node) ? op.op : 'fused', contiguity, lanes);
+        // And as vec4 values when the expression allows (vector loads where the views are aligned).
+        const vec4 = lanes === 4 && vec4Friendly(expr) ? { inputs: views.map(vec4Readable) } : undefined;
+        const kernel = mapKernel(expr, op.op === 'broadcast' ? 'copy' : leaves.length === operandsOf(op).length && !this.hasFused(node) ? op.op : 'fused', contiguity, lanes, vec4);
         const uniforms: Record<string, number> = { ...dimValues(d), ...viewValues('o', plain) };
         views.forEach((view, k) => Object.assign(uniforms, viewValues(`x${k}`, view)));
         factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
@@ -614,11 +630,13 @@ class Planner {
     const shape = fastShape!;
     const d = this.dims.get(node.id)!;
     const w = this.weightOperand(node, matmul.op.w, matmul.op.transposeW, shape);
-    const epilogue = { expr, acc: leaves.indexOf(matmul.id) };
+    const acc = leaves.indexOf(matmul.id);
+    const others = epilogueInputs({ expr, acc });
+    const views = new Map(others.map((k) => [k, this.broadcastView(leaves[k]!, d)]));
+    const epilogue = { expr, acc, vec4Inputs: new Set(others.filter((k) => vec4Readable(views.get(k)!))) };
     const kernel = matmulFastKernel(tile, fastApplies(shape, tile) === 'vec4', epilogue);
     const uniforms: Record<string, number> = { M: shape.M, N: shape.N, K: shape.K, d1: d[1], d2: d[2] };
-    const others = epilogueInputs(epilogue);
-    for (const k of others) Object.assign(uniforms, viewValues(`x${k}`, this.broadcastView(leaves[k]!, d)));
+    for (const k of others) Object.assign(uniforms, viewValues(`x${k}`, views.get(k)!));
     factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
     const groups: [number, number, number] = [Math.ceil(shape.N / tile.tn / tile.wx), Math.ceil(shape.M / tile.tm / tile.wy), 1];
     this.dispatch(kernel, node, uniforms, [this.buf(matmul.op.x), w, ...others.map((k) => this.buf(leaves[k]!)), this.output(node)], groups);
@@ -714,6 +732,11 @@ function attentionUniforms(d: Dims4, over: 'set' | 'site', heads: number): Recor
 
 function sameDims(a: Dims4, b: Dims4): boolean {
   return a.every((v, i) => v === b[i]);
+}
+
+/** Whether a value of dims `a` is repeated to dims `b` by stride-0 axes (each axis equal or 1). */
+function broadcastsTo(a: Dims4, b: Dims4): boolean {
+  return a.every((v, i) => v === b[i] || v === 1);
 }
 
 function sizeClassOf(bytes: number): number {

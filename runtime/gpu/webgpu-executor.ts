@@ -5,8 +5,7 @@
 import { buildTrainingStep, STEP_TARGET } from '../../compiler/autodiff/index.js';
 import type { Graph } from '../../compiler/ir/ops.js';
 import { shapeOf } from '../../compiler/ir/types.js';
-import { gatherAfterLinear } from '../../compiler/wgsl/gather-last.js';
-import { reduceFirst } from '../../compiler/wgsl/reduce-first.js';
+import { optimizeNet } from '../../compiler/optimize/passes.js';
 import type { Tensor } from '../reference/tensor.js';
 import type { Batch, Executor, ExecutorFactory, TrainProgram, TrainState } from '../train/executor.js';
 import type { GpuDevice } from '../device/index.js';
@@ -25,9 +24,9 @@ export class WebGpuExecutor implements Executor {
     const d = gpu.description;
     this.backend = `webgpu: ${d.description || d.device} (${d.path})`;
     const tables = layoutTables(program.inst);
-    // Channel maps of gathered values run before the gather (on neurons, not parameters), and set
-    // sums before the channel maps they commute with (docs/runtime.md).
-    this.net = reduceFirst(gatherAfterLinear(program.net));
+    // The optimisation stage's net pass (compiler/optimize/passes.ts), before autodiff, so the
+    // backward pass is derived from the optimised forward one.
+    this.net = optimizeNet(program.net, program.inst);
     this.trainer = new GpuTrainer(gpu, buildTrainingStep(this.net, program.inst, program.loss), program.inst, program.optimizer, tables);
     this.forwardExec = new GpuExecutor(gpu, this.net, program.inst, { tables, paramStore: this.trainer.executor.params });
     this.load(state);

@@ -1,0 +1,144 @@
+// Each rule of the optimisation stage on a small graph built for it: the golden before/after dump
+// (golden/<rule>.ir) shows what it does, and the float64 reference executor shows that it keeps the
+// function. The engine's own guarantees (CSE, DCE, where values moved) come first.
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../../compiler/ir/graph-builder.js';
+import type { Graph } from '../../compiler/ir/ops.js';
+import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from '../../compiler/optimize/rewrite.js';
+import { linearOfBroadcast, linearOfConcat, linearOfGather } from '../../compiler/optimize/rules/linear.js';
+import { reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
+import { reluGradOfRelu } from '../../compiler/optimize/rules/relu.js';
+import { gradsType, inst, neuronsType, SET } from '../autodiff/fixtures.js';
+import { expectGolden, expectSameFunction } from './check.js';
+
+const NEURONS = { kind: 'neurons', target: 'T' } as const;
+
+function pass(graph: Graph, rules: Rule[], keep: number[] = []): Rewritten {
+  const rewritten = rewrite(graph, rules, inst);
+  return andThen(rewritten, (g) => eliminateDeadCode(g, keep.map((id) => rewritten.moved.get(id)!)));
+}
+
+const ops = (g: Graph): string[] => g.nodes.map((n) => n.op.op);
+
+describe('the rewrite engine', () => {
+  it('merges identical ops (CSE), drops values no output reads (DCE), and says where each value went', () => {
+    const g = new GraphBuilder('cse', inst);
+    const x = g.input('x', gradsType(3));
+    const s1 = g.reduce('sum', x, ['set']);
+    const s2 = g.reduce('sum', x, ['set']);
+    const dead = g.unary('exp', s2);
+    const out = g.binary('mul', s1, s2);
+    const graph = g.finish(out);
+    const { graph: after, moved } = pass(graph, []);
+    expect(ops(after)).toEqual(['input', 'reduce', 'binary']);
+    expect(moved.get(s2)).toBe(moved.get(s1));
+    expect(after.nodes[moved.get(out)!]!.op).toEqual({ op: 'binary', fn: 'mul', a: moved.get(s1), b: moved.get(s1) });
+    expect(moved.has(dead)).toBe(false);
+    // Asking for the dead value keeps it, computed from the surviving reduction.
+    const kept = pass(graph, [], [dead]);
+    expect(kept.graph.nodes[kept.moved.get(dead)!]!.op).toEqual({ op: 'unary', fn: 'exp', x: kept.moved.get(s1) });
+  });
+
+  it('keeps every net input, even one the output no longer reads', () => {
+    const g = new GraphBuilder('inputs', inst);
+    g.input('unused', neuronsType(2));
+    const x = g.input('x', neuronsType(2));
+    const { graph } = pass(g.finish(g.unary('neg', x)), []);
+    expect([...graph.inputs.keys()]).toEqual(['unused', 'x']);
+  });
+});
+
+describe('rules (golden before/after, same function in float64)', () => {
+  it('linear-of-concat and linear-of-broadcast: the first layer never builds concat(grads, posenc)', () => {
+    const g = new GraphBuilder('first_layer', inst);
+    const grads = g.input('grads', gradsType(2));
+    const pe = g.broadcast(g.const({ kind: 'posenc', target: 'T', dim: 4, hiddenIds: 'segment' }), { set: SET, site: NEURONS });
+    const out = g.unary('relu', g.linear(g.concat([grads, pe]), 5, 'layer'));
+    const before = g.finish(out);
+    const { graph: after } = pass(before, [linearOfConcat, linearOfBroadcast]);
+    expect(ops(after)).not.toContain('concat');
+    // The positional encoding's share is computed on the neurons alone, then repeated over the set.
+    const peMatmul = after.nodes.find((n) => n.op.op === 'matmul' && after.nodes[n.op.x]!.op.op === 'const')!;
+    expect(peMatmul.type.set).toBeNull();
+    expectGolden('linear-of-concat', before, after, inst);
+    expectSameFunction(before, after, inst);
+  });
+
+  it('reduce-of-concat and reduce-of-broadcast: a pooled term of the concatenation pools its parts', () => {
+    const g = new GraphBuilder('pooled_terms', inst);
+    const grads = g.input('grads', gradsType(2));
+    const pe = g.broadcast(g.const({ kind: 'posenc', target: 'T', dim: 4, hiddenIds: 'segment' }), { set: SET, site: NEURONS });
+    const x = g.concat([grads, pe]);
+    // A mean over the site (posenc is reduced once, not per set element), a sum over the set (the
+    // repeated posenc becomes b · posenc) and a mean over both.
+    const overSite = g.broadcast(g.reduce('mean', x, ['site']), { set: SET, site: NEURONS });
+    const overSet = g.broadcast(g.reduce('sum', x, ['set']), { set: SET, site: NEURONS });
+    const overBoth = g.broadcast(g.reduce('mean', x, ['set', 'site']), { set: SET, site: NEURONS });
+    const before = g.finish(g.binary('add', g.binary('add', overSite, overSet), overBoth));
+    const { graph: after } = pass(before, [reduceOfConcat, reduceOfBroadcast]);
+    expect(after.nodes.filter((n) => n.op.op === 'reduce').every((n) => after.nodes[(n.op as { x: number }).x]!.op.op !== 'concat')).toBe(true);
+    expect(after.nodes.some((n) => n.op.op === 'scale' && n.op.factor === SET.size)).toBe(true);
+    expectGolden('reduce-of-concat', before, after, inst);
+    expectSameFunction(before, after, inst);
+  });
+
+  it('linear-of-gather: the pair readout multiplies neurons, then gathers to parameters', () => {
+    const g = new GraphBuilder('pair_readout', inst);
+    const z = g.input('z', neuronsType(4));
+    const before = g.finish(g.unary('relu', g.binary('add', g.linear(g.gather(z, 'rows'), 3, 'rows'), g.linear(g.gather(z, 'cols'), 3, 'cols', false))));
+    const { graph: after } = pass(before, [linearOfGather]);
+    const matmuls = after.nodes.filter((n) => n.op.op === 'matmul');
+    expect(matmuls.map((n) => n.type.site)).toEqual([NEURONS, NEURONS]);
+    expectGolden('linear-of-gather', before, after, inst);
+    expectSameFunction(before, after, inst);
+  });
+
+  it('set-reduction-first: a sum over the set moves inside select, bias and matmul', () => {
+    const g = new GraphBuilder('readout_sum', inst);
+    const w = g.input('w', { set: SET, site: { kind: 'params', target: 'T' }, channels: 3 });
+    const mask = g.const({ kind: 'bias_mask', target: 'T' });
+    const chosen = g.select(mask, g.linear(w, 2, 'bias_out'), g.linear(w, 2, 'weight_out', false));
+    const before = g.finish(g.reduce('sum', chosen, ['set']));
+    const { graph: after } = pass(before, [setReductionFirst]);
+    // Every channel map now runs on one row per set.
+    expect(after.nodes.filter((n) => n.op.op === 'matmul').every((n) => n.type.set === null)).toBe(true);
+    expectGolden('set-reduction-first', before, after, inst);
+    expectSameFunction(before, after, inst);
+  });
+
+  it('set-reduction-first leaves a channel map that another op also reads', () => {
+    const g = new GraphBuilder('shared', inst);
+    const w = g.input('w', gradsType(3));
+    const y = g.linear(w, 2, 'shared', false);
+    const before = g.finish(g.binary('add', g.broadcast(g.reduce('mean', y, ['set']), { set: SET, site: NEURONS }), y));
+    const { graph: after } = pass(before, [setReductionFirst]);
+    expect(ops(after)).toEqual(ops(before));
+  });
+
+  it('relu-grad-of-relu: the mask reads the ReLU output, so the pre-activation has one reader', () => {
+    const g = new GraphBuilder('relu_mask', inst);
+    const x = g.input('x', neuronsType(2));
+    const pre = g.unary('sin', x);
+    const before = g.finish(g.binary('mul', g.unary('relu', pre), g.unary('relu_grad', pre)));
+    const { graph: after } = pass(before, [reluGradOfRelu]);
+    const readersOfPre = after.nodes.filter((n) => n.op.op === 'unary' && n.op.x === after.nodes.findIndex((m) => m.op.op === 'unary' && m.op.fn === 'sin'));
+    expect(readersOfPre.map((n) => n.op.op === 'unary' && n.op.fn)).toEqual(['relu']);
+    expectGolden('relu-grad-of-relu', before, after, inst);
+    expectSameFunction(before, after, inst);
+  });
+
+  it('reduction-of-partial: a mean over set and site of a value already averaged over the set averages that result', () => {
+    const g = new GraphBuilder('partial', inst);
+    const x = g.input('x', gradsType(2));
+    const overSet = g.reduce('mean', x, ['set']);
+    const both = g.reduce('mean', x, ['set', 'site']);
+    // No sum over one axis exists, so the sum stays a full reduction.
+    const sumBoth = g.reduce('sum', x, ['site', 'set']);
+    const before = g.finish(g.binary('add', g.binary('add', both, sumBoth), g.reduce('mean', overSet, ['site'])));
+    const { graph: after } = pass(before, [reductionOfPartial]);
+    const full = after.nodes.filter((n) => n.op.op === 'reduce' && n.op.axes.length === 2);
+    expect(full.map((n) => n.op.op === 'reduce' && n.op.fn)).toEqual(['sum']);
+    expectGolden('reduction-of-partial', before, after, inst);
+    expectSameFunction(before, after, inst);
+  });
+});
