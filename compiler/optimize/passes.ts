@@ -11,12 +11,12 @@ import type { Graph, ValueId } from '../ir/ops.js';
 import type { Instantiation } from '../ir/types.js';
 import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from './rewrite.js';
 import { linearOfBroadcast, linearOfConcat, linearOfGather } from './rules/linear.js';
-import { reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from './rules/reduce.js';
+import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from './rules/reduce.js';
 import { reluGradOfRelu } from './rules/relu.js';
 
 export const NET_RULES: readonly Rule[] = [linearOfGather, linearOfConcat, linearOfBroadcast, reduceOfConcat, reduceOfBroadcast, setReductionFirst];
 
-export const STEP_RULES: readonly Rule[] = [reluGradOfRelu, reductionOfPartial];
+export const STEP_RULES: readonly Rule[] = [reluGradOfRelu, batchSumLast, reductionOfPartial];
 
 export function optimizeNet(graph: Graph, inst: Instantiation): Graph {
   return andThen(rewrite(graph, NET_RULES, inst), (g) => eliminateDeadCode(g)).graph;

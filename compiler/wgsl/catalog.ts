@@ -9,7 +9,7 @@ import type { Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel } from './matmul.js';
 import { adamKernel, sgdKernel } from './optimizers.js';
-import { reduceKernel, segmentMeanKernel } from './reduce.js';
+import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
 
 const UNARY: UnaryFn[] = ['relu', 'gelu', 'tanh', 'sigmoid', 'silu', 'sin', 'cos', 'exp', 'log', 'neg', 'square', 'sqrt', 'abs', 'relu_grad', 'gelu_grad', 'tanh_grad', 'sigmoid_grad', 'silu_grad', 'sign'];
 
@@ -26,8 +26,9 @@ export function kernelCatalog(): Kernel[] {
     mapKernel({ kind: 'unary', fn: 'gelu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, 'fused_lanes', { out: true, inputs: [true, false] }, 4),
     mapKernel({ kind: 'select', mask: x(0), a: x(1), b: x(2) }, 'select'),
     mapKernel({ kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: { kind: 'scale', x: x(0), factor: 1 }, b: x(1) } }, 'fused'),
+    mapKernel({ kind: 'binary', fn: 'mul', a: x(0), b: { kind: 'unary', fn: 'relu_grad', x: x(1) } }, 'fused_vec4', { out: true, inputs: [true, false] }, 4, { inputs: [true, false] }),
     reduceKernel(),
-    reduceKernel(4),
+    reduceMiddleKernel(),
     segmentMeanKernel(),
     gatherKernel(),
     scatterKernel(),
@@ -42,6 +43,7 @@ export function kernelCatalog(): Kernel[] {
     matmulFastKernel(LAVAPIPE_TILE, false),
     matmulFastKernel(LAVAPIPE_TILE, true, { expr: { kind: 'select', mask: x(2), a: { kind: 'unary', fn: 'relu_grad', x: x(0) }, b: { kind: 'scale', x: x(1), factor: 1 } }, acc: 0 }),
     matmulFastKernel(LAVAPIPE_TILE, false, { expr: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, acc: 1 }),
+    matmulFastKernel(LAVAPIPE_TILE, true, { expr: { kind: 'binary', fn: 'add', a: x(0), b: x(1) }, acc: 0, vec4Inputs: new Set([1]) }),
     layernormKernel(),
     layernormVjpKernel(),
     attentionKernel(8),

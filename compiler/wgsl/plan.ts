@@ -29,7 +29,7 @@ import { siteTermMatrix } from '../symmetry/term-matrix.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
-import { reduceKernel, segmentMeanKernel } from './reduce.js';
+import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
 export type BufferRole = 'input' | 'param' | 'const' | 'table' | 'value' | 'scratch';
@@ -468,17 +468,21 @@ class Planner {
         const r1 = op.axes.includes('set') ? xd[1] : 1;
         const r2 = op.axes.includes('site') ? xd[2] : 1;
         const scale = op.fn === 'mean' ? 1 / (r1 * r2) : 1;
+        if (xd[3] % 4 === 0) {
+          // Set and site are adjacent in the layout: the reduced axes are the middle of [outer, mid, inner].
+          const inner = (r2 === 1 ? xd[2] : 1) * xd[3];
+          return this.reduceMiddle(node, op.x, r1 * r2, inner, scale, count);
+        }
         const uniforms = { ...dimValues(d), ...viewValues('x', contiguous(xd)), r1, r2, scale };
-        const lanes = d[3] % 4 === 0 ? 4 : 1;
-        this.dispatch(reduceKernel(lanes), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count / lanes));
+        this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
         return;
       }
       case 'batch_sum': {
         // [B, S, T, C] summed over B: the reduction's first loop runs along the batch stride.
         const [B, S, T, C] = this.dims.get(op.x)!;
+        if (C % 4 === 0) return this.reduceMiddle(node, op.x, B, S * T * C, 1, count);
         const uniforms = { ...dimValues([1, 1, S * T, C]), ...viewValues('x', { offset: 0, strides: [0, S * T * C, C, 1] }), r1: B, r2: 1, scale: 1 };
-        const lanes = C % 4 === 0 ? 4 : 1;
-        this.dispatch(reduceKernel(lanes), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count / lanes));
+        this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
         return;
       }
       case 'channel_sum': {
@@ -621,6 +625,12 @@ class Planner {
     const copy = { ...dimValues([1, 1, K, N]), ...viewValues('o', contiguous([1, 1, K, N])), ...viewValues('x0', { offset: 0, strides: [0, 0, 1, K] }) };
     this.dispatch(mapKernel({ kind: 'input', index: 0 }, 'copy'), node, copy, [this.buf(w), wt], linearGrid(K * N));
     return wt;
+  }
+
+  /** A reduction of contiguous x seen as [outer, mid, inner] over mid (inner % 4 == 0); `count` output values. */
+  private reduceMiddle(node: Node, x: ValueId, mid: number, inner: number, scale: number, count: number): void {
+    const uniforms = { count: count / 4, mid, inner: inner / 4, scale };
+    this.dispatch(reduceMiddleKernel(), node, uniforms, [this.buf(x), this.output(node)], linearGrid(count / 4));
   }
 
   /** An elementwise node whose kernel is its producer matmul's epilogue. */

@@ -6,7 +6,7 @@ import { GraphBuilder } from '../../compiler/ir/graph-builder.js';
 import type { Graph } from '../../compiler/ir/ops.js';
 import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from '../../compiler/optimize/rewrite.js';
 import { linearOfBroadcast, linearOfConcat, linearOfGather } from '../../compiler/optimize/rules/linear.js';
-import { reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
+import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
 import { reluGradOfRelu } from '../../compiler/optimize/rules/relu.js';
 import { gradsType, inst, neuronsType, SET } from '../autodiff/fixtures.js';
 import { expectGolden, expectSameFunction } from './check.js';
@@ -127,17 +127,33 @@ describe('rules (golden before/after, same function in float64)', () => {
     expectSameFunction(before, after, inst);
   });
 
-  it('reduction-of-partial: a mean over set and site of a value already averaged over the set averages that result', () => {
+  it('batch-sum-last: a set reduction of a batch sum reduces first, and merges with the reduction already there', () => {
+    const g = new GraphBuilder('batch_sum', inst);
+    const dy = g.input('dy', gradsType(3));
+    const overSet = g.reduce('sum', dy, ['set']);
+    const before = g.finish(g.binary('add', g.batchSum(overSet), g.reduce('sum', g.batchSum(dy), ['set'])));
+    const { graph: after } = pass(before, [batchSumLast]);
+    // One reduction reads dy; the batch sums read the [B, N, c] result.
+    expect(after.nodes.filter((n) => n.op.op === 'reduce').length).toBe(1);
+    expect(after.nodes.filter((n) => n.op.op === 'batch_sum').every((n) => n.op.op === 'batch_sum' && after.nodes[n.op.x]!.op.op === 'reduce')).toBe(true);
+    expectGolden('batch-sum-last', before, after, inst);
+    expectSameFunction(before, after, inst);
+  });
+
+  it('reduction-of-partial: a reduction over set and site goes through the partial one, shared with its other readers', () => {
     const g = new GraphBuilder('partial', inst);
     const x = g.input('x', gradsType(2));
-    const overSet = g.reduce('mean', x, ['set']);
+    const overSite = g.reduce('mean', x, ['site']);
     const both = g.reduce('mean', x, ['set', 'site']);
-    // No sum over one axis exists, so the sum stays a full reduction.
+    // No sum over one axis exists yet: the sum over set and site creates the one over the set,
+    // which the later sum over the set alone reuses.
     const sumBoth = g.reduce('sum', x, ['site', 'set']);
-    const before = g.finish(g.binary('add', g.binary('add', both, sumBoth), g.reduce('mean', overSet, ['site'])));
+    const sumSet = g.reduce('sum', x, ['set']);
+    const before = g.finish(g.binary('add', g.binary('add', both, sumBoth), g.binary('add', g.reduce('mean', overSite, ['set']), g.reduce('sum', sumSet, ['site']))));
     const { graph: after } = pass(before, [reductionOfPartial]);
-    const full = after.nodes.filter((n) => n.op.op === 'reduce' && n.op.axes.length === 2);
-    expect(full.map((n) => n.op.op === 'reduce' && n.op.fn)).toEqual(['sum']);
+    const reads = (n: Graph['nodes'][number]): number => (n.op.op === 'reduce' ? n.op.x : -1);
+    // The full tensor is read by exactly two reductions: the mean over the site, the sum over the set.
+    expect(after.nodes.filter((n) => reads(n) === 0).map((n) => n.op.op === 'reduce' && `${n.op.fn} ${n.op.axes.join()}`)).toEqual(['mean site', 'sum set']);
     expectGolden('reduction-of-partial', before, after, inst);
     expectSameFunction(before, after, inst);
   });

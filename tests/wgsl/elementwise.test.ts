@@ -5,7 +5,7 @@ import type { UnaryFn } from '../../compiler/ir/ops.js';
 import { mapKernel, type Expr } from '../../compiler/wgsl/elementwise.js';
 import { gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel } from '../../compiler/wgsl/incidence.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
-import { reduceKernel, segmentMeanKernel } from '../../compiler/wgsl/reduce.js';
+import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from '../../compiler/wgsl/reduce.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from '../../compiler/wgsl/view.js';
 import { unaryFn } from '../../runtime/reference/pointwise.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -116,6 +116,25 @@ describe.skipIf(gpu === null)('elementwise kernels (map)', () => {
     expectClose(out4!, want);
   });
 
+  it('on vec4 runs: aligned views load vectors, a view at an odd offset loads lane by lane, same numbers', async () => {
+    const expr: Expr = { kind: 'binary', fn: 'mul', a: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: { kind: 'input', index: 0 }, b: { kind: 'input', index: 1 } } }, b: { kind: 'input', index: 2 } };
+    const dims: Dims4 = [3, 5, 7, 8];
+    const a = randomArray(rng, count(dims));
+    const row = randomArray(rng, 5 * 8); // [set, channel], repeated over batch and site
+    const shifted = randomArray(rng, 3 + count(dims)); // read from offset 3: not 4-aligned
+    const rowView: View = { offset: 0, strides: [0, 8, 0, 1] };
+    const shiftedView: View = { offset: 3, strides: contiguous(dims).strides };
+    const want = new Float64Array(count(dims));
+    forEach(dims, (n, s, t, c, i) => {
+      want[i] = Math.max(a[i]! + row[at(rowView, n, s, t, c)]!, 0) * shifted[at(shiftedView, n, s, t, c)]!;
+    });
+    const uniforms = { ...dimValues(dims), ...viewValues('o', contiguous(dims)), ...viewValues('x0', contiguous(dims)), ...viewValues('x1', rowView), ...viewValues('x2', shiftedView) };
+    const k = mapKernel(expr, 'fused', { out: true, inputs: [true, false, false] }, 4, { inputs: [true, true, false] });
+    expect(k.bindings.map((b) => b.element)).toEqual(['vec4f', 'vec4f', 'f32', 'vec4f']);
+    const [out] = await runKernel(g, k, uniforms, [f32(a), f32(row), f32(shifted), new Float32Array(count(dims))], linearGrid(count(dims) / 4));
+    expectClose(out!, want);
+  });
+
   it('copy views implement concat (channel offset), slice and fold (set → channels)', async () => {
     // fold set into channels: x [B=2, S=3, T=5, C=3] → y [2, 1, 5, 9], y[n, t, s·C + c] = x[n, s, t, c].
     const xd: Dims4 = [2, 3, 5, 3];
@@ -162,7 +181,12 @@ describe.skipIf(gpu === null)('reduction and incidence kernels', () => {
         const [out] = await runKernel(g, reduceKernel(), uniforms, [f32(x), new Float32Array(count(od))], linearGrid(count(od)));
         expectClose(out!, want);
         if (xd[3] % 4 === 0) {
-          const [out4] = await runKernel(g, reduceKernel(4), uniforms, [f32(x), new Float32Array(count(od))], linearGrid(count(od) / 4));
+          // The same reduction as the middle axis of [outer, mid, inner] on vec4 runs (mid = 33, 7 or
+          // 231: the 4-row main loop and its remainder both run).
+          const inner = (cse.site ? 1 : xd[2]) * xd[3];
+          const mid = r1 * r2;
+          const middle = { count: count(od) / 4, mid, inner: inner / 4, scale: uniforms.scale };
+          const [out4] = await runKernel(g, reduceMiddleKernel(), middle, [f32(x), new Float32Array(count(od))], linearGrid(count(od) / 4));
           expectClose(out4!, want);
         }
       }

@@ -10,12 +10,16 @@
 //   reduce-of-broadcast      a mean over an axis x was repeated along is x; a sum is x times its
 //                            length; the rest of the reduction applies to x, the rest of the
 //                            broadcast to the result
-//   reduction-of-partial     a reduction over set and site of a value already reduced over one of
-//                            them reduces that smaller result (a mean of equal-sized means is the
-//                            mean, a sum of sums the sum): one pass over a small tensor
+//   batch-sum-last           a reduction of a sum over the batch is the batch sum of the
+//                            reduction (disjoint axes): the batch sum then reads the small result,
+//                            and the reduction is often one the backward pass already has
+//   reduction-of-partial     a reduction over set and site is the reduction over one of them of the
+//                            reduction over the other (a mean of equal-sized means is the mean, a
+//                            sum of sums the sum); the partial one is shared with the other readers
+//                            that reduce over it alone, so the full tensor is read once
 import type { AxisName, Node, ReduceFn, ValueId } from '../../ir/ops.js';
 import type { RewriteContext, Rule } from '../rewrite.js';
-import { axisLength, hasAxis, reduceAlong, withoutAxes } from '../typing.js';
+import { axisLength, reduceAlong, withoutAxes } from '../typing.js';
 
 export const setReductionFirst: Rule = {
   name: 'set-reduction-first',
@@ -86,10 +90,24 @@ export const reductionOfPartial: Rule = {
     if (node.op.op !== 'reduce' || !(node.op.axes.includes('set') && node.op.axes.includes('site'))) return null;
     const { fn, x } = node.op;
     const t = ctx.node(x).type;
-    for (const [done, left] of [['set', 'site'], ['site', 'set']] as Array<[AxisName, AxisName]>) {
-      const partial = ctx.existing({ op: 'reduce', fn, x, axes: [done] }, withoutAxes(t, [done]));
-      if (partial !== undefined && hasAxis(t, left)) return ctx.emit({ op: 'reduce', fn, x: partial, axes: [left] }, node.type, node);
-    }
-    return null;
+    if (t.set === null || t.site === null) return null;
+    // Through the site partial when one exists; else through the set partial, created here if need
+    // be: a later reduction over the set (a backward pass has one per pooled term) then reuses it.
+    const overSite = ctx.existing({ op: 'reduce', fn, x, axes: ['site'] }, withoutAxes(t, ['site']));
+    const left: AxisName = overSite !== undefined ? 'set' : 'site';
+    const partial = overSite ?? ctx.emit({ op: 'reduce', fn, x, axes: ['set'] }, withoutAxes(t, ['set']), node);
+    return ctx.emit({ op: 'reduce', fn, x: partial, axes: [left] }, node.type, node);
+  },
+};
+
+export const batchSumLast: Rule = {
+  name: 'batch-sum-last',
+  apply(node, ctx) {
+    if (node.op.op !== 'reduce') return null;
+    const summed = ctx.node(node.op.x);
+    if (summed.op.op !== 'batch_sum' || ctx.readers(summed.id) !== 1) return null;
+    const source = summed.op.x;
+    const reduced = ctx.emit({ ...node.op, x: source }, node.type, node);
+    return ctx.emit({ op: 'batch_sum', x: reduced }, node.type, node);
   },
 };
