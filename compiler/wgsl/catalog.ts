@@ -7,7 +7,7 @@ import { fillKernel, mapKernel } from './elementwise.js';
 import { gatherKernel, scatterKernel, sparseSiteKernel } from './incidence.js';
 import type { Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
-import { contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel } from './matmul.js';
+import { contractColumnKernel, contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel } from './matmul.js';
 import { adamKernel, sgdKernel } from './optimizers.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
 
@@ -40,6 +40,8 @@ export function kernelCatalog(): Kernel[] {
     contractKernel(8, 8),
     contractKernel(4, 8),
     contractKernel(6, 8),
+    contractColumnKernel(),
+    matvecKernel(),
     matmulFastKernel(LAVAPIPE_TILE, false),
     matmulFastKernel(LAVAPIPE_TILE, true, { expr: { kind: 'select', mask: x(2), a: { kind: 'unary', fn: 'relu_grad', x: x(0) }, b: { kind: 'scale', x: x(1), factor: 1 } }, acc: 0 }),
     matmulFastKernel(LAVAPIPE_TILE, false, { expr: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, acc: 1 }),

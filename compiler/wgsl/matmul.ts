@@ -9,7 +9,7 @@
 //                      every edge), and split-K: workgroup z sums its own chunk of K into its own
 //                      partial output C_z, which a reduction adds up afterwards.
 import { arity, exprName, factors, printExpr, type Expr } from './elementwise.js';
-import { header, type Kernel, type UniformField } from './kernel.js';
+import { header, linearMain, type Kernel, type UniformField } from './kernel.js';
 import { viewFields } from './view.js';
 
 /**
@@ -292,4 +292,63 @@ ${lines.join('\n')}
 }
 `;
   return { name: `contract_${ti}x${to}`, source, uniforms, bindings, workgroup: [wx, wy] };
+}
+
+/**
+ * One output column (a readout to 1 channel): y[r] = A[r, :] · b for contiguous A [M, K] with
+ * K % 4 == 0, read as vec4 runs, `rows` rows per invocation. The generic kernel would spend three
+ * quarters of its 4-wide column tile on columns that do not exist.
+ */
+export function matvecKernel(rows = 4): Kernel {
+  const uniforms = (['M', 'K'] as const).map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'vec4f', access: 'read' as const },
+    { name: 'B', element: 'vec4f', access: 'read' as const },
+    { name: 'C', element: 'f32', access: 'read_write' as const },
+  ];
+  const rs = range(rows);
+  const body = `  let row0 = i * ${rows}u;
+  let K4 = u.K / 4u;
+${rs.map((r) => `  let a${r} = min(row0 + ${r}u, u.M - 1u) * K4;`).join('\n')}
+${rs.map((r) => `  var acc${r} = 0.0;`).join('\n')}
+  for (var k4 = 0u; k4 < K4; k4++) {
+    let b = B[k4];
+${rs.map((r) => `    acc${r} += dot(A[a${r} + k4], b);`).join('\n')}
+  }
+${rs.map((r) => `  if (row0 + ${r}u < u.M) { C[row0 + ${r}u] = acc${r}; }`).join('\n')}`;
+  const source = `// matvec: C = A·b (one output column), ${rows} rows per invocation, vec4 loads along K
+${header(uniforms, bindings)}${linearMain(`(u.M + ${rows - 1}u) / ${rows}u`, body)}`;
+  return { name: `matvec_${rows}`, source, uniforms, bindings, workgroup: [64, 1] };
+}
+
+/**
+ * The weight gradient of a one-column readout: C[i] = Σ_r a[r, i] · b[r] over R rows (I % 4 == 0).
+ * Each invocation owns 4 consecutive i (one vec4 of a per row) and walks its own chunk of rows
+ * (workgroup y); partial sums go to C_y, which a reduction adds up.
+ */
+export function contractColumnKernel(): Kernel {
+  const uniforms = (['I', 'R', 'chunk'] as const).map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'vec4f', access: 'read' as const },
+    { name: 'B', element: 'f32', access: 'read' as const },
+    { name: 'C', element: 'vec4f', access: 'read_write' as const },
+  ];
+  const body = `  let I4 = u.I / 4u;
+  let rb = gid.y * u.chunk;
+  let re = min(u.R, rb + u.chunk);
+  var acc = vec4f(0.0);
+  for (var r = rb; r < re; r++) {
+    acc += A[r * I4 + i4] * B[r];
+  }
+  C[gid.y * I4 + i4] = acc;`;
+  const source = `// contract_column: C = aᵀ·b for a one-column b, vec4 runs of a, split over rows (y)
+${header(uniforms, bindings)}
+@compute @workgroup_size(64, 1)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i4 = gid.x;
+  if (i4 * 4u >= u.I) { return; }
+${body}
+}
+`;
+  return { name: 'contract_column', source, uniforms, bindings, workgroup: [64, 1] };
 }

@@ -28,7 +28,7 @@ import { denseToCsr, gatherKernel, incidenceCsr, incidenceUniforms, scatterKerne
 import { siteTermMatrix } from '../symmetry/term-matrix.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
-import { contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
+import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
@@ -471,7 +471,7 @@ class Planner {
         if (xd[3] % 4 === 0) {
           // Set and site are adjacent in the layout: the reduced axes are the middle of [outer, mid, inner].
           const inner = (r2 === 1 ? xd[2] : 1) * xd[3];
-          return this.reduceMiddle(node, op.x, r1 * r2, inner, scale, count);
+          return this.reduceMiddle(node, this.buf(op.x), this.output(node), r1 * r2, inner, scale, count);
         }
         const uniforms = { ...dimValues(d), ...viewValues('x', contiguous(xd)), r1, r2, scale };
         this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
@@ -480,7 +480,7 @@ class Planner {
       case 'batch_sum': {
         // [B, S, T, C] summed over B: the reduction's first loop runs along the batch stride.
         const [B, S, T, C] = this.dims.get(op.x)!;
-        if (C % 4 === 0) return this.reduceMiddle(node, op.x, B, S * T * C, 1, count);
+        if (C % 4 === 0) return this.reduceMiddle(node, this.buf(op.x), this.output(node), B, S * T * C, 1, count);
         const uniforms = { ...dimValues([1, 1, S * T, C]), ...viewValues('x', { offset: 0, strides: [0, S * T * C, C, 1] }), r1: B, r2: 1, scale: 1 };
         this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
         return;
@@ -523,6 +523,7 @@ class Planner {
         const I = ad[3];
         const O = bd[3];
         if (O % 4 === 0) return this.contract(node, I, O, rows, this.buf(op.a), this.buf(op.b));
+        if (O === 1 && I % 4 === 0) return this.contractColumn(node, I, rows, this.buf(op.a), this.buf(op.b));
         const shape: MatmulShape = { M: I, N: O, K: rows, a: { offset: 0, sm: 1, sk: I }, b: { offset: 0, sk: O, sn: 1 } };
         return this.matmul(node, shape, this.buf(op.a), this.buf(op.b));
       }
@@ -627,10 +628,10 @@ class Planner {
     return wt;
   }
 
-  /** A reduction of contiguous x seen as [outer, mid, inner] over mid (inner % 4 == 0); `count` output values. */
-  private reduceMiddle(node: Node, x: ValueId, mid: number, inner: number, scale: number, count: number): void {
+  /** Buffer x, contiguous, seen as [outer, mid, inner], summed over mid (inner % 4 == 0) into `count` values of `out`. */
+  private reduceMiddle(node: Node, x: number, out: number, mid: number, inner: number, scale: number, count: number): void {
     const uniforms = { count: count / 4, mid, inner: inner / 4, scale };
-    this.dispatch(reduceMiddleKernel(), node, uniforms, [this.buf(x), this.output(node)], linearGrid(count / 4));
+    this.dispatch(reduceMiddleKernel(), node, uniforms, [x, out], linearGrid(count / 4));
   }
 
   /** An elementwise node whose kernel is its producer matmul's epilogue. */
@@ -669,6 +670,11 @@ class Planner {
       this.dispatch(matmulFastKernel(tile, fast === 'vec4'), node, { M: shape.M, N: shape.N, K: shape.K }, [a, b, out], groups);
       return;
     }
+    const contiguousRows = shape.a.offset === 0 && shape.a.sm === shape.K && shape.a.sk === 1 && shape.b.offset === 0 && shape.b.sk === 1;
+    if (shape.N === 1 && shape.K % 4 === 0 && contiguousRows) {
+      this.dispatch(matvecKernel(), node, { M: shape.M, K: shape.K }, [a, b, out], linearGrid(Math.ceil(shape.M / 4)));
+      return;
+    }
     const splits = splitK(shape);
     const kchunk = Math.ceil(shape.K / splits);
     const uniforms = { M: shape.M, N: shape.N, K: shape.K, kchunk, a_off: shape.a.offset, sam: shape.a.sm, sak: shape.a.sk, b_off: shape.b.offset, sbk: shape.b.sk, sbn: shape.b.sn };
@@ -697,9 +703,19 @@ class Planner {
     const target = splits === 1 ? out : this.slot(`contract partials of %${node.id}`, splits * I * O, 'scratch');
     this.dispatch(contractKernel(ti, to), node, { I, O, R: rows, chunk }, [a, b, target], [Math.ceil(O / to / 8), Math.ceil(I / ti / 8), splits]);
     if (splits === 1) return;
-    const io = I * O;
-    const sum = { ...dimValues([1, 1, 1, io]), ...viewValues('x', { offset: 0, strides: [0, io, 0, 1] }), r1: splits, r2: 1, scale: 1 };
-    this.dispatch(reduceKernel(), node, sum, [target, out], linearGrid(io));
+    this.reduceMiddle(node, target, out, splits, I * O, 1, I * O);
+    this.release(target);
+  }
+
+  /** The weight gradient of a one-column readout (O = 1, I % 4 == 0), split over rows, then summed. */
+  private contractColumn(node: Node, I: number, rows: number, a: number, b: number): void {
+    const splits = Math.max(1, Math.min(64, Math.floor(rows / 512)));
+    const chunk = Math.ceil(rows / splits);
+    const out = this.output(node);
+    const target = splits === 1 ? out : this.slot(`contract partials of %${node.id}`, splits * I, 'scratch');
+    this.dispatch(contractColumnKernel(), node, { I, R: rows, chunk }, [a, b, target], [Math.ceil(I / 4 / 64), splits, 1]);
+    if (splits === 1) return;
+    this.reduceMiddle(node, target, out, splits, I, 1, I);
     this.release(target);
   }
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from '../../compiler/wgsl/attention.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
 import { layernormKernel, layernormVjpKernel } from '../../compiler/wgsl/layernorm.js';
-import { contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, vec4Readable } from '../../compiler/wgsl/matmul.js';
+import { contractColumnKernel, contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, vec4Readable } from '../../compiler/wgsl/matmul.js';
 import { adamKernel, sgdKernel } from '../../compiler/wgsl/optimizers.js';
 import { reduceKernel } from '../../compiler/wgsl/reduce.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -57,6 +57,24 @@ describe.skipIf(gpu === null)('matmul kernels', () => {
       const [out] = await runKernel(g, kernel, { M, N, K }, [f32(a), f32(b), new Float32Array(M * N)], [Math.ceil(N / tn / wx), Math.ceil(M / tm / wy), 1]);
       expectClose(out!, want, 1e-4, 1e-5 * Math.sqrt(K));
     }
+  });
+
+  it('one-column readouts: matvec (M = 1, 33, 1003) and its weight gradient aᵀb over 1001 rows match float64', async () => {
+    for (const M of [1, 33, 1003]) {
+      const K = 12;
+      const a = randomArray(rng, M * K);
+      const b = randomArray(rng, K);
+      const [out] = await runKernel(g, matvecKernel(), { M, K }, [f32(a), f32(b), new Float32Array(M)], linearGrid(Math.ceil(M / 4)));
+      expectClose(out!, matmul64(a, b, M, K, 1), 1e-4, 1e-5 * Math.sqrt(K));
+    }
+    const [rows, I, splits] = [1001, 8, 7];
+    const a = randomArray(rng, rows * I);
+    const b = randomArray(rng, rows);
+    const chunk = Math.ceil(rows / splits);
+    const [partial] = await runKernel(g, contractColumnKernel(), { I, R: rows, chunk }, [f32(a), f32(b), new Float32Array(splits * I)], [1, splits, 1]);
+    const summed = new Float64Array(I);
+    for (let z = 0; z < splits; z++) for (let i = 0; i < I; i++) summed[i]! += partial![z * I + i]!;
+    expectClose(summed, matmul64(a, b, I, rows, 1, true, false), 1e-4, 1e-4);
   });
 
   it('reads aligned epilogue inputs as vec4 runs: relu(A·B + pooled[s]) at 33 rows matches float64', async () => {
