@@ -4,16 +4,14 @@
 // forward + loss + backward + Adam, one submit; only the losses come back.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildTrainingStep } from '../compiler/autodiff/index.js';
 import { lowerNet } from '../compiler/ir/lower.js';
 import { shapeOf } from '../compiler/ir/types.js';
-import { optimizeNet } from '../compiler/optimize/passes.js';
 import { loadModules } from '../compiler/resolve/load.js';
 import { defaultStdRoot } from '../compiler/resolve/package-root.js';
 import { resolveProgram } from '../compiler/resolve/resolve.js';
 import { mlpLayout } from '../compiler/spaces/target.js';
 import type { GpuDevice, KernelTimes } from '../runtime/device/index.js';
-import { GpuExecutor, GpuTrainer, layoutTables } from '../runtime/gpu/index.js';
+import { deviceGraphs, GpuExecutor, GpuTrainer, layoutTables } from '../runtime/gpu/index.js';
 import { adam } from '../runtime/train/optimizers.js';
 import { Rng } from '../runtime/util/rng.js';
 
@@ -71,9 +69,8 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
   });
   if (!lowered.ok) throw new Error(`internal: the benchmark net does not lower: ${lowered.diagnostics.map((d) => d.message).join('; ')}`);
   const { instantiation: inst } = lowered.value;
-  // As WebGpuExecutor runs it: the optimisation stage's net pass before autodiff.
-  const graph = optimizeNet(lowered.value.graph, inst);
-  const step = buildTrainingStep(graph, inst, 'mse');
+  // As WebGpuExecutor runs it.
+  const { forward: graph, step } = deviceGraphs(lowered.value.graph, inst, 'mse');
   const rng = new Rng(0);
   const random = (n: number, s = 1): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * s);
   const size = (id: number): number => shapeOf(graph.nodes[id]!.type, inst).reduce((a, b) => a * b, 1);

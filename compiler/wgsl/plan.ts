@@ -69,6 +69,8 @@ export interface Plan {
   tables: Map<number, TableData>;
   /** The graph the dispatches compute: the caller's after the optimisation stage. */
   optimized: Graph;
+  /** Where each value of the caller's graph went in `optimized` (values optimised away are absent). */
+  optimizedIds: Map<ValueId, ValueId>;
   /** Where each value of the caller's graph lives (values fused or optimised away have none). */
   values: Map<ValueId, number>;
   /** The 4-D dims of each value of the caller's graph. */
@@ -203,6 +205,7 @@ class Planner {
       params: this.params,
       tables: this.tables,
       optimized: this.graph,
+      optimizedIds: this.moved,
       values,
       dims,
       outputs: this.requested,

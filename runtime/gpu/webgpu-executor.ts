@@ -2,13 +2,13 @@
 // its one-graph training step share resident parameters on the device; a step is one submit whose
 // only readback is the per-example losses. Values cross the host boundary as float64 tensors, like
 // the reference executor's, but are computed in float32.
-import { buildTrainingStep, STEP_TARGET } from '../../compiler/autodiff/index.js';
+import { STEP_TARGET } from '../../compiler/autodiff/index.js';
 import type { Graph } from '../../compiler/ir/ops.js';
 import { shapeOf } from '../../compiler/ir/types.js';
-import { optimizeNet } from '../../compiler/optimize/passes.js';
 import type { Tensor } from '../reference/tensor.js';
 import type { Batch, Executor, ExecutorFactory, TrainProgram, TrainState } from '../train/executor.js';
 import type { GpuDevice } from '../device/index.js';
+import { deviceGraphs } from './device-graphs.js';
 import { GpuExecutor } from './executor.js';
 import { microBatches, sliceRows } from './micro-batch.js';
 import { layoutTables } from './tables.js';
@@ -24,10 +24,9 @@ export class WebGpuExecutor implements Executor {
     const d = gpu.description;
     this.backend = `webgpu: ${d.description || d.device} (${d.path})`;
     const tables = layoutTables(program.inst);
-    // The optimisation stage's net pass (compiler/optimize/passes.ts), before autodiff, so the
-    // backward pass is derived from the optimised forward one.
-    this.net = optimizeNet(program.net, program.inst);
-    this.trainer = new GpuTrainer(gpu, buildTrainingStep(this.net, program.inst, program.loss), program.inst, program.optimizer, tables);
+    const { forward, step } = deviceGraphs(program.net, program.inst, program.loss);
+    this.net = forward;
+    this.trainer = new GpuTrainer(gpu, step, program.inst, program.optimizer, tables);
     this.forwardExec = new GpuExecutor(gpu, this.net, program.inst, { tables, paramStore: this.trainer.executor.params });
     this.load(state);
   }

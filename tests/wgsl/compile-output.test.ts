@@ -1,5 +1,6 @@
-// `gmn compile` output is self-consistent: every dispatch names a written kernel file, binds as many
-// buffers as that kernel declares, to buffers the plan lists, and every kernel file is used.
+// `gmn compile` output is self-consistent: for the forward pass and the training step of every
+// model, every dispatch names a written kernel file, binds as many buffers as that kernel declares,
+// to buffers the plan lists, and computes a value of graph.ir; every kernel file is used.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,15 @@ describe('gmn compile', () => {
   it('writes kernels and a consistent plan for every model of the curvature task', async () => {
     const code = await compileCommand.run([join(import.meta.dirname, '../../dsl-examples/curvature.gmn'), '--out', out, '--preset', 'quick']);
     expect(code).toBe(0);
-    for (const net of ['gradmetanet', 'gradmetanet_pp', 'mlp_concat', 'standard_estimator']) {
-      const dir = join(out, 'curvature', net);
+    for (const [net, part] of ['gradmetanet', 'gradmetanet_pp', 'mlp_concat', 'standard_estimator'].flatMap((n) => [[n, 'forward'], [n, 'train_step']])) {
+      const dir = join(out, 'curvature', net!, part!);
       const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as PlanJson;
+      const ir = readFileSync(join(dir, 'graph.ir'), 'utf8');
+      const defined = new Set([...ir.matchAll(/^ {2}%(\d+) = /gm)].map((m) => Number(m[1])));
+      for (const d of plan.dispatches) expect(defined.has(d.value)).toBe(true);
+      for (const o of plan.outputs) expect(defined.has(o.value)).toBe(true);
+      // The training step reads back the loss and one gradient per parameter.
+      if (part === 'train_step' && net !== 'standard_estimator') expect(plan.outputs.length).toBe(Object.keys(plan.params).length + 1);
       expect(plan.batch).toBe(32);
       const kernels = new Map(plan.kernels.map((k) => [k.file, k]));
       for (const k of plan.kernels) expect(existsSync(join(dir, k.file))).toBe(true);

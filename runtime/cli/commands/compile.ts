@@ -1,7 +1,9 @@
 // `gmn compile FILE --out DIR`: lowers every model of every task in FILE (for the task's target,
-// set size and batch) and writes, per model, the WGSL kernels and the dispatch plan:
-//   DIR/<task>/<net>/<kernel>.wgsl   one file per distinct kernel
-//   DIR/<task>/<net>/plan.json       buffers, dispatches (kernel, uniforms, bindings, workgroups)
+// set size and batch) and writes, per model, what the WebGPU executor runs — the forward pass and
+// the training step, each after the optimisation stage — as kernels, dispatch plan and IR:
+//   DIR/<task>/<net>/{forward,train_step}/<kernel>.wgsl   one file per distinct kernel
+//   DIR/<task>/<net>/{forward,train_step}/plan.json       buffers, dispatches (kernel, uniforms, bindings, workgroups)
+//   DIR/<task>/<net>/{forward,train_step}/graph.ir        the optimised graph the dispatches compute
 // See docs/runtime.md for how to read them.
 import { join } from 'node:path';
 import { checkFiles } from '../../../compiler/check.js';
@@ -11,6 +13,7 @@ import { lowerNet } from '../../../compiler/ir/lower.js';
 import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
 import { writePlan } from '../../../compiler/wgsl/emit.js';
 import { planGraph } from '../../../compiler/wgsl/plan.js';
+import { deviceGraphs, stepOutputs } from '../../gpu/device-graphs.js';
 import { layoutTables } from '../../gpu/tables.js';
 import { DEFAULT_PRESET, taskConfig, type TaskConfig } from '../../tasks/task-config.js';
 import { lookup } from '../../../compiler/resolve/resolve.js';
@@ -23,8 +26,10 @@ export const compileCommand: Command = {
     'usage: gmn compile FILE --out DIR [--task NAME] [--preset NAME]',
     '',
     'For each task in FILE (or only --task NAME) and each of its models, lowers the net for the',
-    'task\'s target, set size (data points) and batch, plans it, and writes',
-    '  DIR/<task>/<net>/<kernel>.wgsl and DIR/<task>/<net>/plan.json',
+    'task\'s target, set size (data points) and batch, optimises and plans its forward pass and its',
+    'training step (forward, loss, backward) as the WebGPU executor runs them, and writes',
+    '  DIR/<task>/<net>/forward/ and DIR/<task>/<net>/train_step/, each with one <kernel>.wgsl',
+    '  per kernel, plan.json (buffers, dispatches) and graph.ir (the optimised IR they compute)',
     '',
     'options:',
     '  --out DIR       output folder (created if missing)',
@@ -70,11 +75,18 @@ export const compileCommand: Command = {
         const lowered = lowerNet({ program: checked.program, module, net: model.net, args: model.args, target: target.value, setSize: config.data.points });
         if (!lowered.ok) { diagnostics.push(...lowered.diagnostics); continue; }
         const { graph, instantiation } = lowered.value;
-        const plan = planGraph(graph, instantiation, { batch: config.batch, tables: layoutTables(instantiation) });
-        const dir = join(values.out, config.name, model.net);
-        writePlan(plan, dir);
+        const { forward, step } = deviceGraphs(graph, instantiation, config.loss);
+        const tables = layoutTables(instantiation);
+        const plans = {
+          forward: planGraph(forward, instantiation, { batch: config.batch, tables }),
+          train_step: planGraph(step.graph, instantiation, { batch: config.batch, tables, outputs: stepOutputs(step) }),
+        };
+        for (const [part, plan] of Object.entries(plans)) {
+          const dir = join(values.out, config.name, model.net, part);
+          writePlan(plan, dir, instantiation);
+          process.stdout.write(`${dir}: ${plan.kernels.length} kernels, ${plan.dispatches.length} dispatches, ${plan.buffers.length} buffers\n`);
+        }
         written++;
-        process.stdout.write(`${dir}: ${plan.kernels.length} kernels, ${plan.dispatches.length} dispatches, ${plan.buffers.length} buffers\n`);
       }
     }
     if (diagnostics.length > 0) return report(diagnostics);
