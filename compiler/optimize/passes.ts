@@ -12,11 +12,13 @@ import type { Instantiation } from '../ir/types.js';
 import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from './rewrite.js';
 import { linearOfBroadcast, linearOfConcat, linearOfGather } from './rules/linear.js';
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from './rules/reduce.js';
+import { pointwiseBeforeBroadcast } from './rules/pointwise.js';
 import { reluGradOfRelu } from './rules/relu.js';
+import { smallTermsFirst } from './rules/sums.js';
 
-export const NET_RULES: readonly Rule[] = [linearOfGather, linearOfConcat, linearOfBroadcast, reduceOfConcat, reduceOfBroadcast, setReductionFirst];
+export const NET_RULES: readonly Rule[] = [linearOfGather, linearOfConcat, linearOfBroadcast, reduceOfConcat, reduceOfBroadcast, setReductionFirst, pointwiseBeforeBroadcast, smallTermsFirst];
 
-export const STEP_RULES: readonly Rule[] = [reluGradOfRelu, batchSumLast, reductionOfPartial];
+export const STEP_RULES: readonly Rule[] = [reluGradOfRelu, batchSumLast, reductionOfPartial, pointwiseBeforeBroadcast, smallTermsFirst];
 
 export function optimizeNet(graph: Graph, inst: Instantiation): Graph {
   return andThen(rewrite(graph, NET_RULES, inst), (g) => eliminateDeadCode(g)).graph;

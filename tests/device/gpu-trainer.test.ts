@@ -24,7 +24,7 @@ const OPTIMIZERS: OptimizerConfig[] = [
 
 describe.skipIf(gpu === null)('WebGPU executor vs reference executor', () => {
   // GradMetaNet++ (attention, layer norm, per-set-element readout) with Adam: the GPU's rewrites
-  // (gatherAfterLinear, reduceFirst) and attention VJP kernels against the reference's plain graph.
+  // (the optimisation stage's net pass) and attention VJP kernels against the reference's plain graph.
   const CASES: Array<{ module: string; optimizer: OptimizerConfig }> = [...OPTIMIZERS.map((optimizer) => ({ module: 'gradmetanet', optimizer })), { module: 'gradmetanet_pp', optimizer: adam({ lr: 1e-2 }) }];
   for (const { module, optimizer } of CASES) {
     it(`${module} + mse + ${optimizer.kind}: losses, params, optimizer slots, forward`, async () => {

@@ -62,7 +62,7 @@ describe('optimizeNet on the std nets', () => {
 describe('optimizeStep on a training step', () => {
   it('keeps the loss and every gradient, and shrinks the graph autodiff produced', () => {
     const { graph, instantiation: inst } = lowered('gradmetanet', 'gradmetanet', { width: 8 });
-    const step = buildTrainingStep(optimizeNet(graph, inst), inst, 'mse').graph;
+    const step = buildTrainingStep(graph, inst, 'mse').graph;
     const { graph: after, moved } = optimizeStep(step, inst);
     // Autodiff sums a cotangent once per reader; the repeats merge.
     const reductions = (g: Graph): number => count(g, (n) => n.op.op === 'reduce');

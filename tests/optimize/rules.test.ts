@@ -7,7 +7,9 @@ import type { Graph } from '../../compiler/ir/ops.js';
 import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from '../../compiler/optimize/rewrite.js';
 import { linearOfBroadcast, linearOfConcat, linearOfGather } from '../../compiler/optimize/rules/linear.js';
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
+import { pointwiseBeforeBroadcast } from '../../compiler/optimize/rules/pointwise.js';
 import { reluGradOfRelu } from '../../compiler/optimize/rules/relu.js';
+import { smallTermsFirst } from '../../compiler/optimize/rules/sums.js';
 import { gradsType, inst, neuronsType, SET } from '../autodiff/fixtures.js';
 import { expectGolden, expectSameFunction } from './check.js';
 
@@ -113,6 +115,42 @@ describe('rules (golden before/after, same function in float64)', () => {
     const before = g.finish(g.binary('add', g.broadcast(g.reduce('mean', y, ['set']), { set: SET, site: NEURONS }), y));
     const { graph: after } = pass(before, [setReductionFirst]);
     expect(ops(after)).toEqual(ops(before));
+  });
+
+  it('small-terms-first: a set layer adds its pooled terms and bias among themselves, then repeats two sums', () => {
+    const g = new GraphBuilder('set_layer', inst);
+    const x = g.input('x', gradsType(3));
+    const repeat = (v: number) => g.broadcast(v, { set: SET, site: NEURONS });
+    const t0 = g.linear(x, 4, 't0', false);
+    const t1 = repeat(g.linear(g.reduce('mean', x, ['site']), 4, 't1', false));
+    const t2 = repeat(g.linear(g.reduce('mean', x, ['set']), 4, 't2', false));
+    const t3 = repeat(g.linear(g.reduce('mean', x, ['set', 'site']), 4, 't3', false));
+    const sum = g.binary('add', g.binary('add', g.binary('add', t0, t1), t2), t3);
+    const before = g.finish(g.unary('relu', g.bias(sum, g.param('b', [4], { kind: 'zeros' }))));
+    const { graph: after } = pass(before, [smallTermsFirst]);
+    // What reaches the full-size sum: the channel map of x and two repeated small sums.
+    const relu = after.nodes[after.output]!;
+    const top = after.nodes[(relu.op as { x: number }).x]!;
+    const terms = (id: number): string[] => {
+      const n = after.nodes[id]!;
+      return n.op.op === 'binary' && n.op.fn === 'add' && n.type.set !== null && n.type.site !== null ? [...terms(n.op.a), ...terms(n.op.b)] : [n.op.op];
+    };
+    expect(terms(top.id).sort()).toEqual(['broadcast', 'broadcast', 'matmul']);
+    expectGolden('small-terms-first', before, after, inst);
+    expectSameFunction(before, after, inst);
+  });
+
+  it('pointwise-before-broadcast: a scaled or mapped repeat is the repeat of the scaled or mapped rows', () => {
+    const g = new GraphBuilder('scaled_cotangent', inst);
+    const dy = g.input('dy', neuronsType(3));
+    const x = g.input('x', gradsType(3));
+    const before = g.finish(g.binary('add', x, g.unary('tanh', g.scale(g.broadcast(dy, { set: SET, site: NEURONS }), 0.25))));
+    const { graph: after } = pass(before, [pointwiseBeforeBroadcast]);
+    // The scale and the tanh run on the [N, 3] rows; one broadcast is left, read by the add.
+    expect(after.nodes.filter((n) => n.op.op === 'unary' || n.op.op === 'scale').every((n) => n.type.set === null)).toBe(true);
+    expect(after.nodes.filter((n) => n.op.op === 'broadcast')).toHaveLength(1);
+    expectGolden('pointwise-before-broadcast', before, after, inst);
+    expectSameFunction(before, after, inst);
   });
 
   it('relu-grad-of-relu: the mask reads the ReLU output, so the pre-activation has one reader', () => {
