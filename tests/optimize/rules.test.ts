@@ -32,6 +32,7 @@ describe('the rewrite engine', () => {
     const out = g.binary('mul', s1, s2);
     const graph = g.finish(out);
     const { graph: after, moved } = pass(graph, []);
+    expectGolden('cse-dce', graph, after, inst);
     expect(ops(after)).toEqual(['input', 'reduce', 'binary']);
     expect(moved.get(s2)).toBe(moved.get(s1));
     expect(after.nodes[moved.get(out)!]!.op).toEqual({ op: 'binary', fn: 'mul', a: moved.get(s1), b: moved.get(s1) });

@@ -1,0 +1,45 @@
+// Fusion, the planner's last optimisation, golden before/after: the dispatch list of a GradMetaNet
+// set layer planned without and with fusion (golden/set-layer-{unfused,fused}.plan). Fused, the
+// Hartford layer is one matmul whose epilogue adds the broadcast pooled terms and applies the ReLU:
+// the only dispatch that writes a full-size [B, b, N, c] tensor.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { optimizeNet } from '../../compiler/optimize/passes.js';
+import { planGraph, type Plan } from '../../compiler/wgsl/plan.js';
+import { layoutTables } from '../../runtime/gpu/tables.js';
+import { lowerSource, probe } from '../ir/lower-helpers.js';
+
+const golden = (name: string, text: string): void => {
+  const path = new URL(`./golden/${name}`, import.meta.url);
+  if (process.env['GMN_UPDATE_GOLDEN'] === '1' || !existsSync(path)) writeFileSync(path, text);
+  expect(text).toBe(readFileSync(path, 'utf8'));
+};
+
+/** One line per dispatch: kernel, the value it computes and that value's 4-D dims. */
+function dispatchList(plan: Plan): string {
+  const dims = (id: number): string => {
+    const n = plan.optimized.nodes[id]!;
+    return `${n.type.set === null ? '' : 'set,'}${n.type.site === null ? '' : 'site,'}${n.type.channels}`;
+  };
+  return `${plan.dispatches.map((d) => `${plan.kernels[d.kernel]!.name.padEnd(34)} ${d.label} [${dims(d.node)}]`).join('\n')}\n`;
+}
+
+describe('elementwise and epilogue fusion', () => {
+  it('a set layer: one fused matmul writes the full-size output', () => {
+    const src = 'use std/layers\nnet f(g: grads(T, b)[8]) -> grads(T, b)[8] {\n  return relu(set_layer(g, 8))\n}\n';
+    const r = lowerSource(src, 'f', { target: probe([1, 3, 4, 1]), b: 5 });
+    if (!r.ok) throw new Error(r.diagnostics[0]!.message);
+    const net = optimizeNet(r.value.graph, r.value.instantiation);
+    const plan = (fuse: boolean): Plan => planGraph(net, r.value.instantiation, { batch: 2, tables: layoutTables(r.value.instantiation), fuse });
+    const [unfused, fused] = [plan(false), plan(true)];
+    golden('set-layer-unfused.plan', dispatchList(unfused));
+    golden('set-layer-fused.plan', dispatchList(fused));
+    const fullSize = (p: Plan) => p.dispatches.filter((d) => {
+      const t = p.optimized.nodes[d.node]!.type;
+      return t.set !== null && t.site !== null;
+    });
+    expect(fullSize(unfused).length).toBeGreaterThan(3);
+    expect(fullSize(fused).map((d) => fused.kernels[d.kernel]!.name)).toEqual(['matmul_fast_8x8_fused']);
+    expect(fused.dispatches.length).toBeLessThan(unfused.dispatches.length);
+  });
+});
