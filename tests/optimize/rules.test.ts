@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../compiler/ir/graph-builder.js';
 import type { Graph } from '../../compiler/ir/ops.js';
 import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from '../../compiler/optimize/rewrite.js';
-import { linearOfBroadcast, linearOfConcat, linearOfGather } from '../../compiler/optimize/rules/linear.js';
+import { linearOfConcat, linearOfRowCopy } from '../../compiler/optimize/rules/linear.js';
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
 import { pointwiseBeforeBroadcast } from '../../compiler/optimize/rules/pointwise.js';
 import { reluGradOfRelu } from '../../compiler/optimize/rules/relu.js';
@@ -52,13 +52,13 @@ describe('the rewrite engine', () => {
 });
 
 describe('rules (golden before/after, same function in float64)', () => {
-  it('linear-of-concat and linear-of-broadcast: the first layer never builds concat(grads, posenc)', () => {
+  it('linear-of-concat and linear-of-row-copy: the first layer never builds concat(grads, posenc)', () => {
     const g = new GraphBuilder('first_layer', inst);
     const grads = g.input('grads', gradsType(2));
     const pe = g.broadcast(g.const({ kind: 'posenc', target: 'T', dim: 4, hiddenIds: 'segment' }), { set: SET, site: NEURONS });
     const out = g.unary('relu', g.linear(g.concat([grads, pe]), 5, 'layer'));
     const before = g.finish(out);
-    const { graph: after } = pass(before, [linearOfConcat, linearOfBroadcast]);
+    const { graph: after } = pass(before, [linearOfConcat, linearOfRowCopy]);
     expect(ops(after)).not.toContain('concat');
     // The positional encoding's share is computed on the neurons alone, then repeated over the set.
     const peMatmul = after.nodes.find((n) => n.op.op === 'matmul' && after.nodes[n.op.x]!.op.op === 'const')!;
@@ -85,14 +85,14 @@ describe('rules (golden before/after, same function in float64)', () => {
     expectSameFunction(before, after, inst);
   });
 
-  it('linear-of-gather: the pair readout multiplies neurons, then gathers to parameters', () => {
+  it('linear-of-row-copy: the pair readout multiplies neurons, then gathers to parameters', () => {
     const g = new GraphBuilder('pair_readout', inst);
     const z = g.input('z', neuronsType(4));
     const before = g.finish(g.unary('relu', g.binary('add', g.linear(g.gather(z, 'rows'), 3, 'rows'), g.linear(g.gather(z, 'cols'), 3, 'cols', false))));
-    const { graph: after } = pass(before, [linearOfGather]);
+    const { graph: after } = pass(before, [linearOfRowCopy]);
     const matmuls = after.nodes.filter((n) => n.op.op === 'matmul');
     expect(matmuls.map((n) => n.type.site)).toEqual([NEURONS, NEURONS]);
-    expectGolden('linear-of-gather', before, after, inst);
+    expectGolden('linear-of-row-copy', before, after, inst);
     expectSameFunction(before, after, inst);
   });
 

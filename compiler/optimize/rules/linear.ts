@@ -1,8 +1,8 @@
 // Rules that move a channel-linear map (matmul) to where it does the least work. A channel map
-// acts on each position's channel row alone, so it commutes with everything that only moves,
-// repeats or selects whole rows:
-//   linear-of-gather      matmul(gather(x), W)      = gather(matmul(x, W))
-//   linear-of-broadcast   matmul(broadcast(x), W)   = broadcast(matmul(x, W))
+// acts on each position's channel row alone, so it commutes with everything that only copies
+// whole rows, and distributes over a concatenation of channels:
+//   linear-of-row-copy    matmul(gather(x), W)      = gather(matmul(x, W))
+//                         matmul(broadcast(x), W)   = broadcast(matmul(x, W))
 //   linear-of-concat      matmul(concat(x₁…xₙ), W)  = Σᵢ matmul(xᵢ, rows of W for xᵢ's channels)
 // GradMetaNet's first layer reads concat(grads, posenc): after these rules it multiplies the 2 gradient
 // channels per position, and the positional encoding once per neuron, never building the
@@ -12,27 +12,15 @@ import type { Node, ValueId } from '../../ir/ops.js';
 import type { RewriteContext, Rule } from '../rewrite.js';
 import { matrixRows } from '../typing.js';
 
-export const linearOfGather: Rule = {
-  name: 'linear-of-gather',
+export const linearOfRowCopy: Rule = {
+  name: 'linear-of-row-copy',
   apply(node, ctx) {
     if (node.op.op !== 'matmul') return null;
-    const gathered = ctx.node(node.op.x);
-    if (gathered.op.op !== 'gather') return null;
-    const source = ctx.node(gathered.op.x);
+    const copied = ctx.node(node.op.x);
+    if (copied.op.op !== 'gather' && copied.op.op !== 'broadcast') return null;
+    const source = ctx.node(copied.op.x);
     const linear = ctx.emit({ ...node.op, x: source.id }, { ...source.type, channels: node.type.channels }, node);
-    return ctx.emit({ ...gathered.op, x: linear }, node.type, node);
-  },
-};
-
-export const linearOfBroadcast: Rule = {
-  name: 'linear-of-broadcast',
-  apply(node, ctx) {
-    if (node.op.op !== 'matmul') return null;
-    const repeated = ctx.node(node.op.x);
-    if (repeated.op.op !== 'broadcast') return null;
-    const source = ctx.node(repeated.op.x);
-    const linear = ctx.emit({ ...node.op, x: source.id }, { ...source.type, channels: node.type.channels }, node);
-    return ctx.emit({ op: 'broadcast', x: linear, axes: repeated.op.axes }, node.type, node);
+    return ctx.emit({ ...copied.op, x: linear }, node.type, node);
   },
 };
 
