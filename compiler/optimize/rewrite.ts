@@ -38,7 +38,7 @@ export interface RewriteContext {
 }
 
 export interface Rule {
-  /** Kebab-case name, as in the golden files and docs/architecture.md. */
+  /** Kebab-case name, as docs/runtime.md lists it (a test keeps the two in step). */
   name: string;
   /** The replacement of `node` (whose operands are already values of the new graph), or null. */
   apply(node: Node, ctx: RewriteContext): ValueId | null;

@@ -4,7 +4,9 @@
 // value, GradMetaNet++'s readout runs its last channel maps once per set.
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../compiler/ir/ops.js';
-import { optimizeNet, optimizeStep } from '../../compiler/optimize/passes.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { NET_RULES, optimizeNet, optimizeStep, STEP_RULES } from '../../compiler/optimize/passes.js';
 import { buildTrainingStep } from '../../compiler/autodiff/index.js';
 import { lowerSource, probe } from '../ir/lower-helpers.js';
 import { expectGolden, expectSameFunction, expectSameGradients } from './check.js';
@@ -70,5 +72,15 @@ describe('optimizeStep on a training step', () => {
     expect(after.nodes.length).toBeLessThan(step.nodes.length);
     for (const [name, id] of step.outputs!) expect(after.outputs!.get(name)).toBe(moved.get(id));
     expectSameFunction(step, after, inst);
+  });
+});
+
+describe('the passes, documented', () => {
+  it('every rule of both passes is named in docs/runtime.md, and names are unique within a pass', () => {
+    const doc = readFileSync(resolve(import.meta.dirname, '../../docs/runtime.md'), 'utf8');
+    const names = [...NET_RULES, ...STEP_RULES].map((r) => r.name);
+    for (const name of names) expect(doc, `docs/runtime.md does not mention ${name}`).toContain(`\`${name}\``);
+    expect(new Set(NET_RULES.map((r) => r.name)).size).toBe(NET_RULES.length);
+    expect(new Set(STEP_RULES.map((r) => r.name)).size).toBe(STEP_RULES.length);
   });
 });
