@@ -11,8 +11,10 @@
 // in registers, loops over a head's channels unroll, and each output is written once. (A uniform
 // head size kept every row in memory and re-read it per key: ~10× slower on lavapipe.) Softmax is
 // online (running max and sum, one pass over the keys), so no L×L buffer exists; the VJPs read
-// each query row's (max, sum, D = Σ_j P_ij dP_ij), computed once per attention by `attention_stats`;
-// the VJPs w.r.t. k and v of the same attention run as one kernel (`attention_vjp_kv`).
+// each query row's (max, sum, D = Σ_j P_ij dP_ij), computed once per attention: max and sum by the
+// forward pass itself when the same graph differentiates it (`attention_with_stats`, then
+// `attention_d` for D), else by `attention_stats`; the VJPs w.r.t. k and v of the same attention
+// run as one kernel (`attention_vjp_kv`).
 import { header, linearMain, type Kernel, type UniformField } from './kernel.js';
 
 const UNIFORMS: UniformField[] = [
@@ -67,12 +69,30 @@ ${perKey}
   }`;
 }
 
-export function attentionKernel(dh: number): Kernel {
-  return kernel('attention', dh, 'softmax(q kᵀ / sqrt(dh)) v per head', [READ('q'), READ('k'), READ('v'), WRITE('out')], `${load('qs', 'q', 'me', ' * u.scale')}
+/**
+ * With `withStats`, each query row's softmax (max, sum) also goes to stats[3·i], stats[3·i+1] for
+ * the VJPs, which then need only D (`attentionDKernel`) instead of a second pass over the keys.
+ */
+export function attentionKernel(dh: number, withStats = false): Kernel {
+  const bindings = withStats ? [READ('q'), READ('k'), READ('v'), WRITE('stats'), WRITE('out')] : [READ('q'), READ('k'), READ('v'), WRITE('out')];
+  const name = withStats ? 'attention_with_stats' : 'attention';
+  return kernel(name, dh, 'softmax(q kᵀ / sqrt(dh)) v per head', bindings, `${load('qs', 'q', 'me', ' * u.scale')}
   var acc: array<f32, DH>;
 ${onlineRows('    for (var d = 0u; d < DH; d++) { acc[d] += p * v[row + d]; }', '      for (var d = 0u; d < DH; d++) { acc[d] *= c; }')}
   let inv = 1.0 / l;
-  for (var d = 0u; d < DH; d++) { out[me + d] = acc[d] * inv; }`);
+  for (var d = 0u; d < DH; d++) { out[me + d] = acc[d] * inv; }${withStats ? `
+  stats[3u * i] = m;
+  stats[3u * i + 1u] = l;` : ''}`);
+}
+
+/**
+ * stats[3·i + 2] = D of query row i from the forward output: D_i = Σ_j P_ij (dy_i · v_j) = dy_i · o_i
+ * (o_i = Σ_j P_ij v_j), one dot product of the head's channels instead of a pass over the keys.
+ */
+export function attentionDKernel(dh: number): Kernel {
+  return kernel('attention_d', dh, 'D_i = dy_i · o_i next to the forward\'s softmax max and sum', [READ('dy'), READ('fwd'), WRITE('stats')], `  var D = 0.0;
+  for (var d = 0u; d < DH; d++) { D += dy[me + d] * fwd[me + d]; }
+  stats[3u * i + 2u] = D;`);
 }
 
 /** stats[3·i .. 3·i+2] = (max, sum, D) of query row i, for the VJPs. */

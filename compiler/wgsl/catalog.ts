@@ -2,7 +2,7 @@
 // a representative fused chain). The compile-only test validates all of them on Dawn's null
 // backend, and `gmn doctor --kernels` style checks can walk the same list.
 import type { UnaryFn } from '../ir/ops.js';
-import { attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
+import { attentionDKernel, attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
 import { fillKernel, mapKernel } from './elementwise.js';
 import { gatherKernel, scatterKernel, sparseSiteKernel } from './incidence.js';
 import type { Kernel } from './kernel.js';
@@ -49,6 +49,8 @@ export function kernelCatalog(): Kernel[] {
     layernormKernel(),
     layernormVjpKernel(),
     attentionKernel(8),
+    attentionKernel(8, true),
+    attentionDKernel(8),
     attentionStatsKernel(8),
     attentionVjpKernel('q', 8),
     attentionVjpKernel('k', 8),

@@ -22,7 +22,7 @@ import type { Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
 import { operandsOf } from '../ir/operands.js';
 import { optimizeStep } from '../optimize/passes.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
-import { attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
+import { attentionDKernel, attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
 import { factors, fillKernel, mapKernel, vec4Friendly, type Expr } from './elementwise.js';
 import { denseToCsr, gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel, sparseSiteKernel } from './incidence.js';
 import { siteTermMatrix } from '../symmetry/term-matrix.js';
@@ -140,9 +140,10 @@ class Planner {
   private readonly tableCache = new Map<string, number>();
   /**
    * Softmax statistics shared by the VJPs of one attention (wrt q, k and v read the same
-   * (max, sum, D) rows): computed at the first, released after the last.
+   * (max, sum, D) rows): max and sum written by the forward attention when it is in the graph
+   * (`forward`), D at the first VJP; released after the last VJP.
    */
-  private readonly attentionStats = new Map<string, { buffer: number; remaining: number; k?: Node; v?: Node }>();
+  private readonly attentionStats = new Map<string, { buffer: number; remaining: number; forward?: ValueId; hasD?: boolean; k?: Node; v?: Node }>();
 
   /** The optimised graph (the one planned), its nodes in execution order. */
   private readonly graph: Graph;
@@ -171,17 +172,19 @@ class Planner {
       this.findFusions();
       if (this.options.epilogues ?? true) this.findEpilogues();
     }
-    this.order.forEach((node, step) => {
-      for (const o of this.leafOperands(node)) this.lastUse.set(o, step);
-    });
+    const forwards = new Map(this.order.flatMap((n) => (n.op.op === 'attention' ? [[attentionKey(n.op), n.id] as const] : [])));
     for (const node of this.order) {
       if (node.op.op !== 'attention_vjp') continue;
       const key = attentionStatsKey(node.op);
-      const entry = this.attentionStats.get(key) ?? { buffer: -1, remaining: 0 };
+      const forward = forwards.get(attentionKey(node.op));
+      const entry = this.attentionStats.get(key) ?? { buffer: -1, remaining: 0, ...(forward === undefined ? {} : { forward }) };
       entry.remaining++;
       if (node.op.wrt !== 'q') entry[node.op.wrt] = node;
       this.attentionStats.set(key, entry);
     }
+    this.order.forEach((node, step) => {
+      for (const o of this.leafOperands(node)) this.lastUse.set(o, step);
+    });
     this.order.forEach((node, step) => {
       if (this.absorbed(node.id)) return;
       this.emit(node);
@@ -270,8 +273,15 @@ class Planner {
     return this.fusedInto.has(id) || this.inlined.has(id) || this.epilogueOf.has(id);
   }
 
-  /** The values a node actually reads once fused producers are inlined. */
+  /**
+   * The values a node actually reads once fused producers are inlined (and, for an attention VJP,
+   * the forward output its D comes from).
+   */
   private leafOperands(node: Node): ValueId[] {
+    if (node.op.op === 'attention_vjp') {
+      const forward = this.attentionStats.get(attentionStatsKey(node.op))?.forward;
+      return forward === undefined ? operandsOf(node.op) : [...operandsOf(node.op), forward];
+    }
     if (!ELEMENTWISE.has(node.op.op)) return operandsOf(node.op);
     return operandsOf(node.op).flatMap((o) => {
       if (this.fusedIn(o, node)) return this.leafOperands(this.node(o));
@@ -576,7 +586,14 @@ class Planner {
       }
       case 'attention': {
         const u = attentionUniforms(d, op.over, op.heads);
-        this.dispatch(attentionKernel(u.dh), node, u, [this.buf(op.q), this.buf(op.k), this.buf(op.v), this.output(node)], linearGrid(u.count));
+        const qkv = [this.buf(op.q), this.buf(op.k), this.buf(op.v)];
+        const differentiated = [...this.attentionStats.values()].find((e) => e.forward === node.id);
+        if (differentiated === undefined) {
+          this.dispatch(attentionKernel(u.dh), node, u, [...qkv, this.output(node)], linearGrid(u.count));
+          return;
+        }
+        differentiated.buffer = this.slot(`attention stats of %${node.id}`, 3 * u.count, 'scratch');
+        this.dispatch(attentionKernel(u.dh, true), node, u, [...qkv, differentiated.buffer, this.output(node)], linearGrid(u.count));
         return;
       }
       case 'attention_vjp': {
@@ -586,7 +603,10 @@ class Planner {
         if (shared.buffer < 0) {
           shared.buffer = this.slot(`attention stats of %${node.id}`, 3 * u.count, 'scratch');
           this.dispatch(attentionStatsKernel(u.dh), node, u, [...qkv, shared.buffer], linearGrid(u.count));
+        } else if (shared.hasD !== true) {
+          this.dispatch(attentionDKernel(u.dh), node, u, [this.buf(op.dy), this.buf(shared.forward!), shared.buffer], linearGrid(u.count));
         }
+        shared.hasD = true;
         if (op.wrt !== 'q' && shared.k !== undefined && shared.v !== undefined) {
           // dk and dv in one kernel, at whichever of the two comes first; the other is then done.
           if (!this.values.has(node.id)) {
@@ -747,7 +767,12 @@ class Planner {
 
 /** VJPs of the same attention (same operands, axis and heads) share their softmax statistics. */
 function attentionStatsKey(op: Op & { op: 'attention_vjp' }): string {
-  return `${op.q} ${op.k} ${op.v} ${op.dy} ${op.over} ${op.heads}`;
+  return `${attentionKey(op)} ${op.dy}`;
+}
+
+/** An attention and the VJPs of it: same q, k, v, axis and heads. */
+function attentionKey(op: Op & { op: 'attention' | 'attention_vjp' }): string {
+  return `${op.q} ${op.k} ${op.v} ${op.over} ${op.heads}`;
 }
 
 function attentionUniforms(d: Dims4, over: 'set' | 'site', heads: number): Record<string, number> & { count: number } {

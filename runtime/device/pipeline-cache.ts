@@ -13,6 +13,11 @@ export class KernelError extends Error {
 
 export class PipelineCache {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  /**
+   * Builds run one after another: error scopes are a per-device stack, so two builds awaiting at
+   * once would pop each other's scopes and blame a valid kernel for another's error.
+   */
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly device: GPUDevice, private readonly checked: boolean) {}
 
@@ -27,7 +32,8 @@ export class PipelineCache {
   get(name: string, source: string, bindings: BindingKind[]): Promise<GPUComputePipeline> {
     let pipeline = this.pipelines.get(source);
     if (pipeline === undefined) {
-      pipeline = this.build(name, source, bindings);
+      pipeline = this.previous.then(() => this.build(name, source, bindings));
+      this.previous = pipeline.catch(() => undefined);
       this.pipelines.set(source, pipeline);
     }
     return pipeline;

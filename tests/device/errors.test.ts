@@ -1,6 +1,7 @@
 // A WebGPU error during a step is a thrown GpuRuntimeError naming the kernel, the buffer and the
 // limit, never a result computed from garbage; after it the device keeps working.
 import { afterAll, describe, expect, it } from 'vitest';
+import { kernelCatalog } from '../../compiler/wgsl/catalog.js';
 import { mapKernel } from '../../compiler/wgsl/elementwise.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
 import { contiguous, dimValues, viewValues, type Dims4 } from '../../compiler/wgsl/view.js';
@@ -20,6 +21,16 @@ const uniformsFor = (n: number): Record<string, number> => {
 
 describe.skipIf(gpu === null)('runtime errors', () => {
   const g = gpu!;
+
+  it('kernels built at once (as a plan prepares them) blame only the invalid one', async () => {
+    const source = kernelCatalog()[0]!.source;
+    const valid = Array.from({ length: 4 }, (_, i) => ({ ...kernelCatalog()[0]!, name: `valid_${i}`, source: `${source}// variant ${i}\n` }));
+    const broken = { ...kernelCatalog()[0]!, name: 'broken', source: source.replace('let c = i % u.d3;', 'let c = i % u.d3; let z = c[0];') };
+    const builds = [broken, ...valid].map((k) => pipelineOf(g, k));
+    const results = await Promise.allSettled(builds);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/WGSL kernel broken is invalid/);
+  });
 
   it('an invalid bind group (buffer without STORAGE usage) throws at submit, naming the kernel', async () => {
     const pipeline = await pipelineOf(g, negate);

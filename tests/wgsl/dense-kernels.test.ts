@@ -1,7 +1,7 @@
 // Matmul (fast and strided, split-K), layer norm, attention and optimizer kernels against float64
 // oracles on the test adapter, with sizes 1, 3, 33 and non-multiples of the tiles.
 import { afterAll, describe, expect, it } from 'vitest';
-import { attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from '../../compiler/wgsl/attention.js';
+import { attentionDKernel, attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from '../../compiler/wgsl/attention.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
 import { layernormKernel, layernormVjpKernel } from '../../compiler/wgsl/layernorm.js';
 import { contractColumnKernel, contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, vec4Readable } from '../../compiler/wgsl/matmul.js';
@@ -135,6 +135,13 @@ describe.skipIf(gpu === null)('layernorm, attention and optimizer kernels', () =
       const [dk, dv] = await runKernel(g, attentionVjpKvKernel(dh), u, [...inputs, f32(dy!), stats!, new Float32Array(size), new Float32Array(size)], linearGrid(count));
       expectClose(dk!, want.dk, 1e-4, 1e-5);
       expectClose(dv!, want.dv, 1e-4, 1e-5);
+      // The same statistics from the forward pass (max, sum) and D = dy · y: the VJPs match again.
+      const [fromForward, y2] = await runKernel(g, attentionKernel(dh, true), u, [...inputs, new Float32Array(3 * count), new Float32Array(size)], linearGrid(count));
+      expectClose(y2!, want.y, 1e-4, 1e-5);
+      const [withD] = await runKernel(g, attentionDKernel(dh), u, [f32(dy!), y2!, fromForward!], linearGrid(count));
+      expectClose(withD!, stats!, 1e-4, 1e-5);
+      const [dq] = await runKernel(g, attentionVjpKernel('q', dh), u, [...inputs, f32(dy!), withD!, new Float32Array(size)], linearGrid(count));
+      expectClose(dq!, want.dq, 1e-4, 1e-5);
     }
   }
 
