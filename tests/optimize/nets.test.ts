@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NET_RULES, optimizeNet, optimizeStep, STEP_RULES } from '../../compiler/optimize/passes.js';
 import { buildTrainingStep } from '../../compiler/autodiff/index.js';
+import { verifyGraph } from '../../runtime/verify/index.js';
 import { lowerSource, probe } from '../ir/lower-helpers.js';
 import { expectGolden, expectSameFunction, expectSameGradients } from './check.js';
 
@@ -39,6 +40,17 @@ describe('optimizeNet on the std nets', () => {
       expectSameGradients(graph, after, inst);
     });
   }
+
+  it('what the device runs is still equivariant: the optimised nets pass the verify harness in float64', async () => {
+    for (const { module, net, args } of NETS) {
+      const { graph, instantiation: inst } = lowered(module, net, args);
+      const report = await verifyGraph(optimizeNet(graph, inst), inst, { seed: 5 });
+      expect(report.equivariance, net).toBeLessThan(1e-10);
+      if (report.invariance !== null) expect(report.invariance, net).toBeLessThan(1e-10);
+      // ... and still sees a non-group transformation (the rewrites did not wash out neuron identity).
+      expect(report.sensitivityMargin, net).toBeGreaterThan(1e-3);
+    }
+  });
 
   it('gradmetanet: the concatenation with the positional encoding is gone', () => {
     const { graph, instantiation: inst } = lowered('gradmetanet', 'gradmetanet', { width: 8 });
