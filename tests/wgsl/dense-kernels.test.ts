@@ -103,8 +103,8 @@ describe.skipIf(gpu === null)('layernorm, attention and optimizer kernels', () =
     }
   });
 
-  it('attention over the set axis and over the site axis, with VJPs, 2 heads (head sizes 2 and 3)', async () => {
-    for (const C of [4, 6]) await attentionCase(C);
+  it('attention over the set axis and over the site axis, with VJPs, 2 heads (head sizes 2, 3 and 8: scalar and vec4 rows)', async () => {
+    for (const C of [4, 6, 16]) await attentionCase(C);
   });
 
   async function attentionCase(C: number): Promise<void> {
