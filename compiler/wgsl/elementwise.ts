@@ -177,67 +177,81 @@ export interface Contiguity {
   inputs: boolean[];
 }
 
+/** How a map kernel reads its inputs and writes its output. */
+export interface MapLayout {
+  contiguity?: Contiguity;
+  /** Channels per invocation (the output's channel count must divide by it). */
+  lanes?: number;
+  /**
+   * Evaluate 4 lanes as vec4f values with one vector store (a vec4-friendly expression, a
+   * contiguous output); input k is loaded as one vec4 when `inputs[k]` (its view reads aligned runs
+   * of 4 channels), else lane by lane.
+   */
+  vec4?: { inputs: boolean[] };
+  /**
+   * Inputs read through an incidence table (a fused gather): x_k[n, s, idx_k[t], c], 0 where
+   * idx_k[t] < 0; binding `idx{k}` (i32) follows the inputs. The view of x_k is its own, over its
+   * own site axis.
+   */
+  gathered?: boolean[];
+}
+
 /**
  * out[view_o(n,s,t,c)] = expr(x0[view_0(n,s,t,c)], x1[...], ...) for every (n,s,t,c) of dims.
  * Each input gets its own binding, even when two inputs are the same buffer at different views.
- * With `vec4` (4 lanes, a vec4-friendly expression, a contiguous output), the expression runs once
- * on vec4f values and is stored with one vector store; input k is loaded as one vec4 when
- * `vec4.inputs[k]` (its view reads aligned runs of 4 channels), else lane by lane.
  */
-export function mapKernel(expr: Expr, name = 'map', contiguity?: Contiguity, lanes = 1, vec4?: { inputs: boolean[] }): Kernel {
-  if (vec4 !== undefined) return mapKernelVec4(expr, name, contiguity, vec4.inputs);
+export function mapKernel(expr: Expr, name = 'map', layout: MapLayout = {}): Kernel {
   const n = arity(expr);
-  const uniforms: UniformField[] = [...DIM_FIELDS, ...viewFields('o')];
-  for (let k = 0; k < n; k++) uniforms.push(...viewFields(`x${k}`));
-  factors(expr).forEach((_, j) => uniforms.push({ name: `f${j}`, type: 'f32' }));
-  const bindings = [
-    ...Array.from({ length: n }, (_, k) => ({ name: `x${k}`, element: 'f32', access: 'read' as const })),
-    { name: 'out', element: 'f32', access: 'read_write' as const },
-  ];
-  const plain = (k: number): boolean => contiguity?.inputs[k] === true;
-  const outPlain = contiguity?.out === true;
-  const split = outPlain && Array.from({ length: n }, (_, k) => plain(k)).every(Boolean) ? [] : [SPLIT_INDEX];
-  const body: string[] = [...split];
-  // Lane l of an invocation handles channel c + l: the view index moves by l channel strides.
-  const at = (p: string, contiguousHere: boolean, l: number): string => {
-    if (contiguousHere) return l === 0 ? 'i' : `i + ${l}u`;
-    return l === 0 ? viewIndex(p) : `${viewIndex(p)} + ${l}u * u.${p}_s3`;
-  };
-  for (let l = 0; l < lanes; l++) {
-    const suffix = lanes === 1 ? '' : `_${l}`;
-    const { lines, result } = printExpr(expr, suffix);
-    for (let k = 0; k < n; k++) body.push(`  let x${k}v${suffix} = x${k}[${at(`x${k}`, plain(k), l)}];`);
-    body.push(...lines, `  out[${at('o', outPlain, l)}] = ${result};`);
-  }
-  const lanesNote = lanes === 1 ? '' : ` (${lanes} channels per invocation)`;
-  const source = `// ${name}: ${exprName(expr)}${lanesNote}\n${header(uniforms, bindings)}${UNARY_HELPERS}${linearMain('u.count', body.join('\n'), lanes)}`;
-  return { name, source, uniforms, bindings, workgroup: [64, 1] };
-}
+  const lanes = layout.vec4 === undefined ? (layout.lanes ?? 1) : 4;
+  const vector = layout.vec4 !== undefined;
+  if (vector && (layout.contiguity?.out !== true || !vec4Friendly(expr))) throw new Error(`internal: ${name} cannot run on vec4 runs`);
+  const gathered = (k: number): boolean => layout.gathered?.[k] === true;
+  const vectorInput = (k: number): boolean => layout.vec4?.inputs[k] === true;
+  const plain = (k: number): boolean => layout.contiguity?.inputs[k] === true && !gathered(k);
+  const outPlain = layout.contiguity?.out === true;
 
-function mapKernelVec4(expr: Expr, name: string, contiguity: Contiguity | undefined, vectorInputs: boolean[]): Kernel {
-  const n = arity(expr);
-  if (contiguity?.out !== true || !vec4Friendly(expr)) throw new Error(`internal: ${name} cannot run on vec4 runs`);
   const uniforms: UniformField[] = [...DIM_FIELDS, ...viewFields('o')];
   for (let k = 0; k < n; k++) uniforms.push(...viewFields(`x${k}`));
   factors(expr).forEach((_, j) => uniforms.push({ name: `f${j}`, type: 'f32' }));
+  const inputs = Array.from({ length: n }, (_, k) => k);
   const bindings = [
-    ...Array.from({ length: n }, (_, k) => ({ name: `x${k}`, element: vectorInputs[k] === true ? 'vec4f' : 'f32', access: 'read' as const })),
-    { name: 'out', element: 'vec4f', access: 'read_write' as const },
+    ...inputs.map((k) => ({ name: `x${k}`, element: vectorInput(k) ? 'vec4f' : 'f32', access: 'read' as const })),
+    ...inputs.filter(gathered).map((k) => ({ name: `idx${k}`, element: 'i32', access: 'read' as const })),
+    { name: 'out', element: vector ? 'vec4f' : 'f32', access: 'read_write' as const },
   ];
-  const plain = (k: number): boolean => contiguity.inputs[k] === true;
-  const needsSplit = Array.from({ length: n }, (_, k) => plain(k)).some((p) => !p);
-  const body: string[] = needsSplit ? [SPLIT_INDEX] : [];
-  for (let k = 0; k < n; k++) {
-    const at = plain(k) ? 'i' : viewIndex(`x${k}`);
-    if (vectorInputs[k] === true) body.push(`  let x${k}v = x${k}[(${at}) / 4u];`);
-    else {
-      body.push(`  let at${k} = ${at};`);
-      body.push(`  let x${k}v = vec4f(${[0, 1, 2, 3].map((l) => `x${k}[at${k}${l === 0 ? '' : ` + ${l}u * u.x${k}_s3`}]`).join(', ')});`);
+  const split = outPlain && inputs.every(plain) ? [] : [SPLIT_INDEX];
+  const body: string[] = [...split];
+  // A gathered input's site is looked up once per invocation (lanes share the row).
+  for (const k of inputs.filter(gathered)) body.push(`  let j${k} = idx${k}[t];`, `  let t${k} = u32(max(j${k}, 0));`);
+  /** Element index of input `p` (or the output) for lane l. */
+  const at = (k: number | 'o', l: number): string => {
+    const p = k === 'o' ? 'o' : `x${k}`;
+    if (k === 'o' ? outPlain : plain(k)) return l === 0 ? 'i' : `i + ${l}u`;
+    const base = k !== 'o' && gathered(k) ? `u.${p}_off + n * u.${p}_s0 + s * u.${p}_s1 + t${k} * u.${p}_s2 + c * u.${p}_s3` : viewIndex(p);
+    return l === 0 ? base : `${base} + ${l}u * u.${p}_s3`;
+  };
+  const zeroUnless = (k: number, value: string): string => (gathered(k) ? `select(${vector ? 'vec4f(0.0)' : '0.0'}, ${value}, j${k} >= 0)` : value);
+  if (vector) {
+    for (const k of inputs) {
+      if (vectorInput(k)) body.push(`  let x${k}v = ${zeroUnless(k, `x${k}[(${at(k, 0)}) / 4u]`)};`);
+      else {
+        body.push(`  let at${k} = ${at(k, 0)};`);
+        body.push(`  let x${k}v = ${zeroUnless(k, `vec4f(${[0, 1, 2, 3].map((l) => `x${k}[at${k}${l === 0 ? '' : ` + ${l}u * u.x${k}_s3`}]`).join(', ')})`)};`);
+      }
+    }
+    const { lines, result } = printExpr(expr, '', true);
+    body.push(...lines, `  out[i / 4u] = ${result};`);
+  } else {
+    for (let l = 0; l < lanes; l++) {
+      const suffix = lanes === 1 ? '' : `_${l}`;
+      const { lines, result } = printExpr(expr, suffix);
+      for (const k of inputs) body.push(`  let x${k}v${suffix} = ${zeroUnless(k, `x${k}[${at(k, l)}]`)};`);
+      body.push(...lines, `  out[${at('o', l)}] = ${result};`);
     }
   }
-  const { lines, result } = printExpr(expr, '', true);
-  body.push(...lines, `  out[i / 4u] = ${result};`);
-  const source = `// ${name}: ${exprName(expr)} (vec4 runs of 4 channels)\n${header(uniforms, bindings)}${linearMain('u.count', body.join('\n'), 4)}`;
+  const note = vector ? ' (vec4 runs of 4 channels)' : lanes === 1 ? '' : ` (${lanes} channels per invocation)`;
+  const helpers = vector ? '' : UNARY_HELPERS;
+  const source = `// ${name}: ${exprName(expr)}${note}\n${header(uniforms, bindings)}${helpers}${linearMain('u.count', body.join('\n'), lanes)}`;
   return { name, source, uniforms, bindings, workgroup: [64, 1] };
 }
 

@@ -133,6 +133,8 @@ class Planner {
   private readonly lastUse = new Map<ValueId, number>();
   private readonly fusedInto = new Map<ValueId, ValueId>();
   private readonly inlined = new Set<ValueId>();
+  /** Gathers read only by elementwise kernels, which read the gathered rows through the incidence table instead. */
+  private readonly inlinedGathers = new Set<ValueId>();
   /** Fast-path matmuls computed by their single elementwise consumer's kernel (epilogue fusion): matmul → consumer. */
   private readonly epilogueOf = new Map<ValueId, ValueId>();
   private readonly nodes: Map<ValueId, Node>;
@@ -257,6 +259,13 @@ class Planner {
         else if (producer.op.op === 'broadcast' && consumers.get(o)!.every((c) => ELEMENTWISE.has(c.op.op) && broadcastsTo(this.dims.get(o)!, this.dims.get(c.id)!))) this.inlined.add(o);
       }
     }
+    // A gather read by elementwise ops only is never materialised either: they read its source
+    // through the incidence table (the pair readouts' [B, b, P, c] rows come from [B, b, N, c] ones).
+    for (const node of this.order) {
+      if (node.op.op !== 'gather' || this.isOutput(node.id)) continue;
+      const readers = consumers.get(node.id) ?? [];
+      if (readers.length > 0 && readers.every((c) => ELEMENTWISE.has(c.op.op) && broadcastsTo(this.dims.get(node.id)!, this.dims.get(c.id)!))) this.inlinedGathers.add(node.id);
+    }
   }
 
   private isOutput(id: ValueId): boolean {
@@ -270,7 +279,7 @@ class Planner {
 
   /** Whether a node is computed inside its consumers' kernels rather than by its own. */
   private absorbed(id: ValueId): boolean {
-    return this.fusedInto.has(id) || this.inlined.has(id) || this.epilogueOf.has(id);
+    return this.fusedInto.has(id) || this.inlined.has(id) || this.inlinedGathers.has(id) || this.epilogueOf.has(id);
   }
 
   /**
@@ -286,6 +295,7 @@ class Planner {
     return operandsOf(node.op).flatMap((o) => {
       if (this.fusedIn(o, node)) return this.leafOperands(this.node(o));
       if (this.epilogueOf.has(o)) return operandsOf(this.node(o).op);
+      if (this.inlinedGathers.has(o)) return operandsOf(this.node(o).op);
       return [o];
     });
   }
@@ -300,7 +310,7 @@ class Planner {
       if (!ELEMENTWISE.has(node.op.op) || this.absorbed(node.id)) continue;
       const leaves: ValueId[] = [];
       const expr = this.expr(node, leaves);
-      if (!vec4Friendly(expr) || leaves.length > (this.options.maxEpilogueInputs ?? 8) + 1) continue;
+      if (!vec4Friendly(expr) || leaves.length > (this.options.maxEpilogueInputs ?? 8) + 1 || leaves.some((l) => this.inlinedGathers.has(l))) continue;
       const d = this.dims.get(node.id)!;
       const candidate = leaves.find((l) => {
         const producer = this.node(l);
@@ -427,19 +437,25 @@ class Planner {
         const expr = this.expr(node, leaves);
         const producer = leaves.find((l) => this.epilogueOf.get(l) === node.id);
         if (producer !== undefined) return this.emitEpilogue(node, this.node(producer) as Node & { op: { op: 'matmul' } }, expr, leaves);
-        const views = leaves.map((leaf) => this.broadcastView(leaf, d));
+        // An inlined gather is read from its source, over the source's own sites, through its table.
+        const gathers = leaves.map((l) => { const g = this.node(l); return this.inlinedGathers.has(l) && g.op.op === 'gather' ? g.op : null; });
+        const sources = leaves.map((l, k) => gathers[k]?.x ?? l);
+        const views = sources.map((source, k) => this.broadcastView(source, gathers[k] === null ? d : [d[0], d[1], this.dims.get(source)![2], d[3]]));
         const plain = contiguous(d);
         const contiguity = { out: true, inputs: views.map((v) => v.offset === 0 && v.strides.every((x, i) => x === plain.strides[i])) };
         // Four channels per invocation when rows split evenly: a quarter of the index arithmetic.
         const lanes = d[3] % 4 === 0 ? 4 : 1;
         // And as vec4 values when the expression allows (vector loads where the views are aligned).
         const vec4 = lanes === 4 && vec4Friendly(expr) ? { inputs: views.map(vec4Readable) } : undefined;
-        const kernel = mapKernel(expr, op.op === 'broadcast' ? 'copy' : leaves.length === operandsOf(op).length && !this.hasFused(node) ? op.op : 'fused', contiguity, lanes, vec4);
+        const gathered = gathers.map((g) => g !== null);
+        const name = op.op === 'broadcast' ? 'copy' : leaves.length === operandsOf(op).length && !this.hasFused(node) && !gathered.some(Boolean) ? op.op : 'fused';
+        const kernel = mapKernel(expr, name, { contiguity, lanes, gathered, ...(vec4 === undefined ? {} : { vec4 }) });
         const uniforms: Record<string, number> = { ...dimValues(d), ...viewValues('o', plain) };
         views.forEach((view, k) => Object.assign(uniforms, viewValues(`x${k}`, view)));
         factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
-        const inputs = leaves.map((l) => this.buf(l));
-        this.dispatch(kernel, node, uniforms, [...inputs, this.output(node)], linearGrid(count / lanes));
+        const inputs = sources.map((source) => this.buf(source));
+        const tables = gathers.flatMap((g) => (g === null ? [] : [this.table(`incidence ${g.target}.${g.incidence}`, this.options.tables.incidence(g.target, g.incidence))]));
+        this.dispatch(kernel, node, uniforms, [...inputs, ...tables, this.output(node)], linearGrid(count / lanes));
         return;
       }
       case 'concat': {

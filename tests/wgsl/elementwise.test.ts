@@ -111,7 +111,7 @@ describe.skipIf(gpu === null)('elementwise kernels (map)', () => {
     const [out] = await runKernel(g, mapKernel(expr, 'fused'), uniforms, [f32(a), f32(b), f32(mask), new Float32Array(count(dims))], linearGrid(count(dims)));
     expectClose(out!, want);
     // The same chain with 4 channels per invocation and x0 / out indexed linearly.
-    const lanes = mapKernel(expr, 'fused', { out: true, inputs: [true, false, false] }, 4);
+    const lanes = mapKernel(expr, 'fused', { contiguity: { out: true, inputs: [true, false, false] }, lanes: 4 });
     const [out4] = await runKernel(g, lanes, uniforms, [f32(a), f32(b), f32(mask), new Float32Array(count(dims))], linearGrid(count(dims) / 4));
     expectClose(out4!, want);
   });
@@ -129,10 +129,37 @@ describe.skipIf(gpu === null)('elementwise kernels (map)', () => {
       want[i] = Math.max(a[i]! + row[at(rowView, n, s, t, c)]!, 0) * shifted[at(shiftedView, n, s, t, c)]!;
     });
     const uniforms = { ...dimValues(dims), ...viewValues('o', contiguous(dims)), ...viewValues('x0', contiguous(dims)), ...viewValues('x1', rowView), ...viewValues('x2', shiftedView) };
-    const k = mapKernel(expr, 'fused', { out: true, inputs: [true, false, false] }, 4, { inputs: [true, true, false] });
+    const k = mapKernel(expr, 'fused', { contiguity: { out: true, inputs: [true, false, false] }, vec4: { inputs: [true, true, false] } });
     expect(k.bindings.map((b) => b.element)).toEqual(['vec4f', 'vec4f', 'f32', 'vec4f']);
     const [out] = await runKernel(g, k, uniforms, [f32(a), f32(row), f32(shifted), new Float32Array(count(dims))], linearGrid(count(dims) / 4));
     expectClose(out!, want);
+  });
+
+  it('gathered inputs read rows through an incidence table (−1 reads 0), scalar lanes and vec4 runs alike', async () => {
+    // x: [2, 3, 5 neurons, 8]; y = relu(gather_rows(x) + gather_cols(x)) over 7 "parameters".
+    const xd: Dims4 = [2, 3, 5, 8];
+    const dims: Dims4 = [2, 3, 7, 8];
+    const x = randomArray(rng, count(xd));
+    const rows = Int32Array.from([0, 4, 4, 2, 1, 3, 3]);
+    const cols = Int32Array.from([1, -1, 0, 4, -1, 2, 2]);
+    const read = (n: number, s: number, j: number, c: number): number => (j < 0 ? 0 : x[((n * 3 + s) * 5 + j) * 8 + c]!);
+    const want = new Float64Array(count(dims));
+    forEach(dims, (n, s, t, c, i) => {
+      want[i] = Math.max(read(n, s, rows[t]!, c) + read(n, s, cols[t]!, c), 0);
+    });
+    const expr: Expr = { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: { kind: 'input', index: 0 }, b: { kind: 'input', index: 1 } } };
+    const uniforms = { ...dimValues(dims), ...viewValues('o', contiguous(dims)), ...viewValues('x0', contiguous(xd)), ...viewValues('x1', contiguous(xd)) };
+    const layouts = [
+      { lanes: 1, gathered: [true, true] },
+      { contiguity: { out: true, inputs: [false, false] }, vec4: { inputs: [true, false] }, gathered: [true, true] },
+    ];
+    for (const layout of layouts) {
+      const k = mapKernel(expr, 'fused', layout);
+      expect(k.bindings.map((b) => b.name)).toEqual(['x0', 'x1', 'idx0', 'idx1', 'out']);
+      const per = layout.vec4 === undefined ? 1 : 4;
+      const [out] = await runKernel(g, k, uniforms, [f32(x), f32(x), rows, cols, new Float32Array(count(dims))], linearGrid(count(dims) / per));
+      expectClose(out!, want);
+    }
   });
 
   it('copy views implement concat (channel offset), slice and fold (set → channels)', async () => {

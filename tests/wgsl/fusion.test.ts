@@ -42,4 +42,15 @@ describe('elementwise and epilogue fusion', () => {
     expect(fullSize(fused).map((d) => fused.kernels[d.kernel]!.name)).toEqual(['matmul_fast_8x8_fused']);
     expect(fused.dispatches.length).toBeLessThan(unfused.dispatches.length);
   });
+
+  it('a pair readout: gathers read only by elementwise kernels are never materialised', () => {
+    const src = 'use std/layers\nnet f(z: neurons(T)[8]) -> weights(T)[1] {\n  return pair_readout(z, 1, hidden: 8)\n}\n';
+    const r = lowerSource(src, 'f', { target: probe([1, 3, 4, 1]) });
+    if (!r.ok) throw new Error(r.diagnostics[0]!.message);
+    const net = optimizeNet(r.value.graph, r.value.instantiation);
+    expect(net.nodes.filter((n) => n.op.op === 'gather').length).toBeGreaterThan(0);
+    const plan = planGraph(net, r.value.instantiation, { batch: 2, tables: layoutTables(r.value.instantiation) });
+    expect(plan.kernels.map((k) => k.name)).not.toContain('gather');
+    expect(plan.kernels.some((k) => k.bindings.some((b) => b.name.startsWith('idx')))).toBe(true);
+  });
 });
