@@ -223,7 +223,7 @@ export function mapKernel(expr: Expr, name = 'map', layout: MapLayout = {}): Ker
   const body: string[] = [...split];
   // A gathered input's site is looked up once per invocation (lanes share the row).
   for (const k of inputs.filter(gathered)) body.push(`  let j${k} = idx${k}[t];`, `  let t${k} = u32(max(j${k}, 0));`);
-  /** Element index of input `p` (or the output) for lane l. */
+  /** Element index of input k (or of the output, `o`) for lane l. */
   const at = (k: number | 'o', l: number): string => {
     const p = k === 'o' ? 'o' : `x${k}`;
     if (k === 'o' ? outPlain : plain(k)) return l === 0 ? 'i' : `i + ${l}u`;
