@@ -11,13 +11,17 @@ const SITE_IN = { name: 'site_in', type: 'u32' as const };
 // split (integer division, slow on lavapipe) and the table lookups happen once per row, not once
 // per element, and the channel loop reads and writes contiguous memory. u.count = rows.
 
-/** out[n, s, p, c] = idx[p] >= 0 ? x[n, s, idx[p], c] : 0, with x's site size u.site_in. */
-export function gatherKernel(): Kernel {
+/**
+ * out[n, s, p, c] = idx[p] >= 0 ? x[n, s, idx[p], c] : 0, with x's site size u.site_in. With
+ * `vec4` (channels divisible by 4, u.d3 then counts vec4 units) rows move as vec4 runs.
+ */
+export function gatherKernel(vec4 = false): Kernel {
   const uniforms = [...DIM_FIELDS, SITE_IN];
+  const unit = vec4 ? 'vec4f' : 'f32';
   const bindings = [
-    { name: 'x', element: 'f32', access: 'read' as const },
+    { name: 'x', element: unit, access: 'read' as const },
     { name: 'idx', element: 'i32', access: 'read' as const },
-    { name: 'out', element: 'f32', access: 'read_write' as const },
+    { name: 'out', element: unit, access: 'read_write' as const },
   ];
   const body = `  let t = i % u.d2;
   let ns = i / u.d2;
@@ -27,19 +31,24 @@ export function gatherKernel(): Kernel {
     let src = (ns * u.site_in + u32(j)) * u.d3;
     for (var c = 0u; c < u.d3; c++) { out[o + c] = x[src + c]; }
   } else {
-    for (var c = 0u; c < u.d3; c++) { out[o + c] = 0.0; }
+    for (var c = 0u; c < u.d3; c++) { out[o + c] = ${unit}(0.0); }
   }`;
-  return { name: 'gather', source: `// gather: neurons -> params along an incidence table, one row per invocation\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+  const name = vec4 ? 'gather_v4' : 'gather';
+  return { name, source: `// ${name}: neurons -> params along an incidence table, one row per invocation${vec4 ? ', vec4 runs' : ''}\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
 }
 
-/** out[n, s, t, c] = Σ_{k in [start[t], start[t+1])} x[n, s, members[k], c], x's site size u.site_in. */
-export function scatterKernel(): Kernel {
+/**
+ * out[n, s, t, c] = Σ_{k in [start[t], start[t+1])} x[n, s, members[k], c], x's site size u.site_in.
+ * With `vec4` (channels divisible by 4, u.d3 then counts vec4 units) sums run on vec4 runs.
+ */
+export function scatterKernel(vec4 = false): Kernel {
   const uniforms = [...DIM_FIELDS, SITE_IN];
+  const unit = vec4 ? 'vec4f' : 'f32';
   const bindings = [
-    { name: 'x', element: 'f32', access: 'read' as const },
+    { name: 'x', element: unit, access: 'read' as const },
     { name: 'start', element: 'u32', access: 'read' as const },
     { name: 'members', element: 'u32', access: 'read' as const },
-    { name: 'out', element: 'f32', access: 'read_write' as const },
+    { name: 'out', element: unit, access: 'read_write' as const },
   ];
   const body = `  let t = i % u.d2;
   let base = (i / u.d2) * u.site_in;
@@ -47,16 +56,21 @@ export function scatterKernel(): Kernel {
   let first = start[t];
   let last = start[t + 1u];
   for (var c = 0u; c < u.d3; c++) {
-    var acc = 0.0;
+    var acc = ${unit}(0.0);
     for (var k = first; k < last; k++) { acc += x[(base + members[k]) * u.d3 + c]; }
     out[o + c] = acc;
   }`;
-  return { name: 'scatter', source: `// scatter: params -> neurons, summing every incident parameter, one row per invocation\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+  const name = vec4 ? 'scatter_v4' : 'scatter';
+  return { name, source: `// ${name}: params -> neurons, summing every incident parameter, one row per invocation${vec4 ? ', vec4 runs' : ''}\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
 }
 
-/** The uniforms of a gather or scatter over output dims `d` from a source with `siteIn` sites. */
-export function incidenceUniforms(d: Dims4, siteIn: number): Record<string, number> & { count: number } {
-  return { ...dimValues(d), count: d[0] * d[1] * d[2], site_in: siteIn };
+/**
+ * The uniforms of a gather or scatter over output dims `d` from a source with `siteIn` sites
+ * (`vec4`: channels counted in vec4 units).
+ */
+export function incidenceUniforms(d: Dims4, siteIn: number, vec4 = false): Record<string, number> & { count: number } {
+  const units: Dims4 = vec4 ? [d[0], d[1], d[2], d[3] / 4] : d;
+  return { ...dimValues(units), count: d[0] * d[1] * d[2], site_in: siteIn };
 }
 
 /** CSR form of an incidence table for `scatter`: for each neuron, the parameters that point at it. */

@@ -560,8 +560,9 @@ class Planner {
         const xd = this.dims.get(op.x)!;
         const idx = this.options.tables.incidence(op.target, op.incidence);
         const table = this.table(`incidence ${op.target}.${op.incidence}`, idx);
-        const u = incidenceUniforms(d, xd[2]);
-        this.dispatch(gatherKernel(), node, u, [this.buf(op.x), table, this.output(node)], linearGrid(u.count));
+        const vec4 = d[3] % 4 === 0;
+        const u = incidenceUniforms(d, xd[2], vec4);
+        this.dispatch(gatherKernel(vec4), node, u, [this.buf(op.x), table, this.output(node)], linearGrid(u.count));
         return;
       }
       case 'scatter': {
@@ -570,8 +571,9 @@ class Planner {
         const csr = incidenceCsr(idx, d[2]);
         const start = this.table(`incidence ${op.target}.${op.incidence} csr start`, csr.start);
         const members = this.table(`incidence ${op.target}.${op.incidence} csr members`, csr.members);
-        const u = incidenceUniforms(d, xd[2]);
-        this.dispatch(scatterKernel(), node, u, [this.buf(op.x), start, members, this.output(node)], linearGrid(u.count));
+        const vec4 = d[3] % 4 === 0;
+        const u = incidenceUniforms(d, xd[2], vec4);
+        this.dispatch(scatterKernel(vec4), node, u, [this.buf(op.x), start, members, this.output(node)], linearGrid(u.count));
         return;
       }
       case 'segment_mean': {

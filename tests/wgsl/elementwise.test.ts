@@ -238,7 +238,7 @@ describe.skipIf(gpu === null)('reduction and incidence kernels', () => {
     expectClose(out!, want);
   });
 
-  it('gather then scatter along a 1→3→2 MLP incidence table; scatter is gather\'s adjoint', async () => {
+  it('gather then scatter along a 1→3→2 MLP incidence table (2 channels, and 8 as vec4 runs); scatter is gather\'s adjoint', async () => {
     // params: W1 [3,1] rows→layer1, b1 [3], W2 [2,3], b2 [2]; neurons 0 | 1..3 | 4..5.
     const rows: number[] = [];
     const cols: number[] = [];
@@ -248,21 +248,23 @@ describe.skipIf(gpu === null)('reduction and incidence kernels', () => {
     for (let p = 0; p < 2; p++) { rows.push(4 + p); cols.push(-1); }
     const N = 6;
     const P = rows.length;
-    for (const idx of [Int32Array.from(rows), Int32Array.from(cols)]) {
-      const xd: Dims4 = [2, 3, N, 2];
+    for (const [idx, C] of [[Int32Array.from(rows), 2], [Int32Array.from(cols), 2], [Int32Array.from(rows), 8], [Int32Array.from(cols), 8]] as const) {
+      // 8 channels: the vec4 variants (rows move as vec4 runs).
+      const vec4 = C % 4 === 0;
+      const xd: Dims4 = [2, 3, N, C];
       const x = randomArray(rng, count(xd));
-      const gd: Dims4 = [2, 3, P, 2];
+      const gd: Dims4 = [2, 3, P, C];
       const wantG = new Float64Array(count(gd));
-      forEach(gd, (n, s, p, c, i) => { wantG[i] = idx[p]! >= 0 ? x[((n * 3 + s) * N + idx[p]!) * 2 + c]! : 0; });
-      const gu = incidenceUniforms(gd, N);
-      const [gathered] = await runKernel(g, gatherKernel(), gu, [f32(x), idx, new Float32Array(count(gd))], linearGrid(gu.count));
+      forEach(gd, (n, s, p, c, i) => { wantG[i] = idx[p]! >= 0 ? x[((n * 3 + s) * N + idx[p]!) * C + c]! : 0; });
+      const gu = incidenceUniforms(gd, N, vec4);
+      const [gathered] = await runKernel(g, gatherKernel(vec4), gu, [f32(x), idx, new Float32Array(count(gd))], linearGrid(gu.count));
       expectClose(gathered!, f32(wantG), 0, 0);
       const y = randomArray(rng, count(gd));
       const wantS = new Float64Array(count(xd));
-      forEach(gd, (n, s, p, c, i) => { if (idx[p]! >= 0) wantS[((n * 3 + s) * N + idx[p]!) * 2 + c]! += y[i]!; });
+      forEach(gd, (n, s, p, c, i) => { if (idx[p]! >= 0) wantS[((n * 3 + s) * N + idx[p]!) * C + c]! += y[i]!; });
       const { start, members } = incidenceCsr(idx, N);
-      const su = incidenceUniforms(xd, P);
-      const [scattered] = await runKernel(g, scatterKernel(), su, [f32(y), start, members, new Float32Array(count(xd))], linearGrid(su.count));
+      const su = incidenceUniforms(xd, P, vec4);
+      const [scattered] = await runKernel(g, scatterKernel(vec4), su, [f32(y), start, members, new Float32Array(count(xd))], linearGrid(su.count));
       expectClose(scattered!, wantS);
       // <gather(x), y> == <x, scatter(y)>
       const lhs = wantG.reduce((acc, v, i) => acc + v * y[i]!, 0);
