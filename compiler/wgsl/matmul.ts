@@ -46,7 +46,11 @@ export interface Tile {
 }
 
 export const LAVAPIPE_TILE: Tile = { tm: 8, tn: 8, wx: 8, wy: 8 };
-export const GENERIC_TILE: Tile = { tm: 4, tn: 4, wx: 8, wy: 8 };
+/**
+ * The strided kernel's tile. 8×4 beat 4×4 (and 8×8, 4×8, 16×4) on lavapipe for the width-30
+ * channel maps of DWS/GMN+Concat: their training step 155–162 → 140–148 ms.
+ */
+export const GENERIC_TILE: Tile = { tm: 8, tn: 4, wx: 8, wy: 8 };
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
