@@ -3,15 +3,13 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { explainCommand } from '../../runtime/cli/commands/explain.js';
+import { capture } from '../cli/capture.js';
 
 afterEach(() => vi.restoreAllMocks());
 
 async function explain(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const code = await explainCommand.run(args);
-  return { code, out };
+  const { code, stdout } = await capture(explainCommand, ...args);
+  return { code, out: stdout };
 }
 
 describe('gmn explain', () => {

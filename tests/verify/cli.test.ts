@@ -1,17 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifyCommand } from '../../runtime/cli/commands/verify.js';
+import { capture } from '../cli/capture.js';
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const code = await verifyCommand.run(argv);
-  vi.restoreAllMocks();
-  return { code, stdout };
-}
+const run = (...argv: string[]) => capture(verifyCommand, ...argv);
 
 afterEach(() => vi.restoreAllMocks());
 

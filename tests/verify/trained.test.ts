@@ -5,8 +5,9 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../runtime/cli/commands/run.js';
+import { capture } from '../cli/capture.js';
 import { verifyCommand } from '../../runtime/cli/commands/verify.js';
 import { GpuDevice } from '../../runtime/device/index.js';
 import { loadCheckpoint } from '../../runtime/train/checkpoint.js';
@@ -20,37 +21,17 @@ const probe = await GpuDevice.open();
 const hasGpu = probe !== null;
 probe?.destroy();
 
-interface Output { code: number; stdout: string; stderr: string }
-
-async function cli(command: typeof verifyCommand, ...argv: string[]): Promise<Output> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await command.run(argv), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
 interface NetJson { net: string; instance: string; verified: boolean; equivariance: number; invariance: number; sensitivityMargin: number }
 
 async function verifyJson(...argv: string[]): Promise<{ code: number; net: NetJson; tolerance: number }> {
-  const out = await cli(verifyCommand, '--json', FIXTURE, ...argv);
+  const out = await capture(verifyCommand, '--json', FIXTURE, ...argv);
   const json = JSON.parse(out.stdout) as { tolerance: number; nets: NetJson[] };
   expect(json.nets).toHaveLength(1);
   return { code: out.code, net: json.nets[0]!, tolerance: json.tolerance };
 }
 
 beforeAll(async () => {
-  const out = await cli(runCommand, FIXTURE, '--preset', 'narrow', '--out', run, '--backend', 'reference');
+  const out = await capture(runCommand, FIXTURE, '--preset', 'narrow', '--out', run, '--backend', 'reference');
   expect(out.stderr).not.toMatch(/error/);
   expect(out.code).toBe(0);
 });
@@ -94,18 +75,18 @@ describe('gmn verify --params', () => {
     const { code, net } = await verifyJson('--params', renamed, '--net', 'gradmetanet#2', '--preset', 'narrow');
     expect(code).toBe(0);
     expect(net.net).toBe('gradmetanet#2');
-    const unnamed = await cli(verifyCommand, FIXTURE, '--params', renamed);
+    const unnamed = await capture(verifyCommand, FIXTURE, '--params', renamed);
     expect(unnamed.code).toBe(1);
     expect(unnamed.stderr).toBe(`gmn verify: error: cannot tell which model of the task ${renamed} holds: its name is not <model>-n<size>-s<seed>.ckpt for a model of the task\n`
       + '  hint: pass --net with one of: gradmetanet#1, gradmetanet#2\n');
-    const ambiguous = await cli(verifyCommand, FIXTURE, '--params', renamed, '--net', 'gradmetanet');
+    const ambiguous = await capture(verifyCommand, FIXTURE, '--params', renamed, '--net', 'gradmetanet');
     expect(ambiguous.stderr).toMatch(/^gmn verify: error: the task trains `gradmetanet` 2 times\n/);
   });
 });
 
 describe('gmn verify --params: parameters that do not fit the net', () => {
   it('another preset (another width): each mismatched parameter named with both shapes, at the model in the task', async () => {
-    const out = await cli(verifyCommand, FIXTURE, '--params', trained('gradmetanet_1'), '--preset', 'default');
+    const out = await capture(verifyCommand, FIXTURE, '--params', trained('gradmetanet_1'), '--preset', 'default');
     expect(out.code).toBe(1);
     expect(out.stderr).toContain(`${FIXTURE}:14:12: error: gradmetanet#1: parameter \`set_layer.eqlinear1.t0\`: the net expects shape [6, 4] (24 values), the checkpoint holds shape [30] (30 values)\n`);
     expect(out.stderr).toContain('parameter `pair_readout.linear4.w`: the net expects shape [4, 1] (4 values), the checkpoint holds shape [5] (5 values)');
@@ -117,7 +98,7 @@ describe('gmn verify --params: parameters that do not fit the net', () => {
     cpSync(trained('gradmetanet_1'), dir, { recursive: true });
     const manifest = join(dir, 'checkpoint.json');
     writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('"name": "pool.eqlinear1.b"', '"name": "pool.bias"'));
-    const out = await cli(verifyCommand, FIXTURE, '--params', dir, '--preset', 'narrow');
+    const out = await capture(verifyCommand, FIXTURE, '--params', dir, '--preset', 'narrow');
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('error: gradmetanet#1: parameter `pool.eqlinear1.b` (shape [5]) is missing from the checkpoint\n');
     expect(out.stderr).toContain('error: gradmetanet#1: the checkpoint holds parameter `pool.bias` (shape [5]), which the net does not have\n');
@@ -126,11 +107,11 @@ describe('gmn verify --params: parameters that do not fit the net', () => {
     const dir = join(work, 'damaged', 'gradmetanet_1-n8-s1.ckpt');
     cpSync(trained('gradmetanet_1'), dir, { recursive: true });
     truncateSync(join(dir, 'tensors.f64'), 100);
-    const cut = await cli(verifyCommand, FIXTURE, '--params', dir, '--preset', 'narrow');
+    const cut = await capture(verifyCommand, FIXTURE, '--params', dir, '--preset', 'narrow');
     expect(cut.code).toBe(1);
     expect(cut.stderr).toMatch(new RegExp(`^gmn verify: error: cannot read the checkpoint in ${dir}: .+\n  hint: the folder is damaged; re-run the training \\(gmn run\\) that wrote it\n$`));
     rmSync(join(dir, 'checkpoint.json'));
-    const none = await cli(verifyCommand, FIXTURE, '--params', dir, '--preset', 'narrow');
+    const none = await capture(verifyCommand, FIXTURE, '--params', dir, '--preset', 'narrow');
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(new RegExp(`^gmn verify: error: ${dir} is not a checkpoint folder: it has no checkpoint.json\n`));
   });

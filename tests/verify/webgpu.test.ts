@@ -7,6 +7,7 @@ import { checkFiles } from '../../compiler/check.js';
 import { certifyProgram } from '../../compiler/symmetry/program.js';
 import { GpuDevice, INSTALL_HINT } from '../../runtime/device/index.js';
 import { verifyCommand } from '../../runtime/cli/commands/verify.js';
+import { capture } from '../cli/capture.js';
 import { verifyGraph, verifyProgram, webgpuBackend, type NetVerification, type VerifyBackend } from '../../runtime/verify/index.js';
 
 // The polling throttle frees a core for lavapipe's workers (as `gmn verify` opens the device).
@@ -78,17 +79,7 @@ describe.skipIf(gpu === null)('verify on WebGPU (float32)', () => {
 });
 
 describe.skipIf(gpu === null)('gmn verify --backend', () => {
-  async function run(...argv: string[]): Promise<{ code: number; stdout: string }> {
-    let stdout = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const code = await verifyCommand.run(argv);
-    vi.restoreAllMocks();
-    return { code, stdout };
-  }
+  const run = (...argv: string[]) => capture(verifyCommand, ...argv);
   it('--backend webgpu --json states the backend and its float32 tolerances', async () => {
     const { code, stdout } = await run('--backend', 'webgpu', '--json', 'std/gradmetanet.gmn');
     expect(code).toBe(0);
