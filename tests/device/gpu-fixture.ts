@@ -1,6 +1,12 @@
 // Opens the test device once per file. Tests skip (with a message saying why and how to fix it)
 // only when the machine has no WebGPU adapter at all; on a machine with lavapipe they run there.
+import type { Graph } from '../../compiler/ir/ops.js';
+import { shapeOf, type Instantiation } from '../../compiler/ir/types.js';
 import { GpuDevice, INSTALL_HINT } from '../../runtime/device/index.js';
+import { tensor, type Tensor } from '../../runtime/reference/index.js';
+import type { Batch, TrainState } from '../../runtime/train/executor.js';
+import { initOptimizerState, type OptimizerConfig } from '../../runtime/train/optimizers.js';
+import type { Rng } from '../../runtime/util/rng.js';
 
 export async function openTestGpu(): Promise<GpuDevice | null> {
   const gpu = await GpuDevice.open({ checked: true });
@@ -23,4 +29,19 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rto
     }
   }
   if (worst >= 0) throw new Error(`mismatch at ${worst}: got ${got[worst]}, want ${want[worst]} (of ${want.length} values)`);
+}
+
+/** n random `grads` sets of a net with random targets of its output's shape (standard normal). */
+export function randomBatch(net: Graph, inst: Instantiation, n: number, rng: Rng): Batch {
+  const random = (shape: number[]): Tensor => tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()));
+  return {
+    inputs: new Map([['grads', random([n, ...shapeOf(net.nodes[net.inputs.get('grads')!]!.type, inst)])]]),
+    target: random([n, ...shapeOf(net.nodes[net.output]!.type, inst)]),
+  };
+}
+
+/** Every param of a net drawn N(0, 0.3²), with fresh optimizer slots, at step 0. */
+export function randomState(net: Graph, optimizer: OptimizerConfig, rng: Rng): TrainState {
+  const params = new Map(net.nodes.flatMap((n) => (n.op.op === 'param' ? [[n.op.name, Float64Array.from({ length: n.op.shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * 0.3)] as const] : [])));
+  return { params, optimizer: initOptimizerState(optimizer, params), step: 0 };
 }

@@ -8,9 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { shapeOf } from '../../compiler/ir/types.js';
 import { WebGpuExecutor } from '../../runtime/gpu/index.js';
-import { tensor, type Tensor } from '../../runtime/reference/index.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../runtime/train/checkpoint.js';
 import type { TrainProgram, TrainState } from '../../runtime/train/executor.js';
 import { initParams } from '../../runtime/train/init.js';
@@ -18,7 +16,7 @@ import { adam, initOptimizerState, type OptimizerConfig } from '../../runtime/tr
 import { Trainer, type Dataset } from '../../runtime/train/trainer.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { lowerSource, probe } from '../ir/lower-helpers.js';
-import { openTestGpu } from './gpu-fixture.js';
+import { openTestGpu, randomBatch } from './gpu-fixture.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -35,13 +33,7 @@ const { graph: net, instantiation: inst } = lowered.value;
 
 /** 16 random gradient sets with random targets: enough for distinct batches of 4. */
 function dataset(): Dataset {
-  const rng = new Rng(11);
-  const n = 16;
-  const random = (shape: number[]): Tensor => tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()));
-  return {
-    inputs: new Map([['grads', random([n, ...shapeOf(net.nodes[net.inputs.get('grads')!]!.type, inst)])]]),
-    target: random([n, ...shapeOf(net.nodes[net.output]!.type, inst)]),
-  };
+  return randomBatch(net, inst, 16, new Rng(11));
 }
 
 function initialState(optimizer: OptimizerConfig): TrainState {

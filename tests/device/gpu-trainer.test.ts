@@ -3,15 +3,13 @@
 // (float32 tolerance) over three steps, for Adam, AdamW and SGD with momentum; writeState then
 // continues exactly from a given state.
 import { afterAll, describe, expect, it } from 'vitest';
-import { shapeOf } from '../../compiler/ir/types.js';
 import { WebGpuExecutor } from '../../runtime/gpu/index.js';
-import { tensor, type Tensor } from '../../runtime/reference/index.js';
-import type { Batch, TrainProgram, TrainState } from '../../runtime/train/executor.js';
-import { adam, initOptimizerState, type OptimizerConfig } from '../../runtime/train/optimizers.js';
+import type { TrainProgram } from '../../runtime/train/executor.js';
+import { adam, type OptimizerConfig } from '../../runtime/train/optimizers.js';
 import { ReferenceExecutor } from '../../runtime/train/reference-executor.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { lowerSource, probe } from '../ir/lower-helpers.js';
-import { expectClose, openTestGpu } from './gpu-fixture.js';
+import { expectClose, openTestGpu, randomBatch, randomState } from './gpu-fixture.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -34,13 +32,8 @@ describe.skipIf(gpu === null)('WebGPU executor vs reference executor', () => {
       const program: TrainProgram = { net, inst, loss: 'mse', optimizer };
       const rng = new Rng(5);
       const B = 3;
-      const random = (shape: number[], s = 1): Tensor => tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * s));
-      const batch: Batch = {
-        inputs: new Map([['grads', random([B, ...shapeOf(net.nodes[net.inputs.get('grads')!]!.type, inst)])]]),
-        target: random([B, ...shapeOf(net.nodes[net.output]!.type, inst)]),
-      };
-      const params = new Map(net.nodes.flatMap((n) => (n.op.op === 'param' ? [[n.op.name, random(n.op.shape, 0.3).data] as const] : [])));
-      const state: TrainState = { params, optimizer: initOptimizerState(optimizer, params), step: 0 };
+      const batch = randomBatch(net, inst, B, rng);
+      const state = randomState(net, optimizer, rng);
       const ref = new ReferenceExecutor(program, state);
       const gpuExec = new WebGpuExecutor(gpu!, program, state);
       expect(gpuExec.backend).toMatch(/^webgpu: /);

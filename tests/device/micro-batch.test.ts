@@ -3,16 +3,14 @@
 // after training steps match an unchunked run of the same program (float32 tolerance).
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildTrainingStep } from '../../compiler/autodiff/index.js';
-import { shapeOf } from '../../compiler/ir/types.js';
 import { GpuDevice, sizeClass } from '../../runtime/device/index.js';
 import { GpuExecutor, WebGpuExecutor, layoutTables } from '../../runtime/gpu/index.js';
 import { microBatches } from '../../runtime/gpu/micro-batch.js';
-import { tensor, type Tensor } from '../../runtime/reference/index.js';
-import type { Batch, TrainProgram, TrainState } from '../../runtime/train/executor.js';
-import { adam, initOptimizerState, type OptimizerConfig } from '../../runtime/train/optimizers.js';
+import type { TrainProgram } from '../../runtime/train/executor.js';
+import { adam, type OptimizerConfig } from '../../runtime/train/optimizers.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { lowerSource, probe } from '../ir/lower-helpers.js';
-import { expectClose, openTestGpu } from './gpu-fixture.js';
+import { expectClose, openTestGpu, randomBatch, randomState } from './gpu-fixture.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -38,13 +36,8 @@ describe.skipIf(gpu === null)('micro-batches', () => {
       const small = await GpuDevice.open({ checked: true, maxBindingBytes: largest / 4 });
       try {
         const rng = new Rng(11);
-        const random = (shape: number[], s = 1): Tensor => tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * s));
-        const batch: Batch = {
-          inputs: new Map([['grads', random([B, ...shapeOf(net.nodes[net.inputs.get('grads')!]!.type, inst)])]]),
-          target: random([B, ...shapeOf(net.nodes[net.output]!.type, inst)]),
-        };
-        const params = new Map(net.nodes.flatMap((n) => (n.op.op === 'param' ? [[n.op.name, random(n.op.shape, 0.3).data] as const] : [])));
-        const state: TrainState = { params, optimizer: initOptimizerState(optimizer, params), step: 0 };
+        const batch = randomBatch(net, inst, B, rng);
+        const state = randomState(net, optimizer, rng);
         const whole = new WebGpuExecutor(gpu!, program, state);
         const chunked = new WebGpuExecutor(small!, program, state);
         // The limited device really splits both graphs.
