@@ -3,9 +3,9 @@
 // Operands are `%n`; attributes are written `key=value` in the op's field order.
 import { basename } from 'node:path';
 import type { Graph, Node, Op, SiteTerm } from './ops.js';
+import { OPERAND_FIELDS } from './operands.js';
 import { formatType, type Instantiation } from './types.js';
 
-const OPERAND_KEYS = new Set(['x', 'a', 'b', 'w', 'q', 'k', 'v', 'dy', 'mask']);
 
 export function dumpGraph(graph: Graph, inst?: Instantiation): string {
   const lines: string[] = [];
@@ -31,7 +31,7 @@ export function dumpOp(op: Op): string {
   const parts: string[] = [op.op];
   for (const [key, value] of Object.entries(op)) {
     if (key === 'op') continue;
-    if (OPERAND_KEYS.has(key) && typeof value === 'number') parts.push(`%${value}`);
+    if (OPERAND_FIELDS.has(key) && typeof value === 'number') parts.push(`%${value}`);
     else if (key === 'xs' && Array.isArray(value)) parts.push(value.map((v) => `%${String(v)}`).join(' '));
     else if (key === 'term') parts.push(`term=${siteTermText(value as SiteTerm)}`);
     else parts.push(`${key}=${attr(value)}`);

@@ -20,8 +20,8 @@ export function operandsOf(op: Op): ValueId[] {
   }
 }
 
-/** Operand fields of ops (every other field is an attribute). */
-const OPERAND_FIELDS = new Set(['x', 'a', 'b', 'w', 'mask', 'q', 'k', 'v', 'dy']);
+/** Operand fields of ops (every other field is an attribute; `xs` lists several). */
+export const OPERAND_FIELDS = new Set(['x', 'a', 'b', 'w', 'mask', 'q', 'k', 'v', 'dy']);
 
 /** `op` with every operand replaced by `f(operand)`. */
 export function mapOperands(op: Op, f: (id: ValueId) => ValueId): Op {

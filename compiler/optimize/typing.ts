@@ -9,12 +9,12 @@ export function withoutAxes(t: TensorType, axes: readonly AxisName[]): TensorTyp
   return { set: axes.includes('set') ? null : t.set, site: axes.includes('site') ? null : t.site, channels: t.channels };
 }
 
-export function hasAxis(t: TensorType, axis: AxisName): boolean {
+function hasAxis(t: TensorType, axis: AxisName): boolean {
   return axis === 'set' ? t.set !== null : t.site !== null;
 }
 
 /** The length of an axis of `t` (which has it). */
-export function axisLength(t: TensorType, axis: AxisName, ctx: RewriteContext): number {
+function axisLength(t: TensorType, axis: AxisName, ctx: RewriteContext): number {
   if (axis === 'set') return t.set!.size;
   return siteSize(t.site!, ctx.inst);
 }

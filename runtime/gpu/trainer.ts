@@ -7,7 +7,7 @@
 // on the device, and one optimizer update follows the last chunk — the full batch's step up to
 // float32 rounding.
 import type { TrainingStepGraph } from '../../compiler/autodiff/index.js';
-import { STEP_COTANGENT, STEP_LOSS } from '../../compiler/autodiff/index.js';
+import { STEP_COTANGENT } from '../../compiler/autodiff/index.js';
 import type { ValueId } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
@@ -15,6 +15,7 @@ import { accumulateKernel, adamKernel, sgdKernel } from '../../compiler/wgsl/opt
 import type { PlanTables } from '../../compiler/wgsl/plan.js';
 import type { OptimizerConfig } from '../train/optimizers.js';
 import type { GpuDevice } from '../device/index.js';
+import { stepOutputs } from './device-graphs.js';
 import { GpuExecutor, type HostTensor } from './executor.js';
 import { pipelineOf, record } from './launch.js';
 import { microBatches, sliceRows } from './micro-batch.js';
@@ -45,14 +46,12 @@ export class GpuTrainer {
     planning: { epilogues?: boolean; maxEpilogueInputs?: number } = {},
   ) {
     this.executor = new GpuExecutor(gpu, stepGraph.graph, inst, { tables, ...planning });
-    const outputs = stepGraph.graph.outputs ?? new Map<string, ValueId>();
-    const loss = outputs.get(STEP_LOSS);
-    if (loss === undefined) throw new Error('internal: training-step graph without a loss output');
-    this.loss = loss;
-    for (const name of stepGraph.params) {
-      const grad = outputs.get(`grad:${name}`);
+    const [loss, ...grads] = stepOutputs(stepGraph);
+    this.loss = loss!;
+    for (const [i, name] of stepGraph.params.entries()) {
+      const grad = grads[i]!;
       const param = stepGraph.graph.nodes.find((n) => n.op.op === 'param' && n.op.name === name);
-      if (grad === undefined || param === undefined || param.op.op !== 'param') throw new Error(`internal: no gradient for ${name}`);
+      if (param === undefined || param.op.op !== 'param') throw new Error(`internal: no parameter ${name}`);
       const size = param.op.shape.reduce((a, b) => a * b, 1);
       const count = optimizer.kind === 'sgd' ? 1 : 2;
       this.state.push({ name, size, grad, slots: Array.from({ length: count }, () => gpu.upload(new Float32Array(size), 'optimizer slot')) });

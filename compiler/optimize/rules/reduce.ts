@@ -19,7 +19,7 @@
 //                            that reduce over it alone, so the full tensor is read once
 import type { AxisName, Node, ReduceFn, ValueId } from '../../ir/ops.js';
 import type { RewriteContext, Rule } from '../rewrite.js';
-import { axisLength, reduceAlong, withoutAxes } from '../typing.js';
+import { reduceAlong, withoutAxes } from '../typing.js';
 
 export const setReductionFirst: Rule = {
   name: 'set-reduction-first',
@@ -73,14 +73,11 @@ export const reduceOfBroadcast: Rule = {
     const repeated = ctx.node(node.op.x);
     if (repeated.op.op !== 'broadcast') return null;
     const { fn, axes } = node.op;
-    const undone = axes.filter((a) => repeated.op.op === 'broadcast' && repeated.op.axes.includes(a));
-    const rest = axes.filter((a) => !undone.includes(a));
+    // The source lacks the repeated axes: reduceAlong turns those into the identity (mean) or a
+    // factor (sum) and reduces the source over the rest; the other repeats are applied after.
+    const reduced = reduceAlong(fn, repeated.op.x, axes, repeated.type, node, ctx);
     const kept = repeated.op.axes.filter((a) => !axes.includes(a));
-    const source = repeated.op.x;
-    let y = rest.length === 0 ? source : ctx.emit({ op: 'reduce', fn, x: source, axes: rest }, withoutAxes(ctx.node(source).type, rest), node);
-    const factor = fn === 'sum' ? undone.reduce((f, a) => f * axisLength(repeated.type, a, ctx), 1) : 1;
-    if (factor !== 1) y = ctx.emit({ op: 'scale', x: y, factor }, ctx.node(y).type, node);
-    return kept.length === 0 ? y : ctx.emit({ op: 'broadcast', x: y, axes: kept }, node.type, node);
+    return kept.length === 0 ? reduced : ctx.emit({ op: 'broadcast', x: reduced, axes: kept }, node.type, node);
   },
 };
 
