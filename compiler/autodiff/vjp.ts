@@ -78,13 +78,15 @@ export function vjp(b: GraphBuilder, node: Node, dy: ValueId): Contributions {
       const dxFlat = b.matmul(dyFlat, op.w, true);
       return [[op.x, x.site === null ? dxFlat : b.unfold(dxFlat, { site: x.site })], [op.w, b.contract(xFlat, dyFlat)]];
     }
+    // Coordinates are data (an input or a constant): only θ gets a cotangent.
+    case 'render': return [[op.theta, b.renderVjp(op.theta, op.coords, dy)]];
     case 'batch_sum': return [[op.x, dy]];
     case 'channel_sum': {
       const c = b.typeOf(op.x).channels;
       return [[op.x, c === 1 ? dy : b.concat(Array.from({ length: c }, () => dy))]];
     }
-    case 'attention_vjp': case 'layernorm_vjp':
-      throw new NotDifferentiable(`${op.op} has no VJP (second derivatives of attention and layer norm are not supported)`);
+    case 'attention_vjp': case 'layernorm_vjp': case 'render_vjp':
+      throw new NotDifferentiable(`${op.op} has no VJP (second derivatives of attention, layer norm and rendering are not supported)`);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Span } from '../syntax/ast.js';
 import type {
   AxisName, BinaryFn, ConstTable, Graph, Incidence, Node, Op, ParamInit, ReduceFn, UnaryFn, ValueId,
 } from './ops.js';
-import type { Instantiation, SetAxis, Site, TensorType } from './types.js';
+import { formatType, type Instantiation, type SetAxis, type Site, type TensorType } from './types.js';
 
 const NO_SPAN: Span = { file: '<builder>', start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
 
@@ -192,6 +192,18 @@ export class GraphBuilder {
     return this.node({ op: 'unfold', x, axis: 'site' }, { set: t.set, site: axis.site, channels: t.channels / siteLength(axis.site, this.inst) });
   }
 
+  /** f_θ(coords) for θ ∈ weights(T)[1] (T an MLP) and coords ∈ fixed(n)[d_0]: fixed(n)[d_L] (see ops.ts). */
+  render(theta: ValueId, coords: ValueId): ValueId {
+    const { target, widths, points } = renderShape(this.typeOf(theta), this.typeOf(coords), this.inst);
+    return this.node({ op: 'render', theta, coords, target }, { set: null, site: points, channels: widths.at(-1)! });
+  }
+
+  /** The VJP of render in θ, typed like θ. */
+  renderVjp(theta: ValueId, coords: ValueId, dy: ValueId): ValueId {
+    const { target } = renderShape(this.typeOf(theta), this.typeOf(coords), this.inst);
+    return this.node({ op: 'render_vjp', theta, coords, dy, target }, this.typeOf(theta));
+  }
+
   batchSum(x: ValueId): ValueId {
     return this.node({ op: 'batch_sum', x }, this.typeOf(x));
   }
@@ -227,4 +239,18 @@ function siteLength(site: Site, inst: Instantiation): number {
   const layout = inst.targets.get(site.target);
   if (layout === undefined) throw new Error(`internal: unknown target ${site.target}`);
   return site.kind === 'neurons' ? layout.neuronCount : layout.paramCount;
+}
+
+/** Checks render's operand types: θ on params(T) of an MLP with one channel, coords fixed(n)[d_0]. */
+export function renderShape(theta: TensorType, coords: TensorType, inst: Instantiation): { target: string; widths: number[]; points: Site } {
+  if (theta.site === null || theta.site.kind !== 'params' || theta.set !== null || theta.channels !== 1) {
+    throw new Error(`internal: render needs θ typed weights(T)[1], got ${formatType(theta)}`);
+  }
+  const layout = inst.targets.get(theta.site.target);
+  if (layout === undefined || layout.spec.kind !== 'mlp') throw new Error(`internal: render needs an mlp target, got ${theta.site.target}`);
+  const widths = layout.spec.widths;
+  if (coords.site === null || coords.site.kind !== 'fixed' || coords.set !== null || coords.channels !== widths[0]) {
+    throw new Error(`internal: render needs coordinates typed fixed(n)[${widths[0]}], got ${formatType(coords)}`);
+  }
+  return { target: layout.name, widths, points: coords.site };
 }

@@ -17,11 +17,13 @@ export function operandsOf(op: Op): ValueId[] {
     case 'attention': return [op.q, op.k, op.v];
     case 'attention_vjp': return [op.q, op.k, op.v, op.dy];
     case 'layernorm_vjp': return [op.x, op.dy];
+    case 'render': return [op.theta, op.coords];
+    case 'render_vjp': return [op.theta, op.coords, op.dy];
   }
 }
 
 /** Operand fields of ops (every other field is an attribute; `xs` lists several). */
-export const OPERAND_FIELDS = new Set(['x', 'a', 'b', 'w', 'mask', 'q', 'k', 'v', 'dy']);
+export const OPERAND_FIELDS = new Set(['x', 'a', 'b', 'w', 'mask', 'q', 'k', 'v', 'dy', 'theta', 'coords']);
 
 /** `op` with every operand replaced by `f(operand)`. */
 export function mapOperands(op: Op, f: (id: ValueId) => ValueId): Op {

@@ -147,6 +147,15 @@ export type Op =
   | { op: 'dense'; x: ValueId; w: ValueId }
   /** One fine-group basis term of `eqlinear` along the site axis (see `SiteTerm`); channels unchanged. */
   | { op: 'site_term'; x: ValueId; term: SiteTerm }
+  /**
+   * Renders target T (an MLP) with Θ-valued weights: y[k, o] = f_θ(coords[k])_o. `theta` is
+   * weights(T)[1] (each batch element its own θ, e.g. one INR), `coords` is fixed(n)[d_0] (an input
+   * or a constant: it gets no gradient), y is fixed(n)[d_L]. f_θ is invariant under T's neuron
+   * permutations acting on θ, so the result carries no group action.
+   */
+  | { op: 'render'; theta: ValueId; coords: ValueId; target: string }
+  /** The VJP of `render` in θ: dθ = Σ_k (∂f_θ(coords[k])/∂θ)ᵀ dy[k], typed like theta (weights(T)[1]). */
+  | { op: 'render_vjp'; theta: ValueId; coords: ValueId; dy: ValueId; target: string }
   // ---- added for autodiff (adjoints of implicit broadcasts); all three are group-trivial ----
   /** Sums over the implicit batch axis: the adjoint of repeating a param/const along the batch. Never batched. */
   | { op: 'batch_sum'; x: ValueId }

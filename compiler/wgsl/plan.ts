@@ -30,6 +30,8 @@ import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
+import { renderKernel, renderVjpKernel } from './render.js';
+import type { TargetLayout } from '../spaces/target.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
 export type BufferRole = 'input' | 'param' | 'const' | 'table' | 'value' | 'scratch';
@@ -113,6 +115,9 @@ export interface PlanOptions {
  */
 const ELEMENTWISE = new Set<Op['op']>(['unary', 'binary', 'scale', 'select', 'bias', 'broadcast']);
 
+
+/** About how many invocations render_vjp spreads a batch's points over (then sums their partials). */
+const RENDER_VJP_INVOCATIONS = 2048;
 
 export function planGraph(graph: Graph, inst: Instantiation, options: PlanOptions): Plan {
   return new Planner(graph, inst, options).build();
@@ -593,6 +598,27 @@ class Planner {
         this.dispatch(sparseSiteKernel(), node, { ...dimValues(d), site_in: xd[2] }, [this.buf(op.x), ...tables, this.output(node)], linearGrid(count));
         return;
       }
+      case 'render': {
+        const layout = this.layoutOf(op.target);
+        const u = { count: d[0] * d[2], points: d[2], ...this.renderStrides(op.theta, op.coords, layout) };
+        this.dispatch(renderKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.output(node)], linearGrid(u.count));
+        return;
+      }
+      case 'render_vjp': {
+        const layout = this.layoutOf(op.target);
+        const points = this.dims.get(op.coords)![2];
+        if (this.dims.get(op.dy)![0] !== d[0]) throw new Error(`internal: render_vjp %${node.id} needs dy batched like its result`);
+        // Enough (element, chunk) invocations to fill the device, each summing its chunk's points.
+        const chunks = Math.max(1, Math.min(points, Math.ceil(RENDER_VJP_INVOCATIONS / d[0])));
+        const P = layout.paramCount;
+        const partial = this.slot(`render_vjp partials of %${node.id}`, d[0] * chunks * P, 'scratch');
+        const u = { count: d[0] * chunks, points, chunks, ...this.renderStrides(op.theta, op.coords, layout) };
+        this.dispatch(renderVjpKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.buf(op.dy), partial], linearGrid(u.count));
+        const sum = { ...dimValues(d), ...viewValues('x', { offset: 0, strides: [chunks * P, P, 1, 0] }), r1: chunks, r2: 1, scale: 1 };
+        this.dispatch(reduceKernel(), node, sum, [partial, this.output(node)], linearGrid(count));
+        this.release(partial);
+        return;
+      }
       case 'layernorm': {
         const rows = d[0] * d[1] * d[2];
         this.dispatch(layernormKernel(), node, { rows, C: d[3], eps: op.eps }, [this.buf(op.x), this.output(node)], linearGrid(rows));
@@ -769,6 +795,20 @@ class Planner {
       const uniforms = { ...dimValues(p.dims), ...viewValues('o', p.out), ...viewValues('x0', p.view) };
       this.dispatch(kernel, node, uniforms, [this.buf(p.from), out], linearGrid(p.dims[0] * p.dims[1] * p.dims[2] * p.dims[3]));
     }
+  }
+
+  private layoutOf(target: string): TargetLayout {
+    const layout = this.inst.targets.get(target);
+    if (layout === undefined) throw new Error(`internal: unknown target ${target}`);
+    return layout;
+  }
+
+  /** Batch strides of render's θ and coordinates (0 where one is shared by the batch), and ω0. */
+  private renderStrides(theta: ValueId, coords: ValueId, layout: TargetLayout): { thetaStride: number; coordsStride: number; omega0: number } {
+    const td = this.dims.get(theta)!;
+    const cd = this.dims.get(coords)!;
+    const act = layout.spec.kind === 'mlp' ? layout.spec.activation : null;
+    return { thetaStride: td[0] === 1 ? 0 : td[2], coordsStride: cd[0] === 1 ? 0 : cd[2] * cd[3], omega0: act?.kind === 'sine' ? act.omega0 : 1 };
   }
 
   /** [start, size] of the segment of every site position (neuron segments, or parameter blocks). */

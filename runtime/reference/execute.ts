@@ -10,6 +10,7 @@ import { constant, gather, scatter, segmentMean, siteTerm } from './incidence.js
 import { layernorm, layernormVjp } from './layernorm.js';
 import { contract, dense, matmul } from './linear.js';
 import { bias, binary, scale, select, unary } from './pointwise.js';
+import { render, renderVjp } from './render.js';
 import { batchSum, broadcast, channelSum, concat, fold, pad, reduce, slice, unfold } from './structure.js';
 import { broadcastDims, expand, sizeOf, type Dims4, type Tensor, type Value4 } from './tensor.js';
 
@@ -114,6 +115,8 @@ function evaluate(node: Node, dims: Dims4, get: (id: ValueId) => Value4, env: En
     case 'site_term': return siteTerm(get(op.x), op.term, layoutOf(env.inst, op.term.target), node.type.site, env.typeOf(op.x).site);
     case 'layernorm': return layernorm(get(op.x), op.eps);
     case 'layernorm_vjp': return layernormVjp(get(op.x), sameDims(get(op.dy), get(op.x).dims), op.eps);
+    case 'render': return render(get(op.theta), get(op.coords), layoutOf(env.inst, op.target));
+    case 'render_vjp': return renderVjp(get(op.theta), get(op.coords), get(op.dy), layoutOf(env.inst, op.target));
     case 'attention': {
       const [q, k, v] = common([get(op.q), get(op.k), get(op.v)]);
       return attention(q!, k!, v!, op.over, op.heads);

@@ -5,6 +5,7 @@
 // Buffers (row-major): theta [b or 1, P]; pre, act, g [b, N] (neurons in layout order);
 // factors [b, N, 2]. Kernels follow compiler/wgsl/kernel.ts (shapes in uniforms, 1-D grids).
 import type { Activation, MlpSpec, TargetLayout } from '../../compiler/spaces/target.js';
+import { activationWgsl, TANH } from '../../compiler/wgsl/activation.js';
 import { header, linearGrid, linearMain, type Kernel, type UniformField } from '../../compiler/wgsl/kernel.js';
 import type { GpuDevice } from '../device/index.js';
 import { pipelineOf, record } from '../gpu/launch.js';
@@ -18,26 +19,6 @@ export interface GpuMlpResult {
 }
 
 const u32 = (name: string): UniformField => ({ name, type: 'u32' });
-
-/** tanh with its argument clamped: tanh(±20) is ±1 in f32, and some drivers overflow past ~±44. */
-export const TANH = 'fn tanh_safe(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }\n';
-const GELU_K = Math.sqrt(2 / Math.PI).toFixed(9);
-
-/** σ(s) and σ'(s) as WGSL expressions of `s` (the sine's ω0 is the uniform `omega0`). */
-export function activationWgsl(act: Activation): { value: string; derivative: string } {
-  switch (act.kind) {
-    case 'relu': return { value: 'max(s, 0.0)', derivative: 'select(0.0, 1.0, s > 0.0)' };
-    case 'tanh': return { value: 'tanh_safe(s)', derivative: '1.0 - tanh_safe(s) * tanh_safe(s)' };
-    case 'sine': return { value: 'sin(u.omega0 * s)', derivative: 'u.omega0 * cos(u.omega0 * s)' };
-    case 'gelu': {
-      const t = `tanh_safe(${GELU_K} * (s + 0.044715 * s * s * s))`;
-      return {
-        value: `0.5 * s * (1.0 + ${t})`,
-        derivative: `0.5 * (1.0 + ${t}) + 0.5 * s * (1.0 - ${t} * ${t}) * ${GELU_K} * (1.0 + 3.0 * 0.044715 * s * s)`,
-      };
-    }
-  }
-}
 
 const LAYER_UNIFORMS: UniformField[] = [
   u32('count'), u32('rows'), u32('cols'), u32('N'), u32('thetaStride'), u32('wOff'), u32('bOff'),

@@ -16,7 +16,7 @@ import type { TargetLayout, TransformerSpec } from '../../compiler/spaces/target
 import { header, linearGrid, linearMain, type Kernel, type UniformField } from '../../compiler/wgsl/kernel.js';
 import type { GpuDevice } from '../device/index.js';
 import { pipelineOf, record } from '../gpu/launch.js';
-import { activationWgsl, TANH } from './gpu-mlp.js';
+import { activationWgsl, TANH } from '../../compiler/wgsl/activation.js';
 import { checkBatch, checkTokens, LAYER_NORM_EPS, type TransformerBatch } from './transformer.js';
 
 export interface GpuTransformerResult {

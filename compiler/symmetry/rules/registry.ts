@@ -34,6 +34,8 @@ export const RULES: RuleTable = {
   scatter: st.scatter,
   segment_mean: st.segment_mean,
   site_term: st.site_term,
+  render: st.render,
+  render_vjp: st.render_vjp,
   batch_sum: st.batch_sum,
   attention: attn.attention,
   attention_vjp: attn.attention_vjp,

@@ -1,6 +1,7 @@
 // Pooling, broadcasting and the target's incidence structure: each is defined from the group's
 // orbits, so it commutes with the group by construction.
 import type { Op, SlotLabel } from '../../ir/ops.js';
+import { firstPermuted } from '../group.js';
 import { fineCells } from '../site-model.js';
 import type { Rule } from './rule.js';
 import { holds } from './rule.js';
@@ -32,3 +33,19 @@ export const site_term: Rule<Extract<Op, { op: 'site_term' }>> = ({ node, inst }
   }
   return holds('eqlinear basis term (an orbit of the group on index pairs)');
 };
+
+/**
+ * Rendering evaluates f_θ, which is the same function for θ and g·θ when g permutes T's hidden
+ * neurons (the MLP's activations are pointwise): the result is invariant. Coordinates must not sit
+ * on a permuted axis (they are read by position).
+ */
+export const render: Rule<Extract<Op, { op: 'render' }>> = ({ node, type, inst }) => {
+  const coords = type(node.op.coords);
+  const moved = firstPermuted(coords.site, inst.targets);
+  if (moved !== null) {
+    return { rule: 'render', breaks: [{ symmetry: { kind: 'site', target: moved.layout.name }, message: `render reads its coordinates by position, and they lie on hidden neurons of ${moved.layout.name}: breaks S_${moved.seg.size}` }] };
+  }
+  return holds(`render of ${node.op.target} (f_θ is unchanged when the neurons of θ are permuted: invariant)`);
+};
+export const render_vjp: Rule<Extract<Op, { op: 'render_vjp' }>> = ({ node }) =>
+  holds(`render VJP of ${node.op.target} (∂f_θ/∂θ permutes with θ: equivariant)`);
