@@ -41,20 +41,24 @@ export const DATA_GENERATORS: readonly Builtin[] = [
   },
 ];
 
+/** `schedule: cosine` decays lr to 0 over the run's updates (epochs × batches per epoch). */
+const schedule: BuiltinParam = { name: 'schedule', type: { kind: 'enum', values: ['constant', 'cosine'] }, optional: true };
+
 const adamParams: BuiltinParam[] = [
   { name: 'lr', type: float, optional: true },
   { name: 'beta1', type: float, optional: true },
   { name: 'beta2', type: float, optional: true },
   { name: 'eps', type: float, optional: true },
   { name: 'weight_decay', type: float, optional: true },
+  schedule,
 ];
 
 export const OPTIMIZERS: readonly Builtin[] = [
-  { name: 'adam', context: 'task', doc: 'Adam (defaults lr 1e-3, betas 0.9/0.999, eps 1e-8)', params: adamParams },
+  { name: 'adam', context: 'task', doc: 'Adam (defaults lr 1e-3, betas 0.9/0.999, eps 1e-8, schedule constant)', params: adamParams },
   { name: 'adamw', context: 'task', doc: 'Adam with decoupled weight decay (default 1e-2)', params: adamParams },
   {
     name: 'sgd', context: 'task', doc: 'SGD with momentum (default 0.9)',
-    params: [{ name: 'lr', type: float, optional: true }, { name: 'momentum', type: float, optional: true }],
+    params: [{ name: 'lr', type: float, optional: true }, { name: 'momentum', type: float, optional: true }, schedule],
   },
 ];
 

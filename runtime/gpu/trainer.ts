@@ -13,7 +13,7 @@ import type { Instantiation } from '../../compiler/ir/types.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
 import { accumulateKernel, adamKernel, sgdKernel } from '../../compiler/wgsl/optimizers.js';
 import type { PlanTables } from '../../compiler/wgsl/plan.js';
-import type { OptimizerConfig } from '../train/optimizers.js';
+import { learningRate, type OptimizerConfig } from '../train/optimizers.js';
 import type { GpuDevice } from '../device/index.js';
 import { stepOutputs } from './device-graphs.js';
 import { GpuExecutor, type HostTensor } from './executor.js';
@@ -70,7 +70,7 @@ export class GpuTrainer {
     const pipeline = await pipelineOf(this.gpu, kernel);
     const accumulate = accumulateKernel();
     const accumulatePipeline = chunks.length > 1 ? await pipelineOf(this.gpu, accumulate) : null;
-    const uniforms = this.updateUniforms(this.step + 1);
+    const uniforms = this.updateUniforms(this.step);
     const losses = new Float32Array(batch);
     for (const [k, range] of chunks.entries()) {
       const size = range[1] - range[0];
@@ -135,9 +135,12 @@ export class GpuTrainer {
     this.executor.release();
   }
 
-  private updateUniforms(t: number): Record<string, number> {
+  /** The update's uniforms after `step` earlier updates (Adam's bias corrections use t = step + 1). */
+  private updateUniforms(step: number): Record<string, number> {
     const o = this.optimizer;
-    if (o.kind === 'sgd') return { lr: o.lr, momentum: o.momentum, wd: o.weightDecay };
-    return { decoupled: o.kind === 'adamw' ? 1 : 0, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, wd: o.weightDecay, bc1: 1 - o.beta1 ** t, bc2: 1 - o.beta2 ** t };
+    const lr = learningRate(o, step);
+    if (o.kind === 'sgd') return { lr, momentum: o.momentum, wd: o.weightDecay };
+    const t = step + 1;
+    return { decoupled: o.kind === 'adamw' ? 1 : 0, lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, wd: o.weightDecay, bc1: 1 - o.beta1 ** t, bc2: 1 - o.beta2 ** t };
   }
 }

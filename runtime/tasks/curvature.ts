@@ -22,6 +22,7 @@ import { initParams } from '../train/init.js';
 import { initOptimizerState, type OptimizerConfig as TrainOptimizer } from '../train/optimizers.js';
 import type { ExecutorFactory, TrainState } from '../train/executor.js';
 import { Rng } from '../util/rng.js';
+import { applyRecalibration, fitRecalibration } from './recalibration.js';
 import { writeReport, type RunResult } from './report.js';
 import { RunDirectory } from './run-directory.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.js';
@@ -89,14 +90,17 @@ export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: Ru
     }
   }
   run.progress.stop();
-  const results = dir.results().filter((r) => models.some((m) => m.label === r.model));
+  const reference = models.find((m) => m.config.net === REFERENCE_NET);
+  const labels = new Set([...models.map((m) => m.label), ...(reference === undefined ? [] : [recalibratedLabel(reference)])]);
+  const results = dir.results().filter((r) => labels.has(r.model));
   await writeReport(run.outDir, {
     task: config.name,
     preset: config.preset,
     target: run.target.name,
     metric: config.loss === 'mse' ? 'relative test MSE (MSE / Var of test labels)' : 'normalised test MAE (MAE / mean absolute deviation of test labels)',
     device: run.device,
-    referenceModel: models.find((m) => m.config.net === REFERENCE_NET)?.label ?? null,
+    referenceModel: reference?.label ?? null,
+    recalibratedModel: reference === undefined ? null : recalibratedLabel(reference),
     paperImprovement: config.label === 'fisher_trace' ? new Map() : PAPER_IMPROVEMENT,
     paperErrors: config.label === 'fisher_trace' && config.loss === 'mae' ? PAPER_TRACE_MAE : new Map(),
     seconds: (performance.now() - started) / 1000,
@@ -116,22 +120,56 @@ function lowerModel(run: CurvatureRun, m: ModelConfig, all: readonly ModelConfig
   return { label, config: m, lowered: lowered.value, inputs: [...graph.inputs.keys()], params };
 }
 
+/**
+ * A net without learned parameters is evaluated once on the test set. The standard estimator also
+ * gets its recalibrated line (runtime/tasks/recalibration.ts), fitted on each training set of the
+ * sweep: the same for every seed, so recorded once per seed like the estimator itself.
+ */
 async function evaluateUntrained(run: CurvatureRun, dir: RunDirectory, model: Model, splits: CurvatureSplits, testSpread: number): Promise<void> {
   const started = performance.now();
-  if (run.config.trainSizes.every((n) => run.config.seeds.every((s) => dir.result(model.label, n, s) !== undefined))) return;
+  const { trainSizes, seeds, loss } = run.config;
+  const recalibrated = model.config.net === REFERENCE_NET ? recalibratedLabel(model) : null;
+  const labels = recalibrated === null ? [model.label] : [model.label, recalibrated];
+  if (labels.every((label) => trainSizes.every((n) => seeds.every((s) => dir.result(label, n, s) !== undefined)))) return;
   const executor = await run.executor(program(run, model), emptyState());
   try {
-    const testError = (await rawError(executor.forward.bind(executor), splits.test, model.inputs, null, run.config.loss)) / testSpread;
-    const seconds = (performance.now() - started) / 1000;
-    for (const trainSize of run.config.trainSizes) {
-      for (const seed of run.config.seeds) {
-        if (dir.result(model.label, trainSize, seed) !== undefined) continue;
-        dir.recordResult({ model: model.label, net: model.config.net, trainSize, seed, testError, validationError: Number.NaN, bestEpoch: 0, params: 0, seconds });
+    const forward = executor.forward.bind(executor);
+    const test = await predictions(forward, splits.test, model.inputs, null);
+    const record = (label: string, trainSize: number, testError: number, params: number, seconds: number): void => {
+      for (const seed of seeds) {
+        if (dir.result(label, trainSize, seed) !== undefined) continue;
+        dir.recordResult({ model: label, net: model.config.net, trainSize, seed, testError, validationError: Number.NaN, bestEpoch: 0, params, seconds });
       }
+    };
+    const testError = predictionError(test, splits.test, loss) / testSpread;
+    for (const trainSize of trainSizes) record(model.label, trainSize, testError, 0, (performance.now() - started) / 1000);
+    if (recalibrated === null) return;
+    const groupOf = entryGroups(run.target, splits.test.data.labelWidth);
+    const groups = Math.max(...groupOf) + 1;
+    const pool = await predictions(forward, splits.train, model.inputs, null);
+    for (const trainSize of trainSizes) {
+      const fitted = performance.now();
+      const width = splits.train.data.labelWidth;
+      const train = trainingSubset(splits.train, trainSize);
+      const fits = fitRecalibration(pool.subarray(0, trainSize * width), allLabels(train), groupOf, groups);
+      const error = predictionError(applyRecalibration(fits, test, groupOf), splits.test, loss) / testSpread;
+      record(recalibrated, trainSize, error, 2 * groups, (performance.now() - fitted) / 1000);
     }
   } finally {
     executor.dispose();
   }
+}
+
+function recalibratedLabel(model: Model): string {
+  return `${model.label}+recalibrated`;
+}
+
+/** The recalibration group of each label entry: its parameter block (one group for a scalar label). */
+function entryGroups(target: TargetLayout, width: number): number[] {
+  if (width !== target.paramCount) return new Array<number>(width).fill(0);
+  const groupOf = new Array<number>(width).fill(0);
+  target.params.forEach((block, k) => groupOf.fill(k, block.offset, block.offset + block.rows * (block.cols ?? 1)));
+  return groupOf;
 }
 
 async function train(
@@ -145,7 +183,7 @@ async function train(
   const state = resumed?.state ?? initialState(model, config, seed);
   // The batch order comes from one Rng per training run, saved with every checkpoint.
   const order = resumed === null ? new Rng(seed * 1_000_003 + size) : Rng.fromState(resumed.rng);
-  const executor = await run.executor(program(run, model), state);
+  const executor = await run.executor(program(run, model, size), state);
   let best = resumed?.best ?? { epoch: 0, validationError: Number.POSITIVE_INFINITY, testError: Number.NaN };
   let seconds = resumed?.seconds ?? 0;
   try {
@@ -189,50 +227,65 @@ async function train(
   };
 }
 
-function program(run: CurvatureRun, model: Model) {
-  return { net: model.lowered.graph, inst: model.lowered.instantiation, loss: run.config.loss, optimizer: trainOptimizer(run.config) };
+/** The training program of a model on `size` training examples (the size sets a schedule's length). */
+function program(run: CurvatureRun, model: Model, size = 0) {
+  return { net: model.lowered.graph, inst: model.lowered.instantiation, loss: run.config.loss, optimizer: trainOptimizer(run.config, size) };
 }
 
-function trainOptimizer(config: TaskConfig): TrainOptimizer {
+function trainOptimizer(config: TaskConfig, size: number): TrainOptimizer {
   const o = config.optimizer;
+  const schedule = o.schedule === 'cosine' ? { kind: 'cosine' as const, steps: config.epochs * Math.ceil(size / config.batch) } : undefined;
   return o.kind === 'sgd'
-    ? { kind: 'sgd', lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay }
-    : { kind: o.kind, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay };
+    ? { kind: 'sgd', lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule }
+    : { kind: o.kind, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, schedule };
 }
 
 function initialState(model: Model, config: TaskConfig, seed: number): TrainState {
   const params = initParams(model.lowered.graph, new Rng(seed));
-  return { params, optimizer: initOptimizerState(trainOptimizer(config), params), step: 0 };
+  return { params, optimizer: initOptimizerState(trainOptimizer(config, 0), params), step: 0 };
 }
 
 function emptyState(): TrainState {
   return { params: new Map(), optimizer: { slots: new Map() }, step: 0 };
 }
 
+/** Every prediction of a split, [count, label width] row-major, in raw label units. */
+async function predictions(
+  forward: (inputs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, split: Split, inputs: string[], norm: Normalisation | null,
+): Promise<Float64Array> {
+  const out = new Float64Array(split.count * split.data.labelWidth);
+  for (let start = 0; start < split.count; start += EVAL_BATCH) {
+    const indices = Array.from({ length: Math.min(EVAL_BATCH, split.count - start) }, (_, i) => start + i);
+    const batch = (await forward(batchInputs(split, indices, inputs, norm))).data;
+    if (batch.length !== indices.length * split.data.labelWidth) {
+      throw new Error(`internal: prediction has ${batch.length} values for ${indices.length * split.data.labelWidth} labels`);
+    }
+    out.set(norm === null ? batch : denormaliseLabels(norm, Float64Array.from(batch)), start * split.data.labelWidth);
+  }
+  return out;
+}
+
 /** Mean over examples and entries of (prediction − label)² (mse) or |prediction − label| (mae), in raw label units. */
 async function rawError(
   forward: (inputs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, split: Split, inputs: string[], norm: Normalisation | null, loss: LossKind,
 ): Promise<number> {
+  return predictionError(await predictions(forward, split, inputs, norm), split, loss);
+}
+
+function predictionError(predicted: Float64Array, split: Split, loss: LossKind): number {
+  const labels = allLabels(split);
   let sum = 0;
-  let count = 0;
-  for (let start = 0; start < split.count; start += EVAL_BATCH) {
-    const indices = Array.from({ length: Math.min(EVAL_BATCH, split.count - start) }, (_, i) => start + i);
-    const out = await forward(batchInputs(split, indices, inputs, norm));
-    const predictions = norm === null ? out.data : denormaliseLabels(norm, Float64Array.from(out.data));
-    const labels = batchLabels(split, indices, null).data;
-    if (predictions.length !== labels.length) {
-      throw new Error(`internal: prediction has ${predictions.length} values for ${labels.length} labels`);
-    }
-    for (let i = 0; i < labels.length; i++) sum += deviation(predictions[i]! - labels[i]!, loss);
-    count += labels.length;
-  }
-  return sum / count;
+  for (let i = 0; i < labels.length; i++) sum += deviation(predicted[i]! - labels[i]!, loss);
+  return sum / labels.length;
+}
+
+function allLabels(split: Split): Float64Array {
+  return Float64Array.from(batchLabels(split, Array.from({ length: split.count }, (_, i) => i), null).data);
 }
 
 /** The error of always predicting the mean label: Var(labels) for mse, mean |label − mean| for mae. */
 function labelSpread(split: Split, loss: LossKind): number {
-  const indices = Array.from({ length: split.count }, (_, i) => i);
-  const labels = batchLabels(split, indices, null).data;
+  const labels = allLabels(split);
   const mean = labels.reduce((a, b) => a + b, 0) / labels.length;
   return labels.reduce((a, b) => a + deviation(b - mean, loss), 0) / labels.length;
 }

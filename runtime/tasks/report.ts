@@ -26,6 +26,8 @@ export interface ReportContext {
   device: string;
   /** The non-learned reference every model is compared with (the standard estimator), if present. */
   referenceModel: string | null;
+  /** The reference's least-squares recalibration (runtime/tasks/recalibration.ts), if reported. */
+  recalibratedModel: string | null;
   /** What the paper reports as improvement over the reference, by net name (in %). */
   paperImprovement: ReadonlyMap<string, number>;
   /** What the paper reports as the error itself, by net name (same metric), where it gives numbers. */
@@ -99,15 +101,22 @@ function markdown(ctx: ReportContext, summaries: readonly Summary[]): string {
   if (ctx.referenceModel !== null) {
     const largest = sizes[sizes.length - 1]!;
     const ref = cell(ctx.referenceModel, largest) ?? summaries.find((s) => s.model === ctx.referenceModel);
+    const recalibrated = ctx.recalibratedModel === null ? undefined : cell(ctx.recalibratedModel, largest);
     if (ref !== undefined) {
       lines.push(`## Improvement over \`${ctx.referenceModel}\` (train ${largest})`, '');
-      lines.push('| model | improvement | paper |', '| --- | ---: | ---: |');
+      if (recalibrated !== undefined) {
+        lines.push(`\`${recalibrated.model}\` is the estimator with a least-squares line a·x + c per parameter block, fitted on the training sets:`,
+          'the last column is the gain over that shrinkage.', '');
+      }
+      const vsRecalibrated = recalibrated === undefined ? '' : ` vs \`${recalibrated.model}\` |`;
+      lines.push(`| model | improvement | paper |${vsRecalibrated}`, `| --- | ---: | ---: |${recalibrated === undefined ? '' : ' ---: |'}`);
       for (const model of models) {
         if (model === ctx.referenceModel) continue;
         const s = cell(model, largest);
         if (s === undefined) continue;
         const paper = ctx.paperImprovement.get(s.net);
-        lines.push(`| ${model} | ${improvement(s.mean, ref.mean).toFixed(1)}% | ${paper === undefined ? '—' : `${paper}%`} |`);
+        const overRecalibrated = recalibrated === undefined ? '' : ` ${model === recalibrated.model ? '—' : `${improvement(s.mean, recalibrated.mean).toFixed(1)}%`} |`;
+        lines.push(`| ${model} | ${improvement(s.mean, ref.mean).toFixed(1)}% | ${paper === undefined ? '—' : `${paper}%`} |${overRecalibrated}`);
       }
       lines.push('');
     }

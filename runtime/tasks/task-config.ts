@@ -24,6 +24,8 @@ export interface OptimizerConfig {
   eps: number;
   weightDecay: number;
   momentum: number;
+  /** `cosine`: lr decays to 0 over the training run's updates. */
+  schedule: 'constant' | 'cosine';
 }
 
 export interface ModelConfig {
@@ -99,6 +101,7 @@ export function taskConfig(task: TaskDecl, preset: string): TaskConfig {
       eps: argNumber(optimizer, 'eps', 1e-8),
       weightDecay: argNumber(optimizer, 'weight_decay', optimizer.name === 'adamw' ? 1e-2 : 0),
       momentum: argNumber(optimizer, 'momentum', 0.9),
+      schedule: argEnum(optimizer, 'schedule', ['constant', 'cosine'] as const, 'constant'),
     },
     batch: read.int('batch'),
     epochs: read.int('epochs'),

@@ -4,9 +4,18 @@
 //                   p ← p − lr · ( (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + eps) + wd·p )   (AdamW: decoupled)
 //                   Adam's weight decay is L2: g ← g + wd·p before the moments.
 //   SGD momentum:   g ← g + wd·p;  buf ← μ·buf + g;  p ← p − lr·buf
+// With a cosine schedule, lr is replaced by lr_t = lr · ½(1 + cos(π·t/T)) for update t = 0 … T−1
+// (no warm-up), and stays at its final value past T.
 export type OptimizerConfig =
-  | { kind: 'adam' | 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }
-  | { kind: 'sgd'; lr: number; momentum: number; weightDecay: number };
+  | { kind: 'adam' | 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; schedule?: LrSchedule }
+  | { kind: 'sgd'; lr: number; momentum: number; weightDecay: number; schedule?: LrSchedule };
+
+/** How the learning rate changes over the updates of a run (absent: constant). */
+export interface LrSchedule {
+  kind: 'cosine';
+  /** T: the number of updates the rate decays over (the run's length). */
+  steps: number;
+}
 
 /** Per-parameter state slots: Adam [m, v], SGD [buf]. */
 export interface OptimizerState {
@@ -22,16 +31,25 @@ export function initOptimizerState(config: OptimizerConfig, params: ReadonlyMap<
   return { slots: new Map([...params].map(([name, p]) => [name, Array.from({ length: slotCount }, () => new Float64Array(p.length))])) };
 }
 
-/** Updates `param` and its slots in place; `step` is the number of updates already applied. */
-export function optimizerUpdate(config: OptimizerConfig, param: Float64Array, grad: Float64Array, slots: Float64Array[], step: number): void {
-  if (config.kind === 'sgd') {
-    sgdUpdate(config, param, grad, slots[0]!);
-    return;
-  }
-  adamUpdate(config, param, grad, slots[0]!, slots[1]!, step);
+/** The learning rate of the update that follows `step` earlier updates. */
+export function learningRate(config: OptimizerConfig, step: number): number {
+  const schedule = config.schedule;
+  if (schedule === undefined) return config.lr;
+  const progress = Math.min(step, schedule.steps) / schedule.steps;
+  return config.lr * 0.5 * (1 + Math.cos(Math.PI * progress));
 }
 
-function adamUpdate(config: Extract<OptimizerConfig, { kind: 'adam' | 'adamw' }>, p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, step: number): void {
+/** Updates `param` and its slots in place; `step` is the number of updates already applied. */
+export function optimizerUpdate(config: OptimizerConfig, param: Float64Array, grad: Float64Array, slots: Float64Array[], step: number): void {
+  const lr = learningRate(config, step);
+  if (config.kind === 'sgd') {
+    sgdUpdate(config, lr, param, grad, slots[0]!);
+    return;
+  }
+  adamUpdate(config, lr, param, grad, slots[0]!, slots[1]!, step);
+}
+
+function adamUpdate(config: Extract<OptimizerConfig, { kind: 'adam' | 'adamw' }>, lr: number, p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, step: number): void {
   const t = step + 1;
   const bc1 = 1 - config.beta1 ** t;
   const bc2 = 1 - config.beta2 ** t;
@@ -42,14 +60,14 @@ function adamUpdate(config: Extract<OptimizerConfig, { kind: 'adam' | 'adamw' }>
     v[i] = config.beta2 * v[i]! + (1 - config.beta2) * gi * gi;
     let update = m[i]! / bc1 / (Math.sqrt(v[i]! / bc2) + config.eps);
     if (decoupled) update += config.weightDecay * p[i]!;
-    p[i] = p[i]! - config.lr * update;
+    p[i] = p[i]! - lr * update;
   }
 }
 
-function sgdUpdate(config: Extract<OptimizerConfig, { kind: 'sgd' }>, p: Float64Array, g: Float64Array, buf: Float64Array): void {
+function sgdUpdate(config: Extract<OptimizerConfig, { kind: 'sgd' }>, lr: number, p: Float64Array, g: Float64Array, buf: Float64Array): void {
   for (let i = 0; i < p.length; i++) {
     const gi = g[i]! + config.weightDecay * p[i]!;
     buf[i] = config.momentum * buf[i]! + gi;
-    p[i] = p[i]! - config.lr * buf[i]!;
+    p[i] = p[i]! - lr * buf[i]!;
   }
 }

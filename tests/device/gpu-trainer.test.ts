@@ -1,6 +1,6 @@
 // The WebGPU Executor (forward + training step + state) against the float64 reference Executor:
 // the same program from the same state gives the same losses, parameters and optimizer slots
-// (float32 tolerance) over three steps, for Adam, AdamW and SGD with momentum; writeState then
+// (float32 tolerance) over three steps, for Adam, AdamW (cosine schedule) and SGD with momentum; writeState then
 // continues exactly from a given state.
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebGpuExecutor } from '../../runtime/gpu/index.js';
@@ -16,7 +16,8 @@ afterAll(() => gpu?.destroy());
 
 const OPTIMIZERS: OptimizerConfig[] = [
   adam({ lr: 1e-2 }),
-  adam({ lr: 1e-2, weightDecay: 0.01 }, true),
+  // AdamW with a cosine schedule over the 3 steps: each step's learning rate reaches the kernel.
+  adam({ lr: 1e-2, weightDecay: 0.01, schedule: { kind: 'cosine', steps: 3 } }, true),
   { kind: 'sgd', lr: 1e-2, momentum: 0.9, weightDecay: 0.01 },
 ];
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from '../../runtime/train/checkpoint.js';
 import type { TrainProgram, TrainState } from '../../runtime/train/executor.js';
 import { initParams } from '../../runtime/train/init.js';
-import { adam, initOptimizerState, optimizerUpdate, type OptimizerConfig } from '../../runtime/train/optimizers.js';
+import { adam, initOptimizerState, learningRate, optimizerUpdate, type OptimizerConfig } from '../../runtime/train/optimizers.js';
 import { referenceExecutor } from '../../runtime/train/reference-executor.js';
 import { Trainer } from '../../runtime/train/trainer.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -33,6 +33,22 @@ describe('optimizers (float64)', () => {
     expect(p[0]).toBeCloseTo(1 - 0.1 * (0.3 / (0.3 + 1e-8) + 0.5), 14);
     expect(p[1]).toBeCloseTo(-2 - 0.1 * (0 + 0.5 * -2), 14);
   });
+  it('cosine schedule: lr_t = lr·½(1 + cos(πt/T)), then lr_T = 0; each update uses its own lr_t', () => {
+    const config = adam({ lr: 0.2, schedule: { kind: 'cosine', steps: 8 } });
+    expect(learningRate(config, 0)).toBe(0.2);
+    expect(learningRate(config, 4)).toBeCloseTo(0.1, 15);
+    expect(learningRate(config, 2)).toBeCloseTo(0.1 * (1 + Math.SQRT1_2), 15);
+    expect(learningRate(config, 6)).toBeCloseTo(0.1 * (1 - Math.SQRT1_2), 15);
+    expect(learningRate(config, 8)).toBeCloseTo(0, 15);
+    expect(learningRate(config, 20)).toBeCloseTo(0, 15);
+    expect(learningRate(adam({ lr: 0.2 }), 5)).toBe(0.2);
+    // SGD without momentum at update t = 2 moves p by exactly lr_2·g.
+    const sgd: OptimizerConfig = { kind: 'sgd', lr: 0.2, momentum: 0, weightDecay: 0, schedule: { kind: 'cosine', steps: 8 } };
+    const p = Float64Array.of(1);
+    optimizerUpdate(sgd, p, Float64Array.of(3), [new Float64Array(1)], 2);
+    expect(p[0]).toBeCloseTo(1 - 3 * 0.1 * (1 + Math.SQRT1_2), 14);
+  });
+
   it('SGD with momentum: buf ← μ·buf + g + wd·p; p ← p − lr·buf', () => {
     const config: OptimizerConfig = { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0 };
     const p = Float64Array.from([1]);
