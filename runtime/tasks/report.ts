@@ -43,6 +43,8 @@ export interface Summary {
   std: number;
   seeds: number;
   params: number;
+  /** Training (or evaluation) time summed over the seeds. */
+  seconds: number;
 }
 
 export function summarise(results: readonly RunResult[]): Summary[] {
@@ -59,7 +61,8 @@ export function summarise(results: readonly RunResult[]): Summary[] {
     const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
     const variance = errors.length > 1 ? errors.reduce((a, e) => a + (e - mean) ** 2, 0) / (errors.length - 1) : 0;
     const first = list[0]!;
-    out.push({ model: first.model, net: first.net, trainSize: first.trainSize, mean, std: Math.sqrt(variance), seeds: list.length, params: first.params });
+    const seconds = list.reduce((sum, r) => sum + r.seconds, 0);
+    out.push({ model: first.model, net: first.net, trainSize: first.trainSize, mean, std: Math.sqrt(variance), seeds: list.length, params: first.params, seconds });
   }
   return out.sort((a, b) => (a.model === b.model ? a.trainSize - b.trainSize : 0));
 }
@@ -84,7 +87,9 @@ function markdown(ctx: ReportContext, summaries: readonly Summary[]): string {
   const lines: string[] = [];
   lines.push(`# ${ctx.task} — preset \`${ctx.preset}\``, '');
   lines.push(`Target: \`${ctx.target}\`. Metric: ${ctx.metric}, mean ± std over seeds (lower is better).`);
-  lines.push(`Device: ${ctx.device}. Wall-clock time: ${formatSeconds(ctx.seconds)}.`, '');
+  // A resumed run's wall-clock covers only its last invocation; the runs' own times survive resumes.
+  const runSeconds = summaries.reduce((sum, s) => sum + s.seconds, 0);
+  lines.push(`Device: ${ctx.device}. Wall-clock time: ${formatSeconds(ctx.seconds)} (this invocation); training and evaluation, summed over runs: ${formatSeconds(runSeconds)}.`, '');
   const paperColumn = ctx.paperErrors.size > 0;
   lines.push(`| model | params | ${sizes.map((n) => `train ${n}`).join(' | ')} |${paperColumn ? ' paper |' : ''}`);
   lines.push(`| --- | ---: | ${sizes.map(() => '---:').join(' | ')} |${paperColumn ? ' ---: |' : ''}`);
