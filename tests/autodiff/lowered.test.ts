@@ -7,9 +7,10 @@ import { randomParams, randomTensor } from './fixtures.js';
 import { shapeOf } from '../../compiler/ir/types.js';
 
 describe('autodiff on lowered std nets (finite differences, float64)', () => {
-  const result = checkFiles(['std/gradmetanet.gmn', 'std/baselines.gmn']);
+  const result = checkFiles(['std/gradmetanet.gmn', 'std/baselines.gmn', 'std/gradmetanet_pp.gmn']);
   const reports = certifyProgram(result.program).filter((r) => r.lowered !== null);
-  for (const name of ['gradmetanet', 'gmn_average']) {
+  // gradmetanet_pp_product: the multiplicative readout (products of two learned feature maps).
+  for (const name of ['gradmetanet', 'gmn_average', 'gradmetanet_pp_product']) {
     it(`${name} on the probe target: 4 random entries of every parameter and input`, () => {
       const r = reports.find((x) => x.net === name);
       expect(r).toBeDefined();

@@ -16,6 +16,7 @@ const NETS: { module: string; net: string; args?: Record<string, number> }[] = [
   { module: 'gradmetanet', net: 'gradmetanet_vec', args: { width: 8 } },
   { module: 'gradmetanet', net: 'gradmetanet_theta', args: { width: 8 } },
   { module: 'gradmetanet_pp', net: 'gradmetanet_pp', args: { width: 8 } },
+  { module: 'gradmetanet_pp', net: 'gradmetanet_pp_product', args: { width: 8 } },
   { module: 'baselines', net: 'mlp_concat' },
   { module: 'baselines', net: 'dws_concat' },
   { module: 'baselines', net: 'dws_average' },
