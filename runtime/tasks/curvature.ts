@@ -63,7 +63,17 @@ export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: Ru
   const { config } = run;
   checkSplitSizes(config.data.models, config.splits, config.trainSizes);
   const models = config.models.map((m, i) => lowerModel(run, m, config.models, i));
-  const dir = RunDirectory.open(run.outDir, config);
+  const dir = RunDirectory.open(run.outDir, config, (line) => run.progress.log(line));
+  try {
+    return await sweep(run, dir, models, started);
+  } finally {
+    dir.close();
+  }
+}
+
+/** Every model, size and seed of the task that `dir` has no result for yet; then the report. */
+async function sweep(run: CurvatureRun, dir: RunDirectory, models: Model[], started: number): Promise<{ results: RunResult[]; reportDir: string }> {
+  const { config } = run;
 
   run.progress.stage(`data: ${config.data.models} random ${run.target.name} models`);
   const cached = loadCurvatureData(run.target, config.data, config.label, { progress: (done, total) => run.progress.data(done, total) });
@@ -179,8 +189,9 @@ async function train(
   const trainSplit = trainingSubset(splits.train, size);
   const norm = fitNormalisation(trainSplit, model.inputs);
   const checkpointPath = dir.checkpointPath(model.label, size, seed);
-  const resumed = loadTrainingCheckpoint(checkpointPath);
-  const state = resumed?.state ?? initialState(model, config, seed);
+  const fresh = initialState(model, config, seed);
+  const resumed = loadTrainingCheckpoint(checkpointPath, fresh, (line) => run.progress.log(`${model.label} n=${size} seed=${seed}: ${line}`));
+  const state = resumed?.state ?? fresh;
   // The batch order comes from one Rng per training run, saved with every checkpoint.
   const order = resumed === null ? new Rng(seed * 1_000_003 + size) : Rng.fromState(resumed.rng);
   const executor = await run.executor(program(run, model, size), state);

@@ -1,5 +1,6 @@
 // A run directory holds everything a task run produces, and is what makes a run resumable:
 //
+//   run.lock          while a run writes the directory: its pid, host and start time (run-lock.ts)
 //   config.json       the resolved task configuration and its hash
 //   metrics.jsonl     one line per finished epoch (model, size, seed, epoch, losses)
 //   results.jsonl     one line per finished (model, size, seed): its final figures
@@ -9,11 +10,14 @@
 //
 // Re-running the same command with the same configuration skips finished runs and resumes an
 // unfinished one from its checkpoint. A different configuration in the same directory is refused
-// rather than mixed into it.
+// rather than mixed into it, and so is a second run while the first still holds the lock.
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from './report.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
+import { RunStateError } from './run-state-error.js';
+import { removeTrainingCheckpoint } from './training-checkpoint.js';
 
 export interface EpochMetrics {
   model: string;
@@ -25,30 +29,30 @@ export interface EpochMetrics {
   seconds: number;
 }
 
-export class ConfigMismatchError extends Error {}
-
 export class RunDirectory {
   private readonly finished = new Map<string, RunResult>();
 
-  private constructor(readonly dir: string) {}
+  private constructor(readonly dir: string, private readonly lock: RunLock) {}
 
-  /** Opens (creating if needed) a run directory for `config`; refuses one made for another config. */
-  static open(dir: string, config: unknown): RunDirectory {
-    const text = JSON.stringify(config, null, 2);
-    const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
-    mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-    const configFile = join(dir, 'config.json');
-    if (existsSync(configFile)) {
-      const previous = JSON.parse(readFileSync(configFile, 'utf8')) as { hash?: string };
-      if (previous.hash !== hash) {
-        throw new ConfigMismatchError(
-          `${dir} holds a run of a different configuration (hash ${previous.hash ?? '?'}, now ${hash})`,
-        );
-      }
-    } else {
-      writeAtomic(configFile, JSON.stringify({ hash, config }, null, 2));
+  /**
+   * Opens (creating if needed) a run directory for `config` and takes its lock until `close()`;
+   * refuses one made for another config or held by another run. `note` hears what was recovered.
+   */
+  static open(dir: string, config: unknown, note: (line: string) => void = () => {}): RunDirectory {
+    mkdirSync(dir, { recursive: true });
+    const lock = acquireRunLock(dir);
+    if (lock.tookOverFrom !== null) {
+      const h = lock.tookOverFrom;
+      note(`note: took over the lock of ${dir} from pid ${h.pid} on ${h.host} (started ${h.started}), which is no longer running`);
     }
-    const run = new RunDirectory(dir);
+    try {
+      checkConfig(dir, config);
+      mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    const run = new RunDirectory(dir, lock);
     const resultsFile = join(dir, 'results.jsonl');
     if (existsSync(resultsFile)) {
       for (const line of readFileSync(resultsFile, 'utf8').split('\n')) {
@@ -65,6 +69,11 @@ export class RunDirectory {
     return run;
   }
 
+  /** Frees the directory for the next run. */
+  close(): void {
+    this.lock.release();
+  }
+
   result(model: string, trainSize: number, seed: number): RunResult | undefined {
     return this.finished.get(runKey(model, trainSize, seed));
   }
@@ -76,7 +85,7 @@ export class RunDirectory {
   recordResult(result: RunResult): void {
     appendFileSync(join(this.dir, 'results.jsonl'), JSON.stringify(result) + '\n');
     this.finished.set(runKey(result.model, result.trainSize, result.seed), result);
-    rmSync(this.checkpointPath(result.model, result.trainSize, result.seed), { recursive: true, force: true });
+    removeTrainingCheckpoint(this.checkpointPath(result.model, result.trainSize, result.seed));
   }
 
   recordEpoch(metrics: EpochMetrics): void {
@@ -90,6 +99,30 @@ export class RunDirectory {
   /** Where a finished training run's final state is kept (a checkpoint folder, same name). */
   trainedPath(model: string, trainSize: number, seed: number): string {
     return join(this.dir, 'trained', `${fileLabel(model)}-n${trainSize}-s${seed}.ckpt`);
+  }
+}
+
+/** Writes config.json for a new directory; refuses a directory whose config.json is another configuration's or unreadable. */
+function checkConfig(dir: string, config: unknown): void {
+  const hash = createHash('sha256').update(JSON.stringify(config, null, 2)).digest('hex').slice(0, 16);
+  const configFile = join(dir, 'config.json');
+  if (!existsSync(configFile)) {
+    writeAtomic(configFile, JSON.stringify({ hash, config }, null, 2));
+    return;
+  }
+  let previous: { hash?: unknown };
+  try {
+    previous = JSON.parse(readFileSync(configFile, 'utf8')) as { hash?: unknown };
+  } catch (e) {
+    // Without its config nothing says which configuration the results here belong to: never guess.
+    throw new RunStateError(`${configFile} is damaged: ${e instanceof Error ? e.message : String(e)}`,
+      `move ${dir} aside and run again to start over, or pass another --out DIR`);
+  }
+  if (previous.hash !== hash) {
+    throw new RunStateError(
+      `${dir} holds a run of a different configuration (hash ${typeof previous.hash === 'string' ? previous.hash : '?'}, now ${hash})`,
+      'pass another --out DIR, or delete that directory to start over',
+    );
   }
 }
 

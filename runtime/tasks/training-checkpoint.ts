@@ -2,11 +2,14 @@
 // state, step, the batch-order Rng; runtime/train/checkpoint.ts) plus the protocol's own progress
 // (last finished epoch, best validation epoch so far, time spent), saved after every epoch.
 //
-// Saving goes through a temporary folder and two renames, so an interruption at any moment leaves
-// either the previous or the new checkpoint readable, never half of one.
+// Two generations are kept: `<run>.ckpt` (the latest) and `<run>.ckpt.prev` (the one before it).
+// Saving writes a temporary folder and then renames, so an interruption at any moment leaves at
+// least one complete generation. Loading takes the latest generation that is sound and fits the
+// model; a damaged one is reported (file and problem) and removed, so a run falls back to the
+// previous generation, or — when neither is usable — restarts from scratch, and says so.
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { TrainState } from '../train/executor.js';
 import type { RngState } from '../util/rng.js';
 
@@ -36,24 +39,76 @@ const PROTOCOL = 'protocol.json';
 
 export function saveTrainingCheckpoint(path: string, checkpoint: TrainingCheckpoint): void {
   const tmp = `${path}.tmp`;
-  const old = `${path}.old`;
+  const prev = `${path}.prev`;
   rmSync(tmp, { recursive: true, force: true });
   saveCheckpoint(tmp, { state: checkpoint.state, rng: checkpoint.rng, batchSize: checkpoint.batchSize });
   const protocol: ProtocolFile = { epoch: checkpoint.epoch, best: checkpoint.best, seconds: checkpoint.seconds };
   writeFileSync(join(tmp, PROTOCOL), JSON.stringify(protocol, replaceInfinity));
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(path)) renameSync(path, old);
+  if (existsSync(path)) {
+    rmSync(prev, { recursive: true, force: true });
+    renameSync(path, prev);
+  }
   renameSync(tmp, path);
-  rmSync(old, { recursive: true, force: true });
 }
 
-/** The latest complete checkpoint at `path`, or null when the run has none yet. */
-export function loadTrainingCheckpoint(path: string): TrainingCheckpoint | null {
-  const dir = existsSync(join(path, PROTOCOL)) ? path : existsSync(join(`${path}.old`, PROTOCOL)) ? `${path}.old` : null;
-  if (dir === null) return null;
+/** Removes both generations (the run finished, or restarts). */
+export function removeTrainingCheckpoint(path: string): void {
+  for (const dir of [path, `${path}.prev`, `${path}.tmp`]) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The latest usable checkpoint at `path`, or null when the run must start from scratch: it has none
+ * yet, or none is usable. `initial` is the run's fresh state: a checkpoint must hold exactly its
+ * parameters and optimizer slots, with the same sizes. `warn` hears every fallback.
+ */
+export function loadTrainingCheckpoint(path: string, initial: TrainState, warn: (line: string) => void): TrainingCheckpoint | null {
+  const generations = [path, `${path}.prev`].filter((dir) => existsSync(dir));
+  const problems: string[] = [];
+  for (const dir of generations) {
+    try {
+      const checkpoint = readGeneration(dir, initial);
+      if (problems.length > 0) warn(`warning: ${problems.join('; ')}; resuming from the previous checkpoint ${dir} (epoch ${checkpoint.epoch})`);
+      return checkpoint;
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      problems.push(`checkpoint ${e.message}`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (problems.length > 0) warn(`warning: ${problems.join('; ')}; no usable checkpoint is left, so this training run restarts from scratch`);
+  return null;
+}
+
+function readGeneration(dir: string, initial: TrainState): TrainingCheckpoint {
+  const protocolFile = join(dir, PROTOCOL);
+  if (!existsSync(protocolFile)) throw new CheckpointError(protocolFile, 'the file is missing');
+  let protocol: Partial<ProtocolFile>;
+  try {
+    protocol = JSON.parse(readFileSync(protocolFile, 'utf8'), reviveInfinity) as Partial<ProtocolFile>;
+  } catch (e) {
+    throw new CheckpointError(protocolFile, `is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!Number.isInteger(protocol.epoch) || protocol.best === undefined || typeof protocol.seconds !== 'number') {
+    throw new CheckpointError(protocolFile, 'lacks the epoch, best epoch or time spent');
+  }
   const trainer = loadCheckpoint(dir);
-  const protocol = JSON.parse(readFileSync(join(dir, PROTOCOL), 'utf8'), reviveInfinity) as ProtocolFile;
-  return { state: trainer.state, rng: trainer.rng, batchSize: trainer.batchSize, ...protocol };
+  checkFits(dir, trainer.state, initial);
+  return { state: trainer.state, rng: trainer.rng, batchSize: trainer.batchSize, epoch: protocol.epoch!, best: protocol.best, seconds: protocol.seconds };
+}
+
+/** The checkpoint holds the model's parameters and optimizer slots, no more, no fewer, same sizes. */
+function checkFits(dir: string, got: TrainState, want: TrainState): void {
+  const file = join(dir, 'checkpoint.json');
+  const describe = (s: TrainState): string[] => [
+    ...[...s.params].map(([name, p]) => `param ${name}:${p.length}`),
+    ...[...s.optimizer.slots].flatMap(([name, slots]) => slots.map((slot, i) => `slot ${name}#${i}:${slot.length}`)),
+  ].sort();
+  const have = new Set(describe(got));
+  const need = describe(want);
+  const missing = need.filter((d) => !have.has(d));
+  if (missing.length > 0 || have.size !== need.length) {
+    throw new CheckpointError(file, `does not fit the model (${missing.length > 0 ? `no ${missing[0]}` : 'arrays the model does not have'}): written for another model or configuration`);
+  }
 }
 
 // JSON has no Infinity or NaN; a best validation error is +∞ until the first epoch finishes.

@@ -6,6 +6,7 @@ import { checkFiles } from '../../../compiler/check.js';
 import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { packageRoot } from '../../../compiler/resolve/package-root.js';
+import { taskKind } from '../../../compiler/resolve/task-schema.js';
 import { lookup, type ResolvedModule } from '../../../compiler/resolve/resolve.js';
 import type { TaskDecl } from '../../../compiler/syntax/ast.js';
 import { dumpTargetGradients } from '../../tasks/dump-grads.js';
@@ -14,7 +15,7 @@ import { DataError } from '../../targets/errors.js';
 import { chooseBackend, NoAdapterError, type BackendChoice } from '../../tasks/backend.js';
 import { runCurvatureTask } from '../../tasks/curvature.js';
 import { consoleProgress } from '../../tasks/progress.js';
-import { ConfigMismatchError } from '../../tasks/run-directory.js';
+import { RunStateError } from '../../tasks/run-state-error.js';
 import { DEFAULT_PRESET, presetNames, taskConfig } from '../../tasks/task-config.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 
@@ -81,6 +82,11 @@ export const runCommand: Command = {
     const outDir = resolve(values.out ?? join('runs', `${task.name.name}-${preset}`));
 
     try {
+      const kind = taskKind(task.fields)?.name;
+      if (kind !== 'curvature') {
+        throw new DiagnosticError([error('run/unsupported-kind', `\`gmn run\` cannot run a ${kind} task yet`, task.name.span,
+          '`gmn check` validates the task; its runner (runtime/tasks/learned-optimizer) has no base tasks or report yet')]);
+      }
       const config = taskConfig(task, preset);
       const sym = lookup(root, config.target);
       if (sym === undefined || sym.kind !== 'target') {
@@ -111,8 +117,8 @@ export const runCommand: Command = {
         process.stderr.write(`gmn run: error: ${e.message}\n  hint: or run with --backend reference (float64, slow)\n`);
         return EXIT.diagnostics;
       }
-      if (e instanceof ConfigMismatchError) {
-        process.stderr.write(`gmn run: error: ${e.message}\n  hint: pass another --out DIR, or delete that directory to start over\n`);
+      if (e instanceof RunStateError) {
+        process.stderr.write(`gmn run: error: ${e.message}\n  hint: ${e.hint}\n`);
         return EXIT.diagnostics;
       }
       throw e;

@@ -1,0 +1,154 @@
+// The run directory's own defences, in-process: the lock (one writer; a dead holder's lock is taken
+// over, a live or unknowable one is not) and the two-generation training checkpoint (a damaged
+// generation is named and skipped; with none left the run restarts from scratch).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { acquireRunLock, LOCK_FILE, RunLockedError, type LockHolder } from '../../runtime/tasks/run-lock.js';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint } from '../../runtime/tasks/training-checkpoint.js';
+import type { TrainState } from '../../runtime/train/executor.js';
+import { Rng } from '../../runtime/util/rng.js';
+
+const fresh = (): string => mkdtempSync(join(tmpdir(), 'gmn-run-state-'));
+
+/** The pid of a process that has exited (so `kill(pid, 0)` fails with ESRCH). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
+}
+
+function writeLock(dir: string, holder: LockHolder): void {
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify(holder));
+}
+
+describe('the run lock', () => {
+  it('records pid, host and start time; a second writer is refused with the holder named; release frees it', () => {
+    const dir = fresh();
+    const lock = acquireRunLock(dir);
+    const holder = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as LockHolder;
+    expect(holder.pid).toBe(process.pid);
+    expect(holder.host).toBe(hostname());
+    expect(Date.now() - Date.parse(holder.started)).toBeLessThan(60_000);
+    expect(lock.tookOverFrom).toBeNull();
+
+    expect(() => acquireRunLock(dir)).toThrow(RunLockedError);
+    expect(() => acquireRunLock(dir)).toThrow(`pid ${process.pid} on ${hostname()}, started ${holder.started}`);
+    lock.release();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    acquireRunLock(dir).release();
+  });
+
+  it('takes over the lock of a holder that is gone, and says whose it was', () => {
+    const dir = fresh();
+    const gone: LockHolder = { pid: deadPid(), host: hostname(), started: '2026-01-01T00:00:00.000Z' };
+    writeLock(dir, gone);
+    const lock = acquireRunLock(dir);
+    expect(lock.tookOverFrom).toEqual(gone);
+    expect((JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as LockHolder).pid).toBe(process.pid);
+    expect(existsSync(join(dir, `${LOCK_FILE}.takeover`))).toBe(false);
+    lock.release();
+  });
+
+  it('never takes over a lock held on another host, nor one it cannot read', () => {
+    const remote = fresh();
+    writeLock(remote, { pid: deadPid(), host: `not-${hostname()}`, started: '2026-01-01T00:00:00.000Z' });
+    expect(() => acquireRunLock(remote)).toThrow(/being written by another gmn run: pid \d+ on not-/);
+
+    const garbled = fresh();
+    writeFileSync(join(garbled, LOCK_FILE), '{"pid": 12');
+    try {
+      acquireRunLock(garbled);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(RunLockedError);
+      expect((e as RunLockedError).message).toMatch(/cannot be read/);
+      expect((e as RunLockedError).hint).toMatch(new RegExp(`delete ${join(garbled, LOCK_FILE)}`));
+    }
+  });
+});
+
+describe('training checkpoints', () => {
+  const initial = (): TrainState => ({
+    params: new Map([['w', new Float64Array(6)], ['b', new Float64Array(2)]]),
+    optimizer: { slots: new Map([['w', [new Float64Array(6), new Float64Array(6)]], ['b', [new Float64Array(2), new Float64Array(2)]]]) },
+    step: 0,
+  });
+
+  /** A checkpoint after `epoch` epochs, with values that tell the epochs apart. */
+  function atEpoch(epoch: number): TrainingCheckpoint {
+    const state = initial();
+    for (const p of state.params.values()) p.fill(epoch + 0.5);
+    state.step = epoch * 3;
+    return { state, rng: new Rng(epoch).state(), batchSize: 4, epoch, best: { epoch, validationError: 1 / epoch, testError: 2 / epoch }, seconds: epoch };
+  }
+
+  /** Two generations saved (epochs 1 and 2), then `damage` applied to the given generation's folder. */
+  function damaged(generation: 'latest' | 'prev' | 'both', damage: (dir: string) => void): { path: string; warnings: string[]; loaded: TrainingCheckpoint | null } {
+    const path = join(fresh(), 'model-n8-s1.ckpt');
+    saveTrainingCheckpoint(path, atEpoch(1));
+    saveTrainingCheckpoint(path, atEpoch(2));
+    if (generation !== 'prev') damage(path);
+    if (generation !== 'latest') damage(`${path}.prev`);
+    const warnings: string[] = [];
+    const loaded = loadTrainingCheckpoint(path, initial(), (w) => warnings.push(w));
+    return { path, warnings, loaded };
+  }
+
+  it('keeps the previous generation and loads the latest one when both are sound', () => {
+    const { warnings, loaded, path } = damaged('latest', () => {});
+    expect(warnings).toEqual([]);
+    expect(loaded?.epoch).toBe(2);
+    expect(loaded?.state.step).toBe(6);
+    expect([...loaded!.state.params.get('w')!]).toEqual(new Array(6).fill(2.5));
+    expect(existsSync(`${path}.prev`)).toBe(true);
+  });
+
+  const DAMAGES: [string, (dir: string) => void, RegExp][] = [
+    ['a truncated tensors.f64', (dir) => truncateSync(join(dir, 'tensors.f64'), 20), /tensors\.f64: holds 20 bytes, but its manifest describes 192/],
+    ['a protocol.json cut in the middle', (dir) => writeFileSync(join(dir, 'protocol.json'), '{"epoch": 2, "be'), /protocol\.json: is not valid JSON/],
+    ['another checkpoint version', (dir) => {
+      const file = join(dir, 'checkpoint.json');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"version": 1', '"version": 7'));
+    }, /checkpoint\.json: has checkpoint version 7; this gmn reads version 1/],
+    ['an empty checkpoint.json', (dir) => writeFileSync(join(dir, 'checkpoint.json'), ''), /checkpoint\.json: is not valid JSON/],
+  ];
+
+  for (const [what, damage, message] of DAMAGES) {
+    it(`${what}: names the file and falls back to the previous generation`, () => {
+      const { warnings, loaded, path } = damaged('latest', damage);
+      expect(loaded?.epoch).toBe(1);
+      expect([...loaded!.state.params.get('w')!]).toEqual(new Array(6).fill(1.5));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(message);
+      expect(warnings[0]).toContain(path);
+      expect(warnings[0]).toMatch(new RegExp(`resuming from the previous checkpoint ${path}\\.prev \\(epoch 1\\)`));
+    });
+  }
+
+  it('with both generations damaged: null (restart from scratch), with a warning naming both', () => {
+    const { warnings, loaded, path } = damaged('both', (dir) => truncateSync(join(dir, 'tensors.f64'), 0));
+    expect(loaded).toBeNull();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(join(path, 'tensors.f64'));
+    expect(warnings[0]).toContain(join(`${path}.prev`, 'tensors.f64'));
+    expect(warnings[0]).toMatch(/restarts from scratch/);
+    expect(existsSync(path) || existsSync(`${path}.prev`)).toBe(false);
+  });
+
+  it('a checkpoint written for another model does not fit and is not used', () => {
+    const path = join(fresh(), 'model-n8-s1.ckpt');
+    saveTrainingCheckpoint(path, atEpoch(1));
+    const other: TrainState = { ...initial(), params: new Map([['w', new Float64Array(5)], ['b', new Float64Array(2)]]) };
+    const warnings: string[] = [];
+    expect(loadTrainingCheckpoint(path, other, (w) => warnings.push(w))).toBeNull();
+    expect(warnings[0]).toMatch(/checkpoint\.json: does not fit the model \(no param w:5\)/);
+  });
+
+  it('a run without any checkpoint starts fresh, silently', () => {
+    const warnings: string[] = [];
+    expect(loadTrainingCheckpoint(join(fresh(), 'none.ckpt'), initial(), (w) => warnings.push(w))).toBeNull();
+    expect(warnings).toEqual([]);
+  });
+});
