@@ -1,7 +1,9 @@
-// The vocabulary of `task` declarations, as data (like builtins.ts): the fields a task may have,
-// what each field's value must be, the data generators, labels, losses and optimizers. A preset
+// The vocabulary of `task` declarations, as data (like builtins.ts): the task kinds, the fields a
+// task of each kind may have, what each field's value must be, the data generators, labels, losses,
+// optimizers and base tasks. A task's `kind` field picks its protocol (default `curvature`). A preset
 // (`preset quick { ... }`) may set any of these fields; a record value in a preset merges into the
 // task's call or record (`data: { models: 160 }` changes one argument of `random_targets`).
+import type { Expr } from '../syntax/ast.js';
 import type { Builtin, BuiltinParam } from './builtins.js';
 
 export type TaskValueSpec =
@@ -16,7 +18,15 @@ export type TaskValueSpec =
   | { kind: 'int' }
   | { kind: 'int_list' }
   /** A list of calls to nets visible in the module, with named arguments for their non-tensor parameters. */
-  | { kind: 'models' };
+  | { kind: 'models' }
+  /** A list of calls to `callees`, e.g. `[image_mlp(target: FashionMlp, data: fashion_mnist)]`. */
+  | { kind: 'call_list'; noun: string; callees: readonly Builtin[] }
+  /**
+   * A list of learned optimizers: `sgdm` (the update rule alone) or calls to nets F_ϕ that read
+   * `weights(T)[19]` (the standard features), optionally `grads(T, b)[14]` (the gradient set for
+   * GradMetaNet), and return `weights(T)[1]`.
+   */
+  | { kind: 'update_nets' };
 
 export interface TaskFieldSpec {
   name: string;
@@ -65,7 +75,7 @@ export const OPTIMIZERS: readonly Builtin[] = [
 export const LABELS = ['fisher_diag', 'fisher_trace', 'empirical_fisher_diag', 'obd_saliency'] as const;
 export const LOSSES = ['mse', 'mae'] as const;
 
-export const TASK_FIELDS: readonly TaskFieldSpec[] = [
+export const CURVATURE_FIELDS: readonly TaskFieldSpec[] = [
   { name: 'target', value: { kind: 'target' }, required: true, doc: 'the target whose gradients are studied' },
   { name: 'data', value: { kind: 'call', noun: 'data generator', callees: DATA_GENERATORS }, required: true, doc: 'how the data set is generated' },
   { name: 'label', value: { kind: 'enum', noun: 'label', values: LABELS }, required: true, doc: 'what the nets predict' },
@@ -82,6 +92,91 @@ export const TASK_FIELDS: readonly TaskFieldSpec[] = [
   { name: 'seeds', value: { kind: 'int_list' }, required: true, doc: 'one run per seed' },
 ];
 
-export function taskField(name: string): TaskFieldSpec | undefined {
-  return TASK_FIELDS.find((f) => f.name === name);
+// ---- learned optimization (paper §6.2) ------------------------------------------------------------
+
+/** The learned-optimization base tasks: a base network, its data, batch size and horizon T. */
+export const BASE_TASKS: readonly Builtin[] = [
+  {
+    name: 'image_mlp', context: 'task', doc: 'an MLP classifier with NLL loss on downsampled images (defaults: size 8, batch 128, horizon 2000)',
+    params: [
+      { name: 'target', type: { kind: 'target' } },
+      { name: 'data', type: { kind: 'enum', values: ['fashion_mnist', 'mnist'] } },
+      { name: 'size', type: int, optional: true },
+      { name: 'batch', type: int, optional: true },
+      { name: 'horizon', type: int, optional: true },
+    ],
+  },
+  {
+    name: 'linear_regression', context: 'task', doc: 'the 2-parameter linear regression of Figure 8 (defaults: batch 128, horizon 10)',
+    params: [{ name: 'batch', type: int, optional: true }, { name: 'horizon', type: int, optional: true }],
+  },
+];
+
+export const META_TRAINERS: readonly Builtin[] = [
+  {
+    name: 'pes', context: 'task',
+    doc: 'Persistent Evolution Strategies (defaults: 50000 outer steps, 8 antithetic pairs, truncation 50, sigma 0.01, outer Adam lr 1e-4, clip 1.0, seed 0)',
+    params: [
+      { name: 'outer_steps', type: int, optional: true },
+      { name: 'pairs', type: int, optional: true },
+      { name: 'truncation', type: int, optional: true },
+      { name: 'sigma', type: float, optional: true },
+      { name: 'outer_lr', type: float, optional: true },
+      { name: 'clip', type: float, optional: true },
+      { name: 'seed', type: int, optional: true },
+    ],
+  },
+];
+
+export const BASELINES: readonly Builtin[] = [
+  {
+    name: 'adam_grid', context: 'task', doc: 'Adam with the learning rate tuned over step·j for j in multiples (defaults: step 0.0005, multiples 1..20)',
+    params: [{ name: 'step', type: float, optional: true }, { name: 'multiples', type: { kind: 'int_list' }, optional: true }],
+  },
+];
+
+/** The update rule's meta-learned scalars at initialisation (paper: α 0.1, μ 0.9, β 0.001). */
+const RULE_FIELDS: BuiltinParam[] = [
+  { name: 'alpha', type: float, optional: true },
+  { name: 'mu', type: float, optional: true },
+  { name: 'beta', type: float, optional: true },
+];
+
+export const LEARNED_OPTIMIZATION_FIELDS: readonly TaskFieldSpec[] = [
+  { name: 'base_tasks', value: { kind: 'call_list', noun: 'base task', callees: BASE_TASKS }, required: true, doc: 'the problems the optimizers are meta-trained and evaluated on' },
+  { name: 'optimizers', value: { kind: 'update_nets' }, required: true, doc: 'the learned optimizers compared: `sgdm` and nets F_ϕ' },
+  { name: 'rule', value: { kind: 'record', fields: RULE_FIELDS }, required: false, doc: 'initial α, μ, β of the update rule (default 0.1, 0.9, 0.001)' },
+  { name: 'meta_training', value: { kind: 'call', noun: 'meta-trainer', callees: META_TRAINERS }, required: true, doc: 'how the optimizers are meta-trained' },
+  { name: 'baseline', value: { kind: 'call', noun: 'baseline', callees: BASELINES }, required: true, doc: 'the tuned Adam the optimizers are compared with' },
+  { name: 'seeds', value: { kind: 'int_list' }, required: true, doc: 'evaluation runs, one per seed' },
+];
+
+export interface TaskKindSpec {
+  name: string;
+  doc: string;
+  fields: readonly TaskFieldSpec[];
+}
+
+export const TASK_KINDS: readonly TaskKindSpec[] = [
+  { name: 'curvature', doc: 'train nets to predict a curvature label from per-example gradients (§6.1)', fields: CURVATURE_FIELDS },
+  { name: 'learned_optimization', doc: 'meta-train learned optimizers with PES and compare them with tuned Adam (§6.2)', fields: LEARNED_OPTIMIZATION_FIELDS },
+];
+
+export const DEFAULT_TASK_KIND = 'curvature';
+
+/** `kind: NAME`, the one field every task may have; a preset cannot change it. */
+export const KIND_FIELD: TaskFieldSpec = {
+  name: 'kind', value: { kind: 'enum', noun: 'task kind', values: TASK_KINDS.map((k) => k.name) }, required: false,
+  doc: `which protocol the task runs (default \`${DEFAULT_TASK_KIND}\`)`,
+};
+
+/** The kind a task declares (its `kind` field's bare name), or the default; `undefined` if it names no kind. */
+export function taskKind(fields: readonly { key: { name: string }; value: Expr }[]): TaskKindSpec | undefined {
+  const value = fields.find((f) => f.key.name === KIND_FIELD.name)?.value;
+  if (value === undefined) return TASK_KINDS.find((k) => k.name === DEFAULT_TASK_KIND);
+  return value.kind === 'name' ? TASK_KINDS.find((k) => k.name === value.name) : undefined;
+}
+
+export function taskField(kind: TaskKindSpec, name: string): TaskFieldSpec | undefined {
+  return name === KIND_FIELD.name ? KIND_FIELD : kind.fields.find((f) => f.name === name);
 }

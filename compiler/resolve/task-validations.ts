@@ -1,21 +1,24 @@
-// The rules for `task` declarations (registered in validations.ts), driven by task-schema.ts.
+// The rules for `task` declarations (registered in validations.ts), driven by task-schema.ts: the
+// task's `kind` picks the schema its fields are checked against.
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { CallExpr, Expr, RecordField, TaskDecl } from '../syntax/ast.js';
-import { bindArguments, fromBuiltin, functionCallee, signature, type Callee } from './callee.js';
+import type { CallExpr, Expr, FunctionDecl, RecordField, TaskDecl } from '../syntax/ast.js';
+import { bindArguments, fromBuiltin, functionCallee, paramArgKind, signature, type Callee } from './callee.js';
 import type { ExprSite, ValidationContext } from './context.js';
 import { kindProblems } from './kinds.js';
 import { didYouMean } from './suggest.js';
-import { taskField, TASK_FIELDS, type TaskValueSpec } from './task-schema.js';
+import { KIND_FIELD, taskField, taskKind, type TaskValueSpec } from './task-schema.js';
 
 const MODULE_SITE: ExprSite = { role: 'value', scope: undefined };
-const FIELD_NAMES = TASK_FIELDS.map((f) => f.name);
 
 function unknownTaskFields(task: TaskDecl, ctx: ValidationContext): void {
+  const kind = taskKind(task.fields);
+  if (kind === undefined) return; // the bad `kind` value is reported by taskFieldValues
+  const names = [KIND_FIELD.name, ...kind.fields.map((f) => f.name)];
   const all = [...task.fields, ...task.presets.flatMap((p) => p.fields)];
   for (const f of all) {
-    if (f.key.name === '' || taskField(f.key.name)) continue;
+    if (f.key.name === '' || taskField(kind, f.key.name)) continue;
     ctx.report(error('task/unknown-field', `unknown task field \`${f.key.name}\``, f.key.span,
-      didYouMean(f.key.name, FIELD_NAMES) ?? `task fields: ${FIELD_NAMES.join(', ')}`));
+      didYouMean(f.key.name, names) ?? `fields of a ${kind.name} task: ${names.join(', ')}`));
   }
 }
 
@@ -38,25 +41,35 @@ function reportDuplicates(fields: RecordField[], what: string, ctx: ValidationCo
 }
 
 function missingTaskFields(task: TaskDecl, ctx: ValidationContext): void {
+  const kind = taskKind(task.fields);
+  if (kind === undefined) return;
   const present = new Set(task.fields.map((f) => f.key.name));
-  const missing = TASK_FIELDS.filter((f) => f.required && !present.has(f.name)).map((f) => `\`${f.name}\``);
+  const missing = kind.fields.filter((f) => f.required && !present.has(f.name)).map((f) => `\`${f.name}\``);
   if (missing.length > 0) {
-    ctx.report(error('task/missing-field', `task \`${task.name.name}\` is missing field${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`, task.name.span));
+    ctx.report(error('task/missing-field', `task \`${task.name.name}\` is missing field${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`, task.name.span,
+      kind.name === 'curvature' && !present.has(KIND_FIELD.name) ? `a task without \`kind\` is a curvature task; kinds: ${KIND_FIELD.value.kind === 'enum' ? KIND_FIELD.value.values.join(', ') : ''}` : undefined));
   }
 }
 
 function taskFieldValues(task: TaskDecl, ctx: ValidationContext): void {
+  const kind = taskKind(task.fields);
   for (const f of task.fields) {
-    const spec = taskField(f.key.name);
+    const spec = kind === undefined ? (f.key.name === KIND_FIELD.name ? KIND_FIELD : undefined) : taskField(kind, f.key.name);
     if (spec) for (const d of valueProblems(spec.value, f.value, f.key.name, ctx)) ctx.report(d);
   }
 }
 
 /** A preset value replaces the task's, except a record, which merges into a call or a record. */
 function presetFieldValues(task: TaskDecl, ctx: ValidationContext): void {
+  const kind = taskKind(task.fields);
+  if (kind === undefined) return;
   for (const p of task.presets) {
     for (const f of p.fields) {
-      const spec = taskField(f.key.name);
+      if (f.key.name === KIND_FIELD.name) {
+        ctx.report(error('task/preset-kind', `a preset cannot change the task's \`kind\``, f.key.span, `set \`kind\` once, in the task \`${task.name.name}\` itself`));
+        continue;
+      }
+      const spec = taskField(kind, f.key.name);
       if (!spec) continue;
       const problems = f.value.kind === 'record' && spec.value.kind === 'call'
         ? overrideProblems(task, f.key.name, f.value.fields, spec.value, ctx)
@@ -122,7 +135,48 @@ function valueProblems(spec: TaskValueSpec, value: Expr, key: string, ctx: Valid
     case 'models':
       if (value.kind !== 'list') return [error('task/bad-field', '`models` must be a list of net calls, e.g. `[gradmetanet(width: 32)]`', value.span)];
       return value.items.flatMap((item) => modelProblems(item, ctx));
+    case 'call_list':
+      if (value.kind !== 'list') return [error('task/bad-field', `\`${key}\` must be a list of calls such as \`[${spec.callees[0]!.name}(...)]\``, value.span)];
+      return value.items.flatMap((item) => valueProblems({ kind: 'call', noun: spec.noun, callees: spec.callees }, item, key, ctx));
+    case 'update_nets':
+      if (value.kind !== 'list') return [error('task/bad-field', `\`${key}\` must be a list such as \`[sgdm, ds_optimizer()]\``, value.span)];
+      return value.items.flatMap((item) => updateNetProblems(item, ctx));
   }
+}
+
+/** The update rule alone: the learned SGD with momentum (β = 0), a baseline with no net. */
+export const SGDM = 'sgdm';
+const UPDATE_NET_SIGNATURE = 'an update net reads `weights(T)[19]` (the standard features), optionally `grads(T, b)[14]`, and returns `weights(T)[1]`';
+
+function updateNetProblems(item: Expr, ctx: ValidationContext): Diagnostic[] {
+  const name = item.kind === 'call' ? item.callee.name : item.kind === 'name' ? item.name : undefined;
+  if (name === SGDM && ctx.module.visible.get(name) === undefined) {
+    return item.kind === 'call' && item.args.length > 0 ? [error('task/bad-model', '`sgdm` takes no arguments', item.args[0]!.span, 'its α, μ are set by the task\'s `rule`')] : [];
+  }
+  const problems = modelProblems(item, ctx);
+  const sym = name === undefined ? undefined : ctx.module.visible.get(name);
+  if (problems.length > 0 || sym?.kind !== 'net') return problems;
+  const mismatch = updateNetMismatch(sym.decl);
+  return mismatch === undefined ? [] : [error('task/bad-model', `\`${name}\` cannot be an update net: ${mismatch}`, item.kind === 'call' ? item.callee.span : item.span, UPDATE_NET_SIGNATURE)];
+}
+
+/** What keeps a net from being F_ϕ, in words, or `undefined`. */
+function updateNetMismatch(decl: FunctionDecl): string | undefined {
+  const tensors = decl.params.filter((p) => paramArgKind(p.type).kind === 'tensor').map((p) => ({ name: p.name.name, space: spaceOf(p.type) }));
+  const features = tensors.filter((t) => t.space?.space === 'weights' && t.space.channels === 19);
+  const grads = tensors.filter((t) => t.space?.space === 'grads' && t.space.channels === 14);
+  const other = tensors.filter((t) => !features.includes(t) && !grads.includes(t));
+  if (features.length !== 1) return `it has ${features.length} \`weights(T)[19]\` inputs`;
+  if (grads.length > 1 || other.length > 0) return `its input${other.length === 1 ? '' : 's'} ${[...grads.slice(1), ...other].map((t) => `\`${t.name}\``).join(', ')} cannot be fed`;
+  const out = spaceOf(decl.returnType);
+  if (out?.space !== 'weights' || out.channels !== 1) return 'it does not return `weights(T)[1]`';
+  return undefined;
+}
+
+/** `weights(T)[19]` → { space: 'weights', channels: 19 }; anything else → undefined. */
+function spaceOf(type: Expr): { space: string; channels: number } | undefined {
+  if (type.kind !== 'index' || type.base.kind !== 'call' || type.index.kind !== 'number') return undefined;
+  return { space: type.base.callee.name, channels: type.index.value };
 }
 
 function modelProblems(item: Expr, ctx: ValidationContext): Diagnostic[] {
