@@ -2,7 +2,9 @@
 //
 // Every net is lowered and checked once per instantiation:
 //   - a net a task trains is instantiated with that task's target and set size (`data: ...(points: n)`,
-//     the number of gradients in each input set) and the scalar arguments its `models:` entry gives;
+//     the number of gradients in each input set) and the scalar arguments its `models:` entry gives —
+//     as the task is written, or with one of its presets applied (`gmn verify --preset quick`: the same
+//     nets on a small instantiation, where a float64 check is cheap and exactly as convincing);
 //   - a net of a file given on the command line that no task trains, against each target that file
 //     declares, with b = PROBE_SET_SIZE;
 //   - every other net (e.g. in std/) against the probe target PROBE (`mlp(widths: [2, 3, 4, 2])`)
@@ -13,7 +15,7 @@ import { lowerNet, type Lowered, type ScalarArg } from '../ir/lower.js';
 import { lookup, type ResolvedModule, type ResolvedProgram } from '../resolve/resolve.js';
 import { elaborateTarget } from '../spaces/elaborate.js';
 import { mlpLayout, type TargetLayout } from '../spaces/target.js';
-import type { CallExpr, Expr, FunctionDecl, TaskDecl } from '../syntax/ast.js';
+import type { CallExpr, Expr, FunctionDecl, Preset, TaskDecl, TaskField } from '../syntax/ast.js';
 import { checkGraph, type Certificate } from './check.js';
 
 export const PROBE: TargetLayout = mlpLayout('Probe', { kind: 'mlp', widths: [2, 3, 4, 2], activation: { kind: 'relu' }, init: 'kaiming' });
@@ -35,17 +37,24 @@ export function checkSymmetry(program: ResolvedProgram): Diagnostic[] {
   return certifyProgram(program).flatMap((r) => r.diagnostics);
 }
 
+export interface CertifyOptions {
+  /** Instantiate each task's nets as this preset trains them (a task without it: as written). */
+  preset?: string;
+}
+
 /** Lowers and checks every net: task instantiations first, then each remaining net once on the probe. */
-export function certifyProgram(program: ResolvedProgram): NetReport[] {
+export function certifyProgram(program: ResolvedProgram, options: CertifyOptions = {}): NetReport[] {
   const reports: NetReport[] = [];
   const covered = new Set<FunctionDecl>();
   const diagnosticsSeen = new Set<string>();
   for (const root of program.roots) {
     for (const decl of root.program.declarations) {
       if (decl.kind !== 'task') continue;
-      for (const inst of taskInstances(root, decl, reports)) {
+      const preset = decl.presets.find((p) => p.name.name === options.preset);
+      for (const inst of taskInstances(root, decl, preset, reports)) {
         covered.add(inst.decl);
-        reports.push(run(program, root, inst.decl, inst.args, inst.target, inst.setSize, `task ${decl.name.name}`));
+        const instance = preset === undefined ? `task ${decl.name.name}` : `task ${decl.name.name}, preset ${preset.name.name}`;
+        reports.push(run(program, root, inst.decl, inst.args, inst.target, inst.setSize, instance));
       }
     }
   }
@@ -93,9 +102,10 @@ interface Instance {
   setSize: number;
 }
 
-/** The nets a task trains, with its target, its set size and each model's scalar arguments. */
-function taskInstances(module: ResolvedModule, task: TaskDecl, reports: NetReport[]): Instance[] {
-  const field = (key: string): Expr | undefined => task.fields.find((f) => f.key.name === key)?.value;
+/** The nets a task (with a preset's fields first) trains, with its target, set size and each model's scalar arguments. */
+function taskInstances(module: ResolvedModule, task: TaskDecl, preset: Preset | undefined, reports: NetReport[]): Instance[] {
+  const own = (fields: readonly TaskField[], key: string): Expr | undefined => fields.find((f) => f.key.name === key)?.value;
+  const field = (key: string): Expr | undefined => own(preset?.fields ?? [], key) ?? own(task.fields, key);
   const targetExpr = field('target');
   const models = field('models');
   if (targetExpr?.kind !== 'name' || models?.kind !== 'list') return [];
@@ -106,7 +116,8 @@ function taskInstances(module: ResolvedModule, task: TaskDecl, reports: NetRepor
     reports.push({ net: '', file: task.span.file, instance: `task ${task.name.name}`, lowered: null, certificate: null, diagnostics: layout.diagnostics });
     return [];
   }
-  const setSize = setSizeOf(field('data')) ?? PROBE_SET_SIZE;
+  // A preset's `data: { points: 16 }` overrides one argument of the task's `data: random_targets(...)`.
+  const setSize = pointsOf(own(preset?.fields ?? [], 'data')) ?? pointsOf(own(task.fields, 'data')) ?? PROBE_SET_SIZE;
   const out: Instance[] = [];
   for (const m of models.items) {
     if (m.kind !== 'call') continue;
@@ -117,10 +128,11 @@ function taskInstances(module: ResolvedModule, task: TaskDecl, reports: NetRepor
   return out;
 }
 
-/** `data: random_targets(points: 128, ...)`: the size of each input set. */
-function setSizeOf(data: Expr | undefined): number | null {
-  if (data?.kind !== 'call') return null;
-  const points = data.args.find((a) => a.name?.name === 'points')?.value;
+/** `data: random_targets(points: 128, ...)` or a preset's `data: { points: 16 }`: the size of each input set. */
+function pointsOf(data: Expr | undefined): number | null {
+  const points = data?.kind === 'call' ? data.args.find((a) => a.name?.name === 'points')?.value
+    : data?.kind === 'record' ? data.fields.find((f) => f.key.name === 'points')?.value
+    : undefined;
   return points?.kind === 'number' && points.isInteger && points.value >= 1 ? points.value : null;
 }
 

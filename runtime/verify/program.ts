@@ -1,6 +1,7 @@
 // Verification of every net of a program: each net is lowered with the same instantiation policy as
-// `gmn check` / `gmn explain` (task instantiations, else the probe target; see
-// compiler/symmetry/program.ts) and checked numerically by the harness on the given backend.
+// `gmn check` / `gmn explain` (task instantiations — optionally as a preset trains them — else the
+// probe target; see compiler/symmetry/program.ts) and checked numerically by the harness on the
+// given backend.
 import type { Graph } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import type { ResolvedProgram } from '../../compiler/resolve/resolve.js';
@@ -18,9 +19,11 @@ export interface NetVerification {
   verified: boolean;
 }
 
-export async function verifyProgram(program: ResolvedProgram, seed: number, rootFile?: string, backend: VerifyBackend = referenceBackend): Promise<NetVerification[]> {
+export async function verifyProgram(
+  program: ResolvedProgram, seed: number, rootFile?: string, backend: VerifyBackend = referenceBackend, preset?: string,
+): Promise<NetVerification[]> {
   const out: NetVerification[] = [];
-  for (const r of certifyProgram(program)) {
+  for (const r of certifyProgram(program, preset === undefined ? {} : { preset })) {
     if (rootFile !== undefined && r.file !== rootFile && r.instance === 'probe') continue;
     if (r.lowered === null || r.certificate === null) {
       out.push({ net: r.net, file: r.file, instance: r.instance, report: null, verified: false });

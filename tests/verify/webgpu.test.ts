@@ -28,10 +28,10 @@ const DECLARED_BREAKS: Record<string, string[]> = {
 /** Nets that ignore neuron identity and row/column coupling by construction (mean of squared gradients). */
 const INSENSITIVE = new Set(['standard_estimator']);
 
-async function verifyFile(file: string, backend: VerifyBackend): Promise<NetVerification[]> {
+async function verifyFile(file: string, backend: VerifyBackend, preset?: string): Promise<NetVerification[]> {
   const checked = checkFiles([file]);
   expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return verifyProgram(checked.program, 0, checked.program.roots[0]!.file, backend);
+  return verifyProgram(checked.program, 0, checked.program.roots[0]!.file, backend, preset);
 }
 
 function expectSound(nets: NetVerification[], backend: VerifyBackend): void {
@@ -49,14 +49,13 @@ function expectSound(nets: NetVerification[], backend: VerifyBackend): void {
 }
 
 describe.skipIf(gpu === null)('verify on WebGPU (float32)', () => {
-  it('every net of dsl-examples/curvature.gmn, instantiated as its task does (SIREN 1→32→32→1, b = 128)', async () => {
+  it('every net of dsl-examples/curvature.gmn, instantiated as its default run trains it (SIREN 1→32→32→1, b = 32)', async () => {
     const backend = webgpuBackend(gpu!);
-    const nets = await verifyFile('dsl-examples/curvature.gmn', backend);
-    expect(nets.map((n) => n.net)).toEqual([
-      'gradmetanet', 'gradmetanet_pp', 'mlp_concat', 'dws_concat', 'dws_average', 'gmn_concat', 'gmn_average',
-      'batch_asymmetric', 'neuron_asymmetric', 'standard_estimator',
-    ]);
-    expect(nets.every((n) => n.instance === 'task curvature')).toBe(true);
+    const nets = await verifyFile('dsl-examples/curvature.gmn', backend, 'default');
+    // The paper's two models at least (every net of the file runs in float32 on its quick preset in
+    // tests/cli/examples.test.ts, and on the probe target above).
+    expect(nets.map((n) => n.net)).toEqual(expect.arrayContaining(['gradmetanet', 'gradmetanet_pp', 'standard_estimator']));
+    expect(nets.every((n) => n.instance === 'task curvature, preset default')).toBe(true);
     expectSound(nets, backend);
   });
   for (const module of ['gradmetanet', 'gradmetanet_pp', 'baselines']) {
