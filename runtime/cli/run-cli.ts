@@ -2,6 +2,7 @@
 // that keeps stack traces away from users (a user error is a usage error or diagnostics; anything
 // else is a bug in gmn and is reported as one, with exit code 70).
 import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
+import { showNativeChatter } from '../device/native-chatter.js';
 import { renderDiagnostics } from '../../compiler/diagnostics/render.js';
 import { EXIT, UsageError, type Command } from './command.js';
 import { COMMANDS, findCommand } from './commands/index.js';
@@ -26,7 +27,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-async function dispatch(argv: string[]): Promise<number> {
+async function dispatch(args: string[]): Promise<number> {
+  const argv = takeVerbose(args);
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError('missing command');
   if (first === '--help' || first === '-h') return print(globalUsage());
@@ -46,6 +48,14 @@ function commandNamed(name: string): Command {
   const command = findCommand(name);
   if (command === undefined) throw new UsageError(`unknown command \`${name}\` (run \`gmn --help\` for the list)`);
   return command;
+}
+
+/** `--verbose` anywhere before a `--` separator (a global flag): removed from argv, and Dawn's own diagnostics shown. */
+function takeVerbose(argv: string[]): string[] {
+  const end = argv.indexOf('--') === -1 ? argv.length : argv.indexOf('--');
+  const kept = argv.filter((a, i) => i >= end || a !== '--verbose');
+  if (kept.length !== argv.length) showNativeChatter(true);
+  return kept;
 }
 
 /** `gmn CMD --help` / `-h` anywhere before a `--` separator. */
@@ -73,6 +83,7 @@ function globalUsage(): string {
     'options:',
     '  -h, --help     show this help, or `gmn help <command>` for one command',
     '  -V, --version  print the gmn version',
+    '  --verbose      also show the WebGPU implementation\'s own diagnostics (Dawn, the Vulkan driver)',
     '',
     'exit codes: 0 ok, 1 errors in the input, 2 usage error, 70 internal error',
   ].join('\n');

@@ -2,6 +2,7 @@
 // Vulkan path, else llvmpipe through GLES in compatibility mode, else nothing — and then callers fall
 // back to the float64 reference executor with a warning that names the install step.
 import { create, globals } from 'webgpu';
+import { withoutNativeChatter } from './native-chatter.js';
 
 export type AdapterPath = 'gpu' | 'lavapipe' | 'gles-compat' | 'null-backend';
 
@@ -67,10 +68,12 @@ export async function findAdapter(options: { compileOnly?: boolean } = {}): Prom
 }
 
 async function tryPath(flags: string[], backend: string, request: GPURequestAdapterOptions): Promise<FoundAdapter | null> {
-  const gpu = create(flags);
-  const adapter = await gpu.requestAdapter(request);
-  if (adapter === null) return null;
-  return { gpu, adapter, description: describe(adapter, backend) };
+  return withoutNativeChatter(async () => {
+    const gpu = create(flags);
+    const adapter = await gpu.requestAdapter(request);
+    if (adapter === null) return null;
+    return { gpu, adapter, description: describe(adapter, backend) };
+  });
 }
 
 function describe(adapter: GPUAdapter, backend: string): AdapterDescription {

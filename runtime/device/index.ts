@@ -6,3 +6,4 @@ export { installPollingThrottle, removePollingThrottle, pollingThrottleInstalled
 export { GpuDevice, openOrWarn, storageUsage, type GpuOptions } from './gpu-device.js';
 export { Step, type Dispatch, type Readback, type KernelTimes } from './step.js';
 export { GpuRuntimeError } from './gpu-error.js';
+export { showNativeChatter } from './native-chatter.js';
