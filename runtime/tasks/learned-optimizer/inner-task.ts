@@ -1,0 +1,52 @@
+// A base task of learned optimization (a network, its data and loss) and the PES inner problem it
+// makes with a learned optimizer: every particle is one run of the base network under its own φ.
+// The float64 problem loops over particles; a device problem runs them as one batch.
+import { ParticleSets } from '../../particles/particle-sets.js';
+import { Rng } from '../../util/rng.js';
+import type { ParamTensor } from './features.js';
+import type { LearnedOptimizer } from './learned-optimizer.js';
+import type { UnrollProblem } from './pes.js';
+import { initialRuleState, type RuleState } from './update-rule.js';
+
+export interface InnerTask {
+  name: string;
+  paramCount: number;
+  /** The parameter tensors (the features are normalised per tensor). */
+  tensors: readonly ParamTensor[];
+  /** A fresh initialisation of the base network. */
+  initialTheta(rng: Rng): Float64Array;
+  /** The mean loss of a training batch drawn from `data`, and its gradient. */
+  trainLoss(theta: Float64Array, data: Rng): { loss: number; grad: Float64Array };
+  /** The loss on the held-out set (the evaluation metric). */
+  testLoss(theta: Float64Array): number;
+}
+
+export class LearnedOptimizerProblem implements UnrollProblem<RuleState> {
+  readonly metaSize: number;
+
+  constructor(
+    readonly task: InnerTask,
+    readonly optimizer: LearnedOptimizer,
+  ) {
+    this.metaSize = optimizer.metaSize;
+  }
+
+  initialState(rng: Rng): RuleState {
+    return initialRuleState(this.task.initialTheta(rng));
+  }
+
+  unroll(states: readonly RuleState[], metas: ParticleSets, steps: number, dataSeeds: readonly number[]): { states: RuleState[]; losses: Float64Array } {
+    const losses = new Float64Array(states.length);
+    const out = states.map((s, j) => {
+      const state = structuredClone(s);
+      const data = new Rng(dataSeeds[j >> 1]!);
+      for (let t = 0; t < steps; t++) {
+        const { loss, grad } = this.task.trainLoss(state.theta, data);
+        losses[j] = losses[j]! + loss / steps;
+        this.optimizer.step(state, grad, metas.row(j), this.task.tensors);
+      }
+      return state;
+    });
+    return { states: out, losses };
+  }
+}
