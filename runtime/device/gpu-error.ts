@@ -10,5 +10,13 @@ export class GpuRuntimeError extends Error {
   }
 }
 
+/** One example of a net needs a buffer larger than the device binds: no micro-batch can run it. */
+export class ExampleTooLargeError extends GpuRuntimeError {
+  constructor(readonly net: string, readonly buffer: string, readonly bytes: number, readonly limit: number) {
+    super(`${net}: buffer ${buffer} needs ${bytes} bytes for a single example, over the device's maxStorageBufferBindingSize of ${limit} bytes`);
+    this.name = 'ExampleTooLargeError';
+  }
+}
+
 /** The error scopes a step is recorded and submitted in, innermost last. */
 export const STEP_SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];

@@ -5,5 +5,5 @@ export { PipelineCache, KernelError, type BindingKind } from './pipeline-cache.j
 export { installPollingThrottle, removePollingThrottle, pollingThrottleInstalled } from './polling.js';
 export { GpuDevice, openOrWarn, storageUsage, type GpuOptions } from './gpu-device.js';
 export { Step, type Dispatch, type Readback, type KernelTimes } from './step.js';
-export { GpuRuntimeError } from './gpu-error.js';
+export { ExampleTooLargeError, GpuRuntimeError } from './gpu-error.js';
 export { showNativeChatter } from './native-chatter.js';

@@ -6,7 +6,7 @@ import type { Graph, ValueId } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { planGraph, type Plan, type PlanTables } from '../../compiler/wgsl/plan.js';
 import type { Tile } from '../../compiler/wgsl/matmul.js';
-import { GpuRuntimeError, sizeClass, type GpuDevice, type KernelTimes, type Step } from '../device/index.js';
+import { ExampleTooLargeError, sizeClass, type GpuDevice, type KernelTimes, type Step } from '../device/index.js';
 import { pipelineOf, record } from './launch.js';
 
 export type HostTensor = Float32Array | Float64Array;
@@ -106,7 +106,7 @@ export class GpuExecutor {
     let c = batch;
     for (let worst = largest(c); worst.bytes > limit; worst = largest(c)) {
       if (c === 1) {
-        throw new GpuRuntimeError(`${this.graph.name}: buffer ${worst.name} needs ${worst.bytes} bytes for a single example, over the device's maxStorageBufferBindingSize of ${limit} bytes`);
+        throw new ExampleTooLargeError(this.graph.name, worst.name, worst.bytes, limit);
       }
       // Batched buffers grow linearly with the batch: jump close to the fitting size, then step down.
       c = Math.max(1, Math.min(c - 1, Math.floor((c * limit) / worst.bytes)));

@@ -8,7 +8,7 @@
 // "normalised test MAE") — so every model, size and seed is on the same scale whatever its
 // training normalisation.
 import { lowerNet, type Lowered } from '../../compiler/ir/lower.js';
-import { DiagnosticError, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import { DiagnosticError, error, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
@@ -16,6 +16,8 @@ import {
   batchInputs, batchLabels, denormaliseLabels, fitNormalisation, loadCurvatureData, splitCurvatureData,
   trainingSubset, checkSplitSizes, type CurvatureSplits, type Normalisation, type Split,
 } from '../data/index.js';
+import { datasetTooLarge, formatBytes, modelsThatFit } from '../data/memory.js';
+import { ExampleTooLargeError } from '../device/index.js';
 import type { Tensor } from '../reference/tensor.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { initParams } from '../train/init.js';
@@ -62,6 +64,7 @@ export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: Ru
   const started = performance.now();
   const { config } = run;
   checkSplitSizes(config.data.models, config.splits, config.trainSizes);
+  checkDatasetFits(run);
   const models = config.models.map((m, i) => lowerModel(run, m, config.models, i));
   const dir = RunDirectory.open(run.outDir, config, (line) => run.progress.log(line));
   try {
@@ -85,7 +88,7 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: Model[], star
   run.progress.startTraining(total);
   for (const model of models) {
     if (model.params === 0) {
-      await evaluateUntrained(run, dir, model, splits, testSpread);
+      await blamingModel(model, () => evaluateUntrained(run, dir, model, splits, testSpread));
       run.progress.advance(1, `${model.label}: evaluated`);
       continue;
     }
@@ -95,7 +98,7 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: Model[], star
           run.progress.advance(config.epochs, `${model.label} n=${size} seed=${seed}: done earlier`);
           continue;
         }
-        dir.recordResult(await train(run, dir, model, splits, size, seed, testSpread));
+        dir.recordResult(await blamingModel(model, () => train(run, dir, model, splits, size, seed, testSpread)));
       }
     }
   }
@@ -116,6 +119,31 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: Model[], star
     seconds: (performance.now() - started) / 1000,
   }, results);
   return { results, reportDir: run.outDir };
+}
+
+/** Runs `work`; a model too large for the device even one example at a time is an error at the model's entry. */
+async function blamingModel<T>(model: Model, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (!(e instanceof ExampleTooLargeError)) throw e;
+    throw new DiagnosticError([error('run/example-too-large',
+      `${model.label}: one example needs ${formatBytes(e.bytes)} in buffer ${e.buffer}, over the ${formatBytes(e.limit)} the adapter can bind (so no micro-batch fits)`,
+      model.config.span, 'use fewer points per set (data: { points: ... }), a narrower model, or a smaller target')]);
+  }
+}
+
+/** Refuses, at the task's `data:` field (its preset's, if the preset sets it), a dataset that cannot fit in memory here. */
+function checkDatasetFits(run: CurvatureRun): void {
+  const { config, task } = run;
+  const problem = datasetTooLarge(run.target, config.data, config.label);
+  if (problem === null) return;
+  const fits = modelsThatFit(run.target, config.data, config.label);
+  const dataField = (fields: TaskDecl['fields']) => fields.find((f) => f.key.name === 'data');
+  const field = dataField(task.presets.find((p) => p.name.name === config.preset)?.fields ?? []) ?? dataField(task.fields);
+  throw new DiagnosticError([error('run/too-large', `task \`${config.name}\`: ${problem}`, field?.span ?? task.name.span,
+    fits > 0 ? `use at most ${fits} models (data: { models: ${fits} }), fewer points, or a smaller target than ${run.target.name}`
+      : `not even one ${run.target.name} model fits: use a smaller target or fewer points`)]);
 }
 
 function lowerModel(run: CurvatureRun, m: ModelConfig, all: readonly ModelConfig[], index: number): Model {
