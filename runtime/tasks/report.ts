@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import { formatNumber as fmt, renderSvg } from './plot.js';
 
 /** One trained (or evaluated) model at one training-set size and seed. */
 export interface RunResult {
@@ -145,17 +146,7 @@ async function plotSvg(ctx: ReportContext, summaries: readonly Summary[]): Promi
       { mark: { type: 'rule', opacity: 0.5 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
     ],
   };
-  // Loaded on demand: the plotting libraries are large and only a finished run needs them.
-  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
-}
-
-function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2);
+  return renderSvg(spec);
 }
 
 function formatSeconds(s: number): string {

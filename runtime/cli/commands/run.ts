@@ -14,6 +14,8 @@ import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
 import { DataError } from '../../targets/errors.js';
 import { chooseBackend, NoAdapterError, type BackendChoice } from '../../tasks/backend.js';
 import { runCurvatureTask } from '../../tasks/curvature.js';
+import { learnedOptimizationConfig } from '../../tasks/learned-optimizer/config.js';
+import { runLearnedOptimizationTask } from '../../tasks/learned-optimizer/run.js';
 import { consoleProgress } from '../../tasks/progress.js';
 import { RunStateError } from '../../tasks/run-state-error.js';
 import { DEFAULT_PRESET, presetNames, taskConfig } from '../../tasks/task-config.js';
@@ -82,10 +84,13 @@ export const runCommand: Command = {
     const outDir = resolve(values.out ?? join('runs', `${task.name.name}-${preset}`));
 
     try {
-      const kind = taskKind(task.fields)?.name;
-      if (kind !== 'curvature') {
-        throw new DiagnosticError([error('run/unsupported-kind', `\`gmn run\` cannot run a ${kind} task yet`, task.name.span,
-          '`gmn check` validates the task; its runner (runtime/tasks/learned-optimizer) has no base tasks or report yet')]);
+      if (taskKind(task.fields)?.name === 'learned_optimization') {
+        const progress = consoleProgress();
+        progress.stage(`gmn run: task ${task.name.name}, preset ${preset}, float64 on the CPU`);
+        progress.stage(`run directory: ${outDir}`);
+        await runLearnedOptimizationTask({ program: checked.program, module: root, config: learnedOptimizationConfig(task, preset), outDir, progress });
+        process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
+        return EXIT.ok;
       }
       const config = taskConfig(task, preset);
       const sym = lookup(root, config.target);

@@ -1,0 +1,54 @@
+// The image-MLP base tasks of the paper (§6.2, e.g. ImageMLP_FashionMnist8_Relu32): an MLP target
+// on flattened size×size images, NLL (softmax cross-entropy) loss, batches drawn with replacement
+// from the training split, the test loss on a fixed subset of the test split. float64 (targets/mlp).
+import type { TargetLayout } from '../../../compiler/spaces/target.js';
+import type { ImageDataset } from '../../data/fashion-mnist.js';
+import { mlpGradients, mlpPerExampleGradients } from '../../targets/mlp.js';
+import { initMlp } from '../../targets/mlp-init.js';
+import { paramTensors } from './features.js';
+import type { InnerTask } from './inner-task.js';
+
+export interface ImageMlpOptions {
+  batch: number;
+  /** How many test images the test loss averages over (the first ones of the test split). */
+  testExamples: number;
+}
+
+export function imageMlpTask(name: string, layout: TargetLayout, data: ImageDataset, options: ImageMlpOptions): InnerTask {
+  const inputs = data.size * data.size;
+  const widths = layout.spec.kind === 'mlp' ? layout.spec.widths : [];
+  if (widths[0] !== inputs || widths[widths.length - 1] !== data.classes) {
+    throw new RangeError(`${layout.name} maps ${widths[0]} inputs to ${widths[widths.length - 1]} outputs; ${data.name} at ${data.size}×${data.size} needs ${inputs} → ${data.classes}`);
+  }
+  const testCount = Math.min(options.testExamples, data.test.count);
+  const testInputs = Float64Array.from(data.test.images.subarray(0, testCount * inputs));
+  const testLabels = data.test.labels.subarray(0, testCount);
+  const meanLoss = (theta: Float64Array, x: Float64Array, labels: ArrayLike<number>, count: number) =>
+    mlpGradients(layout, { count, inputs: x, theta }, { kind: 'cross_entropy', labels });
+  return {
+    name,
+    paramCount: layout.paramCount,
+    tensors: paramTensors(layout.params),
+    initialTheta: (rng) => initMlp(layout, rng),
+    trainLoss(theta, dataRng) {
+      const x = new Float64Array(options.batch * inputs);
+      const labels = new Uint8Array(options.batch);
+      for (let i = 0; i < options.batch; i++) {
+        const k = dataRng.int(data.train.count);
+        for (let j = 0; j < inputs; j++) x[i * inputs + j] = data.train.images[k * inputs + j]!;
+        labels[i] = data.train.labels[k]!;
+      }
+      const g = meanLoss(theta, x, labels, options.batch);
+      const perExample = mlpPerExampleGradients(layout, g);
+      const P = layout.paramCount;
+      const grad = new Float64Array(P);
+      for (let i = 0; i < options.batch; i++) for (let p = 0; p < P; p++) grad[p] = grad[p]! + perExample[i * P + p]! / options.batch;
+      return { loss: g.losses.reduce((a, b) => a + b, 0) / options.batch, grad };
+    },
+    testLoss(theta) {
+      const g = meanLoss(theta, testInputs, testLabels, testCount);
+      return g.losses.reduce((a, b) => a + b, 0) / testCount;
+    },
+  };
+}
+

@@ -1,0 +1,98 @@
+// The learned-optimization run's outputs: report.md (per base task: Adam's tuned learning rate,
+// every optimizer's step-reduction factor N* ÷ steps and best test loss, mean ± std over seeds,
+// beside the paper's Table 1 figures where the paper has the task), results.json (every number and
+// curve) and <base>_test_loss.svg (mean test loss against inner steps, one line per optimizer).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { formatNumber as fmt, renderSvg } from '../plot.js';
+import { fileLabel } from '../run-directory.js';
+import { meanStd, type Curve, type OptimizerScore } from './evaluation.js';
+
+/** Table 1 (= Table 6) of the paper, F-MNIST row: step-reduction factor / best test NLL, by net name. */
+const PAPER_FMNIST = new Map([
+  ['adam', '1.00 / 0.475±0.011'],
+  ['sgdm', '1.13±0.17 / 0.463±0.019'],
+  ['ds_optimizer', '1.27±0.36 / 0.460±0.011'],
+  ['unf_optimizer', '1.16±0.18 / 0.451±0.015'],
+  ['ds_gradmetanet', '1.44±0.43 / 0.445±0.017'],
+  ['unf_gradmetanet', '1.51±0.59 / 0.447±0.011'],
+]);
+
+export interface BaseTaskResult {
+  base: string;
+  horizon: number;
+  params: number;
+  adamGrid: { lr: number; meanBest: number }[];
+  adamLr: number;
+  scores: OptimizerScore[];
+  curves: Record<string, Curve[]>;
+}
+
+export interface ReportContext {
+  task: string;
+  preset: string;
+  pes: { outerSteps: number; pairs: number; truncation: number; sigma: number; outerLr: number; clip: number };
+  rule: { alpha: number; mu: number; beta: number };
+  seconds: number;
+}
+
+export async function writeLearnedOptimizationReport(dir: string, ctx: ReportContext, results: readonly BaseTaskResult[]): Promise<void> {
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ context: ctx, results }, null, 1));
+  for (const r of results) writeFileSync(join(dir, `${fileLabel(r.base)}_test_loss.svg`), await curvePlot(ctx, r));
+  writeFileSync(join(dir, 'report.md'), markdown(ctx, results));
+}
+
+function netOf(label: string): string {
+  return label.split('(')[0]!;
+}
+
+function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): string {
+  const { pes, rule } = ctx;
+  const lines = [
+    `# ${ctx.task} — preset \`${ctx.preset}\``, '',
+    `Meta-training: PES, ${pes.outerSteps} outer steps, ${pes.pairs} antithetic pairs, truncation ${pes.truncation}, σ ${pes.sigma}, outer Adam lr ${pes.outerLr}, clip ${pes.clip};`,
+    `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps in float64 on the CPU. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min.`,
+    'Metric (paper §6.2): Adam\'s best test loss L* within the horizon and the steps N* it needs; per optimizer the',
+    'step-reduction factor N* ÷ (its steps to reach L*) and its best test loss, mean ± std over seeds.', '',
+  ];
+  for (const r of results) {
+    const paper = r.base.endsWith('/fashion_mnist');
+    lines.push(`## ${r.base} (horizon ${r.horizon}, ${r.params} parameters)`, '');
+    lines.push(`Adam's learning rate, tuned over ${r.adamGrid.map((g) => fmt(g.lr)).join(', ')}: **${fmt(r.adamLr)}**.`, '');
+    lines.push(`| optimizer | step reduction vs Adam | reached L* | best test loss |${paper ? ' paper (Table 1, F-MNIST) |' : ''}`);
+    lines.push(`| --- | ---: | ---: | ---: |${paper ? ' ---: |' : ''}`);
+    for (const s of r.scores) {
+      const reached = s.reductions.filter((x): x is number => x !== undefined);
+      const reduction = reached.length === 0 ? '—' : cell(reached);
+      lines.push(`| ${s.label} | ${reduction} | ${reached.length}/${s.reductions.length} | ${cell(s.bestLosses)} |${paper ? ` ${PAPER_FMNIST.get(netOf(s.label)) ?? '—'} |` : ''}`);
+    }
+    lines.push('', `![test loss against inner steps](${fileLabel(r.base)}_test_loss.svg)`, '');
+  }
+  return lines.join('\n');
+}
+
+function cell(xs: readonly number[]): string {
+  const { mean, std } = meanStd(xs);
+  return `${fmt(mean)} ± ${std === 0 ? '0' : fmt(std)}`;
+}
+
+async function curvePlot(ctx: ReportContext, r: BaseTaskResult): Promise<string> {
+  const values = Object.entries(r.curves).flatMap(([optimizer, curves]) => curves[0]!.steps.map((step, i) => ({
+    optimizer, step, loss: meanStd(curves.map((c) => c.losses[i]!)).mean,
+  })));
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `${ctx.task} (${ctx.preset}): ${r.base}, mean test loss over seeds`,
+    width: 520,
+    height: 320,
+    data: { values },
+    mark: { type: 'line' },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'inner step' },
+      y: { field: 'loss', type: 'quantitative', title: 'test loss', scale: { type: 'log' } },
+      color: { field: 'optimizer', type: 'nominal', title: 'optimizer' },
+    },
+  };
+  return renderSvg(spec);
+}

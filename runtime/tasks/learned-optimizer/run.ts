@@ -1,0 +1,157 @@
+// The learned-optimization protocol (paper §6.2), in float64: for every base task and every
+// learned optimizer, meta-train φ with PES (checkpointed, resumable bit-identically), keep the
+// result under trained/; then tune Adam's learning rate on the grid, run Adam and every
+// meta-trained optimizer from the same initialisations and batches per seed, and score them as the
+// paper does (evaluation.ts). Writes report.md, results.json and one test-loss plot per base task.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
+import { lookup, type ResolvedModule, type ResolvedProgram } from '../../../compiler/resolve/resolve.js';
+import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
+import type { TargetLayout } from '../../../compiler/spaces/target.js';
+import { loadFashionMnist } from '../../data/fashion-mnist.js';
+import { Rng } from '../../util/rng.js';
+import type { Progress } from '../progress.js';
+import { RunDirectory, fileLabel, writeAtomic } from '../run-directory.js';
+import type { BaseTaskConfig, LearnedOptimizationConfig, UpdateNetConfig } from './config.js';
+import { adamCurve, learnedCurve, scoreAgainstAdam, tuneAdam, type Curve, type OptimizerScore } from './evaluation.js';
+import { imageMlpTask } from './image-mlp.js';
+import { LearnedOptimizerProblem, type InnerTask } from './inner-task.js';
+import { LearnedOptimizer } from './learned-optimizer.js';
+import { linearRegressionTask, REGRESSION_LAYOUT } from './linear-regression.js';
+import { PesMetaTrainer, type MetaTrainerState } from './meta-trainer.js';
+import { writeLearnedOptimizationReport, type BaseTaskResult } from './report.js';
+import { lowerUpdateNet } from './update-net.js';
+import type { RuleState } from './update-rule.js';
+
+/** Test images the image tasks' test loss averages over. */
+const TEST_EXAMPLES = 1000;
+/** Points per evaluation curve (the test loss is recorded every horizon / CURVE_POINTS steps). */
+const CURVE_POINTS = 50;
+
+export interface LearnedOptimizationRun {
+  program: ResolvedProgram;
+  module: ResolvedModule;
+  config: LearnedOptimizationConfig;
+  outDir: string;
+  progress: Progress;
+  /** Outer steps between checkpoints. */
+  checkpointEvery?: number;
+  /** Asked after every checkpoint: true stops the run there (as a kill would), to resume later. */
+  shouldStop?: () => boolean;
+}
+
+export type RunOutcome = 'finished' | 'stopped';
+
+export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): Promise<RunOutcome> {
+  const { config, progress } = run;
+  const started = Date.now();
+  const dir = RunDirectory.open(run.outDir, JSON.parse(JSON.stringify(config, (k, v: unknown) => (k === 'span' ? undefined : v))) as unknown, (l) => progress.log(l));
+  try {
+    mkdirSync(join(run.outDir, 'trained'), { recursive: true });
+    const results: BaseTaskResult[] = [];
+    for (const base of config.baseTasks) {
+      const { task, layout } = baseTask(run, base);
+      const optimizers = config.optimizers.map((o) => learnedOptimizer(run, o, layout));
+      const phis: Float64Array[] = [];
+      for (const optimizer of optimizers) {
+        const phi = metaTrain(run, base, task, optimizer);
+        if (phi === undefined) return 'stopped';
+        phis.push(phi);
+      }
+      progress.stage(`evaluating on ${base.label}: Adam over ${config.adamLrs.length} learning rates, ${optimizers.length} learned optimizers, ${config.seeds.length} seeds`);
+      const curveOptions = { horizon: base.horizon, every: Math.max(1, Math.floor(base.horizon / CURVE_POINTS)) };
+      const grid = tuneAdam(task, config.adamLrs, config.seeds, curveOptions);
+      const bestLr = grid.reduce((a, b) => (b.meanBest < a.meanBest ? b : a)).lr;
+      const adamCurves = config.seeds.map((seed) => adamCurve(task, bestLr, { ...curveOptions, seed }));
+      const curves = new Map<string, Curve[]>([['adam', adamCurves]]);
+      const scores: OptimizerScore[] = [scoreAgainstAdam('adam', adamCurves, adamCurves)];
+      optimizers.forEach((optimizer, i) => {
+        const c = config.seeds.map((seed) => learnedCurve(task, optimizer, phis[i]!, { ...curveOptions, seed }));
+        curves.set(optimizer.label, c);
+        scores.push(scoreAgainstAdam(optimizer.label, c, adamCurves));
+      });
+      results.push({ base: base.label, horizon: base.horizon, adamGrid: grid, adamLr: bestLr, scores, curves: Object.fromEntries(curves), params: task.paramCount });
+    }
+    await writeLearnedOptimizationReport(run.outDir, { task: config.name, preset: config.preset, pes: config.pes, rule: config.rule, seconds: (Date.now() - started) / 1000 }, results);
+    return 'finished';
+  } finally {
+    dir.close();
+  }
+}
+
+function baseTask(run: LearnedOptimizationRun, base: BaseTaskConfig): { task: InnerTask; layout: TargetLayout } {
+  if (base.kind === 'linear_regression') return { task: linearRegressionTask(base.batch), layout: REGRESSION_LAYOUT };
+  const sym = lookup(run.module, base.target);
+  if (sym === undefined || sym.kind !== 'target') throw new DiagnosticError([error('run/unknown-target', `\`${base.target}\` is not a target declared in this file`, base.span)]);
+  const elaborated = elaborateTarget(sym.decl);
+  if (!elaborated.ok) throw new DiagnosticError(elaborated.diagnostics);
+  if (base.data !== 'fashion_mnist') {
+    throw new DiagnosticError([error('run/unsupported-data', `the ${base.data} image task is not available yet`, base.span, 'use `data: fashion_mnist`')]);
+  }
+  const layout = elaborated.value;
+  run.progress.stage(`loading Fashion-MNIST at ${base.size}×${base.size}`);
+  const { data } = loadFashionMnist(base.size);
+  try {
+    return { task: imageMlpTask(base.label, layout, data, { batch: base.batch, testExamples: TEST_EXAMPLES }), layout };
+  } catch (e) {
+    if (e instanceof RangeError) throw new DiagnosticError([error('run/bad-target', e.message, base.span)]);
+    throw e;
+  }
+}
+
+function learnedOptimizer(run: LearnedOptimizationRun, o: UpdateNetConfig, layout: TargetLayout): LearnedOptimizer {
+  if (o.net === 'sgdm') return new LearnedOptimizer('sgdm', undefined);
+  const sym = lookup(run.module, o.net);
+  const grads = sym?.kind === 'net' && sym.decl.params.some((p) => p.type.kind === 'index' && p.type.base.kind === 'call' && p.type.base.callee.name === 'grads');
+  if (grads) {
+    throw new DiagnosticError([error('run/needs-device', `\`${o.net}\` reads per-example gradients (GradMetaNet); the float64 runner feeds only the 19 standard features`, o.span,
+      'remove it from `optimizers` (or from this preset) until the device runner exists')]);
+  }
+  const label = o.args.size === 0 ? o.net : `${o.net}(${[...o.args].map(([k, v]) => `${k}: ${v}`).join(', ')})`;
+  return new LearnedOptimizer(label, lowerUpdateNet({ program: run.program, module: run.module, net: o.net, args: o.args, target: layout }));
+}
+
+type Saved = MetaTrainerState<RuleState>;
+
+/** φ after meta-training: from trained/ when done before, else trained (resuming a checkpoint); undefined when stopped. */
+function metaTrain(run: LearnedOptimizationRun, base: BaseTaskConfig, task: InnerTask, optimizer: LearnedOptimizer): Float64Array | undefined {
+  const { config, progress } = run;
+  const name = `${fileLabel(base.label)}-${fileLabel(optimizer.label)}`;
+  const trainedPath = join(run.outDir, 'trained', `${name}.json`);
+  if (existsSync(trainedPath)) return Float64Array.from((JSON.parse(readFileSync(trainedPath, 'utf8')) as { phi: number[] }).phi);
+  const checkpointPath = join(run.outDir, 'checkpoints', `${name}.json`);
+  const saved = existsSync(checkpointPath) ? (JSON.parse(readFileSync(checkpointPath, 'utf8'), revive) as Saved) : undefined;
+  const problem = new LearnedOptimizerProblem(task, optimizer);
+  const phi0 = optimizer.initialMeta(config.rule, new Rng(config.pes.seed));
+  const pes = { pairs: config.pes.pairs, truncation: config.pes.truncation, horizon: base.horizon, sigma: config.pes.sigma, accumulate: true, stagger: true, seed: config.pes.seed };
+  const trainer = new PesMetaTrainer(problem, { pes, outerLr: config.pes.outerLr, clip: config.pes.clip }, phi0, saved);
+  progress.stage(`meta-training ${optimizer.label} on ${base.label} (${optimizer.metaSize} meta-parameters, ${config.pes.outerSteps} outer steps${saved ? `, resuming at ${trainer.outerStep}` : ''})`);
+  progress.startTraining(config.pes.outerSteps);
+  progress.advance(trainer.outerStep, '');
+  const every = run.checkpointEvery ?? 10;
+  while (trainer.outerStep < config.pes.outerSteps) {
+    const loss = trainer.outerUpdate();
+    progress.advance(1, `${optimizer.label}: truncation loss ${loss.toPrecision(4)}`);
+    if (trainer.outerStep % every === 0 && trainer.outerStep < config.pes.outerSteps) {
+      writeAtomic(checkpointPath, JSON.stringify(trainer.state(), replace));
+      if (run.shouldStop?.() === true) {
+        progress.stop();
+        return undefined;
+      }
+    }
+  }
+  progress.stop();
+  writeAtomic(trainedPath, JSON.stringify({ optimizer: optimizer.label, base: base.label, metaSize: optimizer.metaSize, phi: [...trainer.phi] }, null, 1));
+  rmSync(checkpointPath, { force: true });
+  return Float64Array.from(trainer.phi);
+}
+
+/** Float64Arrays as `{ f64: [...] }` in JSON (numbers round-trip exactly), and back. */
+function replace(_: string, v: unknown): unknown {
+  return v instanceof Float64Array ? { f64: [...v] } : v;
+}
+
+function revive(_: string, v: unknown): unknown {
+  return typeof v === 'object' && v !== null && 'f64' in v ? Float64Array.from((v as { f64: number[] }).f64) : v;
+}

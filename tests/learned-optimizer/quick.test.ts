@@ -1,0 +1,66 @@
+// The learned-optimizer task end to end: `gmn run dsl-examples/learned_optimizer.gmn --preset quick`
+// through the CLI writes the report, results and meta-trained optimizers; a run stopped after a
+// checkpoint and resumed gives results bit-identical to an uninterrupted run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkFiles } from '../../compiler/check.js';
+import type { Progress } from '../../runtime/tasks/progress.js';
+import { learnedOptimizationConfig } from '../../runtime/tasks/learned-optimizer/config.js';
+import { runLearnedOptimizationTask } from '../../runtime/tasks/learned-optimizer/run.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const EXAMPLE = join(ROOT, 'dsl-examples/learned_optimizer.gmn');
+
+interface Score { label: string; reductions: (number | null)[]; bestLosses: number[] }
+interface Results { results: { base: string; scores: Score[] }[] }
+
+const silent: Progress = { stage() {}, data() {}, log() {}, startTraining() {}, advance() {}, stop() {} };
+
+describe('gmn run dsl-examples/learned_optimizer.gmn --preset quick', () => {
+  let out: string;
+
+  beforeAll(() => {
+    expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
+    out = join(mkdtempSync(join(tmpdir(), 'gmn-lopt-')), 'run');
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', EXAMPLE, '--preset', 'quick', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).not.toMatch(/internal error|at .*\.ts:\d+/);
+    expect(run.status).toBe(0);
+  }, 120_000);
+
+  it('reports Adam and every learned optimizer; meta-trained ones beat Adam on the regression within T = 10', () => {
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    const scores = results.results[0]!.scores;
+    expect(scores.map((s) => s.label)).toEqual(['adam', 'sgdm', 'ds_optimizer(hidden: 8)']);
+    const best = (label: string) => scores.find((s) => s.label === label)!.bestLosses[0]!;
+    expect(best('sgdm')).toBeLessThan(best('adam'));
+    expect(best('ds_optimizer(hidden: 8)')).toBeLessThan(best('adam'));
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('| sgdm |');
+    expect(existsSync(join(out, 'linear_regression_test_loss.svg'))).toBe(true);
+    expect(readdirSync(join(out, 'trained')).sort()).toEqual(['linear_regression-ds_optimizer_hidden__8_.json', 'linear_regression-sgdm.json']);
+  });
+});
+
+describe('resume', () => {
+  it('a run stopped after its first checkpoint and resumed matches an uninterrupted run bit for bit', async () => {
+    const { program, diagnostics } = checkFiles([EXAMPLE]);
+    expect(diagnostics).toEqual([]);
+    const module = program.roots[0]!;
+    const task = [...module.symbols.tasks.values()][0]!;
+    const config = learnedOptimizationConfig(task, 'quick');
+    const work = mkdtempSync(join(tmpdir(), 'gmn-lopt-resume-'));
+    const run = (outDir: string, shouldStop?: () => boolean) => runLearnedOptimizationTask({ program, module, config, outDir, progress: silent, checkpointEvery: 5, shouldStop });
+    expect(await run(join(work, 'straight'))).toBe('finished');
+    expect(await run(join(work, 'resumed'), () => true)).toBe('stopped');
+    expect(readdirSync(join(work, 'resumed', 'checkpoints')).length).toBe(1);
+    expect(await run(join(work, 'resumed'))).toBe('finished');
+    const results = (dir: string) => (JSON.parse(readFileSync(join(work, dir, 'results.json'), 'utf8')) as { results: unknown }).results;
+    expect(results('resumed')).toEqual(results('straight'));
+    for (const f of readdirSync(join(work, 'straight', 'trained'))) {
+      expect(readFileSync(join(work, 'resumed', 'trained', f), 'utf8')).toBe(readFileSync(join(work, 'straight', 'trained', f), 'utf8'));
+    }
+  }, 60_000);
+});
