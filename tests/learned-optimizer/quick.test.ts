@@ -2,7 +2,7 @@
 // through the CLI writes the report, results and meta-trained optimizers; a run stopped after a
 // checkpoint and resumed gives results bit-identical to an uninterrupted run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ describe('gmn run dsl-examples/learned_optimizer.gmn --preset quick', () => {
     expect(best('ds_optimizer(hidden: 8)')).toBeLessThan(best('adam'));
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('| sgdm |');
-    expect(existsSync(join(out, 'linear_regression_test_loss.svg'))).toBe(true);
+    for (const plot of ['linear_regression_test_loss.svg', 'linear_regression_trajectories.svg']) expect(readFileSync(join(out, plot), 'utf8')).toContain('<svg');
     expect(readdirSync(join(out, 'trained')).sort()).toEqual(['linear_regression-ds_optimizer_hidden__8_.json', 'linear_regression-sgdm.json']);
   });
 });

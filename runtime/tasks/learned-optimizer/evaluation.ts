@@ -17,6 +17,8 @@ export interface CurveOptions {
   horizon: number;
   every: number;
   seed: number;
+  /** When given, receives θ at every step (0..horizon): the trajectory of Figure 8. */
+  trajectory?: number[][];
 }
 
 /** The same initialisation and batches for every optimizer evaluated with one seed. */
@@ -28,8 +30,10 @@ function seeded(task: InnerTask, seed: number): { theta: Float64Array; data: Rng
 function record(task: InnerTask, options: CurveOptions, step: (theta: Float64Array, grad: Float64Array, t: number) => void): Curve {
   const { theta, data } = seeded(task, options.seed);
   const curve: Curve = { steps: [0], losses: [task.testLoss(theta)] };
+  options.trajectory?.push([...theta]);
   for (let t = 1; t <= options.horizon; t++) {
     step(theta, task.trainLoss(theta, data).grad, t - 1);
+    options.trajectory?.push([...theta]);
     if (t % options.every === 0 || t === options.horizon) {
       curve.steps.push(t);
       curve.losses.push(task.testLoss(theta));

@@ -71,13 +71,24 @@ export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): P
         curves.set(optimizer.label, c);
         scores.push(scoreAgainstAdam(optimizer.label, c, adamCurves));
       });
-      results.push({ base: base.label, horizon: base.horizon, adamGrid: grid, adamLr: bestLr, scores, curves: Object.fromEntries(curves), params: task.paramCount });
+      // Figure 8: the first seed's path through the regression's 2-D parameter space.
+      const trajectories = base.kind !== 'linear_regression' ? undefined : Object.fromEntries([
+        ['adam', trajectory((t) => adamCurve(task, bestLr, { ...curveOptions, seed: config.seeds[0]!, trajectory: t }))],
+        ...optimizers.map((o, i) => [o.label, trajectory((t) => learnedCurve(task, o, phis[i]!, { ...curveOptions, seed: config.seeds[0]!, trajectory: t }))]),
+      ]) as Record<string, number[][]>;
+      results.push({ base: base.label, horizon: base.horizon, adamGrid: grid, adamLr: bestLr, scores, curves: Object.fromEntries(curves), params: task.paramCount, trajectories });
     }
     await writeLearnedOptimizationReport(run.outDir, { task: config.name, preset: config.preset, pes: config.pes, rule: config.rule, seconds: (Date.now() - started) / 1000 }, results);
     return 'finished';
   } finally {
     dir.close();
   }
+}
+
+function trajectory(run: (sink: number[][]) => void): number[][] {
+  const sink: number[][] = [];
+  run(sink);
+  return sink;
 }
 
 function baseTask(run: LearnedOptimizationRun, base: BaseTaskConfig): { task: InnerTask; layout: TargetLayout } {
