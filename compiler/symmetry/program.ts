@@ -40,6 +40,8 @@ export function checkSymmetry(program: ResolvedProgram): Diagnostic[] {
 export interface CertifyOptions {
   /** Instantiate each task's nets as this preset trains them (a task without it: as written). */
   preset?: string;
+  /** Instantiate the nets no task trains on these of their file's targets only (default: every one). */
+  targets?: readonly string[];
 }
 
 /** Lowers and checks every net: task instantiations first, then each remaining net once on the probe. */
@@ -59,7 +61,7 @@ export function certifyProgram(program: ResolvedProgram, options: CertifyOptions
     }
   }
   for (const root of program.roots) {
-    const targets = root.program.declarations.flatMap((d) => (d.kind === 'target' ? [d] : []));
+    const targets = root.program.declarations.flatMap((d) => (d.kind === 'target' && (options.targets?.includes(d.name.name) ?? true) ? [d] : []));
     for (const decl of root.program.declarations) {
       if (decl.kind !== 'net' || covered.has(decl) || targets.length === 0) continue;
       covered.add(decl);

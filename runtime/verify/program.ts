@@ -5,7 +5,7 @@
 import type { Graph } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import type { ResolvedProgram } from '../../compiler/resolve/resolve.js';
-import { certifyProgram } from '../../compiler/symmetry/program.js';
+import { certifyProgram, type CertifyOptions } from '../../compiler/symmetry/program.js';
 import { referenceBackend, type VerifyBackend } from './backend.js';
 import { verifyGraph, type VerifyReport } from './harness.js';
 
@@ -20,10 +20,10 @@ export interface NetVerification {
 }
 
 export async function verifyProgram(
-  program: ResolvedProgram, seed: number, rootFile?: string, backend: VerifyBackend = referenceBackend, preset?: string,
+  program: ResolvedProgram, seed: number, rootFile?: string, backend: VerifyBackend = referenceBackend, instances: CertifyOptions = {},
 ): Promise<NetVerification[]> {
   const out: NetVerification[] = [];
-  for (const r of certifyProgram(program, preset === undefined ? {} : { preset })) {
+  for (const r of certifyProgram(program, instances)) {
     if (rootFile !== undefined && r.file !== rootFile && r.instance === 'probe') continue;
     if (r.lowered === null || r.certificate === null) {
       out.push({ net: r.net, file: r.file, instance: r.instance, report: null, verified: false });

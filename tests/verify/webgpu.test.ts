@@ -31,7 +31,7 @@ const INSENSITIVE = new Set(['standard_estimator']);
 async function verifyFile(file: string, backend: VerifyBackend, preset?: string): Promise<NetVerification[]> {
   const checked = checkFiles([file]);
   expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return verifyProgram(checked.program, 0, checked.program.roots[0]!.file, backend, preset);
+  return verifyProgram(checked.program, 0, checked.program.roots[0]!.file, backend, preset === undefined ? {} : { preset });
 }
 
 function expectSound(nets: NetVerification[], backend: VerifyBackend): void {

@@ -18,7 +18,7 @@ export const verifyCommand: Command = {
   name: 'verify',
   summary: 'check each net\'s equivariance numerically (random group elements, sensitivity to non-group ones)',
   usage: [
-    'usage: gmn verify [--json] [--seed N] [--backend reference|webgpu|auto] [--preset NAME] FILE',
+    'usage: gmn verify [--json] [--seed N] [--backend reference|webgpu|auto] [--preset NAME] [--target T]... FILE',
     '       gmn verify FILE --params DIR [--net NAME] [--task NAME] [--preset NAME] [--backend B] [--json]',
     '',
     'Checks FILE like `gmn check`, then runs each net (instantiated as `gmn explain` does) with random',
@@ -50,6 +50,8 @@ export const verifyCommand: Command = {
     '                 fast and exactly as convincing — the proof does not depend on sizes);',
     '                 with --params: the preset the model was trained with (default: the one',
     '                 recorded in the run directory around DIR, else `default`)',
+    '  --target T     instantiate the nets no task trains on target T of FILE only (repeatable;',
+    '                 default: on every target FILE declares)',
     '',
     'exit codes: 0 every net verified, 1 errors or a failed check, 2 usage error',
   ].join('\n'),
@@ -62,6 +64,7 @@ export const verifyCommand: Command = {
       net: { type: 'string' },
       task: { type: 'string' },
       preset: { type: 'string' },
+      target: { type: 'string', multiple: true },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one input file', this);
     const seed = values.seed === undefined ? 0 : Number(values.seed);
@@ -79,6 +82,12 @@ export const verifyCommand: Command = {
     if (!values.json) process.stderr.write(renderDiagnostics(result.diagnostics, result.sources));
     if (result.diagnostics.some((d) => d.severity === 'error') && values.params !== undefined) return EXIT.diagnostics;
     const root = result.program.roots[0];
+    if (values.target !== undefined && root !== undefined) {
+      if (values.params !== undefined) throw new UsageError('--target does not apply with --params DIR (the task says the target)', this);
+      const declared = [...root.symbols.targets.keys()];
+      const unknown = values.target.find((t) => !declared.includes(t));
+      if (unknown !== undefined) throw new UsageError(`${positionals[0]} declares no target \`${unknown}\` (targets: ${declared.join(', ') || 'none'})`, this);
+    }
     if (values.params === undefined && values.preset !== undefined && root !== undefined) {
       const presets = new Set([...root.symbols.tasks.values()].flatMap((t) => t.presets.map((p) => p.name.name)));
       if (!presets.has(values.preset)) {
@@ -102,7 +111,8 @@ export const verifyCommand: Command = {
         });
         nets = [await verifyNet(trained.model, trained.file, trained.instance, trained.graph, trained.inst, { seed, backend, params: trained.params })];
       } else {
-        nets = root === undefined ? [] : await verifyProgram(result.program, seed, root.file, backend, values.preset);
+        const instances = { ...(values.preset === undefined ? {} : { preset: values.preset }), ...(values.target === undefined ? {} : { targets: values.target }) };
+        nets = root === undefined ? [] : await verifyProgram(result.program, seed, root.file, backend, instances);
       }
       const failed = result.diagnostics.some((d) => d.severity === 'error');
       if (values.json) {
