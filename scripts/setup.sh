@@ -56,7 +56,8 @@ else
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -t bookworm-backports mesa-vulkan-drivers
 fi
 
-# Fashion-MNIST for the learned-optimizer task (paper §6.2), in /usr/share/datasets/fashion-mnist.
+# Fashion-MNIST for the learned-optimizer task (paper §6.2) and the INR-editing task (§6.3), in
+# /usr/share/datasets/fashion-mnist.
 if dpkg-query -W -f='${Status}\n' dataset-fashion-mnist 2>/dev/null | grep -q 'install ok installed'; then
   echo 'setup: dataset-fashion-mnist already installed'
 else

@@ -803,12 +803,12 @@ class Planner {
     return layout;
   }
 
-  /** Batch strides of render's θ and coordinates (0 where one is shared by the batch), and ω0. */
-  private renderStrides(theta: ValueId, coords: ValueId, layout: TargetLayout): { thetaStride: number; coordsStride: number; omega0: number } {
+  /** Batch strides of render's θ and coordinates (0 where one is shared by the batch), ω0, and the loop-bound `zero`. */
+  private renderStrides(theta: ValueId, coords: ValueId, layout: TargetLayout): { thetaStride: number; coordsStride: number; omega0: number; zero: number } {
     const td = this.dims.get(theta)!;
     const cd = this.dims.get(coords)!;
     const act = layout.spec.kind === 'mlp' ? layout.spec.activation : null;
-    return { thetaStride: td[0] === 1 ? 0 : td[2], coordsStride: cd[0] === 1 ? 0 : cd[2] * cd[3], omega0: act?.kind === 'sine' ? act.omega0 : 1 };
+    return { thetaStride: td[0] === 1 ? 0 : td[2], coordsStride: cd[0] === 1 ? 0 : cd[2] * cd[3], omega0: act?.kind === 'sine' ? act.omega0 : 1, zero: 0 };
   }
 
   /** [start, size] of the segment of every site position (neuron segments, or parameter blocks). */
