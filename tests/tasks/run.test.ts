@@ -37,18 +37,19 @@ describe('gmn run', () => {
 
   it('writes a report with every model, size and seed, and finite errors', () => {
     const rows = results(full);
-    expect(rows).toHaveLength(3 * 2 * 2);
+    // 3 models and the estimator's recalibrated line, 2 sizes, 2 seeds.
+    expect(rows).toHaveLength(4 * 2 * 2);
     for (const r of rows) expect(Number.isFinite(r.testError) && r.testError >= 0).toBe(true);
     const report = readFileSync(join(full, 'report.md'), 'utf8');
-    for (const model of ['gradmetanet', 'mlp_concat', 'standard_estimator']) expect(report).toMatch(new RegExp(`\\| ${model} \\|`));
+    for (const model of ['gradmetanet', 'mlp_concat', 'standard_estimator', 'standard_estimator\\+recalibrated']) expect(report).toMatch(new RegExp(`\\| ${model} \\|`));
     expect(report).toMatch(/\| train 8 \| train 12 \|/);
     expect(report).toMatch(/Improvement over `standard_estimator`/);
     const json = JSON.parse(readFileSync(join(full, 'results.json'), 'utf8')) as { summaries: { model: string; seeds: number }[] };
-    expect(json.summaries.map((s) => s.seeds)).toEqual(new Array(6).fill(2));
+    expect(json.summaries.map((s) => s.seeds)).toEqual(new Array(8).fill(2));
     expect(readFileSync(join(full, 'test_error.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
-    // The best epoch is one of the trained epochs; the untrained estimator has none.
+    // The best epoch is one of the trained epochs; the untrained estimator and its recalibration have none.
     for (const r of rows) {
-      if (r.model === 'standard_estimator') expect(r.bestEpoch).toBe(0);
+      if (r.model.startsWith('standard_estimator')) expect(r.bestEpoch).toBe(0);
       else expect([1, 2, 3]).toContain(r.bestEpoch);
     }
   });
