@@ -58,7 +58,7 @@ function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): strin
   const lines = [
     `# ${ctx.task} — preset \`${ctx.preset}\``, '',
     `Meta-training: PES, ${pes.outerSteps} outer steps, ${pes.pairs} antithetic pairs, truncation ${pes.truncation}, σ ${pes.sigma}, outer Adam lr ${pes.outerLr}, clip ${pes.clip};`,
-    `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps in float64 on the CPU. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min.`,
+    `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps in float64 on the CPU. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min (this invocation: optimizers meta-trained by an earlier one are read from trained/).`,
     'Metric (paper §6.2): Adam\'s best test loss L* within the horizon and the steps N* it needs; per optimizer the',
     'step-reduction factor N* ÷ (its steps to reach L*) and its best test loss, mean ± std over seeds.', '',
   ];
@@ -108,7 +108,7 @@ async function curvePlot(ctx: ReportContext, r: BaseTaskResult): Promise<string>
 async function trajectoryPlot(ctx: ReportContext, trajectories: Record<string, number[][]>): Promise<string> {
   const points = Object.values(trajectories).flat();
   const extent = Math.max(1, ...points.map((p) => Math.max(Math.abs(p[0]!), Math.abs(p[1]!)))) * 1.1;
-  const cells = 40;
+  const cells = 24;
   const size = (2 * extent) / cells;
   const grid = Array.from({ length: cells * cells }, (_, k) => {
     const x = -extent + (k % cells) * size;
