@@ -1,4 +1,4 @@
-// Base tasks under a learned optimizer, in float64: the regression's gradient against central
+// Base tasks under a learned optimizer, in float64: the regression's and the image MLP's gradients against central
 // differences and its expected loss against sampling; a batch of particles unrolled together equals
 // each particle unrolled alone; PES meta-training of SGDM and of DS (F_ϕ from std/optimizers.gmn)
 // on the Figure 8 regression lowers the loss at the horizon.
@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFiles } from '../../compiler/check.js';
 import { ParticleSets } from '../../runtime/particles/particle-sets.js';
+import { mlpLayout } from '../../compiler/spaces/target.js';
+import { imageMlpTask } from '../../runtime/tasks/learned-optimizer/image-mlp.js';
 import { LearnedOptimizerProblem } from '../../runtime/tasks/learned-optimizer/inner-task.js';
 import { LearnedOptimizer } from '../../runtime/tasks/learned-optimizer/learned-optimizer.js';
 import { linearRegressionTask, REGRESSION_LAYOUT, regressionExpectedLoss } from '../../runtime/tasks/learned-optimizer/linear-regression.js';
@@ -87,4 +89,27 @@ describe('PES meta-training on the regression (T = 10)', () => {
       expect(after).toBeLessThan(0.7 * before);
     }, 30_000);
   }
+});
+
+describe('the image-MLP base task', () => {
+  it('its mean batch gradient matches central differences of its batch loss, and its test loss is the mean NLL', () => {
+    // A tiny stand-in dataset: 2×2 images, 3 classes, an MLP 4 → 3 → 3.
+    const rng = new Rng(8);
+    const split = (count: number) => ({ images: Float32Array.from({ length: count * 4 }, () => rng.uniform()), labels: Uint8Array.from({ length: count }, () => rng.int(3)), count });
+    const data = { name: 'tiny', size: 2, classes: 3, train: split(20), test: split(6) };
+    const layout = mlpLayout('Tiny', { kind: 'mlp', widths: [4, 3, 3], activation: { kind: 'tanh' }, init: 'kaiming' });
+    const image = imageMlpTask('tiny', layout, data, { batch: 5, testExamples: 6 });
+    const theta = image.initialTheta(new Rng(3));
+    const { loss, grad } = image.trainLoss(theta, new Rng(11));
+    expect(Number.isFinite(loss)).toBe(true);
+    for (let k = 0; k < theta.length; k++) {
+      const h = 1e-6;
+      const up = Float64Array.from(theta, (x, i) => (i === k ? x + h : x));
+      const down = Float64Array.from(theta, (x, i) => (i === k ? x - h : x));
+      expect(grad[k], `θ[${k}]`).toBeCloseTo((image.trainLoss(up, new Rng(11)).loss - image.trainLoss(down, new Rng(11)).loss) / (2 * h), 6);
+    }
+    // A zero network predicts uniformly: the NLL is log 3 on every example.
+    expect(image.testLoss(new Float64Array(theta.length))).toBeCloseTo(Math.log(3), 12);
+    expect(image.tensors.map((t) => t.size)).toEqual([12, 3, 9, 3]);
+  });
 });
