@@ -11,6 +11,7 @@ import { checkFiles } from '../../../compiler/check.js';
 import { DiagnosticError, type Diagnostic } from '../../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { lowerNet } from '../../../compiler/ir/lower.js';
+import { taskKind } from '../../../compiler/resolve/task-schema.js';
 import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
 import { writePlan } from '../../../compiler/wgsl/emit.js';
 import { planGraph, type Plan } from '../../../compiler/wgsl/plan.js';
@@ -76,7 +77,9 @@ export const compileCommand: Command = {
     const diagnostics: Diagnostic[] = [];
     let written = 0;
 
-    if (module.symbols.tasks.size === 0 && values.task === undefined) {
+    // Only curvature tasks train nets of the file with a loss; a file with none compiles its nets' forward passes.
+    const curvatureTasks = [...module.symbols.tasks.values()].filter((t) => taskKind(t.fields)?.name === 'curvature');
+    if (curvatureTasks.length === 0 && values.task === undefined) {
       const targets = [...module.symbols.targets.values()];
       const nets = [...module.symbols.nets.values()];
       if (targets.length === 0 || nets.length === 0) throw new UsageError(`${positionals[0]} declares no task, and no net and target to compile one for`, this);
@@ -95,8 +98,8 @@ export const compileCommand: Command = {
       return EXIT.ok;
     }
 
-    const tasks = [...module.symbols.tasks.values()].filter((t) => values.task === undefined || t.name.name === values.task);
-    if (tasks.length === 0) throw new UsageError(`${positionals[0]} has no task \`${values.task}\``, this);
+    const tasks = curvatureTasks.filter((t) => values.task === undefined || t.name.name === values.task);
+    if (tasks.length === 0) throw new UsageError(`${positionals[0]} has no curvature task \`${values.task}\``, this);
     for (const task of tasks) {
       let config: TaskConfig;
       try {
