@@ -3,6 +3,7 @@
 // `--json FILE` writes the same figures (and the adapter) as JSON.
 import { writeFileSync } from 'node:fs';
 import { benchCurvature, QUICK_MODELS, type CurvatureBench } from '../../../bench/curvature.js';
+import { benchInrFit } from '../../../bench/inr.js';
 import { benchMatmul } from '../../../bench/matmul.js';
 import { GpuDevice, INSTALL_HINT, type KernelTimes } from '../../device/index.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
@@ -22,13 +23,14 @@ export const benchCommand: Command = {
     '                         the same for GradMetaNet (width 32), GradMetaNet++ (width 16, 2 heads),',
     '                         DWS+Concat and GMN+Concat (width 30)',
     '                         at `curvature.gmn --preset quick` sizes (b = 16, batch 32)',
+    '  inr_fit                INR-steps/s fitting 64 SIRENs 2→32→32→1 to MNIST digits at once (28×28 grid)',
     '',
     'options:',
     '  --json FILE   also write the figures as JSON',
     '  --busy-poll   keep dawn.node\'s busy polling (default: the polling throttle is on, which frees',
     '                a core for lavapipe)',
     '  --size N      matmul size (default 512)',
-    '  --only NAME   run one benchmark (matmul, curvature or quick)',
+    '  --only NAME   run one benchmark (matmul, curvature, quick or inr)',
     '  --profile     print the time of every kernel of one training step of each model (timestamp',
     '                queries; each dispatch then gets its own pass, so totals grow a little)',
     '',
@@ -42,8 +44,8 @@ export const benchCommand: Command = {
       only: { type: 'string' },
       profile: { type: 'boolean' },
     });
-    if (values.only !== undefined && values.only !== 'matmul' && values.only !== 'curvature' && values.only !== 'quick') {
-      throw new UsageError(`--only must be matmul, curvature or quick, got ${values.only}`, this);
+    if (values.only !== undefined && !['matmul', 'curvature', 'quick', 'inr'].includes(values.only)) {
+      throw new UsageError(`--only must be matmul, curvature, quick or inr, got ${values.only}`, this);
     }
     const size = values.size === undefined ? 512 : Number(values.size);
     if (!Number.isInteger(size) || size < 8 || size % 8 !== 0) {
@@ -61,7 +63,7 @@ export const benchCommand: Command = {
       results[name] = figures;
       process.stdout.write(`bench: ${name} ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
     };
-    if (values.only !== 'curvature') {
+    if (values.only !== 'curvature' && values.only !== 'inr') {
       const matmul = await benchMatmul(gpu, size);
       print(`matmul_${size}`, { gflops: round(matmul.gflops), ms: round(matmul.ms) });
     }
@@ -78,6 +80,10 @@ export const benchCommand: Command = {
         print(`${name}_train_step`, trainFigures(c));
         if (values.profile === true) process.stdout.write(profileTable(name, c.profile));
       }
+    }
+    if (values.only === undefined || values.only === 'inr') {
+      const inr = await benchInrFit(gpu);
+      print('inr_fit', { inr_steps_per_s: round(inr.inrStepsPerS), step_ms: round(inr.stepMs), inrs: inr.count });
     }
     if (values.json !== undefined) {
       writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);
