@@ -65,6 +65,15 @@ else
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist
 fi
 
+# Python 3 with numpy, for the cross-framework tests: an independent numpy MLP recomputes gmn's
+# gradient dumps and reads its safetensors exports back (tests skip, saying so, without it).
+if dpkg-query -W -f='${Status}\n' python3-numpy 2>/dev/null | grep -q 'install ok installed'; then
+  echo 'setup: python3-numpy already installed'
+else
+  $SUDO apt-get update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-numpy
+fi
+
 npm ci
 
 # Say which WebGPU path the tests will take (hardware GPU, lavapipe, GL compat, or none).

@@ -1,6 +1,7 @@
 // `gmn run FILE --dump-grads DIR`: one batch of decomposed gradients of a target, written in the
-// documented format (docs/grad-format.md) so it can be inspected with numpy. The target gets its
-// declared initialisation and random data, seeded:
+// documented format (docs/grad-format.md) together with the θ, inputs and targets that produced it,
+// so it can be inspected and recomputed with numpy. The target gets its declared initialisation and
+// random data, seeded:
 //   MLP          `count` inputs uniform in [-1, 1]^{d_0}; the loss is the output itself for a scalar
 //                output (Γ then holds ∇_θ f, the curvature task's input) and squared error against
 //                N(0, 1) targets otherwise;
@@ -18,12 +19,15 @@ export interface DumpRequest {
   /** Examples (MLP) or sequences (transformer). */
   count: number;
   seed: number;
+  /** Storage type of the real arrays (default float32). */
+  dtype?: 'float32' | 'float64';
 }
 
 export function dumpTargetGradients(req: DumpRequest): GradManifest {
   const { layout } = req;
   const rng = new Rng(req.seed);
   const spec = layout.spec;
+  const options = { dtype: req.dtype ?? 'float32' };
   if (spec.kind === 'mlp') {
     const theta = initMlp(layout, rng);
     const d0 = spec.widths[0]!;
@@ -33,7 +37,8 @@ export function dumpTargetGradients(req: DumpRequest): GradManifest {
       ? { kind: 'output' }
       : { kind: 'mse', targets: Float64Array.from({ length: req.count * dL }, () => rng.normal()) };
     const grads = mlpGradients(layout, { count: req.count, inputs, theta }, loss);
-    return dumpGrads(layout, mlpGradBundle(layout, grads), req.dir);
+    const source = { loss: loss.kind, theta, inputs, ...(loss.kind === 'mse' ? { targets: loss.targets } : {}) };
+    return dumpGrads(layout, mlpGradBundle(layout, grads, source), req.dir, options);
   }
   const theta = initTransformer(layout, rng);
   const length = spec.seq;
@@ -42,5 +47,6 @@ export function dumpTargetGradients(req: DumpRequest): GradManifest {
   const inputs = Array.from({ length: req.count * length }, (_, i) => tokens[Math.floor(i / length) * (length + 1) + (i % length)]!);
   const targets = Array.from({ length: req.count * length }, (_, i) => tokens[Math.floor(i / length) * (length + 1) + (i % length) + 1]!);
   const grads = transformerGradients(layout, { sequences: req.count, length, tokens: inputs, theta }, targets);
-  return dumpGrads(layout, transformerGradBundle(layout, grads), req.dir);
+  const source = { loss: 'next_token_nll' as const, theta, inputs: Int32Array.from(inputs), targets: Int32Array.from(targets) };
+  return dumpGrads(layout, transformerGradBundle(layout, grads, source), req.dir, options);
 }

@@ -28,7 +28,7 @@ export const runCommand: Command = {
   summary: 'run a task of a .gmn file and write its report (default: the curvature study)',
   usage: [
     'usage: gmn run [FILE] [--preset NAME] [--out DIR] [--task NAME] [--backend auto|webgpu|reference]',
-    '       gmn run FILE --dump-grads DIR [--target NAME] [--count N] [--seed N]',
+    '       gmn run FILE --dump-grads DIR [--target NAME] [--count N] [--seed N] [--dtype float32|float64]',
     '',
     'Runs the task declared in FILE (default: the embedded dsl-examples/curvature.gmn) with one of its',
     'presets, and writes a run directory: config.json, metrics.jsonl, results.jsonl, checkpoints/,',
@@ -41,8 +41,10 @@ export const runCommand: Command = {
     '  --task NAME     which task, when the file declares several',
     '  --backend B     auto (WebGPU if an adapter exists, else the float64 reference), webgpu, reference',
     '  --dump-grads DIR  instead of running the task, write one batch of decomposed gradients of a',
-    '                  target (default: the task\'s) as .npy files + manifest.json (docs/grad-format.md)',
-    '  --target NAME   the target to dump; --count N examples or sequences (default 16); --seed N (default 0)',
+    '                  target (default: the task\'s) as .npy files + manifest.json (docs/grad-format.md),',
+    '                  with the θ, inputs, targets and loss kind that produced them',
+    '  --target NAME   the target to dump; --count N examples or sequences (default 16); --seed N (default 0);',
+    '                  --dtype float32 (default) or float64',
     '',
     'exit codes: 0 ok, 1 errors in the input or data, 2 usage error',
   ].join('\n'),
@@ -56,6 +58,7 @@ export const runCommand: Command = {
       target: { type: 'string' },
       count: { type: 'string' },
       seed: { type: 'string' },
+      dtype: { type: 'string' },
     });
     if (positionals.length > 1) throw new UsageError('gmn run takes one file', this);
     const backend = values.backend ?? 'auto';
@@ -134,11 +137,13 @@ export const runCommand: Command = {
 /** `--dump-grads DIR`: one batch of decomposed gradients of a target of the file. */
 function dump(
   command: Command, root: ResolvedModule, dir: string,
-  values: { target?: string | undefined; count?: string | undefined; seed?: string | undefined },
+  values: { target?: string | undefined; count?: string | undefined; seed?: string | undefined; dtype?: string | undefined },
   sources: ReadonlyMap<string, string>,
 ): number {
   const count = positiveInt(command, 'count', values.count ?? '16');
   const seed = positiveInt(command, 'seed', values.seed ?? '0', true);
+  const dtype = values.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new UsageError(`--dtype must be float32 or float64, not \`${dtype}\``, command);
   const targets = [...root.symbols.targets.keys()];
   const task = [...root.symbols.tasks.values()][0];
   const name = values.target ?? (task !== undefined ? taskTargetName(task) : targets[0]);
@@ -153,7 +158,7 @@ function dump(
     return EXIT.diagnostics;
   }
   try {
-    const manifest = dumpTargetGradients({ layout: layout.value, dir: resolve(dir), count, seed });
+    const manifest = dumpTargetGradients({ layout: layout.value, dir: resolve(dir), count, seed, dtype });
     const shapes = Object.entries(manifest.arrays).map(([k, a]) => `${k} [${a.shape.join(', ')}]`).join(', ');
     process.stdout.write(`dumped ${manifest.examples} examples of ${name} to ${resolve(dir)}: ${shapes} (${manifest.dtype})\n`);
     return EXIT.ok;
