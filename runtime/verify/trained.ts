@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DiagnosticError, error } from '../../compiler/diagnostics/diagnostic.js';
 import type { Graph } from '../../compiler/ir/ops.js';
-import { lowerNet } from '../../compiler/ir/lower.js';
+import { lowerNet, type Lowered } from '../../compiler/ir/lower.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { lookup, type ResolvedModule, type ResolvedProgram } from '../../compiler/resolve/resolve.js';
 import { elaborateTarget } from '../../compiler/spaces/elaborate.js';
@@ -36,6 +36,8 @@ export interface TrainedNet {
   instance: string;
   graph: Graph;
   inst: Instantiation;
+  /** Every eqlinear with its basis (what the certificate lists). */
+  eqlinears: Lowered['eqlinears'];
   params: Map<string, Float64Array>;
 }
 
@@ -75,6 +77,7 @@ export function loadTrainedNet(req: TrainedRequest): TrainedNet {
     instance: `task ${config.name}, preset ${preset}, params ${req.dir}`,
     graph: lowered.value.graph,
     inst: lowered.value.instantiation,
+    eqlinears: lowered.value.eqlinears,
     params,
   };
 }

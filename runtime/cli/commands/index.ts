@@ -16,6 +16,7 @@ import { benchCommand } from './bench.js';
 import { compileCommand } from './compile.js';
 import { verifyCommand } from './verify.js';
 import { runCommand } from './run.js';
+import { exportCommand } from './export.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   compileCommand,
   verifyCommand,
   runCommand,
+  exportCommand,
   benchCommand,
 ];
 
