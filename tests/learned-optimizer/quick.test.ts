@@ -2,7 +2,7 @@
 // through the CLI writes the report, results and meta-trained optimizers; a run stopped after a
 // checkpoint and resumed gives results bit-identical to an uninterrupted run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ describe('resume', () => {
     const task = [...module.symbols.tasks.values()][0]!;
     const config = learnedOptimizationConfig(task, 'quick');
     const work = mkdtempSync(join(tmpdir(), 'gmn-lopt-resume-'));
-    const run = (outDir: string, shouldStop?: () => boolean) => runLearnedOptimizationTask({ program, module, config, outDir, progress: silent, checkpointEvery: 5, shouldStop });
+    const run = (outDir: string, shouldStop?: () => boolean, progress: Progress = silent) => runLearnedOptimizationTask({ program, module, config, outDir, progress, checkpointEvery: 5, shouldStop });
     expect(await run(join(work, 'straight'))).toBe('finished');
     expect(await run(join(work, 'resumed'), () => true)).toBe('stopped');
     expect(readdirSync(join(work, 'resumed', 'checkpoints')).length).toBe(1);
@@ -62,5 +62,22 @@ describe('resume', () => {
     for (const f of readdirSync(join(work, 'straight', 'trained'))) {
       expect(readFileSync(join(work, 'resumed', 'trained', f), 'utf8')).toBe(readFileSync(join(work, 'straight', 'trained', f), 'utf8'));
     }
+
+    // A damaged meta-training checkpoint, then a damaged meta-trained optimizer: each is named, that
+    // meta-training is redone from scratch, and the results still equal the uninterrupted run's.
+    const warnings: string[] = [];
+    const noisy: Progress = { ...silent, log: (line) => warnings.push(line) };
+    expect(await run(join(work, 'damaged'), () => true, noisy)).toBe('stopped');
+    const checkpoint = join(work, 'damaged', 'checkpoints', readdirSync(join(work, 'damaged', 'checkpoints'))[0]!);
+    writeFileSync(checkpoint, '{"phi": {"f64": [0.1');
+    expect(await run(join(work, 'damaged'), undefined, noisy)).toBe('finished');
+    expect(warnings.join('\n')).toContain(`meta-training checkpoint ${checkpoint} is damaged (`);
+    expect(warnings.join('\n')).toMatch(/nothing usable is left, so it starts from scratch/);
+    expect(results('damaged')).toEqual(results('straight'));
+    const trained = join(work, 'damaged', 'trained', readdirSync(join(work, 'damaged', 'trained'))[0]!);
+    writeFileSync(trained, '{"phi": [1, 2]}');
+    expect(await run(join(work, 'damaged'), undefined, noisy)).toBe('finished');
+    expect(warnings.join('\n')).toMatch(new RegExp(`meta-trained optimizer ${trained.replace(/[.()]/g, '\\$&')} is damaged \\(its phi is not \\d+ finite numbers\\)`));
+    expect(results('damaged')).toEqual(results('straight'));
   }, 60_000);
 });

@@ -1,12 +1,13 @@
 // The run directory's own defences, in-process: the lock (one writer; a dead holder's lock is taken
-// over, a live or unknowable one is not) and the two-generation training checkpoint (a damaged
-// generation is named and skipped; with none left the run restarts from scratch).
+// over, a live or unknowable one is not), the two-generation training checkpoint and JSON state file
+// (a damaged generation is named and skipped; with none left the run restarts from scratch).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireRunLock, LOCK_FILE, RunLockedError, type LockHolder } from '../../runtime/tasks/run-lock.js';
+import { loadStateFile, saveStateFile } from '../../runtime/tasks/state-file.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint } from '../../runtime/tasks/training-checkpoint.js';
 import type { TrainState } from '../../runtime/train/executor.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -150,5 +151,27 @@ describe('training checkpoints', () => {
     const warnings: string[] = [];
     expect(loadTrainingCheckpoint(join(fresh(), 'none.ckpt'), initial(), (w) => warnings.push(w))).toBeNull();
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('JSON state files', () => {
+  const parse = (text: string): { step: number } => {
+    const state = JSON.parse(text) as { step?: unknown };
+    if (typeof state.step !== 'number') throw new Error('no step');
+    return { step: state.step };
+  };
+
+  it('keep the previous generation; a damaged latest one is named and the previous one loaded', () => {
+    const path = join(fresh(), 'state.json');
+    saveStateFile(path, '{"step": 1}');
+    saveStateFile(path, '{"step": 2}');
+    const warnings: string[] = [];
+    expect(loadStateFile(path, 'state', parse, (w) => warnings.push(w))).toEqual({ step: 2 });
+    writeFileSync(path, '{"step": 2');
+    expect(loadStateFile(path, 'state', parse, (w) => warnings.push(w))).toEqual({ step: 1 });
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^warning: state ${path} is damaged \\(.*JSON.*\\); resuming from the previous state ${path}\\.prev$`))]);
+    writeFileSync(`${path}.prev`, '{}');
+    expect(loadStateFile(path, 'state', parse, (w) => warnings.push(w))).toBeNull();
+    expect(warnings[1]).toMatch(/state .*\.prev is damaged \(no step\); nothing usable is left, so it starts from scratch/);
   });
 });

@@ -3,7 +3,7 @@
 // result under trained/; then tune Adam's learning rate on the grid, run Adam and every
 // meta-trained optimizer from the same initialisations and batches per seed, and score them as the
 // paper does (evaluation.ts). Writes report.md, results.json and one test-loss plot per base task.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
 import { lookup, type ResolvedModule, type ResolvedProgram } from '../../../compiler/resolve/resolve.js';
@@ -13,6 +13,7 @@ import { loadFashionMnist } from '../../data/fashion-mnist.js';
 import { Rng } from '../../util/rng.js';
 import type { Progress } from '../progress.js';
 import { RunDirectory, fileLabel, writeAtomic } from '../run-directory.js';
+import { loadStateFile, removeStateFile, saveStateFile } from '../state-file.js';
 import type { BaseTaskConfig, LearnedOptimizationConfig, UpdateNetConfig } from './config.js';
 import { adamCurve, learnedCurve, scoreAgainstAdam, tuneAdam, type Curve, type OptimizerScore } from './evaluation.js';
 import { imageMlpTask } from './image-mlp.js';
@@ -130,9 +131,10 @@ function metaTrain(run: LearnedOptimizationRun, base: BaseTaskConfig, task: Inne
   const { config, progress } = run;
   const name = `${fileLabel(base.label)}-${fileLabel(optimizer.label)}`;
   const trainedPath = join(run.outDir, 'trained', `${name}.json`);
-  if (existsSync(trainedPath)) return Float64Array.from((JSON.parse(readFileSync(trainedPath, 'utf8')) as { phi: number[] }).phi);
+  const trained = loadStateFile(trainedPath, 'meta-trained optimizer', (text) => phiOf(text, optimizer.metaSize), (l) => progress.log(l));
+  if (trained !== null) return trained;
   const checkpointPath = join(run.outDir, 'checkpoints', `${name}.json`);
-  const saved = existsSync(checkpointPath) ? (JSON.parse(readFileSync(checkpointPath, 'utf8'), revive) as Saved) : undefined;
+  const saved = loadStateFile(checkpointPath, 'meta-training checkpoint', (text) => savedState(text, optimizer.metaSize), (l) => progress.log(l)) ?? undefined;
   const problem = new LearnedOptimizerProblem(task, optimizer);
   const phi0 = optimizer.initialMeta(config.rule, new Rng(config.pes.seed));
   const pes = { pairs: config.pes.pairs, truncation: config.pes.truncation, horizon: base.horizon, sigma: config.pes.sigma, accumulate: true, stagger: true, seed: config.pes.seed };
@@ -145,7 +147,7 @@ function metaTrain(run: LearnedOptimizationRun, base: BaseTaskConfig, task: Inne
     const loss = trainer.outerUpdate();
     progress.advance(1, `${optimizer.label}: truncation loss ${loss.toPrecision(4)}`);
     if (trainer.outerStep % every === 0 && trainer.outerStep < config.pes.outerSteps) {
-      writeAtomic(checkpointPath, JSON.stringify(trainer.state(), replace));
+      saveStateFile(checkpointPath, JSON.stringify(trainer.state(), replace));
       if (run.shouldStop?.() === true) {
         progress.stop();
         return undefined;
@@ -154,8 +156,27 @@ function metaTrain(run: LearnedOptimizationRun, base: BaseTaskConfig, task: Inne
   }
   progress.stop();
   writeAtomic(trainedPath, JSON.stringify({ optimizer: optimizer.label, base: base.label, metaSize: optimizer.metaSize, phi: [...trainer.phi] }, null, 1));
-  rmSync(checkpointPath, { force: true });
+  removeStateFile(checkpointPath);
   return Float64Array.from(trainer.phi);
+}
+
+/** φ from a trained/ file, checked: as many finite values as the optimizer has meta-parameters. */
+function phiOf(text: string, metaSize: number): Float64Array {
+  const phi = (JSON.parse(text) as { phi?: unknown }).phi;
+  if (!Array.isArray(phi) || phi.length !== metaSize || !phi.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new Error(`its phi is not ${metaSize} finite numbers`);
+  }
+  return Float64Array.from(phi as number[]);
+}
+
+/** A meta-training checkpoint, checked: φ and both Adam moments of the optimizer's size, a step count. */
+function savedState(text: string, metaSize: number): Saved {
+  const saved = JSON.parse(text, revive) as Partial<Saved>;
+  const sized = (a: unknown): boolean => a instanceof Float64Array && a.length === metaSize;
+  if (!sized(saved.phi) || !Array.isArray(saved.adamMoments) || !saved.adamMoments.every(sized) || !Number.isInteger(saved.outerStep) || saved.estimator === undefined) {
+    throw new Error(`it does not hold φ, the Adam moments (${metaSize} values each), the outer step and the estimator's state`);
+  }
+  return saved as Saved;
 }
 
 /** Float64Arrays as `{ f64: [...] }` in JSON (numbers round-trip exactly), and back. */
