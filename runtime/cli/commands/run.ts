@@ -9,6 +9,8 @@ import { packageRoot } from '../../../compiler/resolve/package-root.js';
 import { taskKind } from '../../../compiler/resolve/task-schema.js';
 import { lookup, type ResolvedModule } from '../../../compiler/resolve/resolve.js';
 import type { TaskDecl } from '../../../compiler/syntax/ast.js';
+import type { TargetLayout } from '../../../compiler/spaces/target.js';
+import { dumpCurvatureData } from '../../tasks/dump-data.js';
 import { dumpTargetGradients } from '../../tasks/dump-grads.js';
 import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
 import { DataError } from '../../targets/errors.js';
@@ -29,6 +31,7 @@ export const runCommand: Command = {
   usage: [
     'usage: gmn run [FILE] [--preset NAME] [--out DIR] [--task NAME] [--backend auto|webgpu|reference]',
     '       gmn run FILE --dump-grads DIR [--target NAME] [--count N] [--seed N] [--dtype float32|float64]',
+    '       gmn run FILE --dump-data DIR [--preset NAME] [--task NAME]',
     '',
     'Runs the task declared in FILE (default: the embedded dsl-examples/curvature.gmn) with one of its',
     'presets, and writes a run directory: config.json, metrics.jsonl, results.jsonl, checkpoints/,',
@@ -45,6 +48,8 @@ export const runCommand: Command = {
     '                  with the θ, inputs, targets and loss kind that produced them',
     '  --target NAME   the target to dump; --count N examples or sequences (default 16); --seed N (default 0);',
     '                  --dtype float32 (default) or float64',
+    '  --dump-data DIR instead of training, write the task\'s dataset as it is trained on (Γ_b sets, θ,',
+    '                  labels, splits, normalisation statistics) as .npy files + manifest.json (docs/datasets.md)',
     '',
     'exit codes: 0 ok, 1 errors in the input or data, 2 usage error',
   ].join('\n'),
@@ -55,6 +60,7 @@ export const runCommand: Command = {
       task: { type: 'string' },
       backend: { type: 'string' },
       'dump-grads': { type: 'string' },
+      'dump-data': { type: 'string' },
       target: { type: 'string' },
       count: { type: 'string' },
       seed: { type: 'string' },
@@ -87,6 +93,17 @@ export const runCommand: Command = {
     const outDir = resolve(values.out ?? join('runs', `${task.name.name}-${preset}`));
 
     try {
+      const dataDir = values['dump-data'];
+      if (dataDir !== undefined) {
+        if (taskKind(task.fields)?.name === 'learned_optimization') {
+          throw new UsageError(`--dump-data writes a curvature task's dataset; \`${task.name.name}\` is a learned-optimization task`, this);
+        }
+        const config = taskConfig(task, preset);
+        const manifest = dumpCurvatureData({ config, layout: taskTarget(root, task, config.target), dir: resolve(dataDir) });
+        const shapes = Object.entries(manifest.arrays).map(([k, a]) => `${k} [${a.shape.join(', ')}]`).join(', ');
+        process.stdout.write(`dumped the dataset of task ${config.name} (preset ${preset}) to ${resolve(dataDir)}: ${shapes}\n`);
+        return EXIT.ok;
+      }
       if (taskKind(task.fields)?.name === 'learned_optimization') {
         const progress = consoleProgress();
         progress.stage(`gmn run: task ${task.name.name}, preset ${preset}, float64 on the CPU`);
@@ -96,18 +113,13 @@ export const runCommand: Command = {
         return EXIT.ok;
       }
       const config = taskConfig(task, preset);
-      const sym = lookup(root, config.target);
-      if (sym === undefined || sym.kind !== 'target') {
-        throw new DiagnosticError([error('run/unknown-target', `\`${config.target}\` is not a target declared in this file`, task.name.span)]);
-      }
-      const target = elaborateTarget(sym.decl);
-      if (!target.ok) throw new DiagnosticError(target.diagnostics);
+      const target = taskTarget(root, task, config.target);
       const chosen: BackendChoice = await chooseBackend(backend);
       const progress = consoleProgress();
       progress.stage(`gmn run: task ${config.name}, preset ${preset}, ${chosen.device}`);
       progress.stage(`run directory: ${outDir}`);
       await runCurvatureTask({
-        program: checked.program, module: root, task, config, target: target.value, outDir,
+        program: checked.program, module: root, task, config, target, outDir,
         executor: chosen.factory, device: chosen.device, progress,
       });
       process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
@@ -169,6 +181,17 @@ function dump(
     }
     throw e;
   }
+}
+
+/** The layout of the target a task trains on; a DiagnosticError at the task when there is none. */
+function taskTarget(root: ResolvedModule, task: TaskDecl, name: string): TargetLayout {
+  const sym = lookup(root, name);
+  if (sym === undefined || sym.kind !== 'target') {
+    throw new DiagnosticError([error('run/unknown-target', `\`${name}\` is not a target declared in this file`, task.name.span)]);
+  }
+  const target = elaborateTarget(sym.decl);
+  if (!target.ok) throw new DiagnosticError(target.diagnostics);
+  return target.value;
 }
 
 function taskTargetName(task: TaskDecl): string | undefined {
