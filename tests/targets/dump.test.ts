@@ -10,6 +10,7 @@ import { mlpGradients } from '../../runtime/targets/mlp.js';
 import { initMlp } from '../../runtime/targets/mlp-init.js';
 import { decodeNpy, encodeNpy } from '../../runtime/targets/npy.js';
 import { transformerGradients } from '../../runtime/targets/transformer.js';
+import { dumpTargetGradients } from '../../runtime/tasks/dump-grads.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { B, setup, T } from './transformer-fixture.js';
 
@@ -95,6 +96,27 @@ print(G.dtype, worst)
 `;
     const [, worst] = execFileSync('python3', ['-c', script, dir]).toString().trim().split(' ');
     expect(Number(worst)).toBeLessThan(1e-4); // float32 storage
+  });
+
+  it('a transformer dump holds θ, the token ids it was fed and its next-token targets (int32)', () => {
+    const { layout } = setup('pre', 9);
+    const dir = mkdtempSync(join(tmpdir(), 'gmn-dump-'));
+    const manifest = dumpTargetGradients({ layout, dir, count: B, seed: 4 });
+    expect(manifest.loss).toBe('next_token_nll');
+    expect(manifest.arrays['theta']!.shape).toEqual([layout.paramCount]);
+    const inputs = decodeNpy(readFileSync(join(dir, 'inputs.npy')));
+    const targets = decodeNpy(readFileSync(join(dir, 'targets.npy')));
+    expect([inputs.dtype, targets.dtype]).toEqual(['int32', 'int32']);
+    expect([inputs.shape, targets.shape]).toEqual([[B, T], [B, T]]);
+    // Each sequence's targets are its inputs shifted by one token.
+    for (let s = 0; s < B; s++) {
+      for (let t = 0; t + 1 < T; t++) expect(targets.data[s * T + t]).toBe(inputs.data[s * T + t + 1]);
+    }
+    // The dumped θ, tokens and targets reproduce the dumped losses.
+    const theta = decodeNpy(readFileSync(join(dir, 'theta.npy'))).data;
+    const again = transformerGradients(layout, { sequences: B, length: T, tokens: Array.from(inputs.data), theta: Float64Array.from(theta) }, Array.from(targets.data));
+    const losses = decodeNpy(readFileSync(join(dir, 'losses.npy'))).data;
+    for (let s = 0; s < B; s++) expect(Math.abs(again.losses[s]! - losses[s]!)).toBeLessThan(1e-5 * Math.abs(losses[s]!));
   });
 
   it('refuses to dump into an existing file, with a hint', () => {
