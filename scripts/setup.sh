@@ -56,22 +56,22 @@ else
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -t bookworm-backports mesa-vulkan-drivers
 fi
 
-# Fashion-MNIST for the learned-optimizer task (paper §6.2) and the INR-editing task (§6.3), in
-# /usr/share/datasets/fashion-mnist.
-if dpkg-query -W -f='${Status}\n' dataset-fashion-mnist 2>/dev/null | grep -q 'install ok installed'; then
-  echo 'setup: dataset-fashion-mnist already installed'
-else
+# Debian packages the tasks and tests read: Fashion-MNIST for the learned-optimizer task (paper
+# §6.2) and the INR-editing task (§6.3), in /usr/share/datasets/fashion-mnist; Python 3 with numpy for
+# the cross-framework tests (an independent numpy MLP recomputes gmn's gradient dumps and reads its
+# safetensors exports back; they skip, saying so, without it). One apt-get update for all of them.
+missing=()
+for pkg in dataset-fashion-mnist python3-numpy; do
+  if dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    echo "setup: $pkg already installed"
+  else
+    missing+=("$pkg")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
   $SUDO apt-get update
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist
-fi
-
-# Python 3 with numpy, for the cross-framework tests: an independent numpy MLP recomputes gmn's
-# gradient dumps and reads its safetensors exports back (tests skip, saying so, without it).
-if dpkg-query -W -f='${Status}\n' python3-numpy 2>/dev/null | grep -q 'install ok installed'; then
-  echo 'setup: python3-numpy already installed'
-else
-  $SUDO apt-get update
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-numpy
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
 npm ci
