@@ -104,7 +104,8 @@ export class RunDirectory {
 
 /** Writes config.json for a new directory; refuses a directory whose config.json is another configuration's or unreadable. */
 function checkConfig(dir: string, config: unknown): void {
-  const hash = createHash('sha256').update(JSON.stringify(config, null, 2)).digest('hex').slice(0, 16);
+  // Source positions are not configuration: editing a comment in the .gmn file must not orphan a run.
+  const hash = createHash('sha256').update(JSON.stringify(config, (key, value: unknown) => (key === 'span' ? undefined : value))).digest('hex').slice(0, 16);
   const configFile = join(dir, 'config.json');
   if (!existsSync(configFile)) {
     writeAtomic(configFile, JSON.stringify({ hash, config }, null, 2));

@@ -161,6 +161,17 @@ describe('gmn run: concurrency and damage', () => {
     expect(results(dir)).toEqual(results(full));
   });
 
+  it('a run directory resumes after the .gmn file\'s comments and layout changed (source positions are not configuration)', () => {
+    const edited = join(work, 'edited.gmn');
+    writeFileSync(edited, `// A comment that moves every span down a line.\n${readFileSync(FIXTURE, 'utf8')}`);
+    const dir = join(work, 'edited-run');
+    cpSync(full, dir, { recursive: true });
+    const r = gmn(['run', edited, '--out', dir, '--backend', 'reference']);
+    expectClean(r);
+    expect(r.status).toBe(0);
+    expect(results(dir)).toEqual(results(full));
+  });
+
   it('a damaged config.json is an error naming it, with the way out; nothing is overwritten', () => {
     const dir = join(work, 'badconfig');
     cpSync(full, dir, { recursive: true });
