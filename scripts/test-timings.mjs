@@ -31,6 +31,10 @@ for (const t of [...tests].sort((a, b) => b.ms - a.ms).slice(0, top)) {
   lines.push(`| ${t.file} › ${t.title.replace(/\|/g, '\\|')}${t.status === 'passed' ? '' : ` (${t.status})`} | ${(t.ms / 1000).toFixed(1)} | ${((100 * t.ms) / TIMEOUT_MS).toFixed(0)}% |`);
 }
 lines.push('');
+lines.push('| slowest files (tests and hooks) | s |');
+lines.push('| --- | ---: |');
+for (const f of [...files].sort((a, b) => b.ms - a.ms).slice(0, 5)) lines.push(`| ${f.file} | ${(f.ms / 1000).toFixed(1)} |`);
+lines.push('');
 const byFolder = new Map();
 for (const f of files) {
   const folder = f.file.split('/').slice(0, 2).join('/');
