@@ -38,7 +38,7 @@ describe('gmn compile', () => {
     for (const net of ['gradmetanet', 'gradmetanet_pp', 'mlp_concat', 'standard_estimator']) {
       for (const part of ['forward', 'train_step']) {
         const plan = expectConsistent(join(out, 'curvature', net, part));
-        expect(plan.batch).toBe(32);
+        expect(plan.batch).toBe(16); // the quick preset's batch
         // The training step reads back the loss and one gradient per parameter.
         if (part === 'train_step' && net !== 'standard_estimator') expect(plan.outputs.length).toBe(Object.keys(plan.params).length + 1);
       }
