@@ -2,7 +2,6 @@
 // numpy alone: each model's Γ_b set recomputed by an independent numpy SIREN from its θ and the set's
 // points (Γ's input channel holds x), the fisher_diag labels from θ and the label points, the splits
 // tiling the models, and every normalisation statistic refitted on its training set. Fixture: tests/fixtures/verify-trained.gmn (16 models, 8 points each).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,20 +9,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../runtime/cli/commands/run.js';
 import type { DataManifest } from '../../runtime/tasks/dump-data.js';
 import { capture } from '../cli/capture.js';
+import { numpyMissing, runPython } from '../fixtures/python.js';
 
 const FIXTURE = 'tests/fixtures/verify-trained.gmn';
 const work = mkdtempSync(join(tmpdir(), 'gmn-dump-data-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const numpyMissing = ((): string | null => {
-  try {
-    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'python3 with numpy not found (scripts/setup.sh installs python3-numpy): the numpy dataset checks are skipped';
-  }
-})();
-if (numpyMissing !== null) process.stderr.write(`${numpyMissing}\n`);
+const missing = numpyMissing('the numpy dataset checks are skipped');
 
 const ORACLE = String.raw`
 import json, sys, numpy as np
@@ -74,7 +66,7 @@ print(json.dumps({'hidden': float(worst_hidden), 'labels': worst_label, 'boundar
 `;
 
 describe('gmn run --dump-data', () => {
-  it.skipIf(numpyMissing !== null)('writes the Γ_b sets, θ, labels, label points, splits and per-size normalisation that numpy recomputes', async () => {
+  it.skipIf(missing !== null)('writes the Γ_b sets, θ, labels, label points, splits and per-size normalisation that numpy recomputes', async () => {
     const dir = join(work, 'data');
     const out = await capture(runCommand, FIXTURE, '--dump-data', dir, '--preset', 'narrow');
     expect(out.code).toBe(0);
@@ -82,7 +74,7 @@ describe('gmn run --dump-data', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as DataManifest;
     expect(manifest.label).toBe('fisher_diag');
     expect(manifest.splits).toEqual({ test: { start: 0, count: 4 }, validation: { start: 4, count: 4 }, train: { start: 8, count: 8 } });
-    const checked = JSON.parse(execFileSync('python3', ['-c', ORACLE, dir]).toString()) as { hidden: number; labels: number; boundary: boolean; stats: number; tiled: boolean };
+    const checked = runPython<{ hidden: number; labels: number; boundary: boolean; stats: number; tiled: boolean }>(ORACLE, dir);
     expect(checked.boundary).toBe(true);
     expect(checked.tiled).toBe(true);
     expect(checked.hidden).toBeLessThan(1e-5); // float32 storage of θ and Γ

@@ -2,7 +2,6 @@
 // alone (an independent reader of the safetensors spec), compared with the checkpoint's values; and
 // clear errors, never a stack trace, for what is not a usable checkpoint. The run:
 // tests/fixtures/verify-trained.gmn, preset `narrow` (2 epochs of 2 steps, float64 reference executor).
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,21 +10,14 @@ import { exportCommand } from '../../runtime/cli/commands/export.js';
 import { runCommand } from '../../runtime/cli/commands/run.js';
 import { loadCheckpoint } from '../../runtime/train/checkpoint.js';
 import { capture } from '../cli/capture.js';
+import { numpyMissing, runPython } from '../fixtures/python.js';
 
 const FIXTURE = 'tests/fixtures/verify-trained.gmn';
 const work = mkdtempSync(join(tmpdir(), 'gmn-export-'));
 const run = join(work, 'run');
 const trained = join(run, 'trained', 'gradmetanet_1-n8-s1.ckpt');
 
-const numpyMissing = ((): string | null => {
-  try {
-    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'python3 with numpy not found (scripts/setup.sh installs python3-numpy): reading exports back in Python is skipped';
-  }
-})();
-if (numpyMissing !== null) process.stderr.write(`${numpyMissing}\n`);
+const missing = numpyMissing('reading exports back in Python is skipped');
 
 // The reader: the header by its length prefix, each tensor by its offsets; prints everything as JSON.
 const READER = String.raw`
@@ -51,7 +43,7 @@ interface ReadBack {
   tensors: Record<string, { dtype: string; shape: number[]; values: number[] }>;
 }
 
-const readBack = (file: string): ReadBack => JSON.parse(execFileSync('python3', ['-c', READER, file]).toString()) as ReadBack;
+const readBack = (file: string): ReadBack => runPython<ReadBack>(READER, file);
 
 beforeAll(async () => {
   const out = await capture(runCommand, FIXTURE, '--preset', 'narrow', '--out', run, '--backend', 'reference');
@@ -59,7 +51,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe.skipIf(numpyMissing !== null)('gmn export, read back by Python', () => {
+describe.skipIf(missing !== null)('gmn export, read back by Python', () => {
   it('float64: every parameter with its name and shape from gmn explain, bit-exact; the spec and certificate in the metadata', async () => {
     const file = join(work, 'gmn1.safetensors');
     const out = await capture(exportCommand, trained, '--out', file);

@@ -3,7 +3,6 @@
 // mean gradient and rank-1 factors Γ (with the boundary convention of docs/grad-format.md), and
 // rebuilds the gradients from Γ and the manifest's blocks. float32 dumps must agree within float32
 // rounding, float64 dumps to 1e-10 of each array's scale.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -16,16 +15,9 @@ import { mlpGradients } from '../../runtime/targets/mlp.js';
 import { initMlp } from '../../runtime/targets/mlp-init.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { capture } from '../cli/capture.js';
+import { numpyMissing, runPython } from '../fixtures/python.js';
 
-const numpyMissing = ((): string | null => {
-  try {
-    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'python3 with numpy not found (scripts/setup.sh installs python3-numpy): the numpy cross-checks are skipped';
-  }
-})();
-if (numpyMissing !== null) process.stderr.write(`${numpyMissing}\n`);
+const missing = numpyMissing('the numpy cross-checks are skipped');
 
 // The oracle: for each dump directory given, the worst relative error of each recomputed quantity;
 // prints {dir: errors} as JSON. One Python process checks every dump (numpy's import is the slow part).
@@ -138,10 +130,10 @@ async function writeDumps(): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (numpyMissing !== null) return;
+  if (missing !== null) return;
   await writeDumps();
   const dirs = readdirSync(work).map(dumpDir);
-  const byDir = JSON.parse(execFileSync('python3', ['-c', ORACLE, ...dirs]).toString()) as Record<string, OracleErrors>;
+  const byDir = runPython<Record<string, OracleErrors>>(ORACLE, ...dirs);
   errors = Object.fromEntries(Object.entries(byDir).map(([dir, e]) => [basename(dir), e]));
 }, 60_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -153,7 +145,7 @@ function expectAgreement(name: string, dtype: 'float32' | 'float64'): void {
   for (const key of QUANTITIES) expect(e![key], `${name}: ${key}`).toBeLessThan(TOLERANCE[dtype]);
 }
 
-describe.skipIf(numpyMissing !== null)('numpy recomputes gmn\'s MLP gradient dumps from θ, inputs and targets', () => {
+describe.skipIf(missing !== null)('numpy recomputes gmn\'s MLP gradient dumps from θ, inputs and targets', () => {
   for (const activation of activations) {
     for (const dtype of ['float32', 'float64'] as const) {
       it(`${activation.kind}, ${dtype}: scalar output (loss = f) and 3 outputs (mse)`, () => {
