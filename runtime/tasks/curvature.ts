@@ -19,15 +19,15 @@ import {
 import { datasetTooLarge, formatBytes, modelsThatFit } from '../data/memory.js';
 import { ExampleTooLargeError } from '../device/index.js';
 import type { Tensor } from '../reference/tensor.js';
-import { saveCheckpoint } from '../train/checkpoint.js';
+import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { initParams } from '../train/init.js';
 import { initOptimizerState, type OptimizerConfig as TrainOptimizer } from '../train/optimizers.js';
 import type { ExecutorFactory, TrainState } from '../train/executor.js';
 import { Rng } from '../util/rng.js';
 import { applyRecalibration, fitRecalibration } from './recalibration.js';
 import { writeReport, type RunResult } from './report.js';
-import { RunDirectory } from './run-directory.js';
-import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.js';
+import { JobHandedBack, runDirectoryStore, type JobStore } from './job-store.js';
+import { RunDirectory, type EpochMetrics } from './run-directory.js';
 import type { Progress } from './progress.js';
 import { modelLabel, type ModelConfig, type TaskConfig } from './task-config.js';
 import type { LossKind } from '../../compiler/autodiff/loss.js';
@@ -40,19 +40,28 @@ const REFERENCE_NET = 'standard_estimator';
 /** Examples per forward pass when evaluating (bounded so Θ_b inputs stay small). */
 const EVAL_BATCH = 32;
 
-export interface CurvatureRun {
+/** Everything a curvature job needs besides its data: shared by a local run, a submitter and a worker. */
+export interface CurvatureSetup {
   program: ResolvedProgram;
   module: ResolvedModule;
   task: TaskDecl;
   config: TaskConfig;
   target: TargetLayout;
-  outDir: string;
   executor: ExecutorFactory;
+  /** What trains the models here, recorded with every result. */
   device: string;
   progress: Progress;
+  /** The dataset cache's folder (default: runtime/data/cache.ts's, under the working directory). */
+  dataCache?: string;
 }
 
-interface Model {
+export interface CurvatureRun extends CurvatureSetup {
+  outDir: string;
+  /** Runs the sweep's jobs; by default one after another in this process (localRunner). */
+  runner?: (setup: CurvatureSetup, models: readonly CurvatureModel[]) => JobRunner;
+}
+
+export interface CurvatureModel {
   label: string;
   config: ModelConfig;
   lowered: Lowered;
@@ -60,48 +69,151 @@ interface Model {
   params: number;
 }
 
+/**
+ * The independent work of a sweep: one training run of a model at a training size and seed, or the
+ * single evaluation of a model without learned parameters (which yields its results for every size
+ * and seed). Jobs share nothing but the task and its data, so any machine can run any of them.
+ */
+export type CurvatureJob =
+  | { kind: 'train'; model: string; trainSize: number; seed: number }
+  | { kind: 'evaluate'; model: string };
+
+/** A finished job: its results, and what a remote job could not write into the run directory itself. */
+export interface JobOutcome {
+  job: CurvatureJob;
+  results: RunResult[];
+  /** Per-epoch metrics not yet in metrics.jsonl (a local job has written its own). */
+  epochs: EpochMetrics[];
+  /** The final parameters, when not yet in trained/. */
+  trained: Checkpoint | null;
+}
+
+/** Carries out a sweep's jobs: in this process, or on the workers of a job queue (runtime/queue). */
+export interface JobRunner {
+  /** What the report names as the device. */
+  readonly device: string;
+  /** Work before the progress bar starts (loading the data, connecting). */
+  prepare(): Promise<void>;
+  /** Runs every job, delivering each outcome as it finishes, in any order; rejects on the first failure. */
+  run(jobs: readonly CurvatureJob[], deliver: (outcome: JobOutcome) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The data every job of a task reads, loaded (or generated) once per process. */
+export interface CurvatureContext {
+  setup: CurvatureSetup;
+  models: readonly CurvatureModel[];
+  splits: CurvatureSplits;
+  testSpread: number;
+}
+
 export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: RunResult[]; reportDir: string }> {
   const started = performance.now();
-  const { config } = run;
-  checkSplitSizes(config.data.models, config.splits, config.trainSizes);
-  checkDatasetFits(run);
-  const models = config.models.map((m, i) => lowerModel(run, m, config.models, i));
-  const dir = RunDirectory.open(run.outDir, config, (line) => run.progress.log(line));
+  const models = curvatureModels(run);
+  const dir = RunDirectory.open(run.outDir, run.config, (line) => run.progress.log(line));
+  const runner = (run.runner ?? localRunner(dir))(run, models);
   try {
-    return await sweep(run, dir, models, started);
+    return await sweep(run, dir, models, runner, started);
   } finally {
+    await runner.close();
     dir.close();
   }
 }
 
-/** Every model, size and seed of the task that `dir` has no result for yet; then the report. */
-async function sweep(run: CurvatureRun, dir: RunDirectory, models: Model[], started: number): Promise<{ results: RunResult[]; reportDir: string }> {
-  const { config } = run;
+/** Checks that the task's data fits and lowers every model (no data is touched). */
+export function curvatureModels(setup: CurvatureSetup): CurvatureModel[] {
+  const { config } = setup;
+  checkSplitSizes(config.data.models, config.splits, config.trainSizes);
+  checkDatasetFits(setup);
+  return config.models.map((m, i) => lowerModel(setup, m, config.models, i));
+}
 
-  run.progress.stage(`data: ${config.data.models} random ${run.target.name} models`);
-  const cached = loadCurvatureData(run.target, config.data, config.label, { progress: (done, total) => run.progress.data(done, total) });
-  run.progress.log(cached.outcome.kind === 'hit' ? `data: cache hit (${cached.dir})` : `data: generated and cached in ${cached.dir} (${cached.outcome.reason})`);
+/** Loads (or generates and caches) the task's dataset and splits it. */
+export function loadCurvatureContext(setup: CurvatureSetup, models: readonly CurvatureModel[]): CurvatureContext {
+  const { config, progress } = setup;
+  progress.stage(`data: ${config.data.models} random ${setup.target.name} models`);
+  const cached = loadCurvatureData(setup.target, config.data, config.label, {
+    progress: (done, total) => progress.data(done, total),
+    ...(setup.dataCache === undefined ? {} : { root: setup.dataCache }),
+  });
+  progress.log(cached.outcome.kind === 'hit' ? `data: cache hit (${cached.dir})` : `data: generated and cached in ${cached.dir} (${cached.outcome.reason})`);
   const splits = splitCurvatureData(cached.data, config.splits, config.trainSizes);
-  const testSpread = labelSpread(splits.test, config.loss);
+  return { setup, models, splits, testSpread: labelSpread(splits.test, config.loss) };
+}
 
-  const total = models.reduce((n, m) => n + (m.params === 0 ? 1 : config.trainSizes.length * config.seeds.length * config.epochs), 0);
-  run.progress.startTraining(total);
-  for (const model of models) {
-    if (model.params === 0) {
-      await blamingModel(model, () => evaluateUntrained(run, dir, model, splits, testSpread));
-      run.progress.advance(1, `${model.label}: evaluated`);
-      continue;
-    }
-    for (const size of config.trainSizes) {
-      for (const seed of config.seeds) {
-        if (dir.result(model.label, size, seed) !== undefined) {
-          run.progress.advance(config.epochs, `${model.label} n=${size} seed=${seed}: done earlier`);
-          continue;
+/** Every job of the task, in the order a local run does them. */
+export function curvatureJobs(config: TaskConfig, models: readonly CurvatureModel[]): CurvatureJob[] {
+  return models.flatMap((model): CurvatureJob[] => (model.params === 0
+    ? [{ kind: 'evaluate', model: model.label }]
+    : config.trainSizes.flatMap((trainSize) => config.seeds.map((seed): CurvatureJob => ({ kind: 'train', model: model.label, trainSize, seed })))));
+}
+
+/** Progress units of a job: one per epoch of a training run, one for an evaluation. */
+export function jobUnits(config: TaskConfig, job: CurvatureJob): number {
+  return job.kind === 'train' ? config.epochs : 1;
+}
+
+/** The (model, size, seed) results a job produces. */
+export function jobResultKeys(config: TaskConfig, models: readonly CurvatureModel[], job: CurvatureJob): { model: string; trainSize: number; seed: number }[] {
+  if (job.kind === 'train') return [{ model: job.model, trainSize: job.trainSize, seed: job.seed }];
+  const model = findModel(models, job.model);
+  const labels = model.config.net === REFERENCE_NET ? [model.label, recalibratedLabel(model)] : [model.label];
+  return labels.flatMap((label) => config.trainSizes.flatMap((trainSize) => config.seeds.map((seed) => ({ model: label, trainSize, seed }))));
+}
+
+/** Runs one job. A training job keeps its checkpoints and metrics in `store`, and resumes from it. */
+export async function runCurvatureJob(ctx: CurvatureContext, job: CurvatureJob, store: JobStore): Promise<RunResult[]> {
+  const model = findModel(ctx.models, job.model);
+  return blamingModel(model, async () => (job.kind === 'evaluate'
+    ? evaluateUntrained(ctx, model)
+    : [await train(ctx, model, job.trainSize, job.seed, store)]));
+}
+
+/** Runs every job in this process, one after another, keeping their state in the run directory. */
+export function localRunner(dir: RunDirectory): (setup: CurvatureSetup, models: readonly CurvatureModel[]) => JobRunner {
+  return (setup, models) => {
+    let ctx: CurvatureContext | null = null;
+    return {
+      device: setup.device,
+      prepare: async () => {
+        ctx = loadCurvatureContext(setup, models);
+      },
+      run: async (jobs, deliver) => {
+        for (const job of jobs) {
+          const store = job.kind === 'train' ? runDirectoryStore(dir, job.model, job.trainSize, job.seed) : null;
+          const results = await runCurvatureJob(ctx!, job, store ?? NO_STORE);
+          if (job.kind === 'evaluate') setup.progress.advance(1, `${job.model}: evaluated`);
+          deliver({ job, results, epochs: [], trained: null });
         }
-        dir.recordResult(await blamingModel(model, () => train(run, dir, model, splits, size, seed, testSpread)));
-      }
+      },
+      close: async () => {},
+    };
+  };
+}
+
+/** An evaluation keeps no state. */
+const NO_STORE: JobStore = {
+  loadCheckpoint: async () => null,
+  epochDone: async () => {},
+  trained: async () => {},
+  stopRequested: () => false,
+};
+
+/** Every job of the task that `dir` has no results for yet; then the report. */
+async function sweep(run: CurvatureRun, dir: RunDirectory, models: CurvatureModel[], runner: JobRunner, started: number): Promise<{ results: RunResult[]; reportDir: string }> {
+  const { config } = run;
+  await runner.prepare();
+  const jobs = curvatureJobs(config, models);
+  run.progress.startTraining(jobs.reduce((n, job) => n + jobUnits(config, job), 0));
+  const pending: CurvatureJob[] = [];
+  for (const job of jobs) {
+    if (jobResultKeys(config, models, job).every((k) => dir.result(k.model, k.trainSize, k.seed) !== undefined)) {
+      run.progress.advance(jobUnits(config, job), `${jobName(job)}: done earlier`);
+    } else {
+      pending.push(job);
     }
   }
+  await runner.run(pending, (outcome) => recordOutcome(dir, outcome));
   run.progress.stop();
   const reference = models.find((m) => m.config.net === REFERENCE_NET);
   const labels = new Set([...models.map((m) => m.label), ...(reference === undefined ? [] : [recalibratedLabel(reference)])]);
@@ -111,7 +223,7 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: Model[], star
     preset: config.preset,
     target: run.target.name,
     metric: config.loss === 'mse' ? 'relative test MSE (MSE / Var of test labels)' : 'normalised test MAE (MAE / mean absolute deviation of test labels)',
-    device: run.device,
+    device: runner.device,
     referenceModel: reference?.label ?? null,
     recalibratedModel: reference === undefined ? null : recalibratedLabel(reference),
     paperImprovement: config.label === 'fisher_trace' ? new Map() : PAPER_IMPROVEMENT,
@@ -121,8 +233,32 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: Model[], star
   return { results, reportDir: run.outDir };
 }
 
+/**
+ * Writes a finished job into the run directory, each result exactly once: an outcome delivered a
+ * second time (a restarted submitter collecting a job it had already recorded) changes nothing.
+ */
+function recordOutcome(dir: RunDirectory, outcome: JobOutcome): void {
+  const fresh = outcome.results.filter((r) => dir.result(r.model, r.trainSize, r.seed) === undefined);
+  if (fresh.length === 0) return;
+  const { job } = outcome;
+  for (const metrics of outcome.epochs) dir.recordEpoch(metrics);
+  if (outcome.trained !== null && job.kind === 'train') saveCheckpoint(dir.trainedPath(job.model, job.trainSize, job.seed), outcome.trained);
+  for (const result of fresh) dir.recordResult(result);
+}
+
+/** A job as progress lines and messages name it. */
+export function jobName(job: CurvatureJob): string {
+  return job.kind === 'evaluate' ? job.model : `${job.model} n=${job.trainSize} seed=${job.seed}`;
+}
+
+function findModel(models: readonly CurvatureModel[], label: string): CurvatureModel {
+  const model = models.find((m) => m.label === label);
+  if (model === undefined) throw new Error(`internal: no model ${label} in the task`);
+  return model;
+}
+
 /** Runs `work`; a model too large for the device even one example at a time is an error at the model's entry. */
-async function blamingModel<T>(model: Model, work: () => Promise<T>): Promise<T> {
+async function blamingModel<T>(model: CurvatureModel, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
@@ -134,7 +270,7 @@ async function blamingModel<T>(model: Model, work: () => Promise<T>): Promise<T>
 }
 
 /** Refuses, at the task's `data:` field (its preset's, if the preset sets it), a dataset that cannot fit in memory here. */
-function checkDatasetFits(run: CurvatureRun): void {
+function checkDatasetFits(run: CurvatureSetup): void {
   const { config, task } = run;
   const problem = datasetTooLarge(run.target, config.data, config.label);
   if (problem === null) return;
@@ -146,7 +282,7 @@ function checkDatasetFits(run: CurvatureRun): void {
       : `not even one ${run.target.name} model fits: use a smaller target or fewer points`)]);
 }
 
-function lowerModel(run: CurvatureRun, m: ModelConfig, all: readonly ModelConfig[], index: number): Model {
+function lowerModel(run: CurvatureSetup, m: ModelConfig, all: readonly ModelConfig[], index: number): CurvatureModel {
   const lowered = lowerNet({
     program: run.program, module: run.module, net: m.net, args: m.args, target: run.target, setSize: run.config.data.points,
   });
@@ -159,30 +295,30 @@ function lowerModel(run: CurvatureRun, m: ModelConfig, all: readonly ModelConfig
 }
 
 /**
- * A net without learned parameters is evaluated once on the test set. The standard estimator also
- * gets its recalibrated line (runtime/tasks/recalibration.ts), fitted on each training set of the
- * sweep: the same for every seed, so recorded once per seed like the estimator itself.
+ * A net without learned parameters is evaluated once on the test set, its result recorded for every
+ * size and seed of the sweep. The standard estimator also gets its recalibrated line
+ * (runtime/tasks/recalibration.ts), fitted on each training set of the sweep: the same for every
+ * seed, so recorded once per seed like the estimator itself.
  */
-async function evaluateUntrained(run: CurvatureRun, dir: RunDirectory, model: Model, splits: CurvatureSplits, testSpread: number): Promise<void> {
+async function evaluateUntrained(ctx: CurvatureContext, model: CurvatureModel): Promise<RunResult[]> {
   const started = performance.now();
-  const { trainSizes, seeds, loss } = run.config;
+  const { setup, splits, testSpread } = ctx;
+  const { trainSizes, seeds, loss } = setup.config;
   const recalibrated = model.config.net === REFERENCE_NET ? recalibratedLabel(model) : null;
-  const labels = recalibrated === null ? [model.label] : [model.label, recalibrated];
-  if (labels.every((label) => trainSizes.every((n) => seeds.every((s) => dir.result(label, n, s) !== undefined)))) return;
-  const executor = await run.executor(program(run, model), emptyState());
+  const executor = await setup.executor(program(setup, model), emptyState());
+  const results: RunResult[] = [];
   try {
     const forward = executor.forward.bind(executor);
     const test = await predictions(forward, splits.test, model.inputs, null);
     const record = (label: string, trainSize: number, testError: number, params: number, seconds: number): void => {
       for (const seed of seeds) {
-        if (dir.result(label, trainSize, seed) !== undefined) continue;
-        dir.recordResult({ model: label, net: model.config.net, trainSize, seed, testError, validationError: Number.NaN, bestEpoch: 0, params, seconds });
+        results.push({ model: label, net: model.config.net, trainSize, seed, testError, validationError: Number.NaN, bestEpoch: 0, params, seconds, device: setup.device });
       }
     };
     const testError = predictionError(test, splits.test, loss) / testSpread;
     for (const trainSize of trainSizes) record(model.label, trainSize, testError, 0, (performance.now() - started) / 1000);
-    if (recalibrated === null) return;
-    const groupOf = entryGroups(run.target, splits.test.data.labelWidth);
+    if (recalibrated === null) return results;
+    const groupOf = entryGroups(setup.target, splits.test.data.labelWidth);
     const groups = Math.max(...groupOf) + 1;
     const pool = await predictions(forward, splits.train, model.inputs, null);
     for (const trainSize of trainSizes) {
@@ -193,12 +329,13 @@ async function evaluateUntrained(run: CurvatureRun, dir: RunDirectory, model: Mo
       const error = predictionError(applyRecalibration(fits, test, groupOf), splits.test, loss) / testSpread;
       record(recalibrated, trainSize, error, 2 * groups, (performance.now() - fitted) / 1000);
     }
+    return results;
   } finally {
     executor.dispose();
   }
 }
 
-function recalibratedLabel(model: Model): string {
+function recalibratedLabel(model: CurvatureModel): string {
   return `${model.label}+recalibrated`;
 }
 
@@ -210,19 +347,17 @@ function entryGroups(target: TargetLayout, width: number): number[] {
   return groupOf;
 }
 
-async function train(
-  run: CurvatureRun, dir: RunDirectory, model: Model, splits: CurvatureSplits, size: number, seed: number, testSpread: number,
-): Promise<RunResult> {
-  const { config } = run;
+async function train(ctx: CurvatureContext, model: CurvatureModel, size: number, seed: number, store: JobStore): Promise<RunResult> {
+  const { setup, splits, testSpread } = ctx;
+  const { config, progress } = setup;
   const trainSplit = trainingSubset(splits.train, size);
   const norm = fitNormalisation(trainSplit, model.inputs);
-  const checkpointPath = dir.checkpointPath(model.label, size, seed);
   const fresh = initialState(model, config, seed);
-  const resumed = loadTrainingCheckpoint(checkpointPath, fresh, (line) => run.progress.log(`${model.label} n=${size} seed=${seed}: ${line}`));
+  const resumed = await store.loadCheckpoint(fresh, (line) => progress.log(`${model.label} n=${size} seed=${seed}: ${line}`));
   const state = resumed?.state ?? fresh;
   // The batch order comes from one Rng per training run, saved with every checkpoint.
   const order = resumed === null ? new Rng(seed * 1_000_003 + size) : Rng.fromState(resumed.rng);
-  const executor = await run.executor(program(run, model, size), state);
+  const executor = await setup.executor(program(setup, model, size), state);
   let best = resumed?.best ?? { epoch: 0, validationError: Number.POSITIVE_INFINITY, testError: Number.NaN };
   let seconds = resumed?.seconds ?? 0;
   try {
@@ -251,23 +386,26 @@ async function train(
         best = { epoch, validationError, testError };
       }
       seconds += (performance.now() - started) / 1000;
-      dir.recordEpoch({ model: model.label, trainSize: size, seed, epoch, trainLoss: lossSum / batches, validationError, seconds });
-      saveTrainingCheckpoint(checkpointPath, { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch, best, seconds });
-      run.progress.advance(1, `${model.label} n=${size} seed=${seed} epoch ${epoch}/${config.epochs} val ${validationError.toPrecision(3)}`);
+      await store.epochDone(
+        { model: model.label, trainSize: size, seed, epoch, trainLoss: lossSum / batches, validationError, seconds },
+        { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch, best, seconds },
+      );
+      progress.advance(1, `${model.label} n=${size} seed=${seed} epoch ${epoch}/${config.epochs} val ${validationError.toPrecision(3)}`);
+      if (epoch < config.epochs && store.stopRequested()) throw new JobHandedBack(epoch);
     }
     // Kept after the run's checkpoint is removed, so the trained net can be verified (gmn verify --params).
-    saveCheckpoint(dir.trainedPath(model.label, size, seed), { state: await executor.readState(), rng: order.state(), batchSize: config.batch });
+    await store.trained({ state: await executor.readState(), rng: order.state(), batchSize: config.batch });
   } finally {
     executor.dispose();
   }
   return {
     model: model.label, net: model.config.net, trainSize: size, seed,
-    testError: best.testError, validationError: best.validationError, bestEpoch: best.epoch, params: model.params, seconds,
+    testError: best.testError, validationError: best.validationError, bestEpoch: best.epoch, params: model.params, seconds, device: setup.device,
   };
 }
 
 /** The training program of a model on `size` training examples (the size sets a schedule's length). */
-function program(run: CurvatureRun, model: Model, size = 0) {
+function program(run: CurvatureSetup, model: CurvatureModel, size = 0) {
   return { net: model.lowered.graph, inst: model.lowered.instantiation, loss: run.config.loss, optimizer: trainOptimizer(run.config, size) };
 }
 
@@ -279,7 +417,7 @@ function trainOptimizer(config: TaskConfig, size: number): TrainOptimizer {
     : { kind: o.kind, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, schedule };
 }
 
-function initialState(model: Model, config: TaskConfig, seed: number): TrainState {
+function initialState(model: CurvatureModel, config: TaskConfig, seed: number): TrainState {
   const params = initParams(model.lowered.graph, new Rng(seed));
   return { params, optimizer: initOptimizerState(trainOptimizer(config, 0), params), step: 0 };
 }
@@ -333,7 +471,7 @@ function deviation(d: number, loss: LossKind): number {
   return loss === 'mse' ? d * d : Math.abs(d);
 }
 
-function trainingDiverged(model: Model, size: number, seed: number, epoch: number): Diagnostic {
+function trainingDiverged(model: CurvatureModel, size: number, seed: number, epoch: number): Diagnostic {
   return {
     severity: 'error',
     code: 'run/diverged',

@@ -17,6 +17,8 @@ export interface RunResult {
   bestEpoch: number;
   params: number;
   seconds: number;
+  /** What trained or evaluated it (a queued run's jobs may run on several machines). */
+  device?: string;
 }
 
 export interface ReportContext {
