@@ -30,6 +30,18 @@ describe('gmn verify', () => {
       expect(n.sensitivityMargin).toBeGreaterThan(1e-3);
     }
   });
+  it('--json: GradMetaNet++ and its multiplicative-readout variant are equivariant and sensitive', async () => {
+    const { code, stdout } = await run('--json', '--seed', '11', 'std/gradmetanet_pp.gmn');
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout) as { nets: NetJson[] };
+    expect(json.nets.map((n) => n.net)).toEqual(['gradmetanet_pp', 'gradmetanet_pp_product']);
+    for (const n of json.nets) {
+      expect(n.verified).toBe(true);
+      expect(n.equivariance).toBeLessThan(1e-10);
+      expect(n.invariance).toBeLessThan(1e-10);
+      expect(n.sensitivityMargin).toBeGreaterThan(1e-3);
+    }
+  });
   it('confirms the declared breaks of the baselines', async () => {
     const { code, stdout } = await run('--json', 'std/baselines.gmn');
     expect(code).toBe(0);
