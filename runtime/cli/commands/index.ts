@@ -17,6 +17,7 @@ import { compileCommand } from './compile.js';
 import { verifyCommand } from './verify.js';
 import { runCommand } from './run.js';
 import { exportCommand } from './export.js';
+import { workerCommand } from './worker.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   compileCommand,
   verifyCommand,
   runCommand,
+  workerCommand,
   exportCommand,
   benchCommand,
 ];

@@ -3,13 +3,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkFiles } from '../../../compiler/check.js';
-import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
+import { DiagnosticError } from '../../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { packageRoot } from '../../../compiler/resolve/package-root.js';
 import { taskKind } from '../../../compiler/resolve/task-schema.js';
 import { lookup, type ResolvedModule } from '../../../compiler/resolve/resolve.js';
 import type { TaskDecl } from '../../../compiler/syntax/ast.js';
-import type { TargetLayout } from '../../../compiler/spaces/target.js';
 import { dumpCurvatureData } from '../../tasks/dump-data.js';
 import { dumpTargetGradients } from '../../tasks/dump-grads.js';
 import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
@@ -21,6 +20,11 @@ import { runLearnedOptimizationTask } from '../../tasks/learned-optimizer/run.js
 import { consoleProgress } from '../../tasks/progress.js';
 import { RunStateError } from '../../tasks/run-state-error.js';
 import { DEFAULT_PRESET, presetNames, taskConfig } from '../../tasks/task-config.js';
+import { taskTarget } from '../../tasks/task-target.js';
+import { DEFAULT_QUEUE_NAME, queueEndpoint } from '../../queue/connection.js';
+import { QueueError } from '../../queue/queue-error.js';
+import { queueRunner } from '../../queue/queue-runner.js';
+import { taskPayload } from '../../queue/task-source.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 
 const DEFAULT_FILE = join('dsl-examples', 'curvature.gmn');
@@ -30,6 +34,7 @@ export const runCommand: Command = {
   summary: 'run a task of a .gmn file and write its report (default: the curvature study)',
   usage: [
     'usage: gmn run [FILE] [--preset NAME] [--out DIR] [--task NAME] [--backend auto|webgpu|reference]',
+    '       gmn run FILE --queue redis://HOST[:PORT][/DB] [--queue-name NAME] [--password-file FILE] [--preset NAME] [--out DIR]',
     '       gmn run FILE --dump-grads DIR [--target NAME] [--count N] [--seed N] [--dtype float32|float64]',
     '       gmn run FILE --dump-data DIR [--preset NAME] [--task NAME]',
     '',
@@ -43,6 +48,12 @@ export const runCommand: Command = {
     '  --out DIR       the run directory (default: runs/<task>-<preset>)',
     '  --task NAME     which task, when the file declares several',
     '  --backend B     auto (WebGPU if an adapter exists, else the float64 reference), webgpu, reference',
+    '  --queue URL     split the run into jobs on a BullMQ queue on Redis (rediss:// for TLS) and wait',
+    '                  while `gmn worker` processes on any machines run them; writes the same run',
+    '                  directory, with the same results. Run it again to pick up where it stopped.',
+    '                  Credentials: GMN_REDIS_PASSWORD (and GMN_REDIS_USER), GMN_REDIS_PASSWORD_FILE',
+    '                  or --password-file FILE, never in the URL (docs/distributed.md)',
+    `  --queue-name N  the queue (default: ${DEFAULT_QUEUE_NAME}); --password-file F: the Redis password's file`,
     '  --dump-grads DIR  instead of running the task, write one batch of decomposed gradients of a',
     '                  target (default: the task\'s) as .npy files + manifest.json (docs/grad-format.md),',
     '                  with the θ, inputs, targets and loss kind that produced them',
@@ -65,6 +76,9 @@ export const runCommand: Command = {
       count: { type: 'string' },
       seed: { type: 'string' },
       dtype: { type: 'string' },
+      queue: { type: 'string' },
+      'queue-name': { type: 'string' },
+      'password-file': { type: 'string' },
     });
     if (positionals.length > 1) throw new UsageError('gmn run takes one file', this);
     const backend = values.backend ?? 'auto';
@@ -104,6 +118,10 @@ export const runCommand: Command = {
         process.stdout.write(`dumped the dataset of task ${config.name} (preset ${preset}) to ${resolve(dataDir)}: ${shapes}\n`);
         return EXIT.ok;
       }
+      if (values.queue !== undefined && (dataDir !== undefined || taskKind(task.fields)?.name === 'learned_optimization')) {
+        throw new UsageError(dataDir !== undefined ? '--queue and --dump-data do not go together'
+          : `--queue runs curvature tasks; \`${task.name.name}\` is a learned-optimization task, which runs locally (docs/distributed.md)`, this);
+      }
       if (taskKind(task.fields)?.name === 'learned_optimization') {
         const progress = consoleProgress();
         progress.stage(`gmn run: task ${task.name.name}, preset ${preset}, float64 on the CPU`);
@@ -114,8 +132,22 @@ export const runCommand: Command = {
       }
       const config = taskConfig(task, preset);
       const target = taskTarget(root, task, config.target);
-      const chosen: BackendChoice = await chooseBackend(backend);
       const progress = consoleProgress();
+      if (values.queue !== undefined) {
+        const endpoint = queueEndpoint(values.queue, values['queue-name'] ?? DEFAULT_QUEUE_NAME, process.env, values['password-file']);
+        progress.stage(`gmn run: task ${config.name}, preset ${preset}, jobs on ${endpoint.display}`);
+        progress.stage(`run directory: ${outDir}`);
+        await runCurvatureTask({
+          program: checked.program, module: root, task, config, target, outDir, progress,
+          // The submitter trains nothing: its jobs run on the workers.
+          executor: () => Promise.reject(new Error('internal: a queued run trains only on its workers')),
+          device: endpoint.display,
+          runner: queueRunner(endpoint, taskPayload(file, checked.program, task.name.name, preset)),
+        });
+        process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
+        return EXIT.ok;
+      }
+      const chosen: BackendChoice = await chooseBackend(backend);
       progress.stage(`gmn run: task ${config.name}, preset ${preset}, ${chosen.device}`);
       progress.stage(`run directory: ${outDir}`);
       await runCurvatureTask({
@@ -137,7 +169,7 @@ export const runCommand: Command = {
         process.stderr.write(`gmn run: error: ${e.message}\n  hint: or run with --backend reference (float64, slow)\n`);
         return EXIT.diagnostics;
       }
-      if (e instanceof RunStateError) {
+      if (e instanceof RunStateError || e instanceof QueueError) {
         process.stderr.write(`gmn run: error: ${e.message}\n  hint: ${e.hint}\n`);
         return EXIT.diagnostics;
       }
@@ -181,17 +213,6 @@ function dump(
     }
     throw e;
   }
-}
-
-/** The layout of the target a task trains on; a DiagnosticError at the task when there is none. */
-function taskTarget(root: ResolvedModule, task: TaskDecl, name: string): TargetLayout {
-  const sym = lookup(root, name);
-  if (sym === undefined || sym.kind !== 'target') {
-    throw new DiagnosticError([error('run/unknown-target', `\`${name}\` is not a target declared in this file`, task.name.span)]);
-  }
-  const target = elaborateTarget(sym.decl);
-  if (!target.ok) throw new DiagnosticError(target.diagnostics);
-  return target.value;
 }
 
 function taskTargetName(task: TaskDecl): string | undefined {

@@ -1,0 +1,102 @@
+// What one queued job carries, and nothing more: the task file's text (with a display name for
+// messages, never opened as a path), the task and preset names, and the job's identifiers (model
+// label, training size, seed). A worker checks every payload against this schema and a size limit
+// before it looks at anything in it; a payload that fails is rejected with the reason, once.
+import { createHash } from 'node:crypto';
+import { Ajv } from 'ajv';
+import { fileLabel } from '../tasks/run-directory.js';
+import type { CurvatureJob } from '../tasks/curvature.js';
+
+export const PAYLOAD_FORMAT = 'gmn-job';
+export const PAYLOAD_VERSION = 1;
+/** The most bytes of JSON a payload may take: far above any task file, far below a worker's memory. */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+/** The most characters of task-file text a payload may carry (the rest of the limit is identifiers). */
+export const MAX_SOURCE_CHARS = 240 * 1024;
+
+export interface TaskPayload {
+  /** The file's base name, for diagnostics only. */
+  file: string;
+  source: string;
+  task: string;
+  preset: string;
+}
+
+export interface JobPayload {
+  format: typeof PAYLOAD_FORMAT;
+  version: typeof PAYLOAD_VERSION;
+  task: TaskPayload;
+  job: CurvatureJob;
+}
+
+const NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
+const SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['format', 'version', 'task', 'job'],
+  properties: {
+    format: { const: PAYLOAD_FORMAT },
+    version: { const: PAYLOAD_VERSION },
+    task: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['file', 'source', 'task', 'preset'],
+      properties: {
+        file: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\\.gmn$' },
+        source: { type: 'string', maxLength: MAX_SOURCE_CHARS },
+        task: { type: 'string', pattern: NAME },
+        preset: { type: 'string', pattern: NAME },
+      },
+    },
+    job: {
+      oneOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'model', 'trainSize', 'seed'],
+          properties: {
+            kind: { const: 'train' },
+            model: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_#+]{0,127}$' },
+            trainSize: { type: 'integer', minimum: 1, maximum: 100_000_000 },
+            seed: { type: 'integer', minimum: 0, maximum: 4_294_967_295 },
+          },
+        },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'model'],
+          properties: {
+            kind: { const: 'evaluate' },
+            model: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_#+]{0,127}$' },
+          },
+        },
+      ],
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: false });
+const validate = ajv.compile<JobPayload>(SCHEMA);
+
+/** The payload, or why it is rejected (size first: an oversized payload is not inspected further). */
+export function checkPayload(data: unknown): { ok: true; payload: JobPayload } | { ok: false; reason: string } {
+  const bytes = Buffer.byteLength(JSON.stringify(data) ?? '');
+  if (bytes > MAX_PAYLOAD_BYTES) return { ok: false, reason: `the payload has ${bytes} bytes, over the limit of ${MAX_PAYLOAD_BYTES}` };
+  if (!validate(data)) return { ok: false, reason: `malformed payload: ${ajv.errorsText(validate.errors, { dataVar: 'payload' })}` };
+  return { ok: true, payload: data };
+}
+
+export function jobPayload(task: TaskPayload, job: CurvatureJob): JobPayload {
+  return { format: PAYLOAD_FORMAT, version: PAYLOAD_VERSION, task, job };
+}
+
+/**
+ * The BullMQ id of a job: the task's content hash and the job's identifiers. The same task text,
+ * preset and job always give the same id, which is what lets a restarted submitter find its jobs
+ * (and BullMQ refuse to queue one twice).
+ */
+export function jobId(task: TaskPayload, job: CurvatureJob): string {
+  const hash = createHash('sha256').update(JSON.stringify([task.file, task.source, task.task, task.preset])).digest('hex').slice(0, 16);
+  const model = fileLabel(job.model);
+  return job.kind === 'train' ? `${hash}-${model}-n${job.trainSize}-s${job.seed}` : `${hash}-${model}-eval`;
+}

@@ -1,0 +1,120 @@
+// The submitter's side of `gmn run FILE --queue URL`: the sweep's jobs go to a BullMQ queue, and
+// each finished job's outcome comes back into the run directory as if it had run here.
+//
+// Job ids are derived from the task text and the job (payload.ts), so a restarted submitter finds
+// the jobs of its previous life — waiting, running, finished or failed — instead of queuing them
+// again; the run directory records each result once whichever life collects it. A recorded job is
+// removed from Redis with its checkpoint. A job that failed for good is retried once when the
+// submitter is started again (the user asked again); it is never retried forever.
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { jobName, jobResultKeys, jobUnits, type CurvatureJob, type CurvatureModel, type CurvatureSetup, type JobOutcome, type JobRunner } from '../tasks/curvature.js';
+import { connectionError, probeRedis, QUEUE_PREFIX, type QueueEndpoint } from './connection.js';
+import { decodeOutcome } from './outcome.js';
+import { jobId, jobPayload, type TaskPayload } from './payload.js';
+import { QueueError } from './queue-error.js';
+import { checkpointKey } from './redis-store.js';
+
+/** Tries per job: a second one for a failure that is not the job's own (a worker's device lost). */
+const ATTEMPTS = 2;
+const RETRY_DELAY_MS = 5000;
+/** How long the submitter stays silent when no job finishes before saying what the queue holds. */
+const QUIET_MS = 60_000;
+
+export function queueRunner(endpoint: QueueEndpoint, task: TaskPayload): (setup: CurvatureSetup, models: readonly CurvatureModel[]) => JobRunner {
+  return (setup, models) => {
+    let queue: Queue | null = null;
+    let events: QueueEvents | null = null;
+    let client: Redis | null = null;
+    const { config, progress } = setup;
+
+    /** Records a finished job, then clears it (and its checkpoint) from Redis. */
+    const collect = async (job: CurvatureJob, queued: Job, value: unknown, deliver: (outcome: JobOutcome) => void): Promise<void> => {
+      let outcome: JobOutcome;
+      try {
+        outcome = decodeOutcome(job, value, jobResultKeys(config, models, job));
+      } catch (e) {
+        throw new QueueError(`job ${queued.id} (${jobName(job)}) came back unusable: ${e instanceof Error ? e.message : String(e)}`,
+          'check that every worker runs the same gmn version as the submitter (gmn --version)');
+      }
+      deliver(outcome);
+      progress.advance(jobUnits(config, job), `${jobName(job)}: done on ${outcome.results[0]?.device ?? 'a worker'}`);
+      await forget(queued);
+    };
+    const forget = async (queued: Job): Promise<void> => {
+      await queued.remove();
+      await client!.del(checkpointKey(QUEUE_PREFIX, endpoint.name, queued.id!));
+    };
+
+    return {
+      device: `the workers of ${endpoint.display} (each result names its own device)`,
+      prepare: async () => {
+        await probeRedis(endpoint);
+        const connection = { ...endpoint.redis };
+        queue = new Queue(endpoint.name, { connection, prefix: QUEUE_PREFIX });
+        events = new QueueEvents(endpoint.name, { connection, prefix: QUEUE_PREFIX });
+        client = new Redis({ ...endpoint.redis, maxRetriesPerRequest: 3 });
+        const warn = (e: Error): void => progress.log(`warning: ${endpoint.redact(e.message)}`);
+        queue.on('error', warn);
+        events.on('error', warn);
+        client.on('error', warn);
+        events.setMaxListeners(0);
+        try {
+          await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+        } catch (e) {
+          throw connectionError(endpoint, e);
+        }
+      },
+      run: async (jobs, finished, deliver) => {
+        const q = queue!;
+        for (const job of finished) {
+          const leftover = await q.getJob(jobId(task, job));
+          if (leftover !== undefined) await forget(leftover);
+        }
+        const queued = await Promise.all(jobs.map((job) => enqueue(q, task, job)));
+        const fresh = queued.filter((e) => e.fresh).length;
+        progress.log(`queue: ${fresh} jobs queued on ${endpoint.display}${fresh < jobs.length ? `, ${jobs.length - fresh} found there from an earlier submission` : ''}`);
+        let lastFinished = performance.now();
+        const quiet = setInterval(() => {
+          if (performance.now() - lastFinished < QUIET_MS) return;
+          void q.getJobCounts('waiting', 'active', 'delayed').then((c) => progress.log(
+            `queue: ${c['waiting'] ?? 0} waiting, ${c['active'] ?? 0} running, ${c['delayed'] ?? 0} delayed; no job finished in the last ${QUIET_MS / 1000} s (start workers with: gmn worker --queue URL)`));
+        }, QUIET_MS);
+        try {
+          await Promise.all(jobs.map(async (job, i) => {
+            const entry = queued[i]!.job;
+            let value: unknown;
+            try {
+              value = await entry.waitUntilFinished(events!);
+            } catch (e) {
+              const reason = endpoint.redact(e instanceof Error ? e.message : String(e));
+              throw new QueueError(`job ${entry.id} (${jobName(job)}) failed on a worker:\n${reason.trimEnd()}`,
+                'fix the cause and run the same command again: the finished jobs are kept, the failed one is tried once more');
+            }
+            lastFinished = performance.now();
+            await collect(job, entry, value, deliver);
+          }));
+        } finally {
+          clearInterval(quiet);
+        }
+      },
+      close: async () => {
+        await Promise.all([events?.close(), queue?.close(), client?.quit()]);
+      },
+    };
+  };
+}
+
+/** Queues `job` unless an earlier submission did; a job of that submission that failed for good is retried. */
+async function enqueue(queue: Queue, task: TaskPayload, job: CurvatureJob): Promise<{ job: Job; fresh: boolean }> {
+  const id = jobId(task, job);
+  const existing = await queue.getJob(id);
+  if (existing !== undefined) {
+    if (await existing.isFailed()) await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return { job: existing, fresh: false };
+  }
+  const added = await queue.add(`curvature-${job.kind}`, jobPayload(task, job), {
+    jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: RETRY_DELAY_MS }, removeOnComplete: false, removeOnFail: false,
+  });
+  return { job: added, fresh: true };
+}
