@@ -5,9 +5,10 @@
 // (--password-file FILE or GMN_REDIS_PASSWORD_FILE: the password on its first line), and
 // GMN_REDIS_CA_FILE names a CA certificate for a server whose certificate is not publicly trusted.
 // Before anything is queued the server is probed once, so a wrong password or an unreachable host
-// is one clear error instead of a client that retries forever.
+// is one clear error instead of a client that retries forever. The Redis and BullMQ clients are
+// loaded only by the commands that use a queue (they would slow every other command's start).
 import { readFileSync, statSync } from 'node:fs';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { QueueError } from './queue-error.js';
 
 export interface QueueEndpoint {
@@ -71,16 +72,20 @@ export function queueEndpoint(url: string, queueName: string, env: NodeJS.Proces
 
 /** Connects once and pings: a refused login or an unreachable server becomes a QueueError. */
 export async function probeRedis(endpoint: QueueEndpoint): Promise<void> {
+  const { Redis } = await import('ioredis');
   const client = new Redis({
     ...endpoint.redis, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: PROBE_TIMEOUT_MS,
   });
-  // Failures surface through connect()'s rejection; the event would otherwise be printed by ioredis.
-  client.on('error', () => {});
+  // connect() rejects with only "Connection is closed": the cause comes as an error event first.
+  let cause: unknown = null;
+  client.on('error', (e: unknown) => {
+    cause ??= e;
+  });
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
-    throw connectionError(endpoint, e);
+    throw connectionError(endpoint, cause ?? e);
   } finally {
     client.disconnect();
   }

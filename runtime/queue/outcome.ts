@@ -2,7 +2,7 @@
 // the metrics of every epoch, and the trained parameters, so the submitter writes the same run
 // directory a local run would. The submitter checks the shape and that the results are exactly the
 // job's (model, size, seed) before it records anything.
-import { Ajv } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import type { CurvatureJob, JobOutcome } from '../tasks/curvature.js';
 import type { RunResult } from '../tasks/report.js';
 import type { EpochMetrics } from '../tasks/run-directory.js';
@@ -75,8 +75,7 @@ const SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allowUnionTypes: true });
-const validate = ajv.compile<EncodedOutcome>(SCHEMA);
+let compiled: { ajv: Ajv; validate: ValidateFunction<EncodedOutcome> } | null = null;
 
 export function encodeOutcome(results: readonly RunResult[], epochs: readonly EpochMetrics[], trained: Checkpoint | null): EncodedOutcome {
   return {
@@ -91,7 +90,13 @@ export function encodeOutcome(results: readonly RunResult[], epochs: readonly Ep
  * The outcome of `job` from a worker's return value; throws an Error saying what is wrong when it
  * is malformed or holds other results than `expected` (the job's own keys).
  */
-export function decodeOutcome(job: CurvatureJob, value: unknown, expected: readonly { model: string; trainSize: number; seed: number }[]): JobOutcome {
+export async function decodeOutcome(job: CurvatureJob, value: unknown, expected: readonly { model: string; trainSize: number; seed: number }[]): Promise<JobOutcome> {
+  if (compiled === null) {
+    const { Ajv } = await import('ajv');
+    const ajv = new Ajv({ allowUnionTypes: true });
+    compiled = { ajv, validate: ajv.compile<EncodedOutcome>(SCHEMA) };
+  }
+  const { ajv, validate } = compiled;
   if (!validate(value)) throw new Error(`malformed job outcome: ${ajv.errorsText(validate.errors, { dataVar: 'outcome' })}`);
   const key = (r: { model: string; trainSize: number; seed: number }): string => `${r.model}|${r.trainSize}|${r.seed}`;
   const got = value.results.map(key).sort();

@@ -3,7 +3,7 @@
 // label, training size, seed). A worker checks every payload against this schema and a size limit
 // before it looks at anything in it; a payload that fails is rejected with the reason, once.
 import { createHash } from 'node:crypto';
-import { Ajv } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import { fileLabel } from '../tasks/run-directory.js';
 import type { CurvatureJob } from '../tasks/curvature.js';
 
@@ -75,13 +75,18 @@ const SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false });
-const validate = ajv.compile<JobPayload>(SCHEMA);
+let compiled: { ajv: Ajv; validate: ValidateFunction<JobPayload> } | null = null;
 
 /** The payload, or why it is rejected (size first: an oversized payload is not inspected further). */
-export function checkPayload(data: unknown): { ok: true; payload: JobPayload } | { ok: false; reason: string } {
+export async function checkPayload(data: unknown): Promise<{ ok: true; payload: JobPayload } | { ok: false; reason: string }> {
   const bytes = Buffer.byteLength(JSON.stringify(data) ?? '');
   if (bytes > MAX_PAYLOAD_BYTES) return { ok: false, reason: `the payload has ${bytes} bytes, over the limit of ${MAX_PAYLOAD_BYTES}` };
+  if (compiled === null) {
+    const { Ajv } = await import('ajv');
+    const ajv = new Ajv();
+    compiled = { ajv, validate: ajv.compile<JobPayload>(SCHEMA) };
+  }
+  const { ajv, validate } = compiled;
   if (!validate(data)) return { ok: false, reason: `malformed payload: ${ajv.errorsText(validate.errors, { dataVar: 'payload' })}` };
   return { ok: true, payload: data };
 }

@@ -6,8 +6,8 @@
 // again; the run directory records each result once whichever life collects it. A recorded job is
 // removed from Redis with its checkpoint. A job that failed for good is retried once when the
 // submitter is started again (the user asked again); it is never retried forever.
-import { Queue, QueueEvents, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { jobName, jobResultKeys, jobUnits, type CurvatureJob, type CurvatureModel, type CurvatureSetup, type JobOutcome, type JobRunner } from '../tasks/curvature.js';
 import { connectionError, probeRedis, QUEUE_PREFIX, type QueueEndpoint } from './connection.js';
 import { decodeOutcome } from './outcome.js';
@@ -32,7 +32,7 @@ export function queueRunner(endpoint: QueueEndpoint, task: TaskPayload): (setup:
     const collect = async (job: CurvatureJob, queued: Job, value: unknown, deliver: (outcome: JobOutcome) => void): Promise<void> => {
       let outcome: JobOutcome;
       try {
-        outcome = decodeOutcome(job, value, jobResultKeys(config, models, job));
+        outcome = await decodeOutcome(job, value, jobResultKeys(config, models, job));
       } catch (e) {
         throw new QueueError(`job ${queued.id} (${jobName(job)}) came back unusable: ${e instanceof Error ? e.message : String(e)}`,
           'check that every worker runs the same gmn version as the submitter (gmn --version)');
@@ -50,6 +50,7 @@ export function queueRunner(endpoint: QueueEndpoint, task: TaskPayload): (setup:
       device: `the workers of ${endpoint.display} (each result names its own device)`,
       prepare: async () => {
         await probeRedis(endpoint);
+        const [{ Queue, QueueEvents }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
         const connection = { ...endpoint.redis };
         queue = new Queue(endpoint.name, { connection, prefix: QUEUE_PREFIX });
         events = new QueueEvents(endpoint.name, { connection, prefix: QUEUE_PREFIX });

@@ -14,8 +14,7 @@
 // stalled one).
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job } from 'bullmq';
 import { DiagnosticError, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../compiler/diagnostics/render.js';
 import { taskKind } from '../../compiler/resolve/task-schema.js';
@@ -60,6 +59,7 @@ interface PreparedTask {
 export async function runWorker(opts: WorkerOptions): Promise<number> {
   const { endpoint, log } = opts;
   await probeRedis(endpoint);
+  const [{ DelayedError, UnrecoverableError, WaitingError, Worker }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
   const client = new Redis({ ...endpoint.redis, maxRetriesPerRequest: null });
   client.on('error', (e: Error) => log(`warning: ${endpoint.redact(e.message)}`));
   const device = `${opts.backend.device} on ${hostname()}`;
@@ -83,14 +83,14 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
 
   const processJob = async (job: Job, token?: string): Promise<unknown> => {
     const id = printableId(job.id);
-    const checked = checkPayload(job.data);
+    const checked = await checkPayload(job.data);
     if (!checked.ok) {
       log(`rejected job ${id}: ${checked.reason}`);
       throw new UnrecoverableError(`rejected by the worker on ${hostname()}: ${checked.reason}`);
     }
     const { task, job: work } = checked.payload;
     const prepared = await prepare(task, job, token!).catch((e: unknown) => {
-      throw failure(e, undefined);
+      throw failure(e, undefined, UnrecoverableError);
     });
     if (!prepared.jobs.some((j) => JSON.stringify(j) === JSON.stringify(work))) {
       const reason = `task \`${task.task}\` (preset ${task.preset}) has no job ${jobName(work)}`;
@@ -110,7 +110,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         throw new WaitingError();
       }
       if (e instanceof JobLostError) log(`job ${id}: ${e.message}`);
-      throw failure(e, prepared.sources);
+      throw failure(e, prepared.sources, UnrecoverableError);
     }
   };
 
@@ -184,10 +184,10 @@ class TaskSourceError extends Error {
 }
 
 /** What a job's error becomes: the task's own errors fail once (UnrecoverableError), with their message; anything else is retried. */
-function failure(e: unknown, sources: Map<string, string> | undefined): Error {
-  if (e instanceof TaskSourceError) return new UnrecoverableError(e.message);
-  if (e instanceof DiagnosticError) return new UnrecoverableError(renderDiagnostics(e.diagnostics, sources));
-  if (e instanceof DataError) return new UnrecoverableError(`error: ${e.message}\n  hint: ${e.hint}`);
+function failure(e: unknown, sources: Map<string, string> | undefined, Unrecoverable: new (message: string) => Error): Error {
+  if (e instanceof TaskSourceError) return new Unrecoverable(e.message);
+  if (e instanceof DiagnosticError) return new Unrecoverable(renderDiagnostics(e.diagnostics, sources));
+  if (e instanceof DataError) return new Unrecoverable(`error: ${e.message}\n  hint: ${e.hint}`);
   return e instanceof Error ? e : new Error(String(e));
 }
 
