@@ -49,13 +49,13 @@ function expectSound(nets: NetVerification[], backend: VerifyBackend): void {
 }
 
 describe.skipIf(gpu === null)('verify on WebGPU (float32)', () => {
-  it('every net of dsl-examples/curvature.gmn, instantiated as its default run trains it (SIREN 1→32→32→1, b = 32)', async () => {
+  it('every net of dsl-examples/curvature.gmn, instantiated as its long_pp run trains it (SIREN 1→32→32→1, b = 32)', async () => {
     const backend = webgpuBackend(gpu!);
-    const nets = await verifyFile('dsl-examples/curvature.gmn', backend, 'default');
+    const nets = await verifyFile('dsl-examples/curvature.gmn', backend, 'long_pp');
     // The paper's two models at least (every net of the file runs in float32 on its quick preset in
     // tests/cli/examples.test.ts, and on the probe target above).
     expect(nets.map((n) => n.net)).toEqual(expect.arrayContaining(['gradmetanet', 'gradmetanet_pp', 'standard_estimator']));
-    expect(nets.every((n) => n.instance === 'task curvature, preset default')).toBe(true);
+    expect(nets.every((n) => n.instance === 'task curvature, preset long_pp')).toBe(true);
     expectSound(nets, backend);
   });
   for (const module of ['gradmetanet', 'gradmetanet_pp', 'baselines']) {
