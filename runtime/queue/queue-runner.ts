@@ -72,8 +72,12 @@ export function queueRunner(endpoint: QueueEndpoint, task: TaskPayload): (setup:
           const leftover = await q.getJob(jobId(task, job));
           if (leftover !== undefined) await forget(leftover);
         }
-        const queued = await Promise.all(jobs.map((job) => enqueue(q, task, job)));
-        const fresh = queued.filter((e) => e.fresh).length;
+        // Largest training sets first: workers take jobs in queue order, and a sweep ends with its
+        // longest job, so starting the long ones early shortens it (the order changes no result).
+        const byCost = [...jobs].sort((x, y) => (y.kind === 'train' ? y.trainSize : 0) - (x.kind === 'train' ? x.trainSize : 0));
+        const queued = new Map<CurvatureJob, { job: Job; fresh: boolean }>();
+        for (const job of byCost) queued.set(job, await enqueue(q, task, job));
+        const fresh = [...queued.values()].filter((e) => e.fresh).length;
         progress.log(`queue: ${fresh} jobs queued on ${endpoint.display}${fresh < jobs.length ? `, ${jobs.length - fresh} found there from an earlier submission` : ''}`);
         let lastFinished = performance.now();
         const quiet = setInterval(() => {
@@ -82,8 +86,8 @@ export function queueRunner(endpoint: QueueEndpoint, task: TaskPayload): (setup:
             `queue: ${c['waiting'] ?? 0} waiting, ${c['active'] ?? 0} running, ${c['delayed'] ?? 0} delayed; no job finished in the last ${QUIET_MS / 1000} s (start workers with: gmn worker --queue URL)`));
         }, QUIET_MS);
         try {
-          await Promise.all(jobs.map(async (job, i) => {
-            const entry = queued[i]!.job;
+          await Promise.all(jobs.map(async (job) => {
+            const entry = queued.get(job)!.job;
             let value: unknown;
             try {
               value = await entry.waitUntilFinished(events!);
