@@ -98,7 +98,7 @@ describe('gmn run --queue / gmn worker against a real Redis', () => {
     expectRecordedOnce(out);
     expect(redis.cli('keys', 'gmn:kill:*checkpoint')).toBe('');
     for (const p of [submitter, b]) expectClean(p);
-  }, 120_000);
+  }, 180_000);
 
   it('SIGTERM: the worker checkpoints its job, hands it back and exits 0; a SIGKILLed submitter, started again, picks the queue up', async () => {
     const a = worker('stop', 'a', 30);
@@ -117,7 +117,7 @@ describe('gmn run --queue / gmn worker against a real Redis', () => {
     expect(results(out)).toEqual(local);
     expectRecordedOnce(out);
     for (const p of [a, second, b]) expectClean(p);
-  }, 120_000);
+  }, 180_000);
 
   it('a job whose training diverges fails once, and the submitter prints the diagnostic at the model', async () => {
     worker('diverge', 'a');
