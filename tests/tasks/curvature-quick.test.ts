@@ -1,12 +1,15 @@
 // The paper's curvature study, `quick` preset, end to end through the CLI on the machine's WebGPU
 // adapter (lavapipe in CI): every model of the file is trained or evaluated (and the estimator
 // recalibrated), and the report is sane. The suite's one run of all ten models on the GPU: its hook
-// may take 300 s (the preset takes about 35 s on a quiet 2-core machine; docs/testing.md).
+// may take 300 s (the preset takes about 35 s on a quiet 2-core machine; docs/testing.md). The same
+// sweep through the job queue (a real redis-server, a submitter and two workers) must give the very
+// same numbers (docs/distributed.md).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGmn, startRedis, stopProcess, type GmnProcess, type RedisServer } from '../fixtures/redis.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -14,11 +17,12 @@ interface Summary { model: string; mean: number; trainSize: number }
 
 describe('gmn run dsl-examples/curvature.gmn --preset quick', () => {
   let out: string;
+  let work: string;
   let summaries: Summary[];
 
   beforeAll(() => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
-    const work = mkdtempSync(join(tmpdir(), 'gmn-quick-'));
+    work = mkdtempSync(join(tmpdir(), 'gmn-quick-'));
     out = join(work, 'run');
     const run = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', join(ROOT, 'dsl-examples/curvature.gmn'), '--preset', 'quick', '--out', out],
       { cwd: work, encoding: 'utf8', timeout: 300_000 });
@@ -50,5 +54,30 @@ describe('gmn run dsl-examples/curvature.gmn --preset quick', () => {
     expect(error('standard_estimator+recalibrated')).toBeLessThan(error('standard_estimator'));
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('vs `standard_estimator+recalibrated`');
+  });
+
+  describe('through the job queue: a submitter and two workers', () => {
+    let redis: RedisServer;
+    const workers: GmnProcess[] = [];
+    afterAll(async () => {
+      await Promise.all(workers.map((w) => stopProcess(w.child)));
+      await redis?.stop();
+    });
+
+    it('write the same results, number for number, as the local run', async () => {
+      redis = await startRedis();
+      const env = { GMN_REDIS_PASSWORD: redis.password };
+      for (const name of ['a', 'b']) workers.push(startGmn(['worker', '--queue', redis.url, '--cache', join(work, `cache-${name}`)], env, work));
+      const queued = join(work, 'queued');
+      const submitter = startGmn(['run', join(ROOT, 'dsl-examples/curvature.gmn'), '--preset', 'quick', '--queue', redis.url, '--out', queued], env, work);
+      expect(await submitter.exited).toBe(0);
+      const numbers = (dir: string) => (JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { results: Record<string, unknown>[] }).results
+        .map(({ model, trainSize, seed, testError, validationError, bestEpoch, params }) => ({ model, trainSize, seed, testError, validationError, bestEpoch, params }))
+        .sort((x, y) => String(x.model).localeCompare(String(y.model)));
+      expect(numbers(queued)).toEqual(numbers(out));
+      // Both workers took jobs, each recording its own device.
+      for (const w of workers) expect(w.output()).toMatch(/: done\n/);
+      for (const p of [submitter, ...workers]) expect(p.output()).not.toMatch(/internal error|validation:/);
+    }, 300_000);
   });
 });
