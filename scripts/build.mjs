@@ -14,7 +14,7 @@ await build({
   sourcemap: true,
   // Runtime dependencies stay imports of node_modules: the Dawn addon is native, and the others
   // (parser, plotting, progress bars, the job queue) are CommonJS or large, and load only when used.
-  external: ['webgpu', 'chevrotain', 'vega', 'vega-lite', 'cli-progress', 'bullmq', 'ioredis', 'ajv'],
+  external: ['webgpu', 'chevrotain', 'vega', 'vega-lite', 'cli-progress', 'pngjs', 'bullmq', 'ioredis', 'ajv'],
   banner: { js: '#!/usr/bin/env node' },
   define: { GMN_VERSION: JSON.stringify(version) },
   logLevel: 'warning',

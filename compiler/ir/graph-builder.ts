@@ -6,6 +6,7 @@ import type { Span } from '../syntax/ast.js';
 import type {
   AxisName, BinaryFn, ConstTable, Graph, Incidence, Node, Op, ParamInit, ReduceFn, UnaryFn, ValueId,
 } from './ops.js';
+import { constType } from '../spaces/tables.js';
 import { formatType, type Instantiation, type SetAxis, type Site, type TensorType } from './types.js';
 
 const NO_SPAN: Span = { file: '<builder>', start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
@@ -63,10 +64,7 @@ export class GraphBuilder {
   }
 
   const(table: ConstTable): ValueId {
-    const type: TensorType = table.kind === 'posenc'
-      ? { set: null, site: { kind: 'neurons', target: table.target }, channels: table.dim }
-      : { set: null, site: { kind: 'params', target: table.target }, channels: 1 };
-    return this.node({ op: 'const', table }, type, table.kind);
+    return this.node({ op: 'const', table }, constType(table), table.kind);
   }
 
   // ---- pointwise ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import type { TargetLayout } from '../spaces/target.js';
 import type { GroupChoice } from '../symmetry/site-model.js';
 import type { GraphBuilder } from './graph-builder.js';
 import { lowerEqlinear, type EqlinearInfo } from './lower-eqlinear.js';
+import { pixelsSite } from './space-types.js';
 import type { AxisName, ParamInit, UnaryFn, ValueId } from './ops.js';
 import { formatType, siteSize, type TensorType } from './types.js';
 import { describeValue, type Value } from './values.js';
@@ -107,6 +108,42 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     case 'layernorm': {
       const x = tensor('x');
       return add({ op: 'layernorm', x, eps: 1e-5 }, ctx.b.typeOf(x));
+    }
+    case 'blocknorm': {
+      // (x − m) / sqrt(v + ε), m and v the per-segment (neuron layer, parameter block) mean and
+      // variance of each example, set element and channel: statistics over whole orbits, so the
+      // map commutes with the group.
+      const x = tensor('x');
+      const t = ctx.b.typeOf(x);
+      if (t.site === null || t.site.kind === 'fixed') {
+        return ctx.fail('ir/missing-axis', `blocknorm standardises over the layers of a target, but its argument is ${formatType(t)}`, span, 'apply it to a weights(T), neurons(T) or grads(T, b) tensor');
+      }
+      const label = ctx.label(name);
+      const target = t.site.target;
+      const mean = add({ op: 'segment_mean', x, target }, t, `${label}.mean`);
+      const centred = add({ op: 'binary', fn: 'sub', a: x, b: mean }, t, `${label}.centred`);
+      const variance = add({ op: 'segment_mean', x: add({ op: 'unary', fn: 'square', x: centred }, t, `${label}.square`), target }, t, `${label}.variance`);
+      const eps = add({ op: 'const', table: { kind: 'fill', target, value: 1e-5 } }, { set: null, site: null, channels: 1 }, `${label}.eps`);
+      const std = add({ op: 'unary', fn: 'sqrt', x: add({ op: 'binary', fn: 'add', a: variance, b: eps }, t, `${label}.variance`) }, t, `${label}.std`);
+      return add({ op: 'binary', fn: 'div', a: centred, b: std }, t, label);
+    }
+    case 'render': {
+      const theta = tensor('theta');
+      const t = ctx.b.typeOf(theta);
+      if (t.site?.kind !== 'params' || t.set !== null || t.channels !== 1) {
+        return ctx.fail('ir/bad-argument', `render draws a target from its weights, weights(T)[1], but \`theta\` is ${formatType(t)}`, args.named.get('theta')!.expr.span,
+          t.site?.kind === 'params' && t.set === null ? 'map the features to one channel first, e.g. `linear(x, 1)`' : undefined);
+      }
+      const layout = ctx.targets.get(t.site.target)!;
+      if (layout.spec.kind !== 'mlp' || layout.spec.widths[0] !== 2) {
+        return ctx.fail('ir/bad-argument', `render draws an image: ${layout.name} must be an mlp with 2 inputs (the pixel coordinates), it is ${layout.spec.kind === 'mlp' ? `an mlp with ${layout.spec.widths[0]}` : 'not an mlp'}`, args.named.get('theta')!.expr.span);
+      }
+      const sideArg = args.named.get('side');
+      if (sideArg === undefined) return ctx.fail('ir/missing-argument', 'render needs `side`: the image is side×side pixels', span);
+      const side = ctx.int(sideArg.value, sideArg.expr, '`side` of render');
+      const label = ctx.label(name);
+      const coords = add({ op: 'const', table: { kind: 'pixel_grid', target: layout.name, side } }, { set: null, site: pixelsSite(side), channels: 2 }, `${label}.grid`);
+      return add({ op: 'render', theta, coords, target: layout.name }, { set: null, site: pixelsSite(side), channels: layout.spec.widths.at(-1)! }, label);
     }
     case 'attention': {
       const x = tensor('x');

@@ -46,7 +46,15 @@ export type ConstTable =
    */
   | { kind: 'posenc'; target: string; dim: number; hiddenIds: 'segment' | 'unique' }
   /** weights(T)[1]: 1 for bias entries, 0 for weight-matrix entries. */
-  | { kind: 'bias_mask'; target: string };
+  | { kind: 'bias_mask'; target: string }
+  /**
+   * fixed(side²)[2] (label `pixels`): the pixel centres of a side×side image on [−1, 1]², row by
+   * row, each as (x, y) = (column, row) coordinates — what `render(θ, side: n)` draws T at. Carries
+   * no group action (a fixed axis); `target` is the target drawn.
+   */
+  | { kind: 'pixel_grid'; target: string; side: number }
+  /** vector[1]: the number `value` (e.g. a normaliser's ε); `target` is the target of the tensor it is used with. */
+  | { kind: 'fill'; target: string; value: number };
 
 /**
  * Incidence tables between params(T) and neurons(T): `rows` maps every parameter to the neuron it

@@ -5,12 +5,14 @@ import type { Expr, Span } from '../syntax/ast.js';
 import type { TensorType } from './types.js';
 import type { Value } from './values.js';
 
-type SpaceKind = 'grads' | 'neurons' | 'weights' | 'weight_grads' | 'set' | 'vector';
+type SpaceKind = 'grads' | 'neurons' | 'weights' | 'weight_grads' | 'set' | 'vector' | 'pixels';
 
 interface SpacePattern {
   kind: SpaceKind;
   target: Expr | null;
   set: Expr | null;
+  /** The image side of `pixels(side)`. */
+  side: Expr | null;
   channels: Expr;
 }
 
@@ -21,7 +23,13 @@ const SPACES: Record<SpaceKind, { target: boolean; set: boolean }> = {
   weight_grads: { target: true, set: true },
   set: { target: false, set: true },
   vector: { target: false, set: false },
+  pixels: { target: false, set: false },
 };
+
+/** The site of `pixels(side)`: side² positions on a fixed axis. */
+export function pixelsSite(side: number): { kind: 'fixed'; size: number; label: string } {
+  return { kind: 'fixed', size: side * side, label: 'pixels' };
+}
 
 export type Lookup = (name: string) => Value | undefined;
 export type SpaceResult = { ok: true; type: TensorType } | { ok: false; message: string; span: Span };
@@ -30,20 +38,22 @@ export type SpaceResult = { ok: true; type: TensorType } | { ok: false; message:
 export function spacePattern(expr: Expr): SpacePattern | null {
   if (expr.kind !== 'index') return null;
   const base = expr.base;
-  if (base.kind === 'name' && base.name === 'vector') return { kind: 'vector', target: null, set: null, channels: expr.index };
+  if (base.kind === 'name' && base.name === 'vector') return { kind: 'vector', target: null, set: null, side: null, channels: expr.index };
   if (base.kind !== 'call' || !(base.callee.name in SPACES)) return null;
   const kind = base.callee.name as SpaceKind;
   const shape = SPACES[kind];
   const args = base.args.map((a) => a.value);
   const target = shape.target ? args[0] ?? null : null;
   const set = shape.set ? args[shape.target ? 1 : 0] ?? null : null;
-  return { kind, target, set, channels: expr.index };
+  const side = kind === 'pixels' ? args[0] ?? null : null;
+  return { kind, target, set, side, channels: expr.index };
 }
 
-function typeOf(kind: SpaceKind, target: string | null, set: TensorType['set'], channels: number): TensorType {
+function typeOf(kind: SpaceKind, target: string | null, set: TensorType['set'], side: number | null, channels: number): TensorType {
   const site: TensorType['site'] =
     kind === 'grads' || kind === 'neurons' ? { kind: 'neurons', target: target! }
-      : kind === 'weights' || kind === 'weight_grads' ? { kind: 'params', target: target! } : null;
+      : kind === 'weights' || kind === 'weight_grads' ? { kind: 'params', target: target! }
+      : kind === 'pixels' ? pixelsSite(side!) : null;
   return { set, site, channels };
 }
 
@@ -63,9 +73,14 @@ export function evalSpace(expr: Expr, lookup: Lookup): SpaceResult {
     if (n === null) return { ok: false, message: `the set size \`${exprText(p.set)}\` is not a known positive integer`, span: p.set.span };
     set = { name: p.set.kind === 'name' ? p.set.name : String(n), size: n };
   }
+  let side: number | null = null;
+  if (p.kind === 'pixels') {
+    side = p.side === null ? null : intOf(p.side, lookup);
+    if (side === null) return { ok: false, message: `the image side${p.side === null ? '' : ` \`${exprText(p.side)}\``} is not a known positive integer`, span: p.side?.span ?? expr.span };
+  }
   const c = intOf(p.channels, lookup);
   if (c === null) return { ok: false, message: `the channel count \`${exprText(p.channels)}\` is not a known positive integer`, span: p.channels.span };
-  return { ok: true, type: typeOf(p.kind, target, set, c) };
+  return { ok: true, type: typeOf(p.kind, target, set, side, c) };
 }
 
 /**
@@ -76,8 +91,16 @@ export function unifySpace(expr: Expr, actual: TensorType, lookup: Lookup, bind:
   const p = spacePattern(expr);
   if (p === null) return 'the declared type is not a space type';
   const shape = SPACES[p.kind];
-  const hasSite = p.kind === 'grads' || p.kind === 'neurons' ? 'neurons' : p.kind === 'weights' || p.kind === 'weight_grads' ? 'params' : null;
+  const hasSite = p.kind === 'grads' || p.kind === 'neurons' ? 'neurons' : p.kind === 'weights' || p.kind === 'weight_grads' ? 'params' : p.kind === 'pixels' ? 'fixed' : null;
   if ((actual.set !== null) !== shape.set || (actual.site?.kind ?? null) !== hasSite) return 'it is a different kind of space';
+  if (p.kind === 'pixels') {
+    const site = actual.site!;
+    const side = Math.round(Math.sqrt(site.kind === 'fixed' ? site.size : 0));
+    if (site.kind !== 'fixed' || site.label !== 'pixels' || side * side !== site.size) return 'it is not an image on a pixel grid';
+    if (p.side === null) return 'the declared `pixels` has no side';
+    const why = unifyInt(p.side, side, 'image side', lookup, bind);
+    if (why !== null) return why;
+  }
   if (p.target !== null && actual.site !== null && actual.site.kind !== 'fixed') {
     if (p.target.kind !== 'name') return 'the declared target is not a name';
     const bound = lookup(p.target.name);

@@ -68,6 +68,8 @@ export function formatType(type: TensorType): string {
   if (site === null) return type.set === null ? `vector[${c}]` : `set(${type.set.name}=${type.set.size})[${c}]`;
   if (site.kind === 'fixed') {
     const set = type.set === null ? '' : `set(${type.set.name}=${type.set.size}) × `;
+    const side = Math.round(Math.sqrt(site.size));
+    if (site.label === 'pixels' && side * side === site.size) return `${set}pixels(${side})[${c}]`;
     return `${set}fixed(${site.label}=${site.size})[${c}]`;
   }
   if (type.set === null) return `${site.kind === 'neurons' ? 'neurons' : 'weights'}(${site.target})[${c}]`;

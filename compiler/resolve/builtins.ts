@@ -71,7 +71,7 @@ export const BUILTINS: readonly Builtin[] = [
     params: [
       { name: 'x', type: tensor },
       { name: 'out', type: { kind: 'int_or_space' } },
-      { name: 'group', type: { kind: 'enum', values: ['coarse', 'fine'] }, optional: true },
+      { name: 'group', type: { kind: 'enum', values: ['coarse', 'fine', 'np'] }, optional: true },
       { name: 'bias', type: bool, optional: true },
     ],
   },
@@ -81,6 +81,11 @@ export const BUILTINS: readonly Builtin[] = [
     params: [{ name: 'x', type: tensor }, { name: 'to', type: { kind: 'space' } }],
   },
   { name: 'layernorm', context: 'op', doc: 'normalises over channels', params: [{ name: 'x', type: tensor }] },
+  {
+    name: 'blocknorm', context: 'op',
+    doc: 'standardises each parameter block (W_l, b_l) or neuron layer of every example over its entries, per channel and set element (invariant statistics: equivariant)',
+    params: [{ name: 'x', type: tensor }],
+  },
   {
     name: 'attention', context: 'op', doc: 'multi-head self-attention along one axis, with learned Q, K, V, O maps',
     params: [
@@ -121,6 +126,12 @@ export const BUILTINS: readonly Builtin[] = [
     ],
   },
   { name: 'bias_mask', context: 'op', doc: 'weights(T)[1]: 1 on biases, 0 on weight-matrix entries', params: [{ name: 'target', type: { kind: 'target' } }] },
+  // ---- running a target ---------------------------------------------------------------------
+  {
+    name: 'render', context: 'op',
+    doc: 'pixels(side)[d_L]: the MLP T (2 inputs) with the weights θ ∈ weights(T)[1] evaluated at the side×side pixel grid of [−1, 1]² (invariant under T\'s neuron permutations)',
+    params: [{ name: 'theta', type: tensor }, { name: 'side', type: int }],
+  },
   // ---- spaces -------------------------------------------------------------------------------
   { name: 'grads', context: 'space', doc: 'Γ_b: per-example rank-1 factors [set b, neurons T, c]', params: [{ name: 'target', type: { kind: 'target' } }, { name: 'set', type: { kind: 'any' } }] },
   { name: 'neurons', context: 'space', doc: 'Γ: features on the neurons of T [neurons T, c]', params: [{ name: 'target', type: { kind: 'target' } }] },
@@ -128,6 +139,7 @@ export const BUILTINS: readonly Builtin[] = [
   { name: 'weight_grads', context: 'space', doc: 'Θ_b: full per-example gradients [set b, params T, c]', params: [{ name: 'target', type: { kind: 'target' } }, { name: 'set', type: { kind: 'any' } }] },
   { name: 'set', context: 'space', doc: 'a set of feature vectors [set b, c]', params: [{ name: 'set', type: { kind: 'any' } }] },
   { name: 'vector', context: 'space', doc: 'an invariant vector [c] (written without parentheses: vector[c])', params: [] },
+  { name: 'pixels', context: 'space', doc: 'an image on the side×side pixel grid [side², c], row by row (a fixed axis: nothing acts)', params: [{ name: 'side', type: int }] },
   // ---- targets ------------------------------------------------------------------------------
   {
     name: 'mlp', context: 'target', doc: 'a multilayer perceptron',

@@ -17,6 +17,7 @@ export type TaskValueSpec =
   | { kind: 'record'; fields: readonly BuiltinParam[] }
   | { kind: 'int' }
   | { kind: 'int_list' }
+  | { kind: 'float_list' }
   /** A list of calls to nets visible in the module, with named arguments for their non-tensor parameters. */
   | { kind: 'models' }
   /** A list of calls to `callees`, e.g. `[image_mlp(target: FashionMlp, data: fashion_mnist)]`. */
@@ -151,6 +152,54 @@ export const LEARNED_OPTIMIZATION_FIELDS: readonly TaskFieldSpec[] = [
   { name: 'seeds', value: { kind: 'int_list' }, required: true, doc: 'evaluation runs, one per seed' },
 ];
 
+// ---- INR editing (paper §6.3) ------------------------------------------------------------------
+
+const images: BuiltinParam = { name: 'images', type: { kind: 'enum', values: ['mnist', 'fashion_mnist'] }, optional: true };
+
+/** How the INR datasets are made: one SIREN fitted to each image, many per dispatch. */
+export const INR_DATA: readonly Builtin[] = [
+  {
+    name: 'fitted_inrs', context: 'task',
+    doc: 'one INR of the target fitted to each of the first `count` images of every edit\'s collection, `fit_batch` per dispatch with Adam, cached; `points` pixels give the gradient inputs Γ_points[2] (defaults: count 1000, fit_steps 100, fit_lr 0.005, fit_batch 256, points 64, seed 0)',
+    params: [
+      { name: 'count', type: int, optional: true },
+      { name: 'points', type: int, optional: true },
+      { name: 'fit_steps', type: int, optional: true },
+      { name: 'fit_lr', type: float, optional: true },
+      { name: 'fit_batch', type: int, optional: true },
+      { name: 'seed', type: int, optional: true },
+    ],
+  },
+];
+
+/** The image edits (OpenCV.js), each one column of the paper's Table 2. */
+export const EDITS: readonly Builtin[] = [
+  { name: 'dilate', context: 'task', doc: 'dilation with a 3×3 ones kernel, one iteration (the paper\'s MNIST edit; default images: mnist)', params: [images] },
+  {
+    name: 'contrast', context: 'task',
+    doc: 'contrast enhancement by CLAHE, clip limit 1.0, 3×3 tiles (the paper\'s CIFAR-10 edit, on grayscale here; default images: fashion_mnist)',
+    params: [images],
+  },
+];
+
+export const INR_EDITING_FIELDS: readonly TaskFieldSpec[] = [
+  { name: 'target', value: { kind: 'target' }, required: true, doc: 'the INR: an mlp with 2 inputs (the pixel coordinates)' },
+  { name: 'data', value: { kind: 'call', noun: 'INR dataset', callees: INR_DATA }, required: true, doc: 'how the INR datasets are fitted' },
+  { name: 'edits', value: { kind: 'call_list', noun: 'edit', callees: EDITS }, required: true, doc: 'the edits to learn, one benchmark each' },
+  {
+    name: 'splits', required: false, doc: 'held-out INRs per benchmark (default 10% each)',
+    value: { kind: 'record', fields: [{ name: 'test', type: int, optional: true }, { name: 'validation', type: int, optional: true }] },
+  },
+  { name: 'models', value: { kind: 'models' }, required: true, doc: 'the editors: nets from `theta: weights(T)[1]` (and `grads: grads(T, b)[2]`, `probes: neurons(T)[k]`) to `render(...)`, pixels(side)[d_L]' },
+  { name: 'optimizer', value: { kind: 'call', noun: 'optimizer', callees: OPTIMIZERS }, required: true, doc: 'the editors\' optimizer (its lr is replaced by each of `learning_rates`)' },
+  { name: 'learning_rates', value: { kind: 'float_list' }, required: true, doc: 'the learning-rate grid; the best by validation MSE is reported' },
+  { name: 'batch', value: { kind: 'int' }, required: true, doc: 'INRs per training step' },
+  { name: 'steps', value: { kind: 'int' }, required: true, doc: 'training steps per run' },
+  { name: 'eval_every', value: { kind: 'int' }, required: false, doc: 'steps between validations (default: steps / 10); the best validation\'s test MSE is reported' },
+  { name: 'seeds', value: { kind: 'int_list' }, required: true, doc: 'one run per seed (and learning rate)' },
+  { name: 'figure', value: { kind: 'int' }, required: false, doc: 'test INRs shown in the image grid (default 6)' },
+];
+
 export interface TaskKindSpec {
   name: string;
   doc: string;
@@ -160,6 +209,7 @@ export interface TaskKindSpec {
 export const TASK_KINDS: readonly TaskKindSpec[] = [
   { name: 'curvature', doc: 'train nets to predict a curvature label from per-example gradients (§6.1)', fields: CURVATURE_FIELDS },
   { name: 'learned_optimization', doc: 'meta-train learned optimizers with PES and compare them with tuned Adam (§6.2)', fields: LEARNED_OPTIMIZATION_FIELDS },
+  { name: 'inr_editing', doc: 'train editors that map an INR θ to θ + Δθ, rendered against the edited image (§6.3)', fields: INR_EDITING_FIELDS },
 ];
 
 export const DEFAULT_TASK_KIND = 'curvature';

@@ -132,6 +132,8 @@ function valueProblems(spec: TaskValueSpec, value: Expr, key: string, ctx: Valid
       return kindProblems({ kind: 'int' }, value, key, 'the task', MODULE_SITE, ctx);
     case 'int_list':
       return kindProblems({ kind: 'int_list' }, value, key, 'the task', MODULE_SITE, ctx);
+    case 'float_list':
+      return kindProblems({ kind: 'float_list' }, value, key, 'the task', MODULE_SITE, ctx);
     case 'models':
       if (value.kind !== 'list') return [error('task/bad-field', '`models` must be a list of net calls, e.g. `[gradmetanet(width: 32)]`', value.span)];
       return value.items.flatMap((item) => modelProblems(item, ctx));

@@ -11,6 +11,7 @@
 //   positionalIds        [N]: the integer identifier the positional encoding embeds
 //   posencTable          [N, dim]: sinusoidal embedding of those identifiers
 import type { ConstTable } from '../ir/ops.js';
+import type { TensorType } from '../ir/types.js';
 import type { TargetLayout } from './target.js';
 
 export interface IncidenceTables {
@@ -97,10 +98,38 @@ export function posencTable(layout: TargetLayout, dim: number, hiddenIds: 'segme
   return table;
 }
 
-/** The values of a `const` op, row-major in its type (posenc: [N, dim]; bias_mask: [P, 1]). */
+/**
+ * [side², 2]: the pixel centres of a side×side image on [−1, 1]² (linspace, endpoints included),
+ * row by row, as (x, y) = (column, row).
+ */
+export function pixelGrid(side: number): Float64Array {
+  const at = (i: number): number => (side === 1 ? 0 : -1 + (2 * i) / (side - 1));
+  const grid = new Float64Array(side * side * 2);
+  for (let r = 0; r < side; r++) {
+    for (let c = 0; c < side; c++) {
+      grid[(r * side + c) * 2] = at(c);
+      grid[(r * side + c) * 2 + 1] = at(r);
+    }
+  }
+  return grid;
+}
+
+/** The values of a `const` op, row-major in its type (posenc: [N, dim]; bias_mask: [P, 1]; pixel_grid: [side², 2]; fill: [1]). */
 export function constTable(table: ConstTable, layout: TargetLayout): Float64Array {
   switch (table.kind) {
     case 'posenc': return posencTable(layout, table.dim, table.hiddenIds);
     case 'bias_mask': return biasMask(layout);
+    case 'pixel_grid': return pixelGrid(table.side);
+    case 'fill': return Float64Array.of(table.value);
+  }
+}
+
+/** The tensor type of a `const` op's table. */
+export function constType(table: ConstTable): TensorType {
+  switch (table.kind) {
+    case 'posenc': return { set: null, site: { kind: 'neurons', target: table.target }, channels: table.dim };
+    case 'bias_mask': return { set: null, site: { kind: 'params', target: table.target }, channels: 1 };
+    case 'pixel_grid': return { set: null, site: { kind: 'fixed', size: table.side * table.side, label: 'pixels' }, channels: 2 };
+    case 'fill': return { set: null, site: null, channels: 1 };
   }
 }

@@ -42,6 +42,12 @@ export interface Certificate {
   ops: OpCertificate[];
   eqlinears: { label: string; group: string; from: string; to: string; terms: string[] }[];
   paramCount: number;
+  /**
+   * Every `render` of the net with what is proved of the weights it draws, e.g. `%79 render1 draws
+   * %77 add: weights(MnistInr)[1], S_32×S_32-equivariant` — an editor's θ + Δθ, whose rendering is
+   * invariant because f_θ does not change when the neurons of θ are permuted.
+   */
+  renders: string[];
 }
 
 export interface CheckResult {
@@ -103,7 +109,15 @@ export function checkGraph(lowered: Lowered, declSpan: Span): CheckResult {
   const statement = `${parts.length === 0 ? 'no symmetry acts' : parts.join(' and ')}: ${signature}`;
   const paramCount = graph.nodes.reduce((n, x) => n + (x.op.op === 'param' ? x.op.shape.reduce((a, b) => a * b, 1) : 0), 0);
   const eqlinears = lowered.eqlinears.map((e) => ({ label: e.label, group: e.group, from: formatType(e.from), to: formatType(e.to), terms: e.terms }));
-  return { certificate: { net: graph.name, statement, signature, symmetries, ops, eqlinears, paramCount }, diagnostics };
+  const renders = graph.nodes.flatMap((n) => {
+    if (n.op.op !== 'render') return [];
+    const theta = graph.nodes[n.op.theta]!;
+    const g = groupName(inst.targets.get(n.op.target)!);
+    const kept = !broken[theta.id]!.has(symmetryKey({ kind: 'site', target: n.op.target }));
+    const claim = g === 'trivial' ? 'no group acts' : kept ? `${g}-equivariant` : `not ${g}-equivariant (declared @breaks)`;
+    return [`%${n.id} ${n.label} draws %${theta.id} ${theta.label}: ${formatType(theta.type)}, ${claim}; the rendering ${formatType(n.type)} is invariant`];
+  });
+  return { certificate: { net: graph.name, statement, signature, symmetries, ops, eqlinears, paramCount, renders }, diagnostics };
 }
 
 /** What the net claims for each symmetry acting on its inputs. */

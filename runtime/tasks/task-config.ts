@@ -93,16 +93,7 @@ export function taskConfig(task: TaskDecl, preset: string): TaskConfig {
     trainSizes: read.intList('train_sizes'),
     models: read.list('models').map((m) => modelConfig(m, task.span)),
     loss: read.enumName('loss', ['mse', 'mae'] as const),
-    optimizer: {
-      kind: optimizerKind(optimizer),
-      lr: argNumber(optimizer, 'lr', 1e-3),
-      beta1: argNumber(optimizer, 'beta1', 0.9),
-      beta2: argNumber(optimizer, 'beta2', 0.999),
-      eps: argNumber(optimizer, 'eps', 1e-8),
-      weightDecay: argNumber(optimizer, 'weight_decay', optimizer.name === 'adamw' ? 1e-2 : 0),
-      momentum: argNumber(optimizer, 'momentum', 0.9),
-      schedule: argEnum(optimizer, 'schedule', ['constant', 'cosine'] as const, 'constant'),
-    },
+    optimizer: optimizerConfig(optimizer),
     batch: read.int('batch'),
     epochs: read.int('epochs'),
     seeds: read.intList('seeds'),
@@ -177,7 +168,7 @@ class FieldReader {
   }
 }
 
-function modelConfig(v: Value, fallback: Span): ModelConfig {
+export function modelConfig(v: Value, fallback: Span): ModelConfig {
   if (typeof v !== 'object' || Array.isArray(v) || v.kind !== 'call') {
     throw new DiagnosticError([error('task/bad-model', 'a model must be a net call such as `gradmetanet(width: 32)`', fallback)]);
   }
@@ -191,12 +182,26 @@ function modelConfig(v: Value, fallback: Span): ModelConfig {
   return { net: v.name, args, span: v.span };
 }
 
-function optimizerKind(call: CallValue): OptimizerConfig['kind'] {
+/** An `adam(...)`, `adamw(...)` or `sgd(...)` call with its defaults applied. */
+export function optimizerConfig(optimizer: CallValue): OptimizerConfig {
+  return {
+    kind: optimizerKind(optimizer),
+    lr: argNumber(optimizer, 'lr', 1e-3),
+    beta1: argNumber(optimizer, 'beta1', 0.9),
+    beta2: argNumber(optimizer, 'beta2', 0.999),
+    eps: argNumber(optimizer, 'eps', 1e-8),
+    weightDecay: argNumber(optimizer, 'weight_decay', optimizer.name === 'adamw' ? 1e-2 : 0),
+    momentum: argNumber(optimizer, 'momentum', 0.9),
+    schedule: argEnum(optimizer, 'schedule', ['constant', 'cosine'] as const, 'constant'),
+  };
+}
+
+export function optimizerKind(call: CallValue): OptimizerConfig['kind'] {
   if (call.name === 'adam' || call.name === 'adamw' || call.name === 'sgd') return call.name;
   throw new DiagnosticError([error('task/bad-optimizer', `unknown optimizer \`${call.name}\``, call.span, 'use adam, adamw or sgd')]);
 }
 
-function argNumber(call: CallValue, key: string, fallback: number): number {
+export function argNumber(call: CallValue, key: string, fallback: number): number {
   const v = call.named.get(key);
   if (v === undefined) return fallback;
   if (typeof v !== 'number') {
@@ -205,7 +210,7 @@ function argNumber(call: CallValue, key: string, fallback: number): number {
   return v;
 }
 
-function argInt(call: CallValue, key: string, fallback: number): number {
+export function argInt(call: CallValue, key: string, fallback: number): number {
   const v = argNumber(call, key, fallback);
   if (!Number.isInteger(v) || v < 0) {
     throw new DiagnosticError([error('task/bad-argument', `\`${key}\` of \`${call.name}\` must be a non-negative integer`, call.span)]);
@@ -213,7 +218,7 @@ function argInt(call: CallValue, key: string, fallback: number): number {
   return v;
 }
 
-function argEnum<T extends string>(call: CallValue, key: string, values: readonly T[], fallback: T): T {
+export function argEnum<T extends string>(call: CallValue, key: string, values: readonly T[], fallback: T): T {
   const v = call.named.get(key);
   if (v === undefined) return fallback;
   const name = typeof v === 'object' && !Array.isArray(v) && v.kind === 'call' ? v.name : String(v);

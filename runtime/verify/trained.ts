@@ -18,6 +18,8 @@ import { elaborateTarget } from '../../compiler/spaces/elaborate.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
 import { fileLabel } from '../tasks/run-directory.js';
 import { DEFAULT_PRESET, modelLabel, taskConfig, type ModelConfig } from '../tasks/task-config.js';
+import { inrEditingConfig } from '../tasks/inr-editing/config.js';
+import { taskKind } from '../../compiler/resolve/task-schema.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 
 /** A checkpoint that cannot be used (unreadable, or no model of the task matches it). */
@@ -55,9 +57,11 @@ export interface TrainedRequest {
 
 export function loadTrainedNet(req: TrainedRequest): TrainedNet {
   const preset = req.preset ?? recordedPreset(req.dir) ?? DEFAULT_PRESET;
-  const config = taskConfig(req.task, preset);
+  const inrEditing = taskKind(req.task.fields)?.name === 'inr_editing';
+  // An INR-editing task trains its editors on Γ_points sets; a curvature task on data.points.
+  const config: { name: string; target: string; models: ModelConfig[]; data: { points: number } } = inrEditing ? inrEditingConfig(req.task, preset) : taskConfig(req.task, preset);
   const models = config.models.map((m, i) => ({ label: modelLabel(config.models, i), config: m }));
-  const model = pickModel(models, req.dir, req.net);
+  const model = inrEditing ? pickEditor(models, req.dir, req.net) : pickModel(models, req.dir, req.net);
   const sym = lookup(req.module, config.target);
   if (sym?.kind !== 'target') {
     throw new DiagnosticError([error('verify/unknown-target', `\`${config.target}\` is not a target declared in this file`, req.task.name.span)]);
@@ -86,6 +90,29 @@ export function loadTrainedNet(req: TrainedRequest): TrainedNet {
 interface LabelledModel {
   label: string;
   config: ModelConfig;
+}
+
+/**
+ * An INR editor's folder is `<edit>_<model>_lr<lr>-n<size>-s<seed>.ckpt` and holds editor.json
+ * (written by runtime/tasks/inr-editing/train.ts) naming its model.
+ */
+function pickEditor(models: LabelledModel[], dir: string, net: string | undefined): LabelledModel {
+  if (net !== undefined) return pickModel(models, dir, net);
+  const info = join(dir, 'editor.json');
+  let label: unknown;
+  try {
+    label = existsSync(info) ? (JSON.parse(readFileSync(info, 'utf8')) as { model?: unknown }).model : undefined;
+  } catch {
+    label = undefined;
+  }
+  const name = basename(dir.replace(/[/\\]+$/, ''));
+  const found = models.find((m) => m.label === label)
+    ?? models.filter((m) => name.includes(`_${fileLabel(m.label)}_lr`)).sort((a, b) => b.label.length - a.label.length)[0];
+  if (found === undefined) {
+    throw new TrainedParamsError(`cannot tell which editor of the task ${dir} holds: no editor.json names a model of the task`,
+      `pass --net with one of: ${models.map((m) => m.label).join(', ')}`);
+  }
+  return found;
 }
 
 function pickModel(models: LabelledModel[], dir: string, net: string | undefined): LabelledModel {

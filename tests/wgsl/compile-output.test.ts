@@ -47,7 +47,7 @@ describe('gmn compile', () => {
 
   it('a file without tasks: the forward pass of each net for each target, at --set-size and --batch', async () => {
     const dir = join(out, 'editing');
-    const code = await compileCommand.run([join(import.meta.dirname, '../../dsl-examples/inr_editing.gmn'), '--out', dir, '--set-size', '8', '--batch', '4']);
+    const code = await compileCommand.run([join(import.meta.dirname, '../fixtures/inr-editors.gmn'), '--out', dir, '--set-size', '8', '--batch', '4']);
     expect(code).toBe(0);
     for (const net of ['dws_editor', 'dws_gradmetanet_editor']) {
       for (const target of ['MnistInr', 'CifarInr']) {
@@ -60,6 +60,6 @@ describe('gmn compile', () => {
 
   it('a file with neither tasks nor targets, or a bad size, is a usage error', async () => {
     await expect(compileCommand.run([join(import.meta.dirname, '../../std/layers.gmn'), '--out', out])).rejects.toThrow(/declares no task, and no net and target/);
-    await expect(compileCommand.run([join(import.meta.dirname, '../../dsl-examples/inr_editing.gmn'), '--out', out, '--batch', '0'])).rejects.toThrow(/--batch must be a positive integer/);
+    await expect(compileCommand.run([join(import.meta.dirname, '../fixtures/inr-editors.gmn'), '--out', out, '--batch', '0'])).rejects.toThrow(/--batch must be a positive integer/);
   });
 });

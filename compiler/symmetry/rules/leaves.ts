@@ -11,6 +11,8 @@ export const param: Rule = () => holds('learned parameter (no set or site axis: 
 export const constTable: Rule<{ op: 'const'; table: import('../../ir/ops.js').ConstTable }> = ({ node, inst }) => {
   const t = node.op.table;
   if (t.kind === 'bias_mask') return holds('constant: bias mask (invariant: blocks are fixed by the group)');
+  if (t.kind === 'pixel_grid') return holds(`constant: the ${t.side}×${t.side} pixel grid (a fixed axis: nothing acts)`);
+  if (t.kind === 'fill') return holds(`constant ${t.value} (no axes: invariant)`);
   const seg = permutedGroups(inst.targets.get(t.target)!)[0];
   if (t.hiddenIds === 'unique' && seg !== undefined) {
     return {

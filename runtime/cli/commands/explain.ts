@@ -55,7 +55,9 @@ export function explainText(r: NetReport, ir: boolean): string {
   if (c === null) {
     lines.push('  not certified: see the diagnostics above');
   } else {
-    lines.push(`  proved: ${c.statement}`, `  parameters: ${c.paramCount}`);
+    lines.push(`  proved: ${c.statement}`);
+    for (const r of c.renders) lines.push(`  renders: ${r}`);
+    lines.push(`  parameters: ${c.paramCount}`);
     for (const e of c.eqlinears) {
       lines.push(`  eqlinear ${e.label} (${e.group} group) ${e.from} → ${e.to}: ${e.terms.length} basis terms`);
       for (const t of e.terms) lines.push(`      ${t}`);

@@ -15,6 +15,10 @@ import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
 import { DataError } from '../../targets/errors.js';
 import { chooseBackend, NoAdapterError, type BackendChoice } from '../../tasks/backend.js';
 import { runCurvatureTask } from '../../tasks/curvature.js';
+import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
+import { webgpuExecutor } from '../../gpu/index.js';
+import { inrEditingConfig } from '../../tasks/inr-editing/config.js';
+import { runInrEditingTask } from '../../tasks/inr-editing/run.js';
 import { learnedOptimizationConfig } from '../../tasks/learned-optimizer/config.js';
 import { runLearnedOptimizationTask } from '../../tasks/learned-optimizer/run.js';
 import { consoleProgress } from '../../tasks/progress.js';
@@ -108,6 +112,24 @@ export const runCommand: Command = {
 
     try {
       const dataDir = values['dump-data'];
+      if (taskKind(task.fields)?.name === 'inr_editing') {
+        if (dataDir !== undefined || values.queue !== undefined) {
+          throw new UsageError(`--${dataDir !== undefined ? 'dump-data' : 'queue'} applies to curvature tasks; \`${task.name.name}\` is an INR-editing task`, this);
+        }
+        const config = inrEditingConfig(task, preset);
+        const target = taskTarget(root, task, config.target);
+        const gpu = await GpuDevice.open({ throttlePolling: true });
+        if (gpu === null) throw new NoAdapterError(`INR editing fits and trains on WebGPU, and no adapter was found. ${INSTALL_HINT}`);
+        const progress = consoleProgress();
+        progress.stage(`gmn run: task ${config.name}, preset ${preset}, WebGPU ${gpu.description.path}: ${gpu.description.description}`);
+        progress.stage(`run directory: ${outDir}`);
+        await runInrEditingTask({
+          program: checked.program, module: root, task, config, target, outDir, gpu, executor: webgpuExecutor(gpu),
+          device: `WebGPU ${gpu.description.path}: ${gpu.description.description}`, progress,
+        });
+        process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
+        return EXIT.ok;
+      }
       if (dataDir !== undefined) {
         if (taskKind(task.fields)?.name === 'learned_optimization') {
           throw new UsageError(`--dump-data writes a curvature task's dataset; \`${task.name.name}\` is a learned-optimization task`, this);

@@ -1,0 +1,153 @@
+// One training run of an INR editor: a model, an edit, a learning rate and a seed. Every step
+// draws `batch` training INRs, renders the edited INR θ + Δθ on the full grid (inside the net:
+// `render`) and takes AdamW's step on the MSE to the edited image. Every `eval_every` steps the
+// validation MSE is measured; the test MSE of the best validation point is reported, and those
+// parameters become the trained editor (`trained/`). A checkpoint after every validation makes the
+// run resumable; the best parameters so far are kept beside it (`<checkpoint>.best`).
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
+import type { Lowered } from '../../../compiler/ir/lower.js';
+import type { Tensor } from '../../reference/tensor.js';
+import { loadCheckpoint, saveCheckpoint } from '../../train/checkpoint.js';
+import type { Executor, ExecutorFactory, TrainState } from '../../train/executor.js';
+import { initParams } from '../../train/init.js';
+import { initOptimizerState, type OptimizerConfig as TrainOptimizer } from '../../train/optimizers.js';
+import { Rng } from '../../util/rng.js';
+import type { ModelConfig } from '../task-config.js';
+import type { RunDirectory } from '../run-directory.js';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training-checkpoint.js';
+import type { Progress } from '../progress.js';
+import type { InrEditingConfig } from './config.js';
+import { batchInputs, batchTargets, splitsOf, type EditDataset, type Split } from './data.js';
+import { IMAGE_PIXELS } from '../../inr/images.js';
+
+/** Editors evaluated per forward pass. */
+const EVAL_BATCH = 32;
+
+export interface EditorModel {
+  label: string;
+  config: ModelConfig;
+  lowered: Lowered;
+  /** The net's tensor inputs (`theta`, `grads`, `probes`) with their channel counts. */
+  inputs: Map<string, number>;
+  params: number;
+}
+
+/** What results.jsonl holds for one run (the run directory's fields, and the protocol's own). */
+export interface EditRunResult {
+  model: string;
+  net: string;
+  trainSize: number;
+  seed: number;
+  testError: number;
+  validationError: number;
+  bestEpoch: number;
+  params: number;
+  seconds: number;
+  edit: string;
+  editor: string;
+  lr: number;
+  /** Validation MSE of the untrained editor (step 0). */
+  initialValidationError: number;
+  /** Renderings of the figure's test INRs by the trained editor, [figure, 28·28]. */
+  figure: number[];
+}
+
+export interface TrainContext {
+  config: InrEditingConfig;
+  dir: RunDirectory;
+  executor: ExecutorFactory;
+  progress: Progress;
+}
+
+export function runLabel(edit: string, model: string, lr: number): string {
+  return `${edit}/${model}/lr${lr}`;
+}
+
+export async function trainEditor(ctx: TrainContext, data: EditDataset, model: EditorModel, lr: number, seed: number): Promise<EditRunResult> {
+  const { config, dir } = ctx;
+  const splits = splitsOf(config);
+  const label = runLabel(data.edit.label, model.label, lr);
+  const optimizer: TrainOptimizer = { kind: config.optimizer.kind === 'adam' ? 'adam' : 'adamw', lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay };
+  const params = initParams(model.lowered.graph, new Rng(seed));
+  const fresh: TrainState = { params, optimizer: initOptimizerState(optimizer, params), step: 0 };
+  const checkpointPath = dir.checkpointPath(label, splits.train.count, seed);
+  const bestPath = `${checkpointPath}.best`;
+  const log = (line: string): void => ctx.progress.log(`${label} seed=${seed}: ${line}`);
+  const resumed = loadTrainingCheckpoint(checkpointPath, fresh, log);
+  const resumedBest = resumed !== null && existsSync(bestPath) ? loadCheckpoint(bestPath).state : null;
+  const rounds = Math.ceil(config.steps / config.evalEvery);
+  const order = resumed === null ? new Rng(seed * 1_000_003 + 17) : Rng.fromState(resumed.rng);
+  const executor = await ctx.executor({ net: model.lowered.graph, inst: model.lowered.instantiation, loss: 'mse', optimizer }, resumed?.state ?? fresh);
+  let best = resumed?.best ?? { epoch: 0, validationError: Number.POSITIVE_INFINITY, testError: Number.NaN };
+  let bestState: TrainState | null = resumedBest;
+  let seconds = resumed?.seconds ?? 0;
+  try {
+    const initialValidationError = await meanError(executor, data, model, config, splits.validation);
+    if (resumed === null) {
+      best = { epoch: 0, validationError: initialValidationError, testError: await meanError(executor, data, model, config, splits.test) };
+      bestState = await executor.readState();
+    }
+    for (let round = (resumed?.epoch ?? 0) + 1; round <= rounds; round++) {
+      const started = performance.now();
+      const stepsNow = Math.min(config.evalEvery, config.steps - (round - 1) * config.evalEvery);
+      let lossSum = 0;
+      for (let s = 0; s < stepsNow; s++) {
+        const indices = order.permutation(splits.train.count).slice(0, config.batch).map((i) => splits.train.start + i);
+        lossSum += await executor.trainStep({ inputs: batchInputs(data, model.inputs, config.data.points, indices), target: batchTargets(data, indices) });
+      }
+      if (!Number.isFinite(lossSum)) {
+        throw new DiagnosticError([error('run/diverged', `training ${model.label} on ${data.edit.label} (lr ${lr}, seed ${seed}) diverged: the loss is not finite`, model.config.span,
+          'lower the learning rates (learning_rates: [...]) or the editor\'s out_scale')]);
+      }
+      const step = (round - 1) * config.evalEvery + stepsNow;
+      const validationError = await meanError(executor, data, model, config, splits.validation);
+      if (validationError < best.validationError) {
+        best = { epoch: step, validationError, testError: await meanError(executor, data, model, config, splits.test) };
+        bestState = await executor.readState();
+        rmSync(bestPath, { recursive: true, force: true });
+        saveCheckpoint(bestPath, { state: bestState, rng: order.state(), batchSize: config.batch });
+      }
+      seconds += (performance.now() - started) / 1000;
+      dir.recordEpoch({ model: label, trainSize: splits.train.count, seed, epoch: step, trainLoss: lossSum / stepsNow, validationError, seconds });
+      saveTrainingCheckpoint(checkpointPath, { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch: round, best, seconds });
+      ctx.progress.advance(stepsNow, `${label} seed=${seed} step ${step}/${config.steps} val MSE ${validationError.toPrecision(3)}`);
+    }
+    const trained = bestState ?? await executor.readState();
+    await executor.writeState(trained);
+    const figure = await renderings(executor, data, model, config, Array.from({ length: Math.min(config.figure, splits.test.count) }, (_, i) => splits.test.start + i));
+    const trainedPath = dir.trainedPath(label, splits.train.count, seed);
+    rmSync(trainedPath, { recursive: true, force: true });
+    mkdirSync(dirname(trainedPath), { recursive: true });
+    saveCheckpoint(trainedPath, { state: trained, rng: order.state(), batchSize: config.batch });
+    writeFileSync(join(trainedPath, 'editor.json'), `${JSON.stringify({ edit: data.edit.label, model: model.label, net: model.config.net, lr, seed, bestStep: best.epoch }, null, 2)}\n`);
+    rmSync(bestPath, { recursive: true, force: true });
+    return {
+      model: label, net: model.config.net, trainSize: splits.train.count, seed, testError: best.testError, validationError: best.validationError,
+      bestEpoch: best.epoch, params: model.params, seconds, edit: data.edit.label, editor: model.label, lr, initialValidationError, figure: Array.from(figure, (v) => Math.round(v * 1e4) / 1e4),
+    };
+  } finally {
+    executor.dispose();
+  }
+}
+
+/** Mean over the split's INRs and pixels of (render(θ + Δθ) − edited image)². */
+async function meanError(executor: Executor, data: EditDataset, model: EditorModel, config: InrEditingConfig, split: Split): Promise<number> {
+  let sum = 0;
+  for (let start = 0; start < split.count; start += EVAL_BATCH) {
+    const indices = Array.from({ length: Math.min(EVAL_BATCH, split.count - start) }, (_, i) => split.start + start + i);
+    const out = await forward(executor, data, model, config, indices);
+    const target = batchTargets(data, indices).data;
+    for (let i = 0; i < target.length; i++) sum += (out.data[i]! - target[i]!) ** 2;
+  }
+  return sum / (split.count * IMAGE_PIXELS);
+}
+
+async function renderings(executor: Executor, data: EditDataset, model: EditorModel, config: InrEditingConfig, indices: number[]): Promise<Float64Array> {
+  return indices.length === 0 ? new Float64Array(0) : (await forward(executor, data, model, config, indices)).data;
+}
+
+function forward(executor: Executor, data: EditDataset, model: EditorModel, config: InrEditingConfig, indices: number[]): Promise<Tensor> {
+  return executor.forward(batchInputs(data, model.inputs, config.data.points, indices));
+}
