@@ -6,7 +6,7 @@ import type { GraphBuilder } from '../ir/graph-builder.js';
 import type { BinaryFn, Node, SiteTerm, UnaryFn, ValueId } from '../ir/ops.js';
 import type { Site } from '../ir/types.js';
 import type { TargetLayout } from '../spaces/target.js';
-import { siteTermMatrix } from '../symmetry/term-matrix.js';
+import { termRelation } from '../symmetry/term-relation.js';
 
 /** [operand, contribution to its cotangent] pairs. */
 export type Contributions = [ValueId, ValueId][];
@@ -101,17 +101,9 @@ function siteTermVjp(b: GraphBuilder, term: SiteTerm, x: ValueId, outSite: Site 
   const inSite = b.typeOf(x).site;
   const outSlots = cellSlots(layout, term.out);
   const swapped: SiteTerm = { target: term.target, out: term.in, in: term.out, labels: [...term.labels.slice(outSlots), ...term.labels.slice(0, outSlots)] };
-  const m = siteTermMatrix(term, layout, outSite, inSite);
-  const mt = siteTermMatrix(swapped, layout, inSite, outSite);
-  let factor = 0;
-  search: for (let o = 0; o < m.length; o++) {
-    for (let i = 0; i < m[o]!.length; i++) {
-      if (m[o]![i] !== 0) {
-        factor = m[o]![i]! / mt[i]![o]!;
-        break search;
-      }
-    }
-  }
+  const { outKey, outCount, inCount } = termRelation(term, layout, outSite, inSite);
+  const k = [...outKey].find((key) => key >= 0 && inCount[key]! > 0);
+  const factor = k === undefined ? 0 : outCount[k]! / inCount[k]!;
   const dyType = b.typeOf(dy);
   const adjoint = b.node({ op: 'site_term', x: dy, term: swapped }, { set: dyType.set, site: inSite, channels: dyType.channels }, 'site_term_vjp');
   return b.scale(adjoint, factor);

@@ -1,16 +1,19 @@
 // Lowers `eqlinear(x, out, group, bias)`: enumerates the basis between x's type and the output
 // type (compiler/symmetry/basis.ts) and emits, per term,
-//   pool the axes the term averages out  →  (fine group) the site_term  →  its own channel matrix
+//   pool the axes the term averages out  →  (fine/np group) the site_term  →  its own channel matrix
 //   →  broadcast the axes the term spreads over,
 // then sums the terms (and adds one bias vector, which is invariant under every group here).
 // Pooling before the channel matrix and broadcasting after it is the cheap order (they commute).
 import type { Span } from '../syntax/ast.js';
 import type { TargetLayout } from '../spaces/target.js';
-import { basis, describe, type BasisTerm } from '../symmetry/basis.js';
+import { basis, basisSize, describe, type BasisTerm } from '../symmetry/basis.js';
 import { POINT, setModel, siteModel, type AxisModel, type GroupChoice } from '../symmetry/site-model.js';
 import type { GraphBuilder } from './graph-builder.js';
 import type { AxisName, ParamInit, ValueId } from './ops.js';
 import { formatType, type TensorType } from './types.js';
+
+/** The largest basis lowered (each term is a few IR nodes and its own channel matrix). */
+export const MAX_TERMS = 4096;
 
 export interface EqlinearInfo {
   /** The node label of the result (e.g. `set_layer.eqlinear1`). */
@@ -42,6 +45,11 @@ export function lowerEqlinear(ctx: EqlinearContext, x: ValueId, to: TensorType, 
   });
   const inM = model(from);
   const outM = model(to);
+  const size = basisSize(outM.set, inM.set, outM.site, inM.site);
+  if (size > MAX_TERMS) {
+    ctx.fail('ir/eqlinear-too-large', `eqlinear from ${formatType(from)} to ${formatType(to)} under the ${group} group of ${layout?.name ?? 'its space'} has ${size} basis terms (at most ${MAX_TERMS} are built)`, span,
+      group === 'fine' ? 'the fine group pins each fixed neuron (inputs, outputs, vocabulary) separately; `group: np` (UNF / NFN_NP: fixed neurons permuted too) keeps the map equivariant with a basis independent of their number' : 'use a smaller target or `group: coarse`');
+  }
   const terms = basis(outM.set, inM.set, outM.site, inM.site);
   let acc: ValueId | null = null;
   terms.forEach((term, k) => {
@@ -75,7 +83,7 @@ function lowerTerm(ctx: EqlinearContext, x: ValueId, from: TensorType, to: Tenso
   // The set axis: kept when its out and in slots share a class (identity), else pooled/spread.
   if (from.set !== null && (to.set === null || !sharesClass(term.set.labels))) pooled.push('set');
   if (to.set !== null && (from.set === null || !sharesClass(term.set.labels))) spread.push('set');
-  const fineSite = group === 'fine' && (from.site !== null || to.site !== null);
+  const fineSite = group !== 'coarse' && (from.site !== null || to.site !== null);
   if (!fineSite) {
     if (from.site !== null && (to.site === null || !sharesClass(term.site.labels))) pooled.push('site');
     if (to.site !== null && (from.site === null || !sharesClass(term.site.labels))) spread.push('site');

@@ -47,6 +47,33 @@ export function basis(setOut: AxisModel, setIn: AxisModel, siteOut: AxisModel, s
   return setTerms.flatMap((set) => siteTerms.map((site) => ({ set, site, label: `${describe(set)} · ${describe(site)}` })));
 }
 
+/**
+ * How many terms `basis` would enumerate, counted without enumerating them: per pair of cells, the
+ * product of the fixed slots' sizes (their pins) and of each group's partition count. Lowering checks
+ * it first, so a basis too large to build is a diagnostic rather than an out-of-memory crash.
+ */
+export function basisSize(setOut: AxisModel, setIn: AxisModel, siteOut: AxisModel, siteIn: AxisModel): number {
+  return axisBasisSize(setOut, setIn) * axisBasisSize(siteOut, siteIn);
+}
+
+function axisBasisSize(outModel: AxisModel, inModel: AxisModel): number {
+  let total = 0;
+  for (const out of outModel.cells) {
+    for (const inp of inModel.cells) {
+      const slots = [...out.slots, ...inp.slots];
+      const byGroup = new Map<string, { count: number; size: number }>();
+      let n = 1;
+      for (const s of slots) {
+        if (s.group === null) n *= s.size;
+        else byGroup.set(s.group, { count: (byGroup.get(s.group)?.count ?? 0) + 1, size: s.size });
+      }
+      for (const g of byGroup.values()) n *= partitions(g.count, g.size).length;
+      total += n;
+    }
+  }
+  return total;
+}
+
 /** All labelings of the slots: pins for fixed slots, a partition per group id for permuted ones. */
 function slotLabelings(slots: { group: string | null; size: number }[]): SlotLabel[][] {
   const byGroup = new Map<string, number[]>();

@@ -108,6 +108,8 @@ interface Instance {
 function taskInstances(module: ResolvedModule, task: TaskDecl, preset: Preset | undefined, reports: NetReport[]): Instance[] {
   const own = (fields: readonly TaskField[], key: string): Expr | undefined => fields.find((f) => f.key.name === key)?.value;
   const field = (key: string): Expr | undefined => own(preset?.fields ?? [], key) ?? own(task.fields, key);
+  const optimizers = field('optimizers');
+  if (optimizers?.kind === 'list') return optimizerInstances(module, optimizers.items, [own(preset?.fields ?? [], 'base_tasks'), own(task.fields, 'base_tasks')]);
   const targetExpr = field('target');
   const models = field('models');
   if (targetExpr?.kind !== 'name' || models?.kind !== 'list') return [];
@@ -126,6 +128,30 @@ function taskInstances(module: ResolvedModule, task: TaskDecl, preset: Preset | 
     const net = lookup(module, m.callee.name);
     if (net?.kind !== 'net') continue;
     out.push({ decl: net.decl, args: scalarArgs(m), target: layout.value, setSize });
+  }
+  return out;
+}
+
+/**
+ * A learned-optimization task's update nets (`optimizers:`) on the targets of its image base tasks,
+ * with b = the batch (the gradient set GradMetaNet reads): the preset's base tasks, or the task's
+ * when the preset has no image task (the regression's layout is the runtime's).
+ */
+function optimizerInstances(module: ResolvedModule, items: readonly Expr[], baseTaskLists: (Expr | undefined)[]): Instance[] {
+  const images = baseTaskLists.map((list) => (list?.kind === 'list' ? list.items : []).flatMap((b) => {
+    if (b.kind !== 'call' || b.callee.name !== 'image_mlp') return [];
+    const t = b.args.find((a) => a.name?.name === 'target')?.value;
+    const sym = t?.kind === 'name' ? lookup(module, t.name) : undefined;
+    const layout = sym?.kind === 'target' ? elaborateTarget(sym.decl) : undefined;
+    const batch = b.args.find((a) => a.name?.name === 'batch')?.value;
+    return layout?.ok === true ? [{ target: layout.value, setSize: batch?.kind === 'number' && batch.isInteger && batch.value >= 1 ? batch.value : 128 }] : [];
+  })).find((l) => l.length > 0) ?? [];
+  const out: Instance[] = [];
+  for (const m of items) {
+    if (m.kind !== 'call') continue;
+    const net = lookup(module, m.callee.name);
+    if (net?.kind !== 'net') continue;
+    for (const { target, setSize } of images) out.push({ decl: net.decl, args: scalarArgs(m), target, setSize });
   }
   return out;
 }

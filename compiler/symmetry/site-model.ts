@@ -7,12 +7,17 @@
 //     parameters one bag S_P, the set one bag S_b; positional encodings restore the true group.
 //   fine group (the target's true group): one cell per neuron segment / parameter block, each slot
 //     acted on by its segment's group (segments sharing a group id are permuted together; fixed
-//     segments, `group === null`, are acted on by nothing).
+//     segments, `group === null`, are acted on by nothing). Its basis pins fixed slots to positions,
+//     so it grows with the square of the fixed segments' sizes (n_0² terms for W_1 → W_1: NFN_HNP).
+//   np group (NFN_NP, and UNF on MLPs): the fine cells, with every fixed segment (inputs, outputs,
+//     vocabulary, positions, Q/K coordinates) permuted by its own symmetric group as well. A
+//     supergroup of the true group, so each of its terms still commutes with the true group; the
+//     basis no longer depends on the fixed segments' sizes.
 import type { Site } from '../ir/types.js';
 import type { SiteCell } from '../ir/ops.js';
 import type { TargetLayout } from '../spaces/target.js';
 
-export type GroupChoice = 'coarse' | 'fine';
+export type GroupChoice = 'coarse' | 'fine' | 'np';
 
 export interface Slot {
   /** Group id acting on the slot's positions; null when nothing acts (a fixed segment). */
@@ -55,7 +60,12 @@ export function siteModel(site: Site, layout: TargetLayout | null, group: GroupC
     const bag = `${layout.name}.${site.kind}`;
     return { cells: [{ name: bag, offset: 0, slots: [{ group: bag, size }], ref: null }], size };
   }
-  return { cells: fineCells(layout, site.kind), size };
+  return { cells: fineCells(group === 'np' ? withFixedPermuted(layout) : layout, site.kind), size };
+}
+
+/** The layout with each fixed segment given a group of its own (the np group's view of it). */
+export function withFixedPermuted(layout: TargetLayout): TargetLayout {
+  return { ...layout, segments: layout.segments.map((s) => (s.group === null ? { ...s, group: `${layout.name}.${s.name}` } : s)) };
 }
 
 /** The fine-group cells of a target's neurons or parameters (also how executors read `SiteTerm`). */

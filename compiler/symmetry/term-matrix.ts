@@ -1,5 +1,5 @@
-// Materialises one axis term as an explicit (mean-normalised) matrix: used by the basis tests to
-// prove each term equivariant, and by executors to run `site_term` ops.
+// Materialises one axis term as an explicit (mean-normalised) matrix: the tests' oracle, to prove
+// each term equivariant and to check term-relation.ts (which executors use: it is linear-size).
 import type { SiteTerm } from '../ir/ops.js';
 import type { Site } from '../ir/types.js';
 import type { TargetLayout } from '../spaces/target.js';

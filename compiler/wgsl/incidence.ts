@@ -108,24 +108,3 @@ export function sparseSiteKernel(): Kernel {
   out[i] = acc;`;
   return { name: 'site_term', source: `// site_term: sparse linear map along the site axis\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
 }
-
-/** CSR form (row starts, column indices, weights) of a dense [out][in] matrix's nonzeros. */
-export function denseToCsr(matrix: number[][]): { start: Uint32Array; col: Uint32Array; weight: Float32Array } {
-  const start = new Uint32Array(matrix.length + 1);
-  const col: number[] = [];
-  const weight: number[] = [];
-  matrix.forEach((row, o) => {
-    row.forEach((w, i) => {
-      if (w !== 0) {
-        col.push(i);
-        weight.push(w);
-      }
-    });
-    start[o + 1] = col.length;
-  });
-  if (col.length === 0) {
-    col.push(0);
-    weight.push(0);
-  }
-  return { start, col: Uint32Array.from(col), weight: Float32Array.from(weight) };
-}

@@ -24,8 +24,8 @@ import { optimizeStep } from '../optimize/passes.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
 import { attentionDKernel, attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
 import { factors, fillKernel, mapKernel, vec4Friendly, type Expr } from './elementwise.js';
-import { denseToCsr, gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel, sparseSiteKernel } from './incidence.js';
-import { siteTermMatrix } from '../symmetry/term-matrix.js';
+import { gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel, sparseSiteKernel } from './incidence.js';
+import { termCsr, termRelation } from '../symmetry/term-relation.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
@@ -118,6 +118,8 @@ const ELEMENTWISE = new Set<Op['op']>(['unary', 'binary', 'scale', 'select', 'bi
 
 /** About how many invocations render_vjp spreads a batch's points over (then sums their partials). */
 const RENDER_VJP_INVOCATIONS = 2048;
+/** Buffers a fused elementwise kernel may read (lavapipe allows 16 storage buffers per stage; one is the output). */
+const MAX_FUSED_READS = 12;
 
 export function planGraph(graph: Graph, inst: Instantiation, options: PlanOptions): Plan {
   return new Planner(graph, inst, options).build();
@@ -252,16 +254,33 @@ class Planner {
   private findFusions(): void {
     const consumers = new Map<ValueId, Node[]>();
     for (const node of this.order) for (const o of operandsOf(node.op)) consumers.set(o, [...(consumers.get(o) ?? []), node]);
+    // The buffers each fused elementwise kernel reads (a gather's source and its two tables count 3):
+    // a long chain (the sum of an eqlinear's basis terms) is cut where it would exceed the binding limit.
+    const reads = new Map<ValueId, Map<ValueId, number>>();
+    const leaf = (o: ValueId): Map<ValueId, number> => new Map([[o, this.node(o).op.op === 'gather' ? 3 : 1]]);
+    const weight = (m: Map<ValueId, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
     for (const node of this.order) {
       if (!ELEMENTWISE.has(node.op.op)) continue;
-      for (const o of operandsOf(node.op)) {
+      const mine = new Map<ValueId, number>();
+      reads.set(node.id, mine);
+      const operands = operandsOf(node.op);
+      for (const [k, o] of operands.entries()) {
         const producer = this.node(o);
-        if (!ELEMENTWISE.has(producer.op.op) || this.isOutput(o)) continue;
-        if (this.uses.get(o) === 1 && sameDims(this.dims.get(o)!, this.dims.get(node.id)!)) this.fusedInto.set(o, node.id);
+        const fusible = ELEMENTWISE.has(producer.op.op) && !this.isOutput(o);
+        // (the operands after this one are read too, each at least one buffer)
+        const later = operands.length - k - 1;
+        const theirs = fusible ? reads.get(o)! : leaf(o);
+        if (fusible && this.uses.get(o) === 1 && sameDims(this.dims.get(o)!, this.dims.get(node.id)!) && weight(new Map([...mine, ...theirs])) + later <= MAX_FUSED_READS) {
+          this.fusedInto.set(o, node.id);
+          for (const [id, w] of theirs) mine.set(id, w);
+          continue;
+        }
+        for (const [id, w] of leaf(o)) mine.set(id, w);
+        if (!fusible) continue;
         // A broadcast read by elementwise ops only is inlined into each of them (recomputing it is
         // free), also where they are batched and it is not (its source is then read with stride 0
         // along the batch too).
-        else if (producer.op.op === 'broadcast' && consumers.get(o)!.every((c) => ELEMENTWISE.has(c.op.op) && broadcastsTo(this.dims.get(o)!, this.dims.get(c.id)!))) this.inlined.add(o);
+        if (producer.op.op === 'broadcast' && consumers.get(o)!.every((c) => ELEMENTWISE.has(c.op.op) && broadcastsTo(this.dims.get(o)!, this.dims.get(c.id)!))) this.inlined.add(o);
       }
     }
     // A gather read by elementwise ops only is never materialised either: they read its source
@@ -591,7 +610,7 @@ class Planner {
         const xNode = this.node(op.x);
         const layout = this.inst.targets.get(op.term.target);
         if (layout === undefined) throw new Error(`internal: site_term of unknown target ${op.term.target}`);
-        const csr = denseToCsr(siteTermMatrix(op.term, layout, node.type.site, xNode.type.site));
+        const csr = termCsr(termRelation(op.term, layout, node.type.site, xNode.type.site));
         const key = `site_term ${JSON.stringify(op.term)} ${JSON.stringify(node.type.site)} ${JSON.stringify(xNode.type.site)}`;
         const tables = [this.table(`${key} start`, csr.start), this.table(`${key} col`, csr.col), this.table(`${key} weight`, csr.weight)];
         const xd = this.dims.get(op.x)!;

@@ -2,7 +2,7 @@
 // (neurons ↔ params), the per-segment mean, and the fine group's basis terms (`site_term`).
 import type { ConstTable, Incidence, SiteTerm } from '../../compiler/ir/ops.js';
 import type { Site } from '../../compiler/ir/types.js';
-import { siteTermMatrix } from '../../compiler/symmetry/term-matrix.js';
+import { termRelation } from '../../compiler/symmetry/term-relation.js';
 import { blockOf, constTable, incidence, segmentOf } from '../../compiler/spaces/tables.js';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { Dims4, Value4 } from './tensor.js';
@@ -64,19 +64,23 @@ export function segmentMean(x: Value4, site: Site, layout: TargetLayout): Value4
   return { data: out, dims: x.dims };
 }
 
-/** y[.., o, c] = Σ_i M[o][i] x[.., i, c], M the term's mean-normalised matrix between the two sites. */
+/** y[.., o, c] = mean of x[.., i, c] over the in positions i related to o (term-relation.ts); linear time. */
 export function siteTerm(x: Value4, term: SiteTerm, layout: TargetLayout, outSite: Site | null, inSite: Site | null): Value4 {
-  const m = siteTermMatrix(term, layout, outSite, inSite);
+  const { outKey, inKey, inCount } = termRelation(term, layout, outSite, inSite);
   const [B, S, T, C] = x.dims;
-  const O = m.length;
+  const O = outKey.length;
   const out = new Float64Array(B * S * O * C);
+  const sums = new Float64Array(inCount.length * C);
   for (let r = 0; r < B * S; r++) {
+    sums.fill(0);
+    for (let i = 0; i < T; i++) {
+      const k = inKey[i]!;
+      if (k >= 0) for (let c = 0; c < C; c++) sums[k * C + c] += x.data[(r * T + i) * C + c]!;
+    }
     for (let o = 0; o < O; o++) {
-      const row = m[o]!;
-      for (let i = 0; i < T; i++) {
-        const w = row[i]!;
-        for (let c = 0; c < C; c++) out[(r * O + o) * C + c] += w * x.data[(r * T + i) * C + c]!;
-      }
+      const k = outKey[o]!;
+      if (k < 0 || inCount[k] === 0) continue;
+      for (let c = 0; c < C; c++) out[(r * O + o) * C + c] = sums[k * C + c]! / inCount[k]!;
     }
   }
   return { data: out, dims: [B, S, O, C] };

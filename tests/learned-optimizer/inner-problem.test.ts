@@ -24,7 +24,7 @@ function dsOptimizer(hidden: number): LearnedOptimizer {
   const source = 'use std/optimizers\ntarget R = mlp(widths: [2, 1], activation: relu)\n';
   const { program, diagnostics } = checkFiles([file], { readFile: (p) => (p === file ? source : existsSync(p) ? readFileSync(p, 'utf8') : undefined) });
   expect(diagnostics).toEqual([]);
-  const net = lowerUpdateNet({ program, module: program.roots[0]!, net: 'ds_optimizer', args: new Map([['hidden', hidden]]), target: REGRESSION_LAYOUT });
+  const net = lowerUpdateNet({ program, module: program.roots[0]!, net: 'ds_optimizer', args: new Map([['hidden', hidden]]), target: REGRESSION_LAYOUT, setSize: 32 });
   return new LearnedOptimizer('ds', net);
 }
 

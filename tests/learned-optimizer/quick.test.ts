@@ -33,14 +33,17 @@ describe('gmn run dsl-examples/learned_optimizer.gmn --preset quick', () => {
   it('reports Adam and every learned optimizer; meta-trained ones beat Adam on the regression within T = 10', () => {
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     const scores = results.results[0]!.scores;
-    expect(scores.map((s) => s.label)).toEqual(['adam', 'sgdm', 'ds_optimizer(hidden: 8)']);
+    const learned = ['sgdm', 'ds_optimizer(hidden: 8)', 'unf_optimizer(hidden: 8)', 'ds_gradmetanet(hidden: 8, width: 8)', 'unf_gradmetanet(hidden: 8, width: 8)'];
+    expect(scores.map((s) => s.label)).toEqual(['adam', ...learned]);
     const best = (label: string) => scores.find((s) => s.label === label)!.bestLosses[0]!;
-    expect(best('sgdm')).toBeLessThan(best('adam'));
-    expect(best('ds_optimizer(hidden: 8)')).toBeLessThan(best('adam'));
+    for (const label of learned) expect(best(label), label).toBeLessThan(best('adam'));
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('| sgdm |');
     for (const plot of ['linear_regression_test_loss.svg', 'linear_regression_trajectories.svg']) expect(readFileSync(join(out, plot), 'utf8')).toContain('<svg');
-    expect(readdirSync(join(out, 'trained')).sort()).toEqual(['linear_regression-ds_optimizer_hidden__8_.json', 'linear_regression-sgdm.json']);
+    expect(readdirSync(join(out, 'trained')).sort()).toEqual([
+      'linear_regression-ds_gradmetanet_hidden__8__width__8_.json', 'linear_regression-ds_optimizer_hidden__8_.json', 'linear_regression-sgdm.json',
+      'linear_regression-unf_gradmetanet_hidden__8__width__8_.json', 'linear_regression-unf_optimizer_hidden__8_.json',
+    ]);
   });
 });
 
@@ -50,7 +53,10 @@ describe('resume', () => {
     expect(diagnostics).toEqual([]);
     const module = program.roots[0]!;
     const task = [...module.symbols.tasks.values()][0]!;
-    const config = learnedOptimizationConfig(task, 'quick');
+    // SGDM and UNF + GradMetaNet (whose state also holds the gradient sets' EMAs), 10 outer steps:
+    // the test stays short.
+    const quick = learnedOptimizationConfig(task, 'quick');
+    const config = { ...quick, optimizers: quick.optimizers.filter((o) => o.net === 'sgdm' || o.net === 'unf_gradmetanet'), pes: { ...quick.pes, outerSteps: 10, pairs: 2 } };
     const work = mkdtempSync(join(tmpdir(), 'gmn-lopt-resume-'));
     const run = (outDir: string, shouldStop?: () => boolean, progress: Progress = silent) => runLearnedOptimizationTask({ program, module, config, outDir, progress, checkpointEvery: 5, shouldStop });
     expect(await run(join(work, 'straight'))).toBe('finished');
@@ -74,10 +80,10 @@ describe('resume', () => {
     expect(warnings.join('\n')).toContain(`meta-training checkpoint ${checkpoint} is damaged (`);
     expect(warnings.join('\n')).toMatch(/nothing usable is left, so it starts from scratch/);
     expect(results('damaged')).toEqual(results('straight'));
-    const trained = join(work, 'damaged', 'trained', readdirSync(join(work, 'damaged', 'trained'))[0]!);
+    const trained = join(work, 'damaged', 'trained', readdirSync(join(work, 'damaged', 'trained')).find((f) => f.includes('unf_gradmetanet'))!);
     writeFileSync(trained, '{"phi": [1, 2]}');
     expect(await run(join(work, 'damaged'), undefined, noisy)).toBe('finished');
     expect(warnings.join('\n')).toMatch(new RegExp(`meta-trained optimizer ${trained.replace(/[.()]/g, '\\$&')} is damaged \\(its phi is not \\d+ finite numbers\\)`));
     expect(results('damaged')).toEqual(results('straight'));
-  }, 60_000);
+  }, 120_000);
 });

@@ -4,8 +4,8 @@
 // independent and (3) are as many as the commutant's dimension form a basis of it.
 import { describe, expect, it } from 'vitest';
 import { mlpLayout, type TargetLayout } from '../../compiler/spaces/target.js';
-import { basis, type BasisTerm } from '../../compiler/symmetry/basis.js';
-import { POINT, setModel, siteModel, type AxisModel, type GroupChoice } from '../../compiler/symmetry/site-model.js';
+import { basis, basisSize, type BasisTerm } from '../../compiler/symmetry/basis.js';
+import { POINT, setModel, siteModel, withFixedPermuted, type AxisModel, type GroupChoice } from '../../compiler/symmetry/site-model.js';
 import { axisTermMatrix } from '../../compiler/symmetry/term-matrix.js';
 import { Rng } from '../../runtime/util/rng.js';
 import {
@@ -138,5 +138,46 @@ describe('eqlinear basis, fine group (the target\'s true group: hidden layers pe
     };
     // 1 (in→in) + 2·2 (in↔res_k) + 4 pairs of residual segments × 2 (same index / any index)
     expect(verify(gamma, gamma, layout, 'fine', 1)).toBe(13);
+  });
+});
+
+describe('eqlinear basis, np group (NFN_NP / UNF: every segment permuted, inputs and outputs too)', () => {
+  // The np group of T is the fine group of T with its fixed segments given groups of their own, so
+  // the oracle runs the fine-group check on that layout (Burnside over the larger group).
+  const np = (widths: number[]) => withFixedPermuted(mlp(widths));
+  it('Θ → Θ on mlp [2,3,3,2]: 62 terms (the fine group has 114: it pins inputs and outputs), the same model as siteModel(np)', () => {
+    expect(verify(theta, theta, np([2, 3, 3, 2]), 'fine', 1)).toBe(62);
+    const m = siteModel({ kind: 'params', target: 'T' }, mlp([2, 3, 3, 2]), 'np');
+    expect(basis(POINT, POINT, m, m).length).toBe(62);
+  });
+  it('each np term commutes with the true (fine) group, which the np group contains', () => {
+    const layout = mlp([2, 3, 2]);
+    const m = siteModel({ kind: 'params', target: 'T' }, layout, 'np');
+    const rng = new Rng(3);
+    for (const t of basis(POINT, POINT, m, m)) {
+      const mat = axisTermMatrix(t.site, layout.paramCount, layout.paramCount);
+      for (let k = 0; k < 3; k++) {
+        const act = paramAction(layout, randomElement(layout, () => rng.uniform()));
+        expect(commutationError(mat, act, act)).toBe(0);
+      }
+    }
+  });
+  it('the np basis does not grow with the input and output widths; the fine one grows with their squares', () => {
+    const count = (widths: number[], group: GroupChoice) => {
+      const m = siteModel({ kind: 'params', target: 'T' }, mlp(widths), group);
+      return basisSize(POINT, POINT, m, m);
+    };
+    expect(count([4, 5, 5, 4], 'np')).toBe(count([64, 5, 5, 10], 'np'));
+    expect(count([64, 32, 10], 'fine')).toBe(12850);
+  });
+  it('basisSize counts what basis enumerates (set and site, every group choice)', () => {
+    const layout = mlp([2, 3, 3, 2]);
+    for (const group of ['coarse', 'fine', 'np'] as const) {
+      for (const [o, i] of [[gammaB, gammaB], [theta, gamma], [gamma, theta], [theta, theta]] as const) {
+        const om = model(o, layout, 3, group);
+        const im = model(i, layout, 3, group);
+        expect(basisSize(om.set, im.set, om.site, im.site)).toBe(basis(om.set, im.set, om.site, im.site).length);
+      }
+    }
   });
 });

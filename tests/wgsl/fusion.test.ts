@@ -53,4 +53,15 @@ describe('elementwise and epilogue fusion', () => {
     expect(plan.kernels.map((k) => k.name)).not.toContain('gather');
     expect(plan.kernels.some((k) => k.bindings.some((b) => b.name.startsWith('idx')))).toBe(true);
   });
+
+  it('a long sum (an np eqlinear: one term per basis element) is cut into kernels that each read at most 12 buffers', () => {
+    const src = 'net f(x: weights(T)[4]) -> weights(T)[1] {\n  return eqlinear(x, 1, group: np)\n}\n';
+    const r = lowerSource(src, 'f', { target: probe([2, 3, 3, 2]) });
+    if (!r.ok) throw new Error(r.diagnostics[0]!.message);
+    expect(r.value.graph.nodes.filter((n) => n.op.op === 'site_term').length).toBe(62);
+    const plan = planGraph(optimizeNet(r.value.graph, r.value.instantiation), r.value.instantiation, { batch: 2, tables: layoutTables(r.value.instantiation) });
+    const storage = plan.kernels.map((k) => k.bindings.filter((b) => b.access !== undefined).length);
+    expect(Math.max(...storage)).toBeLessThanOrEqual(13);
+    expect(plan.kernels.filter((k) => k.name === 'fused').length).toBeGreaterThan(1);
+  });
 });

@@ -16,7 +16,10 @@ export const scatter: Rule<Extract<Op, { op: 'scatter' }>> = ({ node }) =>
 export const segment_mean: Rule = () => holds('per-segment mean (each segment is one orbit)');
 export const batch_sum: Rule = () => holds('sum over the mini-batch (not a symmetry axis)');
 
-/** A site term is equivariant iff pins sit only on fixed slots and classes join only slots of one group. */
+/**
+ * A site term commutes with the group iff pins sit only on fixed slots and a class joins only slots
+ * of one permuted group, or only fixed slots (nothing acts on them: the np group's terms).
+ */
 export const site_term: Rule<Extract<Op, { op: 'site_term' }>> = ({ node, inst }) => {
   const { term } = node.op;
   const layout = inst.targets.get(term.target)!;
@@ -26,7 +29,7 @@ export const site_term: Rule<Extract<Op, { op: 'site_term' }>> = ({ node, inst }
     const g = slots[k]?.group ?? null;
     if ('at' in l) return g !== null;
     if (!classGroup.has(l.class)) classGroup.set(l.class, g);
-    return g === null || classGroup.get(l.class) !== g;
+    return classGroup.get(l.class) !== g;
   });
   if (bad || slots.length !== term.labels.length) {
     return { rule: 'eqlinear basis term', breaks: [{ symmetry: { kind: 'site', target: term.target }, message: `site term ${node.label} ties positions the group moves independently: breaks the group of ${term.target}` }] };

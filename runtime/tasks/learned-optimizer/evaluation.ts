@@ -4,7 +4,7 @@
 // mean ± std over seeds. Curves are test losses recorded every `every` inner steps (and at step 0).
 import { adam, optimizerUpdate } from '../../train/optimizers.js';
 import { Rng } from '../../util/rng.js';
-import type { InnerTask } from './inner-task.js';
+import type { InnerTask, TrainBatch } from './inner-task.js';
 import type { LearnedOptimizer } from './learned-optimizer.js';
 import { initialRuleState } from './update-rule.js';
 
@@ -27,12 +27,12 @@ function seeded(task: InnerTask, seed: number): { theta: Float64Array; data: Rng
   return { theta: task.initialTheta(rng), data: rng.fork() };
 }
 
-function record(task: InnerTask, options: CurveOptions, step: (theta: Float64Array, grad: Float64Array, t: number) => void): Curve {
+function record(task: InnerTask, options: CurveOptions, step: (theta: Float64Array, batch: TrainBatch, t: number) => void): Curve {
   const { theta, data } = seeded(task, options.seed);
   const curve: Curve = { steps: [0], losses: [task.testLoss(theta)] };
   options.trajectory?.push([...theta]);
   for (let t = 1; t <= options.horizon; t++) {
-    step(theta, task.trainLoss(theta, data).grad, t - 1);
+    step(theta, task.trainLoss(theta, data), t - 1);
     options.trajectory?.push([...theta]);
     if (t % options.every === 0 || t === options.horizon) {
       curve.steps.push(t);
@@ -45,15 +45,15 @@ function record(task: InnerTask, options: CurveOptions, step: (theta: Float64Arr
 export function adamCurve(task: InnerTask, lr: number, options: CurveOptions): Curve {
   const config = adam({ lr });
   const slots = [new Float64Array(task.paramCount), new Float64Array(task.paramCount)];
-  return record(task, options, (theta, grad, t) => optimizerUpdate(config, theta, grad, slots, t));
+  return record(task, options, (theta, batch, t) => optimizerUpdate(config, theta, batch.grad, slots, t));
 }
 
 export function learnedCurve(task: InnerTask, optimizer: LearnedOptimizer, phi: Float64Array, options: CurveOptions): Curve {
   const { theta } = seeded(task, options.seed);
   const state = initialRuleState(theta);
-  return record(task, options, (th, grad) => {
+  return record(task, options, (th, batch) => {
     state.theta = th;
-    optimizer.step(state, grad, phi, task.tensors);
+    optimizer.step(state, batch.grad, phi, task.tensors, batch.factors);
   });
 }
 

@@ -43,7 +43,7 @@ export function imageMlpTask(name: string, layout: TargetLayout, data: ImageData
       const P = layout.paramCount;
       const grad = new Float64Array(P);
       for (let i = 0; i < options.batch; i++) for (let p = 0; p < P; p++) grad[p] = grad[p]! + perExample[i * P + p]! / options.batch;
-      return { loss: g.losses.reduce((a, b) => a + b, 0) / options.batch, grad };
+      return { loss: g.losses.reduce((a, b) => a + b, 0) / options.batch, grad, factors: g.factors };
     },
     testLoss(theta) {
       const g = meanLoss(theta, testInputs, testLabels, testCount);

@@ -8,6 +8,13 @@ import type { LearnedOptimizer } from './learned-optimizer.js';
 import type { UnrollProblem } from './pes.js';
 import { initialRuleState, type RuleState } from './update-rule.js';
 
+export interface TrainBatch {
+  loss: number;
+  grad: Float64Array;
+  /** The per-example rank-1 factors of the batch ([b, N, 2], targets/mlp.ts): GradMetaNet's input. */
+  factors: Float64Array;
+}
+
 export interface InnerTask {
   name: string;
   paramCount: number;
@@ -15,8 +22,8 @@ export interface InnerTask {
   tensors: readonly ParamTensor[];
   /** A fresh initialisation of the base network. */
   initialTheta(rng: Rng): Float64Array;
-  /** The mean loss of a training batch drawn from `data`, and its gradient. */
-  trainLoss(theta: Float64Array, data: Rng): { loss: number; grad: Float64Array };
+  /** The mean loss of a training batch drawn from `data`, its gradient and the batch's Γ_b [b, N, 2]. */
+  trainLoss(theta: Float64Array, data: Rng): TrainBatch;
   /** The loss on the held-out set (the evaluation metric). */
   testLoss(theta: Float64Array): number;
 }
@@ -41,9 +48,9 @@ export class LearnedOptimizerProblem implements UnrollProblem<RuleState> {
       const state = structuredClone(s);
       const data = new Rng(dataSeeds[j >> 1]!);
       for (let t = 0; t < steps; t++) {
-        const { loss, grad } = this.task.trainLoss(state.theta, data);
+        const { loss, grad, factors } = this.task.trainLoss(state.theta, data);
         losses[j] = losses[j]! + loss / steps;
-        this.optimizer.step(state, grad, metas.row(j), this.task.tensors);
+        this.optimizer.step(state, grad, metas.row(j), this.task.tensors, factors);
       }
       return state;
     });

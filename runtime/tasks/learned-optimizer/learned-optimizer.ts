@@ -1,8 +1,10 @@
 // A learned optimizer as a point φ of meta-parameter space: the rule's scalars (log α, log(1 − μ),
-// and log β when there is an F_ϕ) followed by F_ϕ's parameters ϕ. SGDM is the rule alone. `step`
-// is one inner step of a base network under φ, in float64.
+// and log β when there is an F_ϕ) followed by F_ϕ's parameters ϕ (GradMetaNet_ψ's among them when
+// F_ϕ reads gradient sets). SGDM is the rule alone. `step` is one inner step of a base network
+// under φ, in float64.
 import type { Rng } from '../../util/rng.js';
-import { standardFeatures, type ParamTensor } from './features.js';
+import { MOMENTUM_DECAYS, standardFeatures, type ParamTensor } from './features.js';
+import { gradientSets } from './gradient-sets.js';
 import { initialNetParams, updateDirection, type UpdateNet } from './update-net.js';
 import { accumulateGradient, applyUpdate, ruleScalars, type RuleScalars, type RuleState } from './update-rule.js';
 
@@ -33,13 +35,28 @@ export class LearnedOptimizer {
     return { logAlpha: phi[0]!, logOneMinusMu: phi[1]!, logBeta: this.net === undefined ? -Infinity : phi[2]! };
   }
 
-  /** One inner step in place: momenta take in ∇, then θ moves by the rule (with F_ϕ's direction). */
-  step(state: RuleState, grad: Float64Array, phi: Float64Array, tensors: readonly ParamTensor[]): void {
+  /** Does F_ϕ read the batch's decomposed per-example gradients (GradMetaNet)? */
+  get readsGradientSets(): boolean {
+    return this.net?.gradsInput !== undefined;
+  }
+
+  /**
+   * One inner step in place: momenta (and the gradient sets' EMAs) take in ∇ (and Γ_b), then θ
+   * moves by the rule with F_ϕ's direction. `factors` is the batch's Γ_b [b, N, 2].
+   */
+  step(state: RuleState, grad: Float64Array, phi: Float64Array, tensors: readonly ParamTensor[], factors?: Float64Array): void {
     const scalars = this.scalars(phi);
     accumulateGradient(state, grad, scalars);
-    const direction = this.net === undefined
-      ? undefined
-      : updateDirection(this.net, phi.subarray(this.scalarCount), standardFeatures({ theta: state.theta, grad, momenta: state.momenta }, state.step, tensors));
+    let direction: Float64Array | undefined;
+    if (this.net !== undefined) {
+      let sets: Float64Array | undefined;
+      if (this.net.gradsInput !== undefined) {
+        if (factors === undefined) throw new Error(`internal: ${this.label} needs the batch's gradient factors`);
+        state.setEmas ??= MOMENTUM_DECAYS.map(() => new Float64Array(factors.length));
+        sets = gradientSets(factors, state.setEmas);
+      }
+      direction = updateDirection(this.net, phi.subarray(this.scalarCount), standardFeatures({ theta: state.theta, grad, momenta: state.momenta }, state.step, tensors), sets);
+    }
     applyUpdate(state, scalars, direction);
   }
 }

@@ -32,14 +32,17 @@ export function linearRegressionTask(batch: number): InnerTask {
     trainLoss(theta, data) {
       let loss = 0;
       const grad = new Float64Array(2);
+      // Γ_b as for an MLP [2, 1] (targets/mlp.ts): (x, x) on the inputs, (∂ℓ/∂f, ∂ℓ/∂f) on the output.
+      const factors = new Float64Array(batch * 3 * 2);
       for (let i = 0; i < batch; i++) {
         const x = sample(data);
         const r = theta[0]! * x[0] + theta[1]! * x[1];
         loss += (r * r) / batch;
         grad[0] = grad[0]! + (2 * r * x[0]) / batch;
         grad[1] = grad[1]! + (2 * r * x[1]) / batch;
+        factors.set([x[0], x[0], x[1], x[1], 2 * r, 2 * r], i * 6);
       }
-      return { loss, grad };
+      return { loss, grad, factors };
     },
     testLoss: regressionExpectedLoss,
   };

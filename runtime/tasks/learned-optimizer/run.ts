@@ -22,7 +22,7 @@ import { LearnedOptimizer } from './learned-optimizer.js';
 import { linearRegressionTask, REGRESSION_LAYOUT } from './linear-regression.js';
 import { PesMetaTrainer, type MetaTrainerState } from './meta-trainer.js';
 import { writeLearnedOptimizationReport, type BaseTaskResult } from './report.js';
-import { lowerUpdateNet } from './update-net.js';
+import { lowerUpdateNet, UpdateNetShapeError } from './update-net.js';
 import type { RuleState } from './update-rule.js';
 
 /** Test images the image tasks' test loss averages over. */
@@ -53,7 +53,7 @@ export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): P
     const results: BaseTaskResult[] = [];
     for (const base of config.baseTasks) {
       const { task, layout } = baseTask(run, base);
-      const optimizers = config.optimizers.map((o) => learnedOptimizer(run, o, layout));
+      const optimizers = config.optimizers.map((o) => learnedOptimizer(run, o, base, layout));
       const phis: Float64Array[] = [];
       for (const optimizer of optimizers) {
         const phi = metaTrain(run, base, task, optimizer);
@@ -112,16 +112,15 @@ function baseTask(run: LearnedOptimizationRun, base: BaseTaskConfig): { task: In
   }
 }
 
-function learnedOptimizer(run: LearnedOptimizationRun, o: UpdateNetConfig, layout: TargetLayout): LearnedOptimizer {
+function learnedOptimizer(run: LearnedOptimizationRun, o: UpdateNetConfig, base: BaseTaskConfig, layout: TargetLayout): LearnedOptimizer {
   if (o.net === 'sgdm') return new LearnedOptimizer('sgdm', undefined);
-  const sym = lookup(run.module, o.net);
-  const grads = sym?.kind === 'net' && sym.decl.params.some((p) => p.type.kind === 'index' && p.type.base.kind === 'call' && p.type.base.callee.name === 'grads');
-  if (grads) {
-    throw new DiagnosticError([error('run/needs-device', `\`${o.net}\` reads per-example gradients (GradMetaNet); the float64 runner feeds only the 19 standard features`, o.span,
-      'remove it from `optimizers` (or from this preset) until the device runner exists')]);
-  }
   const label = o.args.size === 0 ? o.net : `${o.net}(${[...o.args].map(([k, v]) => `${k}: ${v}`).join(', ')})`;
-  return new LearnedOptimizer(label, lowerUpdateNet({ program: run.program, module: run.module, net: o.net, args: o.args, target: layout }));
+  try {
+    return new LearnedOptimizer(label, lowerUpdateNet({ program: run.program, module: run.module, net: o.net, args: o.args, target: layout, setSize: base.batch }));
+  } catch (e) {
+    if (e instanceof UpdateNetShapeError) throw new DiagnosticError([error('run/bad-update-net', e.message, o.span, 'see `std/optimizers.gmn` for the two shapes')]);
+    throw e;
+  }
 }
 
 type Saved = MetaTrainerState<RuleState>;

@@ -31,6 +31,8 @@ export interface RuleState {
   momentum: Float64Array;
   momenta: Float64Array[];
   step: number;
+  /** The six per-slot EMAs of the gradient sets (gradient-sets.ts), for GradMetaNet-augmented optimizers. */
+  setEmas?: Float64Array[];
 }
 
 export function initialRuleState(theta: Float64Array): RuleState {
