@@ -1,0 +1,86 @@
+// The INR-editing task (paper §6.3), `quick` preset, end to end through the CLI on the machine's
+// WebGPU adapter: INRs fitted and cached, editors trained with `render` inside the net, the
+// report, results.json and image grid written; training lowers the validation MSE; the trained
+// editors pass the numeric equivariance check; a second run resumes (finds every run done).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkFiles } from '../../compiler/check.js';
+import { referenceBackend } from '../../runtime/verify/backend.js';
+import { verifyNet } from '../../runtime/verify/program.js';
+import { loadTrainedNet } from '../../runtime/verify/trained.js';
+import { openTestGpu } from '../device/gpu-fixture.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const FILE = join(ROOT, 'dsl-examples/inr_editing.gmn');
+
+interface Results {
+  edits: {
+    edit: string; unit: number; noEdit: number; psnr: { median: number };
+    models: { model: string; lr: number; testMean: number; validationMean: number; initialValidationMean: number }[];
+    runs: { model: string; seed: number; testError: number }[];
+  }[];
+}
+
+const gpu = await openTestGpu();
+gpu?.destroy();
+
+describe.skipIf(gpu === null)('gmn run dsl-examples/inr_editing.gmn --preset quick', () => {
+  let work: string;
+  let out: string;
+  let results: Results;
+  const run = () => spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', FILE, '--preset', 'quick', '--out', out], { cwd: work, encoding: 'utf8', timeout: 280_000 });
+
+  beforeAll(() => {
+    expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
+    work = mkdtempSync(join(tmpdir(), 'gmn-inr-'));
+    out = join(work, 'run');
+    const first = run();
+    expect(first.stderr).not.toMatch(/internal error|validation:/);
+    expect(first.status).toBe(0);
+    results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+  }, 300_000);
+
+  it('reports every editor on the dilation benchmark, with the fits and the no-edit reference', () => {
+    expect(results.edits.map((e) => e.edit)).toEqual(['dilate-mnist']);
+    const [dilate] = results.edits;
+    expect(dilate!.unit).toBe(1e-2);
+    expect(dilate!.models.map((m) => m.model)).toEqual(['ws', 'ws_gradmetanet']);
+    for (const m of dilate!.models) expect(Number.isFinite(m.testMean) && m.testMean > 0).toBe(true);
+    // 20 Adam steps at lr 0.005 already draw the digit (a flat image would be about 6 dB).
+    expect(dilate!.psnr.median).toBeGreaterThan(15);
+    expect(dilate!.noEdit).toBeGreaterThan(0);
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    for (const row of ['| ws |', '| ws_gradmetanet |', '| no edit (Δθ = 0) |']) expect(report).toContain(row);
+    expect(existsSync(join(out, 'edits-dilate-mnist.png'))).toBe(true);
+  });
+
+  it('training lowers every editor\'s validation MSE', () => {
+    for (const m of results.edits[0]!.models) expect(m.validationMean, m.model).toBeLessThan(m.initialValidationMean);
+  });
+
+  it('the trained editors pass the numeric equivariance check', async () => {
+    const { program } = checkFiles([FILE]);
+    const root = program.roots[0]!;
+    const task = [...root.symbols.tasks.values()][0]!;
+    const trained = readdirSync(join(out, 'trained'));
+    expect(trained.sort()).toEqual(['dilate-mnist_ws_gradmetanet_lr0.005-n16-s1.ckpt', 'dilate-mnist_ws_lr0.005-n16-s1.ckpt']);
+    for (const dir of trained) {
+      const net = loadTrainedNet({ program, module: root, task, dir: join(out, 'trained', dir) });
+      const verified = await verifyNet(net.model, net.file, net.instance, net.graph, net.inst, { seed: 0, backend: referenceBackend, params: net.params });
+      expect(verified.verified, dir).toBe(true);
+      expect(verified.report!.sensitivityMargin, dir).toBeGreaterThan(1e-3);
+    }
+  });
+
+  it('a second run finds every training run done and writes the same results', () => {
+    const again = run();
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/dilate-mnist\/ws\/lr0\.005 seed=1: done earlier/);
+    expect(again.stderr).toMatch(/data: cache hit/);
+    const rerun = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    expect(rerun.edits[0]!.models).toEqual(results.edits[0]!.models);
+  });
+});
