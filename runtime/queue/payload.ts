@@ -101,7 +101,12 @@ export function jobPayload(task: TaskPayload, job: CurvatureJob): JobPayload {
  * (and BullMQ refuse to queue one twice).
  */
 export function jobId(task: TaskPayload, job: CurvatureJob): string {
-  const hash = createHash('sha256').update(JSON.stringify([task.file, task.source, task.task, task.preset])).digest('hex').slice(0, 16);
+  const hash = taskHash(task);
   const model = fileLabel(job.model);
   return job.kind === 'train' ? `${hash}-${model}-n${job.trainSize}-s${job.seed}` : `${hash}-${model}-eval`;
+}
+
+/** The content hash of a task: its file name, text, task and preset. */
+export function taskHash(task: TaskPayload): string {
+  return createHash('sha256').update(JSON.stringify([task.file, task.source, task.task, task.preset])).digest('hex').slice(0, 16);
 }

@@ -27,7 +27,7 @@ import { taskConfig } from '../tasks/task-config.js';
 import { taskTarget } from '../tasks/task-target.js';
 import { probeRedis, QUEUE_PREFIX, type QueueEndpoint } from './connection.js';
 import { encodeOutcome } from './outcome.js';
-import { checkPayload, jobId, type TaskPayload } from './payload.js';
+import { checkPayload, taskHash, type TaskPayload } from './payload.js';
 import { JobLostError, redisJobStore } from './redis-store.js';
 import { checkTaskSource } from './task-source.js';
 
@@ -67,7 +67,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   let stopping = false;
 
   const prepare = (task: TaskPayload, job: Job, token: string): Promise<PreparedTask> => {
-    const key = jobId(task, { kind: 'evaluate', model: 'task' });
+    const key = taskHash(task);
     const known = tasks.get(key);
     if (known !== undefined) return known;
     const prepared = (async () => {
