@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { benchCurvature, QUICK_MODELS, type CurvatureBench } from '../../../bench/curvature.js';
 import { benchInrFit } from '../../../bench/inr.js';
+import { benchInrEditor } from '../../../bench/inr-editor.js';
 import { benchMatmul } from '../../../bench/matmul.js';
 import { GpuDevice, INSTALL_HINT, type KernelTimes } from '../../device/index.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
@@ -24,6 +25,8 @@ export const benchCommand: Command = {
     '                         DWS+Concat and GMN+Concat (width 30)',
     '                         at `curvature.gmn --preset quick` sizes (b = 16, batch 32)',
     '  inr_fit                INR-steps/s fitting 64 SIRENs 2→32→32→1 to MNIST digits at once (28×28 grid)',
+    '  inr_editor_train_step  examples/s training the WS + GradMetaNet INR editor of inr_editing.gmn\'s default',
+    '                         preset (batch 16, Γ_64[2], rendering θ + Δθ on the 28×28 grid, AdamW)',
     '',
     'options:',
     '  --json FILE   also write the figures as JSON',
@@ -84,6 +87,8 @@ export const benchCommand: Command = {
     if (values.only === undefined || values.only === 'inr') {
       const inr = await benchInrFit(gpu);
       print('inr_fit', { inr_steps_per_s: round(inr.inrStepsPerS), step_ms: round(inr.stepMs), inrs: inr.count });
+      const editor = await benchInrEditor(gpu);
+      print('inr_editor_train_step', { examples_per_s: round(editor.examplesPerS), step_ms: round(editor.stepMs), batch: editor.batch });
     }
     if (values.json !== undefined) {
       writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);
