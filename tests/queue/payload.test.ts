@@ -1,13 +1,15 @@
 // What a worker accepts from the queue, and what the submitter accepts back, without a Redis: the
 // payload schema and size limit, job ids, the queue URL and credentials, and exact state encoding.
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkFiles } from '../../compiler/check.js';
 import { queueEndpoint } from '../../runtime/queue/connection.js';
 import { decodeOutcome, encodeOutcome } from '../../runtime/queue/outcome.js';
 import { checkPayload, jobId, jobPayload, MAX_PAYLOAD_BYTES, type TaskPayload } from '../../runtime/queue/payload.js';
 import { QueueError } from '../../runtime/queue/queue-error.js';
+import { checkTaskSource } from '../../runtime/queue/task-source.js';
 import type { RunResult } from '../../runtime/tasks/report.js';
 
 const TASK: TaskPayload = { file: 'curvature.gmn', source: 'task t { }', task: 'curvature', preset: 'quick' };
@@ -47,6 +49,24 @@ describe('job payloads', () => {
     expect(jobId(TASK, job)).toMatch(/^[0-9a-f]{16}-gradmetanet_2-n80-s1$/);
     expect(jobId({ ...TASK, source: `${TASK.source} ` }, job)).not.toBe(jobId(TASK, job));
     expect(jobId(TASK, { ...job, seed: 2 })).not.toBe(jobId(TASK, job));
+  });
+});
+
+describe('a task rebuilt from its text on a worker', () => {
+  it('reads the standard library and nothing else: a module of its own is not found there, though it is on disk', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gmn-task-'));
+    writeFileSync(join(dir, 'mine.gmn'), 'target T = mlp(widths: [1, 2, 1], activation: relu)\n');
+    const source = `use std/gradmetanet\nuse ${relative(process.cwd(), join(dir, 'mine'))}\n`;
+    const checked = checkTaskSource({ file: 'task.gmn', source, task: 't', preset: 'default' });
+    expect(checked.diagnostics.filter((d) => d.code === 'resolve/missing-module').map((d) => d.span.start.line)).toEqual([2]);
+    expect([...checked.sources.keys()].some((f) => f.includes('gradmetanet'))).toBe(true);
+    // The same text in a file on disk, checked as `gmn check` does, finds the module.
+    writeFileSync(join(process.cwd(), '.gmn-task-source-test.gmn'), source);
+    try {
+      expect(checkFiles([join(process.cwd(), '.gmn-task-source-test.gmn')]).diagnostics.filter((d) => d.code === 'resolve/missing-module')).toEqual([]);
+    } finally {
+      rmSync(join(process.cwd(), '.gmn-task-source-test.gmn'));
+    }
   });
 });
 
