@@ -1,6 +1,7 @@
 // A net with the parameters of a training checkpoint, instantiated exactly as the file's task trains
 // it (runtime/tasks/curvature.ts): the task's target, its set size (`data.points` after the preset),
-// and the model's arguments from `models:`.
+// and the model's arguments from `models:`. A learned-optimization task's meta-trained optimizers
+// are files, not folders: trained-optimizer.ts.
 //
 // Which model: a checkpoint folder is named `<model>-n<size>-s<seed>.ckpt` by the run directory
 // (runtime/tasks/run-directory.ts), `<model>` being the model's label — the net's name, or
@@ -21,6 +22,7 @@ import { DEFAULT_PRESET, modelLabel, taskConfig, type ModelConfig } from '../tas
 import { inrEditingConfig } from '../tasks/inr-editing/config.js';
 import { taskKind } from '../../compiler/resolve/task-schema.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadTrainedOptimizer } from './trained-optimizer.js';
 
 /** A checkpoint that cannot be used (unreadable, or no model of the task matches it). */
 export class TrainedParamsError extends Error {
@@ -36,6 +38,8 @@ export interface TrainedNet {
   file: string;
   /** Where the instantiation and the parameters came from, for output. */
   instance: string;
+  /** The preset the net was instantiated with. */
+  preset: string;
   graph: Graph;
   inst: Instantiation;
   /** Every eqlinear with its basis (what the certificate lists). */
@@ -57,6 +61,9 @@ export interface TrainedRequest {
 
 export function loadTrainedNet(req: TrainedRequest): TrainedNet {
   const preset = req.preset ?? recordedPreset(req.dir) ?? DEFAULT_PRESET;
+  if (taskKind(req.task.fields)?.name === 'learned_optimization') {
+    return loadTrainedOptimizer({ program: req.program, module: req.module, task: req.task, file: req.dir, preset });
+  }
   const inrEditing = taskKind(req.task.fields)?.name === 'inr_editing';
   // An INR-editing task trains its editors on Γ_points sets; a curvature task on data.points.
   const config: { name: string; target: string; models: ModelConfig[]; data: { points: number } } = inrEditing ? inrEditingConfig(req.task, preset) : taskConfig(req.task, preset);
@@ -79,6 +86,7 @@ export function loadTrainedNet(req: TrainedRequest): TrainedNet {
     net: model.config.net,
     file: model.config.span.file,
     instance: `task ${config.name}, preset ${preset}, params ${req.dir}`,
+    preset,
     graph: lowered.value.graph,
     inst: lowered.value.instantiation,
     eqlinears: lowered.value.eqlinears,

@@ -1,11 +1,13 @@
 // The INR-editing task (paper §6.3), `quick` preset, end to end through the CLI on the machine's
 // WebGPU adapter: INRs fitted and cached, editors trained with `render` inside the net, the
 // report, results.json and image grid written; training lowers the validation MSE; the trained
-// editors pass the numeric equivariance check; a second run resumes (finds every run done).
+// editors pass the numeric equivariance check; `gmn edit` applies one; a second run resumes (finds
+// every run done).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pngjs from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkFiles } from '../../compiler/check.js';
 import { referenceBackend } from '../../runtime/verify/backend.js';
@@ -13,6 +15,7 @@ import { verifyNet } from '../../runtime/verify/program.js';
 import { loadTrainedNet } from '../../runtime/verify/trained.js';
 import { openTestGpu } from '../device/gpu-fixture.js';
 
+const { PNG } = pngjs;
 const ROOT = resolve(import.meta.dirname, '../..');
 const FILE = join(ROOT, 'dsl-examples/inr_editing.gmn');
 
@@ -74,6 +77,24 @@ describe.skipIf(gpu === null)('gmn run dsl-examples/inr_editing.gmn --preset qui
       expect(verified.report!.sensitivityMargin, dir).toBeGreaterThan(1e-3);
     }
   });
+
+  it('gmn edit applies a trained editor to a test INR and writes the images', () => {
+    const dir = join(work, 'edit');
+    const edit = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'edit', FILE, '--editor', join(out, 'trained', 'dilate-mnist_ws_gradmetanet_lr0.005-n16-s1.ckpt'), '--inr', '1', '--out', dir],
+      { cwd: work, encoding: 'utf8', timeout: 120_000 });
+    expect(edit.stderr).not.toMatch(/error/i);
+    expect(edit.status).toBe(0);
+    const result = JSON.parse(readFileSync(join(dir, 'edit.json'), 'utf8')) as { editor: string; edit: string; mseBefore: number; mseAfter: number; edited: number[] };
+    expect(result).toMatchObject({ editor: 'ws_gradmetanet', edit: 'dilate-mnist' });
+    expect(result.edited).toHaveLength(1185);
+    // The editor moved θ, and the images are the 28×28 grid drawn 4× larger.
+    expect(result.mseAfter).not.toBe(result.mseBefore);
+    for (const name of ['before', 'after', 'target']) expect(PNG.sync.read(readFileSync(join(dir, `${name}.png`))).width).toBe(112);
+    const bad = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'edit', FILE, '--editor', join(out, 'trained', 'dilate-mnist_ws_lr0.005-n16-s1.ckpt'), '--inr', '9', '--out', dir],
+      { cwd: work, encoding: 'utf8', timeout: 120_000 });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/test INR 9 does not exist: the benchmark has 4 test INRs\n  hint: use --inr 0\.\.3/);
+  }, 240_000);
 
   it('a second run finds every training run done and writes the same results', () => {
     const again = run();

@@ -17,6 +17,7 @@ import { compileCommand } from './compile.js';
 import { verifyCommand } from './verify.js';
 import { runCommand } from './run.js';
 import { exportCommand } from './export.js';
+import { editCommand } from './edit.js';
 import { workerCommand } from './worker.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   workerCommand,
   exportCommand,
+  editCommand,
   benchCommand,
 ];
 
