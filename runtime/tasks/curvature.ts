@@ -94,8 +94,11 @@ export interface JobRunner {
   readonly device: string;
   /** Work before the progress bar starts (loading the data, connecting). */
   prepare(): Promise<void>;
-  /** Runs every job, delivering each outcome as it finishes, in any order; rejects on the first failure. */
-  run(jobs: readonly CurvatureJob[], deliver: (outcome: JobOutcome) => void): Promise<void>;
+  /**
+   * Runs every job, delivering each outcome as it finishes, in any order; rejects on the first
+   * failure. `finished` are the task's jobs already recorded in the run directory.
+   */
+  run(jobs: readonly CurvatureJob[], finished: readonly CurvatureJob[], deliver: (outcome: JobOutcome) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -178,7 +181,7 @@ export function localRunner(dir: RunDirectory): (setup: CurvatureSetup, models: 
       prepare: async () => {
         ctx = loadCurvatureContext(setup, models);
       },
-      run: async (jobs, deliver) => {
+      run: async (jobs, _finished, deliver) => {
         for (const job of jobs) {
           const store = job.kind === 'train' ? runDirectoryStore(dir, job.model, job.trainSize, job.seed) : null;
           const results = await runCurvatureJob(ctx!, job, store ?? NO_STORE);
@@ -206,14 +209,16 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: CurvatureMode
   const jobs = curvatureJobs(config, models);
   run.progress.startTraining(jobs.reduce((n, job) => n + jobUnits(config, job), 0));
   const pending: CurvatureJob[] = [];
+  const finished: CurvatureJob[] = [];
   for (const job of jobs) {
     if (jobResultKeys(config, models, job).every((k) => dir.result(k.model, k.trainSize, k.seed) !== undefined)) {
       run.progress.advance(jobUnits(config, job), `${jobName(job)}: done earlier`);
+      finished.push(job);
     } else {
       pending.push(job);
     }
   }
-  await runner.run(pending, (outcome) => recordOutcome(dir, outcome));
+  await runner.run(pending, finished, (outcome) => recordOutcome(dir, outcome));
   run.progress.stop();
   const reference = models.find((m) => m.config.net === REFERENCE_NET);
   const labels = new Set([...models.map((m) => m.label), ...(reference === undefined ? [] : [recalibratedLabel(reference)])]);
