@@ -25,6 +25,8 @@ export interface CurvatureModel {
   args: Array<[string, number]>;
   setSize: number;
   batch: number;
+  /** The target SIREN's layer widths (default: the anchor's 1→32→32→1). */
+  widths?: number[];
 }
 
 /** The anchor configuration above (the PyTorch comparison). */
@@ -57,7 +59,7 @@ export interface CurvatureBench {
 }
 
 export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epilogues?: boolean; maxEpilogueInputs?: number } = {}, model: CurvatureModel = ANCHOR_MODEL): Promise<CurvatureBench> {
-  const c = { ...CURVATURE_CONFIG, setSize: model.setSize, batch: model.batch };
+  const c = { ...CURVATURE_CONFIG, setSize: model.setSize, batch: model.batch, widths: model.widths ?? CURVATURE_CONFIG.widths };
   const target = mlpLayout('Siren', { kind: 'mlp', widths: c.widths, activation: { kind: 'sine', omega0: 1 }, init: 'gaussian' });
   const stdRoot = defaultStdRoot();
   const file = resolve(stdRoot, '..', 'bench-curvature.gmn');

@@ -2,9 +2,10 @@
 //   bench: NAME key=value ...
 // `--json FILE` writes the same figures (and the adapter) as JSON.
 import { writeFileSync } from 'node:fs';
-import { benchCurvature, QUICK_MODELS, type CurvatureBench } from '../../../bench/curvature.js';
+import { ANCHOR_MODEL, benchCurvature, QUICK_MODELS, type CurvatureBench, type CurvatureModel } from '../../../bench/curvature.js';
 import { benchInrFit } from '../../../bench/inr.js';
 import { benchInrEditor } from '../../../bench/inr-editor.js';
+import { benchLearnedOptimizer } from '../../../bench/learned-optimizer.js';
 import { benchMatmul } from '../../../bench/matmul.js';
 import { GpuDevice, INSTALL_HINT, type KernelTimes } from '../../device/index.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
@@ -13,7 +14,7 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure kernel and training-step throughput on the current WebGPU adapter',
   usage: [
-    'usage: gmn bench [--json FILE] [--busy-poll] [--size N] [--only NAME] [--profile]',
+    'usage: gmn bench [--json FILE] [--busy-poll] [--size N] [--only NAME] [--profile] [--set-size B] [--width F] [--target W,W,...] [--batch N]',
     '',
     'Prints one line per benchmark, `bench: NAME key=value ...`, after the adapter description:',
     '  matmul_N               GFLOP/s of the register-blocked channel matmul at N³ (default N = 512)',
@@ -27,15 +28,22 @@ export const benchCommand: Command = {
     '  inr_fit                INR-steps/s fitting 64 SIRENs 2→32→32→1 to MNIST digits at once (28×28 grid)',
     '  inr_editor_train_step  examples/s training the WS + GradMetaNet INR editor of inr_editing.gmn\'s default',
     '                         preset (batch 16, Γ_64[2], rendering θ + Δθ on the 28×28 grid, AdamW)',
+    '  lopt_inner_step_adam, lopt_inner_step_unf, lopt_inner_step_unf_gradmetanet',
+    '                         inner steps/s training learned_optimizer.gmn\'s Fashion-MNIST MLP (batch 128)',
+    '                         with Adam, UNF and UNF + GradMetaNet (float64 on the CPU, the task\'s runner)',
+    '  lopt_pes_outer_step    ms per PES outer step of UNF there (2 antithetic pairs, truncation 5)',
     '',
     'options:',
     '  --json FILE   also write the figures as JSON',
     '  --busy-poll   keep dawn.node\'s busy polling (default: the polling throttle is on, which frees',
     '                a core for lavapipe)',
     '  --size N      matmul size (default 512)',
-    '  --only NAME   run one benchmark (matmul, curvature, quick or inr)',
+    '  --only NAME   run one benchmark (matmul, curvature, quick, inr or lopt)',
     '  --profile     print the time of every kernel of one training step of each model (timestamp',
     '                queries; each dispatch then gets its own pass, so totals grow a little)',
+    '  --set-size B, --width F, --target W,W,..., --batch N',
+    '                curvature_train_step at another set size (default 128), width (64), target',
+    '                SIREN widths (1,32,32,1) or batch (32): the scaling figures (scripts/scaling.mjs)',
     '',
     'exit codes: 0 ok, 1 no WebGPU adapter, 2 usage error',
   ].join('\n'),
@@ -46,14 +54,19 @@ export const benchCommand: Command = {
       size: { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'boolean' },
+      'set-size': { type: 'string' },
+      width: { type: 'string' },
+      target: { type: 'string' },
+      batch: { type: 'string' },
     });
-    if (values.only !== undefined && !['matmul', 'curvature', 'quick', 'inr'].includes(values.only)) {
-      throw new UsageError(`--only must be matmul, curvature, quick or inr, got ${values.only}`, this);
+    if (values.only !== undefined && !['matmul', 'curvature', 'quick', 'inr', 'lopt'].includes(values.only)) {
+      throw new UsageError(`--only must be matmul, curvature, quick, inr or lopt, got ${values.only}`, this);
     }
     const size = values.size === undefined ? 512 : Number(values.size);
     if (!Number.isInteger(size) || size < 8 || size % 8 !== 0) {
       throw new UsageError(`--size must be a positive multiple of 8, got ${values.size}`, this);
     }
+    const anchor = anchorModel(this, values['set-size'], values.width, values.target, values.batch);
     const gpu = await GpuDevice.open({ throttlePolling: !(values['busy-poll'] ?? false), profile: values.profile ?? false });
     if (gpu === null) {
       process.stderr.write(`gmn bench: no WebGPU adapter; nothing to measure. To fix: ${INSTALL_HINT}\n`);
@@ -66,14 +79,14 @@ export const benchCommand: Command = {
       results[name] = figures;
       process.stdout.write(`bench: ${name} ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
     };
-    if (values.only !== 'curvature' && values.only !== 'inr') {
+    if (values.only === undefined || values.only === 'matmul' || values.only === 'quick') {
       const matmul = await benchMatmul(gpu, size);
       print(`matmul_${size}`, { gflops: round(matmul.gflops), ms: round(matmul.ms) });
     }
     const trainFigures = (c: CurvatureBench): Record<string, number> =>
       ({ examples_per_s: round(c.examplesPerS), step_ms: round(c.trainStepMs), step_cpu_ms: round(c.trainCpuMs), infer_examples_per_s: round(c.inferExamplesPerS), params: c.params });
     if (values.only === undefined || values.only === 'curvature') {
-      const c = await benchCurvature(gpu);
+      const c = await benchCurvature(gpu, 5, {}, anchor);
       print('curvature_train_step', trainFigures(c));
       if (values.profile === true) process.stdout.write(profileTable('curvature', c.profile));
     }
@@ -90,6 +103,11 @@ export const benchCommand: Command = {
       const editor = await benchInrEditor(gpu);
       print('inr_editor_train_step', { examples_per_s: round(editor.examplesPerS), step_ms: round(editor.stepMs), batch: editor.batch });
     }
+    if (values.only === undefined || values.only === 'lopt') {
+      const lopt = benchLearnedOptimizer();
+      for (const i of lopt.inner) print(`lopt_inner_step_${i.name}`, { iters_per_s: round(i.itersPerS), step_ms: round(i.stepMs), params: lopt.params });
+      print('lopt_pes_outer_step', { ms: round(lopt.pesOuterStepMs), pairs: 2, truncation: 5 });
+    }
     if (values.json !== undefined) {
       writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);
     }
@@ -97,6 +115,25 @@ export const benchCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** The anchor model, at the set size, width, target widths and batch asked for. */
+function anchorModel(command: Command, setSize: string | undefined, width: string | undefined, target: string | undefined, batch: string | undefined): CurvatureModel {
+  const positive = (flag: string, text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got ${text}`, command);
+    return n;
+  };
+  const widths = target?.split(',').map((w) => positive('--target', w));
+  if (widths !== undefined && widths.length < 2) throw new UsageError(`--target needs at least two layer widths, got ${target}`, command);
+  const f = width === undefined ? undefined : positive('--width', width);
+  return {
+    ...ANCHOR_MODEL,
+    setSize: setSize === undefined ? ANCHOR_MODEL.setSize : positive('--set-size', setSize),
+    batch: batch === undefined ? ANCHOR_MODEL.batch : positive('--batch', batch),
+    args: ANCHOR_MODEL.args.map(([name, v]) => [name, name === 'width' && f !== undefined ? f : v]),
+    ...(widths === undefined ? {} : { widths }),
+  };
+}
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
