@@ -42,6 +42,7 @@ export const verifyCommand: Command = {
     '  --backend B    reference (default), webgpu or auto',
     '  --params DIR   verify one net on the trained parameters of a checkpoint folder written by',
     '                 `gmn run` (<run>/trained/<model>-n<size>-s<seed>.ckpt, or <run>/checkpoints/...),',
+    '                 or a meta-trained optimizer\'s F_ϕ (<run>/trained/<base task>-<optimizer>.json),',
     '                 instantiated as FILE\'s task trains it',
     '  --net NAME     which model of the task DIR holds (default: read from DIR\'s name)',
     '  --task NAME    which task, when FILE declares several',

@@ -68,11 +68,19 @@ export function learnedOptimizationConfig(task: TaskDecl, preset: string): Learn
   if (!(config.pes.sigma > 0)) throw bad(pes.span, '`sigma` of `pes` must be positive');
   if (config.pes.pairs < 1 || config.pes.truncation < 1) throw bad(pes.span, '`pairs` and `truncation` of `pes` must be at least 1');
   for (const b of config.baseTasks) {
-    if (b.horizon % config.pes.truncation !== 0) {
-      throw bad(b.span, `the horizon of \`${b.label}\` (${b.horizon}) is not a multiple of the PES truncation (${config.pes.truncation})`, 'PES restarts inner runs at the horizon, between truncations');
+    if (b.horizon % truncationFor(config, b) !== 0) {
+      throw bad(b.span, `the horizon of \`${b.label}\` (${b.horizon}) is not a multiple of the PES truncation (${truncationFor(config, b)})`, 'PES restarts inner runs at the horizon, between truncations');
     }
   }
   return config;
+}
+
+/**
+ * The PES truncation of one base task: the configured one, or the horizon when that is shorter (the
+ * paper's 2-D regression has T = 10 under truncations of 50: one unroll per inner run).
+ */
+export function truncationFor(config: LearnedOptimizationConfig, base: BaseTaskConfig): number {
+  return Math.min(config.pes.truncation, base.horizon);
 }
 
 function bad(span: Span, message: string, hint?: string): DiagnosticError {
@@ -116,6 +124,11 @@ function baseTask(call: CallValue): BaseTaskConfig {
   const name = (v: Value | undefined) => (typeof v === 'object' && !Array.isArray(v) && v.kind === 'call' ? v.name : '');
   const dataName = name(data) === 'mnist' ? 'mnist' : 'fashion_mnist';
   return { kind: 'image_mlp', label: `${name(target)}/${dataName}`, target: name(target), data: dataName, size: int(call, 'size', 8), batch: int(call, 'batch', 128), horizon: int(call, 'horizon', 2000), span: call.span };
+}
+
+/** `ds_optimizer`, or `ds_optimizer(hidden: 8)` with arguments: how reports and trained/ files name it. */
+export function optimizerLabel(o: UpdateNetConfig): string {
+  return o.args.size === 0 ? o.net : `${o.net}(${[...o.args].map(([k, v]) => `${k}: ${v}`).join(', ')})`;
 }
 
 function updateNet(call: CallValue): UpdateNetConfig {

@@ -2,10 +2,14 @@
 // and log β when there is an F_ϕ) followed by F_ϕ's parameters ϕ (GradMetaNet_ψ's among them when
 // F_ϕ reads gradient sets). SGDM is the rule alone. `step` is one inner step of a base network
 // under φ, in float64.
+import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
+import type { ResolvedModule, ResolvedProgram } from '../../../compiler/resolve/resolve.js';
+import type { TargetLayout } from '../../../compiler/spaces/target.js';
 import type { Rng } from '../../util/rng.js';
+import { optimizerLabel, type UpdateNetConfig } from './config.js';
 import { MOMENTUM_DECAYS, standardFeatures, type ParamTensor } from './features.js';
 import { gradientSets } from './gradient-sets.js';
-import { initialNetParams, updateDirection, type UpdateNet } from './update-net.js';
+import { initialNetParams, lowerUpdateNet, updateDirection, UpdateNetShapeError, type UpdateNet } from './update-net.js';
 import { accumulateGradient, applyUpdate, ruleScalars, type RuleScalars, type RuleState } from './update-rule.js';
 
 export class LearnedOptimizer {
@@ -58,5 +62,16 @@ export class LearnedOptimizer {
       direction = updateDirection(this.net, phi.subarray(this.scalarCount), standardFeatures({ theta: state.theta, grad, momenta: state.momenta }, state.step, tensors), sets);
     }
     applyUpdate(state, scalars, direction);
+  }
+}
+
+/** The optimizer an `optimizers:` entry names, F_ϕ lowered for `layout` with gradient sets of `setSize`. */
+export function optimizerFor(program: ResolvedProgram, module: ResolvedModule, o: UpdateNetConfig, setSize: number, layout: TargetLayout): LearnedOptimizer {
+  if (o.net === 'sgdm') return new LearnedOptimizer('sgdm', undefined);
+  try {
+    return new LearnedOptimizer(optimizerLabel(o), lowerUpdateNet({ program, module, net: o.net, args: o.args, target: layout, setSize }));
+  } catch (e) {
+    if (e instanceof UpdateNetShapeError) throw new DiagnosticError([error('run/bad-update-net', e.message, o.span, 'see `std/optimizers.gmn` for the two shapes')]);
+    throw e;
   }
 }

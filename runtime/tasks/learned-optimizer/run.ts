@@ -5,28 +5,20 @@
 // paper does (evaluation.ts). Writes report.md, results.json and one test-loss plot per base task.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
-import { lookup, type ResolvedModule, type ResolvedProgram } from '../../../compiler/resolve/resolve.js';
-import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
-import type { TargetLayout } from '../../../compiler/spaces/target.js';
-import { loadFashionMnist } from '../../data/fashion-mnist.js';
+import type { ResolvedModule, ResolvedProgram } from '../../../compiler/resolve/resolve.js';
 import { Rng } from '../../util/rng.js';
 import type { Progress } from '../progress.js';
 import { RunDirectory, fileLabel, writeAtomic } from '../run-directory.js';
 import { loadStateFile, removeStateFile, saveStateFile } from '../state-file.js';
-import type { BaseTaskConfig, LearnedOptimizationConfig, UpdateNetConfig } from './config.js';
+import { baseTaskLayout, loadBaseTask } from './base-task.js';
+import { truncationFor, type BaseTaskConfig, type LearnedOptimizationConfig } from './config.js';
 import { adamCurve, learnedCurve, scoreAgainstAdam, tuneAdam, type Curve, type OptimizerScore } from './evaluation.js';
-import { imageMlpTask } from './image-mlp.js';
 import { LearnedOptimizerProblem, type InnerTask } from './inner-task.js';
-import { LearnedOptimizer } from './learned-optimizer.js';
-import { linearRegressionTask, REGRESSION_LAYOUT } from './linear-regression.js';
+import { optimizerFor, type LearnedOptimizer } from './learned-optimizer.js';
 import { PesMetaTrainer, type MetaTrainerState } from './meta-trainer.js';
 import { writeLearnedOptimizationReport, type BaseTaskResult } from './report.js';
-import { lowerUpdateNet, UpdateNetShapeError } from './update-net.js';
 import type { RuleState } from './update-rule.js';
 
-/** Test images the image tasks' test loss averages over. */
-const TEST_EXAMPLES = 1000;
 /** Points per evaluation curve (the test loss is recorded every horizon / CURVE_POINTS steps). */
 const CURVE_POINTS = 50;
 
@@ -52,8 +44,9 @@ export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): P
     mkdirSync(join(run.outDir, 'trained'), { recursive: true });
     const results: BaseTaskResult[] = [];
     for (const base of config.baseTasks) {
-      const { task, layout } = baseTask(run, base);
-      const optimizers = config.optimizers.map((o) => learnedOptimizer(run, o, base, layout));
+      const layout = baseTaskLayout(run.module, base);
+      const task = loadBaseTask(base, layout, (l) => progress.stage(l));
+      const optimizers = config.optimizers.map((o) => optimizerFor(run.program, run.module, o, base.batch, layout));
       const phis: Float64Array[] = [];
       for (const optimizer of optimizers) {
         const phi = metaTrain(run, base, task, optimizer);
@@ -92,37 +85,6 @@ function trajectory(run: (sink: number[][]) => void): number[][] {
   return sink;
 }
 
-function baseTask(run: LearnedOptimizationRun, base: BaseTaskConfig): { task: InnerTask; layout: TargetLayout } {
-  if (base.kind === 'linear_regression') return { task: linearRegressionTask(base.batch), layout: REGRESSION_LAYOUT };
-  const sym = lookup(run.module, base.target);
-  if (sym === undefined || sym.kind !== 'target') throw new DiagnosticError([error('run/unknown-target', `\`${base.target}\` is not a target declared in this file`, base.span)]);
-  const elaborated = elaborateTarget(sym.decl);
-  if (!elaborated.ok) throw new DiagnosticError(elaborated.diagnostics);
-  if (base.data !== 'fashion_mnist') {
-    throw new DiagnosticError([error('run/unsupported-data', `the ${base.data} image task is not available yet`, base.span, 'use `data: fashion_mnist`')]);
-  }
-  const layout = elaborated.value;
-  run.progress.stage(`loading Fashion-MNIST at ${base.size}×${base.size}`);
-  const { data } = loadFashionMnist(base.size);
-  try {
-    return { task: imageMlpTask(base.label, layout, data, { batch: base.batch, testExamples: TEST_EXAMPLES }), layout };
-  } catch (e) {
-    if (e instanceof RangeError) throw new DiagnosticError([error('run/bad-target', e.message, base.span)]);
-    throw e;
-  }
-}
-
-function learnedOptimizer(run: LearnedOptimizationRun, o: UpdateNetConfig, base: BaseTaskConfig, layout: TargetLayout): LearnedOptimizer {
-  if (o.net === 'sgdm') return new LearnedOptimizer('sgdm', undefined);
-  const label = o.args.size === 0 ? o.net : `${o.net}(${[...o.args].map(([k, v]) => `${k}: ${v}`).join(', ')})`;
-  try {
-    return new LearnedOptimizer(label, lowerUpdateNet({ program: run.program, module: run.module, net: o.net, args: o.args, target: layout, setSize: base.batch }));
-  } catch (e) {
-    if (e instanceof UpdateNetShapeError) throw new DiagnosticError([error('run/bad-update-net', e.message, o.span, 'see `std/optimizers.gmn` for the two shapes')]);
-    throw e;
-  }
-}
-
 type Saved = MetaTrainerState<RuleState>;
 
 /** φ after meta-training: from trained/ when done before, else trained (resuming a checkpoint); undefined when stopped. */
@@ -136,7 +98,7 @@ function metaTrain(run: LearnedOptimizationRun, base: BaseTaskConfig, task: Inne
   const saved = loadStateFile(checkpointPath, 'meta-training checkpoint', (text) => savedState(text, optimizer.metaSize), (l) => progress.log(l)) ?? undefined;
   const problem = new LearnedOptimizerProblem(task, optimizer);
   const phi0 = optimizer.initialMeta(config.rule, new Rng(config.pes.seed));
-  const pes = { pairs: config.pes.pairs, truncation: config.pes.truncation, horizon: base.horizon, sigma: config.pes.sigma, accumulate: true, stagger: true, seed: config.pes.seed };
+  const pes = { pairs: config.pes.pairs, truncation: truncationFor(config, base), horizon: base.horizon, sigma: config.pes.sigma, accumulate: true, stagger: true, seed: config.pes.seed };
   const trainer = new PesMetaTrainer(problem, { pes, outerLr: config.pes.outerLr, clip: config.pes.clip }, phi0, saved);
   progress.stage(`meta-training ${optimizer.label} on ${base.label} (${optimizer.metaSize} meta-parameters, ${config.pes.outerSteps} outer steps${saved ? `, resuming at ${trainer.outerStep}` : ''})`);
   progress.startTraining(config.pes.outerSteps);

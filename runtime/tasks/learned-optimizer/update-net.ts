@@ -4,7 +4,7 @@
 // meta-parameter vector φ (every particle of PES carries its own ϕ).
 import { DiagnosticError } from '../../../compiler/diagnostics/diagnostic.js';
 import type { Graph } from '../../../compiler/ir/ops.js';
-import { lowerNet, type ScalarArg } from '../../../compiler/ir/lower.js';
+import { lowerNet, type Lowered, type ScalarArg } from '../../../compiler/ir/lower.js';
 import { formatType, type Instantiation } from '../../../compiler/ir/types.js';
 import type { ResolvedModule, ResolvedProgram } from '../../../compiler/resolve/resolve.js';
 import type { TargetLayout } from '../../../compiler/spaces/target.js';
@@ -18,6 +18,8 @@ export interface UpdateNet {
   net: string;
   graph: Graph;
   inst: Instantiation;
+  /** Its eqlinears with their bases (what a certificate lists). */
+  eqlinears: Lowered['eqlinears'];
   /** The net's parameters in graph order, with their sizes: the layout of ϕ inside φ. */
   params: { name: string; size: number }[];
   paramCount: number;
@@ -59,7 +61,7 @@ export function lowerUpdateNet(req: UpdateNetRequest): UpdateNet {
   for (const { op } of graph.nodes) {
     if (op.op === 'param' && !params.some((p) => p.name === op.name)) params.push({ name: op.name, size: op.shape.reduce((a, b) => a * b, 1) });
   }
-  return { net: req.net, graph, inst, params, paramCount: params.reduce((a, p) => a + p.size, 0), featureInput, gradsInput, setSize: req.setSize };
+  return { net: req.net, graph, inst, eqlinears: lowered.value.eqlinears, params, paramCount: params.reduce((a, p) => a + p.size, 0), featureInput, gradsInput, setSize: req.setSize };
 }
 
 /** ϕ at initialisation (the net's own init, in graph order), flat. */

@@ -1,0 +1,56 @@
+// A meta-trained optimizer's F_ϕ with its parameters, for `gmn verify --params`: the file is
+// `<run>/trained/<base>-<optimizer>.json` (runtime/tasks/learned-optimizer/run.ts), holding the
+// base task's and the optimizer's labels and φ; F_ϕ is lowered as the run lowered it (the base
+// task's target, b = its batch) and ϕ, φ after the rule's scalars, is split into the net's
+// parameters in graph order.
+import { readFileSync } from 'node:fs';
+import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
+import type { TaskDecl } from '../../compiler/syntax/ast.js';
+import { baseTaskLayout } from '../tasks/learned-optimizer/base-task.js';
+import { learnedOptimizationConfig, optimizerLabel } from '../tasks/learned-optimizer/config.js';
+import { optimizerFor } from '../tasks/learned-optimizer/learned-optimizer.js';
+import { TrainedParamsError, type TrainedNet } from './trained.js';
+
+export interface TrainedOptimizerRequest {
+  program: ResolvedProgram;
+  module: ResolvedModule;
+  task: TaskDecl;
+  /** The trained/ file. */
+  file: string;
+  preset: string;
+}
+
+export function loadTrainedOptimizer(req: TrainedOptimizerRequest): TrainedNet {
+  let saved: { optimizer?: unknown; base?: unknown; phi?: unknown };
+  try {
+    saved = JSON.parse(readFileSync(req.file, 'utf8')) as typeof saved;
+  } catch (e) {
+    throw new TrainedParamsError(`cannot read the meta-trained optimizer ${req.file}: ${e instanceof Error ? e.message : String(e)}`,
+      'pass a file written by gmn run: <run>/trained/<base task>-<optimizer>.json');
+  }
+  const config = learnedOptimizationConfig(req.task, req.preset);
+  const base = config.baseTasks.find((b) => b.label === saved.base);
+  const entry = config.optimizers.find((o) => optimizerLabel(o) === saved.optimizer);
+  if (base === undefined || entry === undefined) {
+    throw new TrainedParamsError(`${req.file} holds optimizer \`${String(saved.optimizer)}\` on \`${String(saved.base)}\`, which the task's preset \`${req.preset}\` does not train`,
+      `pass the preset it was trained with (--preset); this one trains ${config.optimizers.map(optimizerLabel).join(', ')} on ${config.baseTasks.map((b) => b.label).join(', ')}`);
+  }
+  const optimizer = optimizerFor(req.program, req.module, entry, base.batch, baseTaskLayout(req.module, base));
+  const phi = saved.phi;
+  if (optimizer.net === undefined) throw new TrainedParamsError(`${entry.net} is the update rule alone: it has no network to verify`, 'pass a trained F_ϕ (ds_optimizer, unf_gradmetanet, ...)');
+  if (!Array.isArray(phi) || phi.length !== optimizer.metaSize || !phi.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new TrainedParamsError(`${req.file} does not hold ${optimizer.metaSize} finite meta-parameters for ${optimizer.label}`, 'the file is damaged; re-run gmn run, which meta-trains it again');
+  }
+  const net = optimizer.net;
+  const params = new Map<string, Float64Array>();
+  let offset = optimizer.scalarCount;
+  for (const p of net.params) {
+    params.set(p.name, Float64Array.from((phi as number[]).slice(offset, offset + p.size)));
+    offset += p.size;
+  }
+  return {
+    model: optimizer.label, net: entry.net, file: entry.span.file,
+    instance: `task ${config.name}, preset ${req.preset}, ${base.label}, params ${req.file}`, preset: req.preset,
+    graph: net.graph, inst: net.inst, eqlinears: net.eqlinears, params,
+  };
+}
