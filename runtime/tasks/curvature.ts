@@ -3,6 +3,10 @@
 // best validation error, and report the test error at that epoch. Nets without learned parameters
 // (the standard estimator) are evaluated once on raw inputs.
 //
+// Each training run, and each evaluation, is an independent job (CurvatureJob): a local run does
+// them one after another in this process; `gmn run --queue` hands the same jobs to workers
+// (runtime/queue), which run them through the same runCurvatureJob, so the numbers are the same.
+//
 // Errors are measured in raw label units and made relative to the spread of the evaluated labels —
 // MSE / Var(labels) for an `mse` task, MAE / mean |label − mean| for an `mae` task (the paper's
 // "normalised test MAE") — so every model, size and seed is on the same scale whatever its
