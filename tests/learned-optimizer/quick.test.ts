@@ -19,9 +19,10 @@ interface Results { results: { base: string; scores: Score[] }[] }
 
 const silent: Progress = { stage() {}, data() {}, log() {}, startTraining() {}, advance() {}, stop() {} };
 
-describe('gmn run dsl-examples/learned_optimizer.gmn --preset quick', () => {
-  let out: string;
+/** The quick run's directory (written once, read by the verify tests too). */
+let out: string;
 
+describe('gmn run dsl-examples/learned_optimizer.gmn --preset quick', () => {
   beforeAll(() => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
     out = join(mkdtempSync(join(tmpdir(), 'gmn-lopt-')), 'run');
@@ -44,6 +45,31 @@ describe('gmn run dsl-examples/learned_optimizer.gmn --preset quick', () => {
       'linear_regression-ds_gradmetanet_hidden__8__width__8_.json', 'linear_regression-ds_optimizer_hidden__8_.json', 'linear_regression-sgdm.json',
       'linear_regression-unf_gradmetanet_hidden__8__width__8_.json', 'linear_regression-unf_optimizer_hidden__8_.json',
     ]);
+  });
+});
+
+describe('gmn verify --params on a meta-trained optimizer', () => {
+  const verify = (file: string) => spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'verify', EXAMPLE, '--params', file, '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+
+  it('UNF + GradMetaNet after meta-training is still equivariant (F_ϕ with its trained ϕ, on the regression it was trained on)', () => {
+    const run = verify(join(out, 'trained', 'linear_regression-unf_gradmetanet_hidden__8__width__8_.json'));
+    expect(run.status).toBe(0);
+    const [net] = (JSON.parse(run.stdout) as { nets: { net: string; verified: boolean; equivariance: number; instance: string }[] }).nets;
+    expect(net!.verified).toBe(true);
+    expect(net!.equivariance).toBeLessThan(1e-8);
+    expect(net!.instance).toContain('preset quick, linear_regression');
+  });
+
+  it('SGDM has no network to verify, and a damaged file is named: exit 1 with a hint, no stack trace', () => {
+    const sgdm = verify(join(out, 'trained', 'linear_regression-sgdm.json'));
+    expect(sgdm.status).toBe(1);
+    expect(sgdm.stderr).toMatch(/sgdm is the update rule alone: it has no network to verify\n  hint: /);
+    const damaged = join(out, 'trained', 'damaged.json');
+    writeFileSync(damaged, '{"optimizer": "ds_optimizer(hidden: 8)", "base": "linear_regression", "phi": [1, 2]}');
+    const run = verify(damaged);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/does not hold \d+ finite meta-parameters for ds_optimizer\(hidden: 8\)/);
+    expect(run.stderr).not.toMatch(/at .*\.(ts|mjs):\d+/);
   });
 });
 
