@@ -24,8 +24,13 @@ if [ -f "$nvidia_icd" ] && [ -z "${VK_DRIVER_FILES:-}" ]; then
   export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 fi
 
-xz -dc "$bundle/node.xz" >"$work/node" && chmod +x "$work/node"
-tar -C "$work" -xJf "$bundle/gmn.tar.xz"
+# The GPU machine's image is not known to have xz; its python3 has lzma.
+unxz() {
+  if command -v xz >/dev/null; then xz -dc "$1"
+  else python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1"; fi
+}
+unxz "$bundle/node.xz" >"$work/node" && chmod +x "$work/node"
+unxz "$bundle/gmn.tar.xz" | tar -C "$work" -xf -
 gmn() { "$work/node" "$work/gmn/dist/gmn.mjs" "$@"; }
 export PATH="$work:$PATH"
 
