@@ -6,7 +6,7 @@
 //   node scripts/scaling.mjs measure --out FILE.json [--sweep anchor|b|width|target,...] [--pairs N]
 //        [--gmn dist/gmn.mjs] [--anchor ../shared/bench/torch_gmn.py] [--python /usr/bin/python3]
 //        [--device cpu|cuda] [--modes eager,compile] [--threads N] [--torch-max-b B]
-//   node scripts/scaling.mjs plot FILE.json... --svg OUT.svg
+//   node scripts/scaling.mjs plot FILE.json... --svg OUT.svg   (also prints the medians as a markdown table)
 //
 // measure adds to FILE.json after every run, so an interrupted sweep keeps what it measured and a
 // second call extends it. gmn halves its batch of 32 until one [batch, b, neurons, width] activation
@@ -127,7 +127,13 @@ async function plot(argv) {
     const key = `${r.sweep}|${r.system}|${r.b}|${r.width}|${r.target}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const points = [...groups.values()].map((rs) => ({ ...rs[0], msPerExample: median(rs.map((r) => r.stepMs / (r.batch ?? 32))), runs: rs.length }));
+  const points = [...groups.values()].map((rs) => ({
+    ...rs[0],
+    batch: rs[0].batch ?? 32,
+    msPerExample: median(rs.map((r) => r.stepMs / (r.batch ?? 32))),
+    runs: rs.length,
+    loads: [Math.min(...rs.map((r) => r.load)), Math.max(...rs.map((r) => r.load))],
+  }));
   const params = (target) => target.split(',').map(Number).reduce((a, w, i, ws) => (i === 0 ? 0 : a + w * ws[i - 1] + w), 0);
   const panel = (sweep, field, title, scale) => ({
     title,
@@ -156,6 +162,33 @@ async function plot(argv) {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   writeFileSync(values.svg, await view.toSVG());
   view.finalize();
+  process.stdout.write(table(points));
+}
+
+/** The medians, one row per configuration, gmn and each PyTorch mode side by side. */
+function table(points) {
+  const systems = [...new Set(points.map((p) => p.system))].sort();
+  const rows = new Map();
+  for (const p of points) {
+    const key = `${p.b}|${p.width}|${p.target}`;
+    rows.set(key, { ...rows.get(key), config: p, [p.system]: p });
+  }
+  const load = ([lo, hi]) => (Math.round(lo) === Math.round(hi) ? `${Math.round(lo)}` : `${Math.round(lo)}–${Math.round(hi)}`);
+  const cell = (p) => (p === undefined ? '—' : `${p.msPerExample.toFixed(1)} (${p.runs}, load ${load(p.loads)})`);
+  const lines = [...rows.values()]
+    .sort((a, b) => a.config.b - b.config.b || a.config.width - b.config.width || a.config.target.localeCompare(b.config.target))
+    .map((r) => {
+      const gmn = r.gmn;
+      const ratios = systems.filter((s) => s !== 'gmn').map((s) => (gmn === undefined || r[s] === undefined ? '—' : (r[s].msPerExample / gmn.msPerExample).toFixed(2)));
+      return `| ${r.config.b} | ${r.config.width} | ${r.config.target} | ${gmn?.batch ?? '—'} | ${systems.map((s) => cell(r[s])).join(' | ')} | ${ratios.join(' | ')} |`;
+    });
+  const others = systems.filter((s) => s !== 'gmn');
+  return [
+    `| b | width | target | gmn batch | ${systems.map((s) => `${s} ms/example (runs, load)`).join(' | ')} | ${others.map((s) => `${s} / gmn`).join(' | ')} |`,
+    `| ${Array(4 + systems.length + others.length).fill('---').join(' | ')} |`,
+    ...lines,
+    '',
+  ].join('\n');
 }
 
 function median(xs) {
