@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
 import { baseTaskLayout } from '../tasks/learned-optimizer/base-task.js';
-import { learnedOptimizationConfig, optimizerLabel } from '../tasks/learned-optimizer/config.js';
+import { learnedOptimizationConfig, optimizerLabel, type BaseTaskConfig, type LearnedOptimizationConfig, type UpdateNetConfig } from '../tasks/learned-optimizer/config.js';
 import { optimizerFor } from '../tasks/learned-optimizer/learned-optimizer.js';
 import { TrainedParamsError, type TrainedNet } from './trained.js';
 
@@ -20,7 +20,8 @@ export interface TrainedOptimizerRequest {
   preset: string;
 }
 
-export function loadTrainedOptimizer(req: TrainedOptimizerRequest): TrainedNet {
+/** A trained/ file read and matched to the task: its base task, its `optimizers:` entry and φ (checked against `optimizer`'s size). */
+export function readTrainedOptimizer(req: TrainedOptimizerRequest): { config: LearnedOptimizationConfig; base: BaseTaskConfig; entry: UpdateNetConfig; phi: number[] } {
   let saved: { optimizer?: unknown; base?: unknown; phi?: unknown };
   try {
     saved = JSON.parse(readFileSync(req.file, 'utf8')) as typeof saved;
@@ -35,17 +36,25 @@ export function loadTrainedOptimizer(req: TrainedOptimizerRequest): TrainedNet {
     throw new TrainedParamsError(`${req.file} holds optimizer \`${String(saved.optimizer)}\` on \`${String(saved.base)}\`, which the task's preset \`${req.preset}\` does not train`,
       `pass the preset it was trained with (--preset); this one trains ${config.optimizers.map(optimizerLabel).join(', ')} on ${config.baseTasks.map((b) => b.label).join(', ')}`);
   }
-  const optimizer = optimizerFor(req.program, req.module, entry, base.batch, baseTaskLayout(req.module, base));
   const phi = saved.phi;
+  if (!Array.isArray(phi) || !phi.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new TrainedParamsError(`${req.file} holds no finite meta-parameters φ`, 'the file is damaged; re-run gmn run, which meta-trains it again');
+  }
+  return { config, base, entry, phi: phi as number[] };
+}
+
+export function loadTrainedOptimizer(req: TrainedOptimizerRequest): TrainedNet {
+  const { config, base, entry, phi } = readTrainedOptimizer(req);
+  const optimizer = optimizerFor(req.program, req.module, entry, base.batch, baseTaskLayout(req.module, base));
   if (optimizer.net === undefined) throw new TrainedParamsError(`${entry.net} is the update rule alone: it has no network to verify`, 'pass a trained F_ϕ (ds_optimizer, unf_gradmetanet, ...)');
-  if (!Array.isArray(phi) || phi.length !== optimizer.metaSize || !phi.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+  if (phi.length !== optimizer.metaSize) {
     throw new TrainedParamsError(`${req.file} does not hold ${optimizer.metaSize} finite meta-parameters for ${optimizer.label}`, 'the file is damaged; re-run gmn run, which meta-trains it again');
   }
   const net = optimizer.net;
   const params = new Map<string, Float64Array>();
   let offset = optimizer.scalarCount;
   for (const p of net.params) {
-    params.set(p.name, Float64Array.from((phi as number[]).slice(offset, offset + p.size)));
+    params.set(p.name, Float64Array.from(phi.slice(offset, offset + p.size)));
     offset += p.size;
   }
   return {

@@ -73,6 +73,29 @@ describe('gmn verify --params on a meta-trained optimizer', () => {
   });
 });
 
+describe('gmn optimize', () => {
+  const optimize = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'optimize', EXAMPLE, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const trained = () => join(out, 'trained', 'linear_regression-unf_gradmetanet_hidden__8__width__8_.json');
+
+  it('trains the regression with a meta-trained optimizer and with Adam: exactly the run\'s evaluation curves (seed 1, the tuned rate)', () => {
+    const run = optimize('--optimizer', trained(), '--json');
+    expect(run.status).toBe(0);
+    const used = JSON.parse(run.stdout) as { learned: unknown; adam: unknown; learnedSteps: number };
+    const { results } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { results: { curves: Record<string, unknown[]> }[] };
+    expect(used.learned).toEqual(results[0]!.curves['unf_gradmetanet(hidden: 8, width: 8)']![0]);
+    expect(used.adam).toEqual(results[0]!.curves['adam']![0]);
+    const table = optimize('--optimizer', trained(), '--steps', '4');
+    expect(table.stdout).toMatch(/unf_gradmetanet\(hidden: 8, width: 8\) vs Adam on LinearRegression \(2 parameters\)/);
+    expect(table.stdout).toMatch(/Adam's best test loss L\* = [\d.]+ at step 4/);
+  });
+
+  it('--target on the regression is refused with a hint, exit 1', () => {
+    const run = optimize('--optimizer', trained(), '--target', 'FashionMlp');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/meta-trained on the 2-D regression, which has no target to replace\n  hint: /);
+  });
+});
+
 describe('resume', () => {
   it('a run stopped after its first checkpoint and resumed matches an uninterrupted run bit for bit', async () => {
     const { program, diagnostics } = checkFiles([EXAMPLE]);

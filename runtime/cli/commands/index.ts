@@ -18,6 +18,7 @@ import { verifyCommand } from './verify.js';
 import { runCommand } from './run.js';
 import { exportCommand } from './export.js';
 import { editCommand } from './edit.js';
+import { optimizeCommand } from './optimize.js';
 import { workerCommand } from './worker.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   workerCommand,
   exportCommand,
   editCommand,
+  optimizeCommand,
   benchCommand,
 ];
 
