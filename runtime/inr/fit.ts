@@ -2,6 +2,7 @@
 // the target declares (SIREN init), and all are trained together with Adam on the per-image MSE
 // between the rendering on the pixel grid and the image (runtime/param-sets/fit.ts).
 import { GraphBuilder } from '../../compiler/ir/graph-builder.js';
+import { pixelGrid as pixelGridTable } from '../../compiler/spaces/tables.js';
 import type { Graph } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
@@ -10,17 +11,9 @@ import { fitParamSets, type FitOptions, type ParamSetProblem } from '../param-se
 import { initMlpBatch } from '../targets/mlp-init.js';
 import type { Rng } from '../util/rng.js';
 
-/** The pixel centres of a side×side image on [−1, 1]² (linspace, endpoints included), as (x, y) = (column, row). */
+/** The pixel centres of a side×side image on [−1, 1]² (linspace, endpoints included), as (x, y) = (column, row): the `render` builtin's grid. */
 export function pixelGrid(side: number): Float32Array {
-  const at = (i: number): number => (side === 1 ? 0 : -1 + (2 * i) / (side - 1));
-  const grid = new Float32Array(side * side * 2);
-  for (let r = 0; r < side; r++) {
-    for (let c = 0; c < side; c++) {
-      grid[(r * side + c) * 2] = at(c);
-      grid[(r * side + c) * 2 + 1] = at(r);
-    }
-  }
-  return grid;
+  return Float32Array.from(pixelGridTable(side));
 }
 
 /** mean over points of (f_θ(coords) − image)²: theta weights(T)[1], coords fixed(n)[d_0], image fixed(n)[d_L]. */
