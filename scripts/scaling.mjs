@@ -134,13 +134,14 @@ async function plot(argv) {
     runs: rs.length,
     loads: [Math.min(...rs.map((r) => r.load)), Math.max(...rs.map((r) => r.load))],
   }));
-  const params = (target) => target.split(',').map(Number).reduce((a, w, i, ws) => (i === 0 ? 0 : a + w * ws[i - 1] + w), 0);
+  // The set layers run over the target's neurons, so the cost follows them rather than its parameters.
+  const neurons = (target) => target.split(',').map(Number).reduce((a, w) => a + w, 0);
   const panel = (sweep, field, title, scale) => ({
     title,
-    data: { values: points.filter((p) => p.sweep === sweep || p.sweep === 'anchor').map((p) => ({ ...p, x: field === 'target' ? params(p.target) : p[field] })) },
+    data: { values: points.filter((p) => p.sweep === sweep || p.sweep === 'anchor').map((p) => ({ ...p, x: field === 'target' ? neurons(p.target) : p[field] })) },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'x', type: 'quantitative', scale, title: field === 'target' ? 'target parameters (1→w→w→1, 1→32→32→32→1)' : field },
+      x: { field: 'x', type: 'quantitative', scale, title: field === 'target' ? 'target neurons (1→w→w→1 for w = 16, 32, 64; 1→32→32→32→1)' : field },
       y: { field: 'msPerExample', type: 'quantitative', scale: { type: 'log' }, title: 'training ms per example (median)' },
       color: { field: 'system', type: 'nominal' },
     },
