@@ -134,17 +134,19 @@ function taskInstances(module: ResolvedModule, task: TaskDecl, preset: Preset | 
 
 /**
  * A learned-optimization task's update nets (`optimizers:`) on the targets of its image base tasks,
- * with b = the batch (the gradient set GradMetaNet reads): the preset's base tasks, or the task's
- * when the preset has no image task (the regression's layout is the runtime's).
+ * with b = the batch (the gradient set GradMetaNet reads): the preset's base tasks, or, when the
+ * preset has no image task (the regression's layout is the runtime's), the task's targets with
+ * b = PROBE_SET_SIZE (the proof does not depend on b; a preset such as `quick` stays cheap to verify).
  */
 function optimizerInstances(module: ResolvedModule, items: readonly Expr[], baseTaskLists: (Expr | undefined)[]): Instance[] {
-  const images = baseTaskLists.map((list) => (list?.kind === 'list' ? list.items : []).flatMap((b) => {
+  const images = baseTaskLists.map((list, k) => (list?.kind === 'list' ? list.items : []).flatMap((b) => {
     if (b.kind !== 'call' || b.callee.name !== 'image_mlp') return [];
     const t = b.args.find((a) => a.name?.name === 'target')?.value;
     const sym = t?.kind === 'name' ? lookup(module, t.name) : undefined;
     const layout = sym?.kind === 'target' ? elaborateTarget(sym.decl) : undefined;
     const batch = b.args.find((a) => a.name?.name === 'batch')?.value;
-    return layout?.ok === true ? [{ target: layout.value, setSize: batch?.kind === 'number' && batch.isInteger && batch.value >= 1 ? batch.value : 128 }] : [];
+    const setSize = k > 0 && baseTaskLists[0] !== undefined ? PROBE_SET_SIZE : batch?.kind === 'number' && batch.isInteger && batch.value >= 1 ? batch.value : 128;
+    return layout?.ok === true ? [{ target: layout.value, setSize }] : [];
   })).find((l) => l.length > 0) ?? [];
   const out: Instance[] = [];
   for (const m of items) {
