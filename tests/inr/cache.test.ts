@@ -44,7 +44,7 @@ describe('the INR fit cache', () => {
     const refit = await cachedFits(layout, key, f.fit, root);
     expect(refit.outcome).toEqual({ kind: 'fitted', reason: 'theta.f32 does not match its checksum' });
     writeFileSync(join(dir, 'psnr.f32'), Buffer.alloc(5));
-    expect((await cachedFits(layout, key, f.fit, root)).outcome).toEqual({ kind: 'fitted', reason: 'psnr.f32 is missing or has the wrong size' });
+    expect((await cachedFits(layout, key, f.fit, root)).outcome).toEqual({ kind: 'fitted', reason: `psnr.f32 has 5 bytes, expected ${4 * key.count}` });
     writeFileSync(join(dir, 'manifest.json'), '{');
     expect((await cachedFits(layout, key, f.fit, root)).outcome).toEqual({ kind: 'fitted', reason: 'the cached manifest is unreadable' });
     expect((await cachedFits(layout, key, f.fit, root)).outcome).toEqual({ kind: 'hit' });

@@ -16,6 +16,7 @@ import { initOptimizerState, type OptimizerConfig as TrainOptimizer } from '../.
 import { Rng } from '../../util/rng.js';
 import type { ModelConfig } from '../task-config.js';
 import type { RunDirectory } from '../run-directory.js';
+import type { RunResult } from '../report.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training-checkpoint.js';
 import type { Progress } from '../progress.js';
 import type { InrEditingConfig } from './config.js';
@@ -35,16 +36,7 @@ export interface EditorModel {
 }
 
 /** What results.jsonl holds for one run (the run directory's fields, and the protocol's own). */
-export interface EditRunResult {
-  model: string;
-  net: string;
-  trainSize: number;
-  seed: number;
-  testError: number;
-  validationError: number;
-  bestEpoch: number;
-  params: number;
-  seconds: number;
+export interface EditRunResult extends RunResult {
   edit: string;
   editor: string;
   lr: number;
