@@ -92,6 +92,9 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const prepared = await prepare(task, job, token!).catch((e: unknown) => {
       throw failure(e, undefined, UnrecoverableError);
     });
+    // Back to the short lock: a long one left in place would keep a killed worker's job from being
+    // handed over for PREPARE_LOCK_MS.
+    await job.extendLock(token!, opts.lockMs);
     if (!prepared.jobs.some((j) => JSON.stringify(j) === JSON.stringify(work))) {
       const reason = `task \`${task.task}\` (preset ${task.preset}) has no job ${jobName(work)}`;
       log(`rejected job ${id}: ${reason}`);
