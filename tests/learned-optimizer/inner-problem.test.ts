@@ -78,12 +78,12 @@ describe('PES meta-training on the regression (T = 10)', () => {
   }
 
   for (const [label, make, outerSteps] of [['SGDM', () => new LearnedOptimizer('sgdm', undefined), 60], ['DS', () => dsOptimizer(8), 30]] as const) {
-    it(`${label}: the loss after 10 steps falls`, () => {
+    it(`${label}: the loss after 10 steps falls`, async () => {
       const optimizer = make();
       const problem = new LearnedOptimizerProblem(task, optimizer);
       const phi0 = optimizer.initialMeta(PAPER_RULE, new Rng(2));
       const trainer = new PesMetaTrainer(problem, { pes: { pairs: 4, truncation: 5, horizon: 10, sigma: 0.01, accumulate: true, stagger: true, seed: 4 }, outerLr: 0.03, clip: 1 }, phi0);
-      for (let s = 0; s < outerSteps; s++) trainer.outerUpdate();
+      for (let s = 0; s < outerSteps; s++) await trainer.outerUpdate();
       const before = horizonLoss(problem, phi0, 40);
       const after = horizonLoss(problem, trainer.phi, 40);
       expect(after).toBeLessThan(0.7 * before);

@@ -20,12 +20,12 @@ function meanAndError(samples: readonly Float64Array[]): { mean: number[]; error
 }
 
 /** Each pair's estimates summed over `truncations` consecutive truncations. */
-function pairSums(options: PesOptions, truncations: number, skip = 0): Float64Array[] {
+async function pairSums(options: PesOptions, truncations: number, skip = 0): Promise<Float64Array[]> {
   const pes = new PesEstimator(linearQuadratic, options);
-  for (let j = 0; j < skip; j++) pes.estimate(PHI);
+  for (let j = 0; j < skip; j++) await pes.estimate(PHI);
   const sums = Array.from({ length: options.pairs }, () => new Float64Array(3));
   for (let j = 0; j < truncations; j++) {
-    pes.estimate(PHI).pairGradients.forEach((g, i) => g.forEach((x, k) => (sums[i]![k] += x)));
+    (await pes.estimate(PHI)).pairGradients.forEach((g, i) => g.forEach((x, k) => (sums[i]![k] += x)));
   }
   return sums;
 }
@@ -43,22 +43,22 @@ describe('PES', () => {
     }
   });
 
-  it('the mean of the estimates over one horizon lies within 4 standard errors of ∇F', () => {
-    const { mean, error } = meanAndError(pairSums(options, T / K));
+  it('the mean of the estimates over one horizon lies within 4 standard errors of ∇F', async () => {
+    const { mean, error } = meanAndError(await pairSums(options, T / K));
     for (let k = 0; k < 3; k++) {
       expect(Math.abs(mean[k]! - truth[k]!), `φ[${k}]: ${mean[k]} ± ${error[k]} vs ${truth[k]}`).toBeLessThan(4 * error[k]!);
       expect(error[k]).toBeLessThan(0.05 * Math.hypot(...truth)); // the interval is tight enough to mean something
     }
   });
 
-  it('truncated ES (ξ = ε) is biased: some coordinate lies more than 8 standard errors away', () => {
-    const { mean, error } = meanAndError(pairSums({ ...options, accumulate: false }, T / K));
+  it('truncated ES (ξ = ε) is biased: some coordinate lies more than 8 standard errors away', async () => {
+    const { mean, error } = meanAndError(await pairSums({ ...options, accumulate: false }, T / K));
     expect(Math.max(...mean.map((m, k) => Math.abs(m - truth[k]!) / error[k]!))).toBeGreaterThan(8);
   });
 
-  it('staggered pairs restart at the horizon: over a cycle of T/K truncations they estimate ∇F · K/T per truncation', () => {
+  it('staggered pairs restart at the horizon: over a cycle of T/K truncations they estimate ∇F · K/T per truncation', async () => {
     // Skip past every pair's first (shortened) horizon, then sum one full cycle.
-    const sums = pairSums({ ...options, stagger: true, seed: 11 }, T / K, T / K);
+    const sums = await pairSums({ ...options, stagger: true, seed: 11 }, T / K, T / K);
     const { mean, error } = meanAndError(sums.map((s) => s.map((x) => (x * K) / T)));
     for (let k = 0; k < 3; k++) expect(Math.abs(mean[k]! - (truth[k]! * K) / T), `φ[${k}]`).toBeLessThan(4 * error[k]!);
   });
@@ -76,7 +76,7 @@ describe('PES meta-training', () => {
     expect([...clipByGlobalNorm(Float64Array.of(0.3, 0.4), 1)]).toEqual([0.3, 0.4]);
   });
 
-  it('outer Adam on the estimates descends the meta-objective most of the way to its minimum', () => {
+  it('outer Adam on the estimates descends the meta-objective most of the way to its minimum', async () => {
     // F is quadratic: its minimum from the exact gradient by Newton's method on a finite-difference Hessian.
     const F = (phi: ArrayLike<number>) => lqObjective(phi, T, K);
     const H = [0, 1, 2].map((k) => {
@@ -86,22 +86,24 @@ describe('PES meta-training', () => {
     const g0 = F([0, 0, 0]).gradient;
     const phiStar = solve3(H, [...g0].map((x) => -x));
     const trainer = new PesMetaTrainer(linearQuadratic, { pes, outerLr: 0.05, clip: 1 }, PHI);
-    for (let s = 0; s < 300; s++) trainer.outerUpdate();
+    for (let s = 0; s < 300; s++) await trainer.outerUpdate();
     const start = F(PHI).value - F(phiStar).value;
     const end = F(trainer.phi).value - F(phiStar).value;
     expect(start).toBeGreaterThan(0);
     expect(end).toBeLessThan(0.1 * start);
   });
 
-  it('resumes bit-identically from its state', () => {
+  it('resumes bit-identically from its state', async () => {
     const straight = new PesMetaTrainer(linearQuadratic, { pes, outerLr: 0.05, clip: 1 }, PHI);
-    const losses = Array.from({ length: 20 }, () => straight.outerUpdate());
+    const losses: number[] = [];
+    for (let s = 0; s < 20; s++) losses.push(await straight.outerUpdate());
     const first = new PesMetaTrainer(linearQuadratic, { pes, outerLr: 0.05, clip: 1 }, PHI);
-    for (let s = 0; s < 9; s++) first.outerUpdate();
+    for (let s = 0; s < 9; s++) await first.outerUpdate();
     const saved = JSON.parse(JSON.stringify(first.state(), (_, v: unknown) => (v instanceof Float64Array ? { f64: [...v] } : v)), (_, v: unknown) => (
       typeof v === 'object' && v !== null && 'f64' in v ? Float64Array.from((v as { f64: number[] }).f64) : v));
     const resumed = new PesMetaTrainer(linearQuadratic, { pes, outerLr: 0.05, clip: 1 }, PHI, saved);
-    const rest = Array.from({ length: 11 }, () => resumed.outerUpdate());
+    const rest: number[] = [];
+    for (let s = 0; s < 11; s++) rest.push(await resumed.outerUpdate());
     expect(rest).toEqual(losses.slice(9));
     expect([...resumed.phi]).toEqual([...straight.phi]);
   });

@@ -104,7 +104,7 @@ export const benchCommand: Command = {
       print('inr_editor_train_step', { examples_per_s: round(editor.examplesPerS), step_ms: round(editor.stepMs), batch: editor.batch });
     }
     if (values.only === undefined || values.only === 'lopt') {
-      const lopt = benchLearnedOptimizer();
+      const lopt = await benchLearnedOptimizer();
       for (const i of lopt.inner) print(`lopt_inner_step_${i.name}`, { iters_per_s: round(i.itersPerS), step_ms: round(i.stepMs), params: lopt.params });
       print('lopt_pes_outer_step', { ms: round(lopt.pesOuterStepMs), pairs: 2, truncation: 5 });
     }

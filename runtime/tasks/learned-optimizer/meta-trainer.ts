@@ -42,8 +42,8 @@ export class PesMetaTrainer<S> {
   }
 
   /** One outer step; returns the truncation's mean loss (the meta-training curve). */
-  outerUpdate(): number {
-    const { gradient, meanLoss } = this.estimator.estimate(this.phi);
+  async outerUpdate(): Promise<number> {
+    const { gradient, meanLoss } = await this.estimator.estimate(this.phi);
     optimizerUpdate(adam({ lr: this.options.outerLr }), this.phi, clipByGlobalNorm(gradient, this.options.clip), this.moments, this.step);
     this.step += 1;
     return meanLoss;

@@ -5,7 +5,7 @@
 // estimate is (1 / 2Nσ²) Σᵢ ξᵢ (L⁺ᵢ − L⁻ᵢ). With `accumulate: false` ξ is the last ε alone:
 // truncated ES, biased because it ignores how earlier perturbations shaped the current state.
 // All 2N runs of a truncation go to the problem in one `unroll` call, so a device problem can
-// serve every particle with one dispatch series.
+// serve every particle with one dispatch series (asynchronously: it awaits the device's readback).
 import { ParticleSets } from '../../particles/particle-sets.js';
 import { Rng, type RngState } from '../../util/rng.js';
 
@@ -20,7 +20,13 @@ export interface UnrollProblem<S> {
    * 2i + 1 (a pair) draw their batches from `dataSeeds[i]`. Returns the new states and each run's
    * mean loss over the steps (the loss each step's gradient is taken of).
    */
-  unroll(states: readonly S[], metas: ParticleSets, steps: number, dataSeeds: readonly number[]): { states: S[]; losses: Float64Array };
+  unroll(states: readonly S[], metas: ParticleSets, steps: number, dataSeeds: readonly number[]): Unrolled<S> | Promise<Unrolled<S>>;
+}
+
+/** The runs after an unroll and each run's mean loss over its steps. */
+export interface Unrolled<S> {
+  states: S[];
+  losses: Float64Array;
 }
 
 export interface PesOptions {
@@ -91,13 +97,13 @@ export class PesEstimator<S> {
   }
 
   /** One truncation of every pair under meta-parameters φ: the meta-gradient estimate. */
-  estimate(phi: Float64Array): PesEstimate {
+  async estimate(phi: Float64Array): Promise<PesEstimate> {
     const { truncation, horizon, sigma, accumulate } = this.options;
     if (phi.length !== this.problem.metaSize) throw new RangeError(`φ has ${phi.length} entries, the problem ${this.problem.metaSize}`);
     this.pairs = this.pairs.map((p) => (p.step >= horizon ? this.freshPair(0) : p));
     const noises = this.pairs.map(() => Float64Array.from({ length: phi.length }, () => sigma * this.rng.normal()));
     const dataSeeds = this.pairs.map(() => this.rng.nextU32());
-    const { states, losses } = this.problem.unroll(this.pairs.flatMap((p) => [p.plus, p.minus]), ParticleSets.antithetic(phi, noises), truncation, dataSeeds);
+    const { states, losses } = await this.problem.unroll(this.pairs.flatMap((p) => [p.plus, p.minus]), ParticleSets.antithetic(phi, noises), truncation, dataSeeds);
     const pairGradients = this.pairs.map((pair, i) => {
       const eps = noises[i]!;
       for (let k = 0; k < eps.length; k++) pair.xi[k] = (accumulate ? pair.xi[k]! : 0) + eps[k]!;

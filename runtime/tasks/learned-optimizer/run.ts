@@ -49,7 +49,7 @@ export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): P
       const optimizers = config.optimizers.map((o) => optimizerFor(run.program, run.module, o, base.batch, layout));
       const phis: Float64Array[] = [];
       for (const optimizer of optimizers) {
-        const phi = metaTrain(run, base, task, optimizer);
+        const phi = await metaTrain(run, base, task, optimizer);
         if (phi === undefined) return 'stopped';
         phis.push(phi);
       }
@@ -88,7 +88,7 @@ function trajectory(run: (sink: number[][]) => void): number[][] {
 type Saved = MetaTrainerState<RuleState>;
 
 /** φ after meta-training: from trained/ when done before, else trained (resuming a checkpoint); undefined when stopped. */
-function metaTrain(run: LearnedOptimizationRun, base: BaseTaskConfig, task: InnerTask, optimizer: LearnedOptimizer): Float64Array | undefined {
+async function metaTrain(run: LearnedOptimizationRun, base: BaseTaskConfig, task: InnerTask, optimizer: LearnedOptimizer): Promise<Float64Array | undefined> {
   const { config, progress } = run;
   const name = `${fileLabel(base.label)}-${fileLabel(optimizer.label)}`;
   const trainedPath = join(run.outDir, 'trained', `${name}.json`);
@@ -105,7 +105,7 @@ function metaTrain(run: LearnedOptimizationRun, base: BaseTaskConfig, task: Inne
   progress.advance(trainer.outerStep, '');
   const every = run.checkpointEvery ?? 10;
   while (trainer.outerStep < config.pes.outerSteps) {
-    const loss = trainer.outerUpdate();
+    const loss = await trainer.outerUpdate();
     progress.advance(1, `${optimizer.label}: truncation loss ${loss.toPrecision(4)}`);
     if (trainer.outerStep % every === 0 && trainer.outerStep < config.pes.outerSteps) {
       saveStateFile(checkpointPath, JSON.stringify(trainer.state(), replace));
