@@ -1,6 +1,7 @@
 // A base task of learned optimization (a network, its data and loss) and the PES inner problem it
 // makes with a learned optimizer: every particle is one run of the base network under its own φ.
 // The float64 problem loops over particles; a device problem runs them as one batch.
+import type { TargetLayout } from '../../../compiler/spaces/target.js';
 import { ParticleSets } from '../../particles/particle-sets.js';
 import { Rng } from '../../util/rng.js';
 import type { ParamTensor } from './features.js';
@@ -15,6 +16,19 @@ export interface TrainBatch {
   factors: Float64Array;
 }
 
+/**
+ * An image-MLP task's data as a device runner reads it: the MLP, images [count, inputs] with labels,
+ * and the batch; `trainLoss` draws a batch as `batch` calls of `rng.int(train.count)`, in order.
+ */
+export interface ImageTaskData {
+  layout: TargetLayout;
+  inputs: number;
+  batch: number;
+  train: { images: Float32Array; labels: Uint8Array; count: number };
+  /** The test examples the test loss averages over. */
+  test: { images: Float32Array; labels: Uint8Array; count: number };
+}
+
 export interface InnerTask {
   name: string;
   paramCount: number;
@@ -26,6 +40,8 @@ export interface InnerTask {
   trainLoss(theta: Float64Array, data: Rng): TrainBatch;
   /** The loss on the held-out set (the evaluation metric). */
   testLoss(theta: Float64Array): number;
+  /** Present on image-MLP tasks, which can also run on the device (device-problem.ts). */
+  images?: ImageTaskData;
 }
 
 export class LearnedOptimizerProblem implements UnrollProblem<RuleState> {
