@@ -1,11 +1,9 @@
 // Top-level dispatch of `gmn`: global flags, `help`, the subcommand, and the last line of defence
 // that keeps stack traces away from users (a user error is a usage error or diagnostics; anything
 // else is a bug in gmn and is reported as one, with exit code 70).
-import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
-import { GpuRuntimeError } from '../device/gpu-error.js';
 import { showNativeChatter } from '../device/native-chatter.js';
-import { renderDiagnostics } from '../../compiler/diagnostics/render.js';
 import { EXIT, UsageError, type Command } from './command.js';
+import { isUserFailure, reportFailure } from './failure.js';
 import { COMMANDS, findCommand } from './commands/index.js';
 import { gmnVersion } from './version.js';
 
@@ -17,16 +15,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`gmn${e.command ? ` ${e.command.name}` : ''}: ${e.message}\n\n${e.command ? e.command.usage : globalUsage()}\n`);
       return EXIT.usage;
     }
-    if (e instanceof DiagnosticError) {
-      process.stderr.write(renderDiagnostics(e.diagnostics));
-      return EXIT.diagnostics;
-    }
-    // The device failed under a valid program (lost device, out of memory, a driver's validation
-    // error): an environment problem to report plainly, not a trace.
-    if (e instanceof GpuRuntimeError) {
-      process.stderr.write(`gmn: error: the WebGPU device failed: ${e.message}\n  hint: run again with --verbose to see the driver's own messages, or use --backend reference\n`);
-      return EXIT.diagnostics;
-    }
+    if (isUserFailure(e)) return reportFailure(e, undefined);
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`gmn: internal error: ${message}\n`);
     if (process.env['GMN_DEBUG'] && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);

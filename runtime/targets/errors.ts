@@ -2,19 +2,18 @@
 // so they are not Diagnostics: each names the offending batch element and says how to fix it.
 // Callers (`gmn run`) print `message` and `hint` and exit as for diagnostics, never with a trace.
 import type { TargetLayout } from '../../compiler/spaces/target.js';
+import { HintedError } from '../util/hinted-error.js';
 
-export class DataError extends Error {
+export class DataError extends HintedError {
   constructor(
     /** Stable identifier, e.g. `data/label-out-of-range`. */
     readonly code: string,
     message: string,
-    /** One line that tells the user what to do. */
-    readonly hint: string,
+    hint: string,
     /** The batch element (example or sequence index) at fault, or null when not one element's fault. */
     readonly element: number | null = null,
   ) {
-    super(message);
-    this.name = 'DataError';
+    super(message, hint);
   }
 }
 

@@ -3,6 +3,7 @@
 import { GpuDevice, INSTALL_HINT } from '../device/index.js';
 import { webgpuExecutor } from '../gpu/index.js';
 import type { ExecutorFactory } from '../train/executor.js';
+import { HintedError } from '../util/hinted-error.js';
 import { referenceExecutor } from '../train/reference-executor.js';
 
 export interface BackendChoice {
@@ -11,7 +12,12 @@ export interface BackendChoice {
   device: string;
 }
 
-export class NoAdapterError extends Error {}
+/** `--backend webgpu` (or a task that needs the device) on a machine without an adapter. */
+export class NoAdapterError extends HintedError {
+  constructor(message: string, hint = 'or run with --backend reference (float64, slow)') {
+    super(message, hint);
+  }
+}
 
 const REFERENCE: BackendChoice = { factory: referenceExecutor, device: 'float64 reference executor (CPU)' };
 

@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { DiagnosticError, error } from '../../compiler/diagnostics/diagnostic.js';
 import type { Graph } from '../../compiler/ir/ops.js';
 import { lowerNet, type Lowered } from '../../compiler/ir/lower.js';
+import { HintedError } from '../util/hinted-error.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { lookup, type ResolvedModule, type ResolvedProgram } from '../../compiler/resolve/resolve.js';
 import { elaborateTarget } from '../../compiler/spaces/elaborate.js';
@@ -25,11 +26,7 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { loadTrainedOptimizer } from './trained-optimizer.js';
 
 /** A checkpoint that cannot be used (unreadable, or no model of the task matches it). */
-export class TrainedParamsError extends Error {
-  constructor(message: string, readonly hint: string) {
-    super(message);
-  }
-}
+export class TrainedParamsError extends HintedError {}
 
 export interface TrainedNet {
   /** The model's label in the task (`gradmetanet`, `gradmetanet#2`). */

@@ -3,7 +3,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkFiles } from '../../../compiler/check.js';
-import { DiagnosticError } from '../../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { lookup } from '../../../compiler/resolve/resolve.js';
 import { taskKind } from '../../../compiler/resolve/task-schema.js';
@@ -11,11 +10,11 @@ import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
 import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
 import { IMAGE_SIDE } from '../../inr/images.js';
 import { writeImageGrid } from '../../inr/png.js';
-import { DataError } from '../../targets/errors.js';
 import { inrEditingConfig } from '../../tasks/inr-editing/config.js';
 import { editInr } from '../../tasks/inr-editing/edit.js';
 import { loadTrainedNet, TrainedParamsError } from '../../verify/trained.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
+import { reportFailure } from '../failure.js';
 
 export const editCommand: Command = {
   name: 'edit',
@@ -89,15 +88,7 @@ export const editCommand: Command = {
       process.stdout.write(`${trained.model} on ${edit.label}: MSE to the edited image ${outcome.mseBefore.toPrecision(4)} before, ${outcome.mseAfter.toPrecision(4)} after; images in ${out}\n`);
       return EXIT.ok;
     } catch (e) {
-      if (e instanceof DiagnosticError) {
-        process.stderr.write(renderDiagnostics(e.diagnostics, checked.sources));
-        return EXIT.diagnostics;
-      }
-      if (e instanceof TrainedParamsError || e instanceof DataError) {
-        process.stderr.write(`gmn edit: error: ${e.message}\n  hint: ${e.hint}\n`);
-        return EXIT.diagnostics;
-      }
-      throw e;
+      return reportFailure(e, this.name, checked.sources);
     }
   },
 };

@@ -15,8 +15,9 @@ import { taskKind } from '../../../compiler/resolve/task-schema.js';
 import { checkGraph } from '../../../compiler/symmetry/check.js';
 import { encodeSafetensors, type NamedTensor } from '../../export/safetensors.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
-import { loadTrainedNet, TrainedParamsError } from '../../verify/trained.js';
+import { loadTrainedNet } from '../../verify/trained.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
+import { reportFailure } from '../failure.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -116,12 +117,7 @@ export const exportCommand: Command = {
       process.stdout.write(`exported ${trained.model} (${tensors.length} tensors, ${count} parameters, ${dtype}) to ${out}\n`);
       return EXIT.ok;
     } catch (e) {
-      if (e instanceof DiagnosticError) {
-        process.stderr.write(renderDiagnostics(e.diagnostics, checked.sources));
-        return EXIT.diagnostics;
-      }
-      if (e instanceof TrainedParamsError) return fail(e.message, e.hint);
-      throw e;
+      return reportFailure(e, this.name, checked.sources);
     }
   },
 };

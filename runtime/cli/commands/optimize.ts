@@ -4,14 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkFiles } from '../../../compiler/check.js';
-import { DiagnosticError } from '../../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { taskKind } from '../../../compiler/resolve/task-schema.js';
-import { DataError } from '../../targets/errors.js';
-import { TransferError, useOptimizer, type UseResult } from '../../tasks/learned-optimizer/use-optimizer.js';
-import { TrainedParamsError } from '../../verify/trained.js';
+import { useOptimizer, type UseResult } from '../../tasks/learned-optimizer/use-optimizer.js';
 import { readTrainedOptimizer } from '../../verify/trained-optimizer.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
+import { reportFailure } from '../failure.js';
 
 export const optimizeCommand: Command = {
   name: 'optimize',
@@ -67,23 +65,7 @@ export const optimizeCommand: Command = {
       process.stdout.write(values.json ? `${JSON.stringify(result, null, 1)}\n` : text(result));
       return EXIT.ok;
     } catch (e) {
-      if (e instanceof DiagnosticError) {
-        process.stderr.write(renderDiagnostics(e.diagnostics, checked.sources));
-        return EXIT.diagnostics;
-      }
-      if (e instanceof TrainedParamsError) {
-        process.stderr.write(`gmn optimize: error: ${e.message}\n  hint: ${e.hint}\n`);
-        return EXIT.diagnostics;
-      }
-      if (e instanceof TransferError) {
-        process.stderr.write(`gmn optimize: error: ${e.message}\n  hint: --target takes an MLP of the file with as many layers as the image task's (an optimizer's parameter count depends on the depth, not the widths)\n`);
-        return EXIT.diagnostics;
-      }
-      if (e instanceof DataError) {
-        process.stderr.write(`gmn optimize: error: ${e.message}\n`);
-        return EXIT.diagnostics;
-      }
-      throw e;
+      return reportFailure(e, this.name, checked.sources);
     }
   },
 };

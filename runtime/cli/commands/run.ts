@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkFiles } from '../../../compiler/check.js';
-import { DiagnosticError } from '../../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { packageRoot } from '../../../compiler/resolve/package-root.js';
 import { taskKind } from '../../../compiler/resolve/task-schema.js';
@@ -12,7 +11,6 @@ import type { TaskDecl } from '../../../compiler/syntax/ast.js';
 import { dumpCurvatureData } from '../../tasks/dump-data.js';
 import { dumpTargetGradients } from '../../tasks/dump-grads.js';
 import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
-import { DataError } from '../../targets/errors.js';
 import { chooseBackend, NoAdapterError, type BackendChoice } from '../../tasks/backend.js';
 import { runCurvatureTask } from '../../tasks/curvature.js';
 import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
@@ -22,14 +20,13 @@ import { runInrEditingTask } from '../../tasks/inr-editing/run.js';
 import { learnedOptimizationConfig } from '../../tasks/learned-optimizer/config.js';
 import { runLearnedOptimizationTask } from '../../tasks/learned-optimizer/run.js';
 import { consoleProgress } from '../../tasks/progress.js';
-import { RunStateError } from '../../tasks/run-state-error.js';
 import { DEFAULT_PRESET, presetNames, taskConfig } from '../../tasks/task-config.js';
 import { taskTarget } from '../../tasks/task-target.js';
 import { DEFAULT_QUEUE_NAME, queueEndpoint } from '../../queue/connection.js';
-import { QueueError } from '../../queue/queue-error.js';
 import { queueRunner } from '../../queue/queue-runner.js';
 import { taskPayload } from '../../queue/task-source.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
+import { reportFailure } from '../failure.js';
 
 const DEFAULT_FILE = join('dsl-examples', 'curvature.gmn');
 
@@ -119,7 +116,7 @@ export const runCommand: Command = {
         const config = inrEditingConfig(task, preset);
         const target = taskTarget(root, task, config.target);
         const gpu = await GpuDevice.open({ throttlePolling: true });
-        if (gpu === null) throw new NoAdapterError(`INR editing fits and trains on WebGPU, and no adapter was found. ${INSTALL_HINT}`);
+        if (gpu === null) throw new NoAdapterError('INR editing fits and trains on WebGPU, and no adapter was found', INSTALL_HINT);
         const progress = consoleProgress();
         progress.stage(`gmn run: task ${config.name}, preset ${preset}, WebGPU ${gpu.description.path}: ${gpu.description.description}`);
         progress.stage(`run directory: ${outDir}`);
@@ -179,23 +176,7 @@ export const runCommand: Command = {
       process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
       return EXIT.ok;
     } catch (e) {
-      if (e instanceof DiagnosticError) {
-        process.stderr.write(renderDiagnostics(e.diagnostics, checked.sources));
-        return EXIT.diagnostics;
-      }
-      if (e instanceof DataError) {
-        process.stderr.write(`gmn run: error: ${e.message}\n  hint: ${e.hint}\n`);
-        return EXIT.diagnostics;
-      }
-      if (e instanceof NoAdapterError) {
-        process.stderr.write(`gmn run: error: ${e.message}\n  hint: or run with --backend reference (float64, slow)\n`);
-        return EXIT.diagnostics;
-      }
-      if (e instanceof RunStateError || e instanceof QueueError) {
-        process.stderr.write(`gmn run: error: ${e.message}\n  hint: ${e.hint}\n`);
-        return EXIT.diagnostics;
-      }
-      throw e;
+      return reportFailure(e, this.name, checked.sources);
     }
   },
 };
@@ -229,11 +210,7 @@ function dump(
     process.stdout.write(`dumped ${manifest.examples} examples of ${name} to ${resolve(dir)}: ${shapes} (${manifest.dtype})\n`);
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof DataError) {
-      process.stderr.write(`gmn run: error: ${e.message}\n  hint: ${e.hint}\n`);
-      return EXIT.diagnostics;
-    }
-    throw e;
+    return reportFailure(e, command.name, sources);
   }
 }
 

@@ -6,13 +6,13 @@
 // margin (the error under non-group transformations, which should be large) and, for @breaks
 // declarations, the error that confirms them, next to the backend's tolerances.
 import { checkFiles } from '../../../compiler/check.js';
-import { DiagnosticError } from '../../../compiler/diagnostics/diagnostic.js';
 import { diagnosticsToJson, renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
 import { referenceBackend, webgpuBackend, type VerifyBackend } from '../../verify/backend.js';
 import { verifyNet, verifyProgram, type NetVerification } from '../../verify/program.js';
-import { loadTrainedNet, TrainedParamsError } from '../../verify/trained.js';
+import { loadTrainedNet } from '../../verify/trained.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
+import { reportFailure } from '../failure.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -128,15 +128,7 @@ export const verifyCommand: Command = {
       }
       return failed || nets.some((n) => !n.verified) ? EXIT.diagnostics : EXIT.ok;
     } catch (e) {
-      if (e instanceof DiagnosticError) {
-        process.stderr.write(renderDiagnostics(e.diagnostics, result.sources));
-        return EXIT.diagnostics;
-      }
-      if (e instanceof TrainedParamsError) {
-        process.stderr.write(`gmn verify: error: ${e.message}\n  hint: ${e.hint}\n`);
-        return EXIT.diagnostics;
-      }
-      throw e;
+      return reportFailure(e, this.name, result.sources);
     } finally {
       gpu?.destroy();
     }

@@ -1,10 +1,10 @@
 // `gmn worker --queue URL`: run the jobs that `gmn run FILE --queue URL` puts on a Redis queue.
 import { resolve } from 'node:path';
-import { chooseBackend, NoAdapterError } from '../../tasks/backend.js';
+import { chooseBackend } from '../../tasks/backend.js';
 import { DEFAULT_QUEUE_NAME, queueEndpoint } from '../../queue/connection.js';
-import { QueueError } from '../../queue/queue-error.js';
 import { runWorker } from '../../queue/worker.js';
-import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
+import { UsageError, parseCommandArgs, type Command } from '../command.js';
+import { reportFailure } from '../failure.js';
 
 const DEFAULT_LOCK_SECONDS = 30;
 
@@ -58,15 +58,7 @@ export const workerCommand: Command = {
         lockMs: lockSeconds * 1000, log: (line) => process.stderr.write(`${line}\n`),
       });
     } catch (e) {
-      if (e instanceof QueueError) {
-        process.stderr.write(`gmn worker: error: ${e.message}\n  hint: ${e.hint}\n`);
-        return EXIT.diagnostics;
-      }
-      if (e instanceof NoAdapterError) {
-        process.stderr.write(`gmn worker: error: ${e.message}\n  hint: or run with --backend reference (float64, slow)\n`);
-        return EXIT.diagnostics;
-      }
-      throw e;
+      return reportFailure(e, this.name);
     }
   },
 };

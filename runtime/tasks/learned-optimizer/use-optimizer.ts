@@ -7,6 +7,7 @@ import { baseTaskLayout, loadBaseTask } from './base-task.js';
 import type { BaseTaskConfig, UpdateNetConfig } from './config.js';
 import { adamCurve, bestPoint, learnedCurve, stepsToReach, type Curve } from './evaluation.js';
 import { optimizerFor } from './learned-optimizer.js';
+import { HintedError } from '../../util/hinted-error.js';
 
 export interface UseRequest {
   program: ResolvedProgram;
@@ -35,7 +36,11 @@ export interface UseResult {
 }
 
 /** The φ of another size than the optimizer has on the chosen target (its parameters depend on it). */
-export class TransferError extends Error {}
+export class TransferError extends HintedError {
+  constructor(message: string) {
+    super(message, "--target takes an MLP of the file with as many layers as the image task's (an optimizer's parameter count depends on the depth, not the widths)");
+  }
+}
 
 export function useOptimizer(req: UseRequest): UseResult {
   if (req.target !== undefined && req.base.kind === 'linear_regression') {
