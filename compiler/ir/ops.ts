@@ -106,7 +106,10 @@ export type Op =
   | { op: 'unary'; fn: UnaryFn; x: ValueId }
   | { op: 'binary'; fn: BinaryFn; a: ValueId; b: ValueId }
   | { op: 'scale'; x: ValueId; factor: number }
-  /** Channel-linear map: y[..., o] = Σ_i x[..., i] w[i, o] (w is [cin, cout]; `transposeW` uses wᵀ). */
+  /**
+   * Channel-linear map: y[..., o] = Σ_i x[..., i] w[i, o] (w is [cin, cout]; `transposeW` uses wᵀ).
+   * A batched w (params turned into inputs: params-as-inputs.ts) is each batch element's own weight.
+   */
   | { op: 'matmul'; x: ValueId; w: ValueId; transposeW: boolean }
   /**
    * Contracts every non-channel axis, the batch included: y[i, o] = Σ_rows a[row, i] b[row, o].

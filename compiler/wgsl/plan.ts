@@ -4,7 +4,8 @@
 //
 // Layout of every value: [batch?, set?, site?, channel] row-major, seen by kernels as 4-D dims
 // [B or 1, set or 1, site or 1, c]. A value is *batched* when it depends on a net input; params
-// and constants are not (they broadcast along the batch with stride 0).
+// and constants are not (they broadcast along the batch with stride 0). A matmul weight may be
+// batched (params turned into inputs: each batch element with its own weights).
 //
 // Buffers: inputs, params and constants each own a buffer; intermediate values and scratch space
 // share physical slots by lifetime: a slot returns to a free list after its value's last use and
@@ -29,6 +30,7 @@ import { termCsr, termRelation } from '../symmetry/term-relation.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
+import { batchedMatmulGrid, batchedMatmulKernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
 import { renderKernel, renderVjpKernel } from './render.js';
 import type { TargetLayout } from '../spaces/target.js';
@@ -339,6 +341,7 @@ class Planner {
       const candidate = leaves.find((l) => {
         const producer = this.node(l);
         if (producer.op.op !== 'matmul' || this.uses.get(l) !== 1 || this.isOutput(l) || !sameDims(this.dims.get(l)!, d)) return false;
+        if (this.weightBatched(producer.op.w)) return false;
         const m = this.matmulShape(producer as Node & { op: { op: 'matmul' } });
         return m.fastShape !== null && fastApplies(m.fastShape, tile) !== null;
       });
@@ -555,6 +558,7 @@ class Planner {
         return;
       }
       case 'matmul': {
+        if (this.weightBatched(op.w)) return this.batchedWeightMatmul(node, op.x, op.w, op.transposeW);
         const { shape, fastShape } = this.matmulShape(node as Node & { op: { op: 'matmul' } });
         if (fastShape === null) return this.matmul(node, shape, this.buf(op.x), this.buf(op.w));
         const w = this.weightOperand(node, op.w, op.transposeW, shape);
@@ -713,6 +717,21 @@ class Planner {
     const copy = { ...dimValues([1, 1, K, N]), ...viewValues('o', contiguous([1, 1, K, N])), ...viewValues('x0', { offset: 0, strides: [0, 0, 1, K] }) };
     this.dispatch(mapKernel({ kind: 'input', index: 0 }, 'copy'), node, copy, [this.buf(w), wt], linearGrid(K * N));
     return wt;
+  }
+
+  /** Whether a matmul weight has the batch axis (a graph with its params as inputs: compiler/ir/params-as-inputs.ts). */
+  private weightBatched(w: ValueId): boolean {
+    return this.dims.get(w)![0] > 1;
+  }
+
+  /** A channel matmul whose weight differs per batch element: one product per element (matmul-batched.ts). */
+  private batchedWeightMatmul(node: Node, x: ValueId, w: ValueId, transposeW: boolean): void {
+    const [xb, S, T, K] = this.dims.get(x)!;
+    const d = this.dims.get(node.id)!;
+    const N = d[3];
+    const M = S * T;
+    const uniforms = { M, N, K, sa: xb === 1 ? 0 : M * K, sb: K * N, sbk: transposeW ? 1 : N, sbn: transposeW ? K : 1 };
+    this.dispatch(batchedMatmulKernel(), node, uniforms, [this.buf(x), this.buf(w), this.output(node)], batchedMatmulGrid(M, N, d[0]));
   }
 
   /** Buffer x, contiguous, seen as [outer, mid, inner], summed over mid (inner % 4 == 0) into `count` values of `out`. */

@@ -2,17 +2,25 @@
 // non-channel axis including the batch) and dense (position-specific weights across the site).
 import { broadcastDims, expand, sizeOf, type Dims4, type Value4 } from './tensor.js';
 
-/** y[..., o] = Σ_i x[..., i] w[i, o]  (w row-major [cin, cout]; transposed: [cout, cin]). */
+/**
+ * y[..., o] = Σ_i x[..., i] w[i, o]  (w row-major [cin, cout]; transposed: [cout, cin]). A batched
+ * w (a graph with its params as inputs: compiler/ir/params-as-inputs.ts) gives every batch element
+ * its own weights.
+ */
 export function matmul(x: Value4, w: Value4, cout: number, transposeW: boolean): Value4 {
-  const [B, S, T, cin] = x.dims;
-  if (w.dims[0] !== 1) throw new Error('internal: matmul weights must not be batched');
-  if (w.data.length !== cin * cout) throw new Error(`internal: matmul of ${cin} channels to ${cout} with ${w.data.length} weights`);
-  const rows = B * S * T;
+  const [Bx, S, T, cin] = x.dims;
+  const Bw = w.dims[0];
+  const B = Math.max(Bx, Bw);
+  if ((Bx !== 1 && Bx !== B) || (Bw !== 1 && Bw !== B)) throw new Error(`internal: matmul of a batch of ${Bx} with weights batched ${Bw}`);
+  if (w.data.length !== Bw * cin * cout) throw new Error(`internal: matmul of ${cin} channels to ${cout} with ${w.data.length / Bw} weights`);
+  const perElement = S * T;
+  const rows = B * perElement;
   const out = new Float64Array(rows * cout);
   const xs = x.data;
-  const ws = w.data;
   for (let r = 0; r < rows; r++) {
-    const xo = r * cin;
+    const e = Math.floor(r / perElement);
+    const ws = Bw === 1 ? w.data : w.data.subarray(e * cin * cout, (e + 1) * cin * cout);
+    const xo = (Bx === 1 ? r % perElement : r) * cin;
     const oo = r * cout;
     if (transposeW) {
       // w is [cout, cin]: each output is a dot product of two contiguous rows

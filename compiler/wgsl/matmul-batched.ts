@@ -1,0 +1,64 @@
+// The channel matmul with per-element weights: C[z] = A[z] · B[z] for every batch element z, where
+// B (the weight) is batched — a graph whose params became inputs (compiler/ir/params-as-inputs.ts:
+// PES particles, each with its own update-net weights). Workgroup z is the batch element; each
+// invocation owns a 4 × 4 register block of its element's output, with guards on every edge (K, N
+// and M are free: update nets map 19, 22 or 33 channels to 32, 14 or 1).
+//
+//   C[z·M·N + m·N + n] = Σ_k A[z·sa + m·K + k] · B[z·sb + k·sbk + n·sbn]
+//
+// sa = 0 reads one A for every element (an unbatched operand); sbk, sbn give B's layout ([K, N], or
+// [N, K] for a transposed weight).
+import { header, type Kernel } from './kernel.js';
+
+const TM = 4;
+const TN = 4;
+export const BATCHED_MATMUL_WORKGROUP: [number, number] = [8, 8];
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+export function batchedMatmulKernel(): Kernel {
+  const uniforms = ['M', 'N', 'K', 'sa', 'sb', 'sbk', 'sbn'].map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'f32', access: 'read' as const },
+    { name: 'B', element: 'f32', access: 'read' as const },
+    { name: 'C', element: 'f32', access: 'read_write' as const },
+  ];
+  const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
+  const lines: string[] = [];
+  lines.push(`  let col0 = gid.x * ${TN}u;`);
+  lines.push(`  let row0 = gid.y * ${TM}u;`);
+  lines.push(`  if (col0 >= u.N || row0 >= u.M) { return; }`);
+  lines.push(`  let z = gid.z;`);
+  lines.push(`  let bz = z * u.sb;`);
+  // Out-of-range rows and columns read the last valid one (and are not stored).
+  for (const r of range(TM)) lines.push(`  let arow${r} = z * u.sa + min(row0 + ${r}u, u.M - 1u) * u.K;`);
+  for (const j of range(TN)) lines.push(`  let bcol${j} = bz + min(col0 + ${j}u, u.N - 1u) * u.sbn;`);
+  for (const r of range(TM)) for (const j of range(TN)) lines.push(`  var acc${r}_${j} = 0.0;`);
+  lines.push(`  for (var k = 0u; k < u.K; k++) {`);
+  for (const j of range(TN)) lines.push(`    let b${j} = B[bcol${j} + k * u.sbk];`);
+  for (const r of range(TM)) {
+    lines.push(`    let a${r} = A[arow${r} + k];`);
+    for (const j of range(TN)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
+  }
+  lines.push(`  }`);
+  lines.push(`  let cz = z * u.M * u.N;`);
+  for (const r of range(TM)) {
+    for (const j of range(TN)) {
+      lines.push(`  if (row0 + ${r}u < u.M && col0 + ${j}u < u.N) { C[cz + (row0 + ${r}u) * u.N + col0 + ${j}u] = acc${r}_${j}; }`);
+    }
+  }
+  const source = `// matmul_batched_w: C[z] = A[z]·B[z], each batch element with its own weight B[z]; ${TM}x${TN} register blocks
+${header(uniforms, bindings)}
+@compute @workgroup_size(${wx}, ${wy})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+${lines.join('\n')}
+}
+`;
+  return { name: `matmul_batched_w_${TM}x${TN}`, source, uniforms, bindings, workgroup: [wx, wy] };
+}
+
+/** Workgroups for an [M, N] product per element over `batch` elements. */
+export function batchedMatmulGrid(M: number, N: number, batch: number): [number, number, number] {
+  const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
+  return [Math.ceil(N / TN / wx), Math.ceil(M / TM / wy), batch];
+}

@@ -1,0 +1,82 @@
+// F_ϕ on the device for a batch of PES particles, each with its own ϕ: the update net's optimised
+// graph with its params turned into batched inputs (compiler/ir/params-as-inputs.ts), planned for
+// `particles` batch elements. Its feature and gradient-set inputs are buffers the inner step's
+// kernels write in place (device-inner-step.ts); its output [particles, P, 1] is the direction the
+// update kernel reads. Every particle's ϕ is written once per unroll (`setPhi`).
+import type { Plan } from '../../../compiler/wgsl/plan.js';
+import { paramInputName, paramsAsInputs } from '../../../compiler/ir/params-as-inputs.js';
+import { optimizeNet } from '../../../compiler/optimize/passes.js';
+import { planGraph } from '../../../compiler/wgsl/plan.js';
+import type { GpuDevice, Step } from '../../device/index.js';
+import { layoutTables } from '../../gpu/index.js';
+import { pipelineOf, record } from '../../gpu/launch.js';
+import type { UpdateNet } from './update-net.js';
+
+export class DeviceUpdateNet {
+  private constructor(
+    private readonly gpu: GpuDevice,
+    readonly net: UpdateNet,
+    readonly particles: number,
+    private readonly plan: Plan,
+    private readonly pipelines: GPUComputePipeline[],
+    private readonly buffers: GPUBuffer[],
+  ) {}
+
+  static async create(gpu: GpuDevice, net: UpdateNet, particles: number): Promise<DeviceUpdateNet> {
+    const graph = paramsAsInputs(optimizeNet(net.graph, net.inst));
+    const plan = planGraph(graph, net.inst, { batch: particles, tables: layoutTables(net.inst) });
+    const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(gpu, k)));
+    const buffers = plan.buffers.map((b) => {
+      const buffer = gpu.scratch(b.bytes, b.name);
+      const table = plan.tables.get(b.id);
+      if (table !== undefined) gpu.device.queue.writeBuffer(buffer, 0, table.buffer, table.byteOffset, table.byteLength);
+      return buffer;
+    });
+    return new DeviceUpdateNet(gpu, net, particles, plan, pipelines, buffers);
+  }
+
+  private input(name: string): GPUBuffer {
+    const id = this.plan.inputs.get(name);
+    if (id === undefined) throw new Error(`internal: the plan of ${this.net.net} has no input ${name}`);
+    return this.buffers[id]!;
+  }
+
+  /** [particles, P, 19]: the standard features, written by the feature kernel. */
+  get features(): GPUBuffer {
+    return this.input(this.net.featureInput);
+  }
+
+  /** [particles, b, N, 14]: the gradient sets, for a net that reads them. */
+  get gradSets(): GPUBuffer | undefined {
+    return this.net.gradsInput === undefined ? undefined : this.input(this.net.gradsInput);
+  }
+
+  /** [particles, P]: F_ϕ's direction after `record`. */
+  get direction(): GPUBuffer {
+    return this.buffers[this.plan.values.get(this.plan.outputs[0]!)!]!;
+  }
+
+  /** Each particle's ϕ (rows of `phis`, [particles, paramCount], in `net.params` order) into the weight inputs. */
+  setPhi(phis: Float32Array): void {
+    const { paramCount, params } = this.net;
+    if (phis.length !== this.particles * paramCount) throw new Error(`internal: ${phis.length} values for ${this.particles} × ${paramCount} update-net parameters`);
+    let offset = 0;
+    for (const p of params) {
+      const rows = new Float32Array(this.particles * p.size);
+      for (let k = 0; k < this.particles; k++) rows.set(phis.subarray(k * paramCount + offset, k * paramCount + offset + p.size), k * p.size);
+      this.gpu.device.queue.writeBuffer(this.input(paramInputName(p.name)), 0, rows.buffer, rows.byteOffset, rows.byteLength);
+      offset += p.size;
+    }
+  }
+
+  /** Records F_ϕ's dispatches (its inputs must be written before them in the same step). */
+  record(step: Step): void {
+    for (const d of this.plan.dispatches) {
+      record(step, { kernel: this.plan.kernels[d.kernel]!, pipeline: this.pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => this.buffers[b]!), workgroups: d.workgroups, label: d.label });
+    }
+  }
+
+  release(): void {
+    for (const b of this.buffers) this.gpu.pool.release(b);
+  }
+}
