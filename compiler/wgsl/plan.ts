@@ -32,7 +32,7 @@ import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { batchedMatmulGrid, batchedMatmulKernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
-import { renderKernel, renderVjpKernel } from './render.js';
+import { renderFactorLayout, renderFactorsKernel, renderGradKernel, renderKernel } from './render.js';
 import type { TargetLayout } from '../spaces/target.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
@@ -118,8 +118,6 @@ export interface PlanOptions {
 const ELEMENTWISE = new Set<Op['op']>(['unary', 'binary', 'scale', 'select', 'bias', 'broadcast']);
 
 
-/** About how many invocations render_vjp spreads a batch's points over (then sums their partials). */
-const RENDER_VJP_INVOCATIONS = 2048;
 /** Buffers a fused elementwise kernel may read (lavapipe allows 16 storage buffers per stage; one is the output). */
 const MAX_FUSED_READS = 12;
 
@@ -147,6 +145,7 @@ class Planner {
   /** Fast-path matmuls computed by their single elementwise consumer's kernel (epilogue fusion): matmul → consumer. */
   private readonly epilogueOf = new Map<ValueId, ValueId>();
   private readonly nodes: Map<ValueId, Node>;
+  private batched = new Map<ValueId, boolean>();
   private readonly outputs: ValueId[];
   private readonly tableCache = new Map<string, number>();
   /**
@@ -175,6 +174,7 @@ class Planner {
 
   build(): Plan {
     const batched = batchedValues(this.graph);
+    this.batched = batched;
     for (const node of this.order) {
       this.dims.set(node.id, this.dimsOf(node.type, batched.get(node.id)!));
       for (const o of operandsOf(node.op)) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
@@ -628,18 +628,17 @@ class Planner {
         return;
       }
       case 'render_vjp': {
+        // Two passes: every point's layer inputs and back-propagated signals, then one invocation
+        // per (element, parameter) sums its outer-product entry over the points (render.ts).
         const layout = this.layoutOf(op.target);
         const points = this.dims.get(op.coords)![2];
         if (this.dims.get(op.dy)![0] !== d[0]) throw new Error(`internal: render_vjp %${node.id} needs dy batched like its result`);
-        // Enough (element, chunk) invocations to fill the device, each summing its chunk's points.
-        const chunks = Math.max(1, Math.min(points, Math.ceil(RENDER_VJP_INVOCATIONS / d[0])));
-        const P = layout.paramCount;
-        const partial = this.slot(`render_vjp partials of %${node.id}`, d[0] * chunks * P, 'scratch');
-        const u = { count: d[0] * chunks, points, chunks, ...this.renderStrides(op.theta, op.coords, layout) };
-        this.dispatch(renderVjpKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.buf(op.dy), partial], linearGrid(u.count));
-        const sum = { ...dimValues(d), ...viewValues('x', { offset: 0, strides: [chunks * P, P, 1, 0] }), r1: chunks, r2: 1, scale: 1 };
-        this.dispatch(reduceKernel(), node, sum, [partial, this.output(node)], linearGrid(count));
-        this.release(partial);
+        const factors = this.slot(`render_vjp factors of %${node.id}`, d[0] * points * renderFactorLayout(layout).width, 'scratch');
+        const u = { count: d[0] * points, points, ...this.renderStrides(op.theta, op.coords, layout) };
+        this.dispatch(renderFactorsKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.buf(op.dy), factors], linearGrid(u.count));
+        const grad = { count: d[0] * layout.paramCount, points, zero: 0 };
+        this.dispatch(renderGradKernel(layout), node, grad, [factors, this.output(node)], linearGrid(grad.count));
+        this.release(factors);
         return;
       }
       case 'layernorm': {
@@ -719,9 +718,13 @@ class Planner {
     return wt;
   }
 
-  /** Whether a matmul weight has the batch axis (a graph with its params as inputs: compiler/ir/params-as-inputs.ts). */
+  /**
+   * Whether a matmul weight has the batch axis (a graph with its params as inputs:
+   * compiler/ir/params-as-inputs.ts) — by the graph, not the batch size, so that one element alone
+   * runs the same kernels, and gives the same bits, as in a batch.
+   */
   private weightBatched(w: ValueId): boolean {
-    return this.dims.get(w)![0] > 1;
+    return this.batched.get(w) === true;
   }
 
   /** A channel matmul whose weight differs per batch element: one product per element (matmul-batched.ts). */

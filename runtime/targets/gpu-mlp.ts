@@ -20,8 +20,10 @@ export interface GpuMlpResult {
 
 const u32 = (name: string): UniformField => ({ name, type: 'u32' });
 
+// thetaStride: values per θ (0: one θ for all); perTheta: consecutive examples that share a θ (the
+// batch of one PES particle in the learned-optimizer task; 1 here).
 const LAYER_UNIFORMS: UniformField[] = [
-  u32('count'), u32('rows'), u32('cols'), u32('N'), u32('thetaStride'), u32('wOff'), u32('bOff'),
+  u32('count'), u32('rows'), u32('cols'), u32('N'), u32('thetaStride'), u32('perTheta'), u32('wOff'), u32('bOff'),
   u32('inOff'), u32('outOff'), u32('last'), { name: 'omega0', type: 'f32' },
 ];
 
@@ -34,7 +36,7 @@ export function mlpForwardKernel(act: Activation): Kernel {
   ];
   const body = `  let e = i / u.rows;
   let p = i % u.rows;
-  let t0 = e * u.thetaStride;
+  let t0 = (e / u.perTheta) * u.thetaStride;
   let w = t0 + u.wOff + p * u.cols;
   let a = e * u.N + u.inOff;
   var s = theta[t0 + u.bOff + p];
@@ -61,7 +63,7 @@ export function mlpBackwardKernel(act: Activation): Kernel {
   ];
   const body = `  let e = i / u.cols;
   let q = i % u.cols;
-  let w = e * u.thetaStride + u.wOff + q;
+  let w = (e / u.perTheta) * u.thetaStride + u.wOff + q;
   let up = e * u.N + u.outOff;
   var acc = 0.0;
   for (var p = 0u; p < u.rows; p++) { acc += theta[w + p * u.cols] * g[up + p]; }
@@ -168,7 +170,7 @@ export async function gpuMlpGradients(gpu: GpuDevice, layout: TargetLayout, batc
   const layer = (l: number, count: number) => {
     const W = layout.params[2 * (l - 1)]!;
     return {
-      count, rows: W.rows, cols: W.cols!, N, thetaStride, wOff: W.offset, bOff: layout.params[2 * (l - 1) + 1]!.offset,
+      count, rows: W.rows, cols: W.cols!, N, thetaStride, perTheta: 1, wOff: W.offset, bOff: layout.params[2 * (l - 1) + 1]!.offset,
       inOff: layout.segments[l - 1]!.offset, outOff: layout.segments[l]!.offset, last: l === L ? 1 : 0, omega0,
     };
   };

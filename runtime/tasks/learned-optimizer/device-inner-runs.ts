@@ -1,0 +1,293 @@
+// R inner runs of an image-MLP base task trained together on the device: every run has its own θ
+// and optimizer state (a PES particle, or one evaluation run) and its own batches; one dispatch
+// series per inner step serves all of them. θ, the momenta and the slot EMAs stay on the device
+// between steps; the host writes the runs' states once (`load`) and reads them back once (`finish`).
+//
+// One inner step: the drawn examples into layer 0 → the MLP forward (targets/gpu-mlp.ts, θ per
+// run) → loss and output gradient → backward → the rank-1 factors Γ_b → the batch gradient → the
+// rule: Adam with a rate per run, or the learned rule (momenta, the 19 features, the gradient sets,
+// F_ϕ with each run's ϕ: device-update-net.ts, the update). Kernels: device-kernels.ts.
+import { incidence } from '../../../compiler/spaces/tables.js';
+import type { Kernel } from '../../../compiler/wgsl/kernel.js';
+import { linearGrid } from '../../../compiler/wgsl/kernel.js';
+import type { GpuDevice, Step } from '../../device/index.js';
+import { pipelineOf, record } from '../../gpu/launch.js';
+import { mlpFactorsKernel, mlpForwardKernel, mlpBackwardKernel } from '../../targets/gpu-mlp.js';
+import { adamRunsKernel, batchGradKernel, batchInputKernel, featuresKernel, gradSetsKernel, momentumKernel, nllSeedKernel, rmsKernel, runLossKernel, updateKernel } from './device-kernels.js';
+import { DeviceUpdateNet } from './device-update-net.js';
+import { MOMENTUM_DECAYS, NORMALISED_CHANNELS, paramTensors } from './features.js';
+import type { ImageTaskData } from './inner-task.js';
+import type { LearnedOptimizer } from './learned-optimizer.js';
+import { ruleValues, type RuleState } from './update-rule.js';
+
+/** Adam's constants (the learning rate is per run). */
+export interface AdamConstants {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export type DeviceRule = { kind: 'learned'; optimizer: LearnedOptimizer } | { kind: 'adam'; adam: AdamConstants };
+
+const MOMENTA = MOMENTUM_DECAYS.length;
+
+/** The task's training set on the device (uploaded once, shared by every set of runs). */
+export class DeviceTaskData {
+  readonly images: GPUBuffer;
+  readonly labels: GPUBuffer;
+
+  constructor(readonly gpu: GpuDevice, readonly data: ImageTaskData) {
+    this.images = gpu.upload(data.train.images, 'train images');
+    this.labels = gpu.upload(Uint32Array.from(data.train.labels), 'train labels');
+  }
+
+  release(): void {
+    this.gpu.pool.release(this.images);
+    this.gpu.pool.release(this.labels);
+  }
+}
+
+type Buffers = Record<'act' | 'pre' | 'g' | 'labels' | 'exampleLoss' | 'factors' | 'theta' | 'grad' | 'losses' | 'rows' | 'cols', GPUBuffer>;
+
+export class DeviceInnerRuns {
+  private readonly P: number;
+  private readonly N: number;
+  private readonly b: number;
+  private readonly buffers: Buffers;
+  /** Learned rule: v, the six momenta, (α, μ, 1 − μ, β) per run, each run's step count, the RMS scales, tensor tables, slot EMAs. */
+  private readonly learned: Record<string, GPUBuffer> = {};
+  /** Adam: the moments and each run's rate. */
+  private readonly adam: Record<string, GPUBuffer> = {};
+  private readonly owned: GPUBuffer[] = [];
+
+  private constructor(
+    private readonly gpu: GpuDevice,
+    private readonly task: DeviceTaskData,
+    readonly rule: DeviceRule,
+    readonly runs: number,
+    private readonly net: DeviceUpdateNet | undefined,
+    private readonly pipelines: Map<Kernel, GPUComputePipeline>,
+    private readonly kernels: ReturnType<typeof kernelsFor>,
+  ) {
+    const { layout, batch } = task.data;
+    this.P = layout.paramCount;
+    this.N = layout.neuronCount;
+    this.b = batch;
+    const R = runs;
+    const f32 = (n: number, label: string) => this.own(gpu.scratch(n * 4, label));
+    const { rows, cols } = incidence(layout);
+    this.buffers = {
+      act: f32(R * this.b * this.N, 'act'), pre: f32(R * this.b * this.N, 'pre'), g: f32(R * this.b * this.N, 'g'),
+      labels: f32(R * this.b, 'labels'), exampleLoss: f32(R * this.b, 'example loss'), factors: f32(R * this.b * this.N * 2, 'factors'),
+      theta: f32(R * this.P, 'theta'), grad: f32(R * this.P, 'grad'), losses: f32(R, 'losses'),
+      rows: this.own(gpu.upload(rows, 'incidence rows')), cols: this.own(gpu.upload(cols, 'incidence cols')),
+    };
+    if (rule.kind === 'adam') {
+      this.adam.m = f32(R * this.P, 'adam m');
+      this.adam.v = f32(R * this.P, 'adam v');
+      this.adam.lrs = f32(R, 'adam lrs');
+      return;
+    }
+    const tensors = paramTensors(layout.params);
+    const tensorOf = new Uint32Array(this.P);
+    tensors.forEach((t, k) => tensorOf.fill(k, t.offset, t.offset + t.size));
+    this.learned.mom = f32(R * this.P, 'momentum');
+    this.learned.moms = f32(R * MOMENTA * this.P, 'feature momenta');
+    this.learned.rule = f32(R * 4, 'rule');
+    this.learned.steps = f32(R, 'steps');
+    this.learned.scales = f32(R * tensors.length * NORMALISED_CHANNELS, 'rms scales');
+    this.learned.tensors = this.own(gpu.upload(Uint32Array.from(tensors.flatMap((t) => [t.offset, t.size])), 'tensors'));
+    this.learned.tensorOf = this.own(gpu.upload(tensorOf, 'tensor of'));
+    if (net?.gradSets !== undefined) this.learned.emas = f32(R * MOMENTA * this.b * this.N * 2, 'slot emas');
+  }
+
+  static async create(gpu: GpuDevice, task: DeviceTaskData, rule: DeviceRule, runs: number): Promise<DeviceInnerRuns> {
+    const spec = task.data.layout.spec;
+    if (spec.kind !== 'mlp') throw new Error(`internal: ${task.data.layout.name} is not an MLP`);
+    const kernels = kernelsFor(spec.activation);
+    const pipelines = new Map<Kernel, GPUComputePipeline>();
+    for (const k of Object.values(kernels)) pipelines.set(k, await pipelineOf(gpu, k));
+    const updateNet = rule.kind === 'learned' && rule.optimizer.net !== undefined ? await DeviceUpdateNet.create(gpu, rule.optimizer.net, runs) : undefined;
+    return new DeviceInnerRuns(gpu, task, rule, runs, updateNet, pipelines, kernels);
+  }
+
+  private own(buffer: GPUBuffer): GPUBuffer {
+    this.owned.push(buffer);
+    return buffer;
+  }
+
+  private write(buffer: GPUBuffer, data: Float32Array | Uint32Array): void {
+    this.gpu.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Every run's state and meta-parameters φ (rows of `metas`) for the learned rule; the losses restart at 0. */
+  loadLearned(states: readonly RuleState[], metas: readonly Float64Array[]): void {
+    if (this.rule.kind !== 'learned') throw new Error('internal: loadLearned on Adam runs');
+    const optimizer = this.rule.optimizer;
+    this.checkRuns(states.length);
+    const R = this.runs;
+    const P = this.P;
+    const theta = new Float32Array(R * P);
+    const mom = new Float32Array(R * P);
+    const moms = new Float32Array(R * MOMENTA * P);
+    const rule = new Float32Array(R * 4);
+    const steps = new Uint32Array(R);
+    const items = this.b * this.N * 2;
+    const emas = this.learned.emas === undefined ? undefined : new Float32Array(R * MOMENTA * items);
+    states.forEach((s, r) => {
+      theta.set(s.theta, r * P);
+      mom.set(s.momentum, r * P);
+      s.momenta.forEach((m, k) => moms.set(m, (r * MOMENTA + k) * P));
+      const { alpha, mu, beta } = ruleValues(optimizer.scalars(metas[r]!));
+      // 1 − μ as the float64 rule computes it (exp of the stored log), not 1 − f32(μ).
+      rule.set([alpha, mu, Math.exp(metas[r]![1]!), optimizer.net === undefined ? 0 : beta], r * 4);
+      steps[r] = s.step;
+      s.setEmas?.forEach((e, k) => emas!.set(e, (r * MOMENTA + k) * items));
+    });
+    this.write(this.buffers.theta, theta);
+    this.write(this.learned.mom!, mom);
+    this.write(this.learned.moms!, moms);
+    this.write(this.learned.rule!, rule);
+    this.write(this.learned.steps!, steps);
+    if (emas !== undefined) this.write(this.learned.emas!, emas);
+    if (this.net !== undefined) {
+      const phis = new Float32Array(R * optimizer.net!.paramCount);
+      metas.forEach((phi, r) => phis.set(phi.subarray(optimizer.scalarCount), r * optimizer.net!.paramCount));
+      this.net.setPhi(phis);
+    }
+    this.write(this.buffers.losses, new Float32Array(R));
+  }
+
+  /** Every run's θ and learning rate for Adam, with zero moments; the losses restart at 0. */
+  loadAdam(thetas: readonly Float64Array[], lrs: readonly number[]): void {
+    if (this.rule.kind !== 'adam') throw new Error('internal: loadAdam on learned runs');
+    this.checkRuns(thetas.length);
+    const theta = new Float32Array(this.runs * this.P);
+    thetas.forEach((t, r) => theta.set(t, r * this.P));
+    this.write(this.buffers.theta, theta);
+    this.write(this.adam.m!, new Float32Array(this.runs * this.P));
+    this.write(this.adam.v!, new Float32Array(this.runs * this.P));
+    this.write(this.adam.lrs!, Float32Array.from(lrs));
+    this.write(this.buffers.losses, new Float32Array(this.runs));
+  }
+
+  private checkRuns(n: number): void {
+    if (n !== this.runs) throw new Error(`internal: ${n} states for ${this.runs} device runs`);
+  }
+
+  /**
+   * `steps` inner steps of every run; `index` holds the training examples, [steps, runs, b] (run r's
+   * batch at step t: index[(t·runs + r)·b …]). `firstStep` is the optimizer step count of Adam's
+   * first step (its bias correction); the learned rule counts each run's own steps.
+   */
+  async train(steps: number, index: Uint32Array, firstStep = 0): Promise<void> {
+    if (index.length !== steps * this.runs * this.b) throw new Error(`internal: ${index.length} example indices for ${steps} steps of ${this.runs} × ${this.b}`);
+    const indexBuffer = this.gpu.upload(index, 'batch index');
+    try {
+      for (let t = 0; t < steps; t++) {
+        const step = this.gpu.step();
+        this.recordStep(step, t, steps, indexBuffer, firstStep + t);
+        await this.gpu.validated('learned-optimizer inner step', () => step.submit());
+      }
+    } finally {
+      this.gpu.pool.release(indexBuffer);
+    }
+  }
+
+  private launch(step: Step, kernel: Kernel, uniforms: Record<string, number>, buffers: GPUBuffer[], count: number): void {
+    record(step, { kernel, pipeline: this.pipelines.get(kernel)!, uniforms, buffers, workgroups: linearGrid(count) });
+  }
+
+  private recordStep(step: Step, t: number, steps: number, index: GPUBuffer, adamStep: number): void {
+    const { layout } = this.task.data;
+    const spec = layout.spec.kind === 'mlp' ? layout.spec : undefined!;
+    const { P, N, b } = this;
+    const R = this.runs;
+    const k = this.kernels;
+    const B = this.buffers;
+    const examples = R * b;
+    const L = spec.widths.length - 1;
+    const d0 = spec.widths[0]!;
+    const outOff = layout.segments[L]!.offset;
+    this.launch(step, k.input, { count: examples * d0, d0, N, indexOff: t * examples }, [this.task.images, this.task.labels, index, B.act, B.labels], examples * d0);
+    const layer = (l: number, count: number) => {
+      const W = layout.params[2 * (l - 1)]!;
+      return { count, rows: W.rows, cols: W.cols!, N, thetaStride: P, perTheta: b, wOff: W.offset, bOff: layout.params[2 * (l - 1) + 1]!.offset,
+        inOff: layout.segments[l - 1]!.offset, outOff: layout.segments[l]!.offset, last: l === L ? 1 : 0, omega0: 1 };
+    };
+    for (let l = 1; l <= L; l++) this.launch(step, k.forward, layer(l, examples * spec.widths[l]!), [B.theta, B.pre, B.act], examples * spec.widths[l]!);
+    this.launch(step, k.seed, { count: examples, N, outOff, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], examples);
+    this.launch(step, k.runLoss, { count: R, b, scale: 1 / (b * steps) }, [B.exampleLoss, B.losses], R);
+    for (let l = L - 1; l >= 1; l--) this.launch(step, k.backward, layer(l + 1, examples * spec.widths[l]!), [B.theta, B.pre, B.g], examples * spec.widths[l]!);
+    this.launch(step, k.factors, { count: examples * N, N, d0, outOff }, [B.act, B.g, B.factors], examples * N);
+    this.launch(step, k.grad, { count: R * P, P, N, b, invB: 1 / b }, [B.factors, B.rows, B.cols, B.grad], R * P);
+    if (this.rule.kind === 'adam') {
+      const { beta1, beta2, eps } = this.rule.adam;
+      const n = adamStep + 1;
+      const uniforms = { count: R * P, P, beta1, beta2, eps, bc1: 1 - beta1 ** n, bc2: 1 - beta2 ** n };
+      this.launch(step, k.adam, uniforms, [B.grad, this.adam.lrs!, B.theta, this.adam.m!, this.adam.v!], R * P);
+      return;
+    }
+    const S = this.learned;
+    this.launch(step, k.momentum, { count: R * P, P }, [B.grad, S.rule!, S.mom!, S.moms!], R * P);
+    const net = this.net;
+    if (net !== undefined) {
+      const T = layout.params.length;
+      this.launch(step, k.rms, { count: R * T * NORMALISED_CHANNELS, P, T }, [B.theta, B.grad, S.moms!, S.tensors!, S.scales!], R * T * NORMALISED_CHANNELS);
+      this.launch(step, k.features, { count: R * P, P, T, t }, [B.theta, B.grad, S.moms!, S.tensorOf!, S.scales!, S.steps!, net.features], R * P);
+      if (net.gradSets !== undefined) this.launch(step, k.sets, { count: examples * N, items: b * N }, [B.factors, S.emas!, net.gradSets], examples * N);
+      net.record(step);
+    }
+    this.launch(step, k.update, { count: R * P, P, learned: net === undefined ? 0 : 1 }, [S.mom!, S.rule!, net?.direction ?? B.grad, B.theta], R * P);
+  }
+
+  /** Each run's mean training loss over the last `train` (since the last load). */
+  async losses(): Promise<Float64Array> {
+    const { data } = await this.gpu.step().submit([{ buffer: this.buffers.losses, bytes: this.runs * 4 }]);
+    return Float64Array.from(new Float32Array(data[0]!));
+  }
+
+  /** Every run's θ. */
+  async thetas(): Promise<Float64Array[]> {
+    const { data } = await this.gpu.step().submit([{ buffer: this.buffers.theta, bytes: this.runs * this.P * 4 }]);
+    const all = new Float32Array(data[0]!);
+    return Array.from({ length: this.runs }, (_, r) => Float64Array.from(all.subarray(r * this.P, (r + 1) * this.P)));
+  }
+
+  /** Every run's learned-rule state after `steps` more steps than at `loadLearned` (`before`: the loaded states). */
+  async learnedStates(before: readonly RuleState[], steps: number): Promise<{ states: RuleState[]; losses: Float64Array }> {
+    const R = this.runs;
+    const P = this.P;
+    const items = this.b * this.N * 2;
+    const S = this.learned;
+    const reads = [{ buffer: this.buffers.losses, bytes: R * 4 }, { buffer: this.buffers.theta, bytes: R * P * 4 }, { buffer: S.mom!, bytes: R * P * 4 }, { buffer: S.moms!, bytes: R * MOMENTA * P * 4 }];
+    if (S.emas !== undefined) reads.push({ buffer: S.emas, bytes: R * MOMENTA * items * 4 });
+    const { data } = await this.gpu.step().submit(reads);
+    const [losses, theta, mom, moms, emas] = data.map((d) => new Float32Array(d));
+    const slice = (a: Float32Array, at: number, n: number) => Float64Array.from(a.subarray(at, at + n));
+    const states = before.map((s, r): RuleState => {
+      const state: RuleState = {
+        theta: slice(theta!, r * P, P),
+        momentum: slice(mom!, r * P, P),
+        momenta: Array.from({ length: MOMENTA }, (_, k) => slice(moms!, (r * MOMENTA + k) * P, P)),
+        step: s.step + steps,
+      };
+      if (emas !== undefined) state.setEmas = Array.from({ length: MOMENTA }, (_, k) => slice(emas, (r * MOMENTA + k) * items, items));
+      return state;
+    });
+    return { states, losses: Float64Array.from(losses!) };
+  }
+
+  release(): void {
+    for (const b of this.owned) this.gpu.pool.release(b);
+    this.net?.release();
+  }
+}
+
+function kernelsFor(activation: Parameters<typeof mlpForwardKernel>[0]) {
+  return {
+    input: batchInputKernel(), forward: mlpForwardKernel(activation), seed: nllSeedKernel(), runLoss: runLossKernel(),
+    backward: mlpBackwardKernel(activation), factors: mlpFactorsKernel(), grad: batchGradKernel(), adam: adamRunsKernel(),
+    momentum: momentumKernel(), rms: rmsKernel(), features: featuresKernel(), sets: gradSetsKernel(), update: updateKernel(),
+  };
+}
