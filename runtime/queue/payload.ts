@@ -1,11 +1,13 @@
 // What one queued job carries, and nothing more: the task file's text (with a display name for
-// messages, never opened as a path), the task and preset names, and the job's identifiers (model
-// label, training size, seed). A worker checks every payload against this schema and a size limit
+// messages, never opened as a path), the task and preset names, and the job's identifiers (for a
+// curvature job: model label, training size, seed; for a learned-optimization job: base task and
+// optimizer, or base task and Adam learning rate). A worker checks every payload against this schema and a size limit
 // before it looks at anything in it; a payload that fails is rejected with the reason, once.
 import { createHash } from 'node:crypto';
 import type { Ajv, ValidateFunction } from 'ajv';
 import { fileLabel } from '../tasks/run-directory.js';
 import type { CurvatureJob } from '../tasks/curvature.js';
+import type { LearnedOptimizerJob } from '../tasks/learned-optimizer/jobs.js';
 
 export const PAYLOAD_FORMAT = 'gmn-job';
 export const PAYLOAD_VERSION = 1;
@@ -22,14 +24,19 @@ export interface TaskPayload {
   preset: string;
 }
 
+/** A job of any task that runs on the queue (the kinds are distinct across tasks). */
+export type QueuedJob = CurvatureJob | LearnedOptimizerJob;
+
 export interface JobPayload {
   format: typeof PAYLOAD_FORMAT;
   version: typeof PAYLOAD_VERSION;
   task: TaskPayload;
-  job: CurvatureJob;
+  job: QueuedJob;
 }
 
 const NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
+/** A base task's or an optimizer's label: `FashionMlp/fashion_mnist`, `ds_gradmetanet(hidden: 8, width: 8)`. */
+const LABEL = '^[A-Za-z_][A-Za-z0-9_ ,:()./=+#-]{0,199}$';
 const SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -70,6 +77,26 @@ const SCHEMA = {
             model: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_#+]{0,127}$' },
           },
         },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'base', 'optimizer'],
+          properties: {
+            kind: { const: 'meta-train' },
+            base: { type: 'string', pattern: LABEL },
+            optimizer: { type: 'string', pattern: LABEL },
+          },
+        },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'base', 'lr'],
+          properties: {
+            kind: { const: 'adam' },
+            base: { type: 'string', pattern: LABEL },
+            lr: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
+          },
+        },
       ],
     },
   },
@@ -91,7 +118,7 @@ export async function checkPayload(data: unknown): Promise<{ ok: true; payload: 
   return { ok: true, payload: data };
 }
 
-export function jobPayload(task: TaskPayload, job: CurvatureJob): JobPayload {
+export function jobPayload(task: TaskPayload, job: QueuedJob): JobPayload {
   return { format: PAYLOAD_FORMAT, version: PAYLOAD_VERSION, task, job };
 }
 
@@ -100,10 +127,14 @@ export function jobPayload(task: TaskPayload, job: CurvatureJob): JobPayload {
  * preset and job always give the same id, which is what lets a restarted submitter find its jobs
  * (and BullMQ refuse to queue one twice).
  */
-export function jobId(task: TaskPayload, job: CurvatureJob): string {
+export function jobId(task: TaskPayload, job: QueuedJob): string {
   const hash = taskHash(task);
-  const model = fileLabel(job.model);
-  return job.kind === 'train' ? `${hash}-${model}-n${job.trainSize}-s${job.seed}` : `${hash}-${model}-eval`;
+  switch (job.kind) {
+    case 'train': return `${hash}-${fileLabel(job.model)}-n${job.trainSize}-s${job.seed}`;
+    case 'evaluate': return `${hash}-${fileLabel(job.model)}-eval`;
+    case 'meta-train': return `${hash}-meta-${fileLabel(job.base)}-${fileLabel(job.optimizer)}`;
+    case 'adam': return `${hash}-adam-${fileLabel(job.base)}-lr${fileLabel(String(job.lr))}`;
+  }
 }
 
 /** The content hash of a task: its file name, text, task and preset. */

@@ -35,6 +35,14 @@ export function checkpointKey(prefix: string, queue: string, jobId: string): str
   return `${prefix}:${queue}:${jobId}:gmn-checkpoint`;
 }
 
+/** Writes a job's checkpoint `value` if `token` still holds the job's lock; throws JobLostError otherwise. */
+export async function saveIfLocked(client: Redis, keys: { prefix: string; queue: string; jobId: string }, token: string, value: string): Promise<void> {
+  const key = checkpointKey(keys.prefix, keys.queue, keys.jobId);
+  const lockKey = `${keys.prefix}:${keys.queue}:${keys.jobId}:lock`;
+  const saved = await client.eval(SAVE_IF_LOCKED, 2, lockKey, key, token, value);
+  if (saved !== 1) throw new JobLostError(`job ${keys.jobId} was handed to another worker (its lock expired); dropping it`);
+}
+
 /**
  * The store of job `jobId` held by this worker with lock `token`. `stopping` says the worker is
  * shutting down; `log` hears a resumption and every fallback.
@@ -43,7 +51,6 @@ export function redisJobStore(
   client: Redis, keys: { prefix: string; queue: string; jobId: string }, token: string, stopping: () => boolean, log: (line: string) => void,
 ): RedisJobStore {
   const key = checkpointKey(keys.prefix, keys.queue, keys.jobId);
-  const lockKey = `${keys.prefix}:${keys.queue}:${keys.jobId}:lock`;
   const epochs: EpochMetrics[] = [];
   let final: Checkpoint | null = null;
   return {
@@ -74,9 +81,7 @@ export function redisJobStore(
     },
     async epochDone(metrics, checkpoint) {
       epochs.push(metrics);
-      const value = JSON.stringify({ checkpoint: encodeTrainingCheckpoint(checkpoint), epochs } satisfies Stored);
-      const saved = await client.eval(SAVE_IF_LOCKED, 2, lockKey, key, token, value);
-      if (saved !== 1) throw new JobLostError(`job ${keys.jobId} was handed to another worker (its lock expired); dropping it`);
+      await saveIfLocked(client, keys, token, JSON.stringify({ checkpoint: encodeTrainingCheckpoint(checkpoint), epochs } satisfies Stored));
     },
     async trained(checkpoint) {
       final = checkpoint;

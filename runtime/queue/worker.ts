@@ -1,10 +1,11 @@
 // `gmn worker --queue URL`: takes jobs from a BullMQ queue and runs them with the same code as a
-// local run (runtime/tasks/curvature.ts), on this machine's adapter.
+// local run (runtime/tasks/curvature.ts, runtime/tasks/learned-optimizer/jobs.ts: worker-tasks.ts
+// picks by the task's kind), on this machine's adapter.
 //
 // Every payload is size-checked and schema-checked first (payload.ts) and rejected, once, with a
 // logged reason when it fails. The task is rebuilt from the payload's text alone; the data is
-// generated or found in this worker's own cache folder, the only place it writes. A training job's
-// checkpoints go to Redis (redis-store.ts), so when this process dies the job's lock expires,
+// generated or found in this worker's own cache folder, the only place it writes. A training or
+// meta-training job's checkpoints go to Redis (redis-store.ts, redis-meta-store.ts), so when this process dies the job's lock expires,
 // BullMQ's stalled-job check hands it to another worker, and that worker resumes it.
 //
 // A job fails once, without retries, when the task itself is wrong (a diagnostic, a data error,
@@ -13,23 +14,16 @@
 // job back in the queue and exits; a second signal exits at once (the job is then handed over as a
 // stalled one).
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { Job } from 'bullmq';
-import { DiagnosticError, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../compiler/diagnostics/render.js';
-import { taskKind } from '../../compiler/resolve/task-schema.js';
 import { DataError } from '../targets/errors.js';
 import type { BackendChoice } from '../tasks/backend.js';
-import { curvatureJobs, curvatureModels, jobName, loadCurvatureContext, runCurvatureJob, type CurvatureContext, type CurvatureJob, type CurvatureSetup } from '../tasks/curvature.js';
 import { JobHandedBack } from '../tasks/job-store.js';
-import type { Progress } from '../tasks/progress.js';
-import { taskConfig } from '../tasks/task-config.js';
-import { taskTarget } from '../tasks/task-target.js';
 import { probeRedis, QUEUE_PREFIX, type QueueEndpoint } from './connection.js';
-import { encodeOutcome } from './outcome.js';
 import { checkPayload, taskHash, type TaskPayload } from './payload.js';
-import { JobLostError, redisJobStore } from './redis-store.js';
-import { checkTaskSource } from './task-source.js';
+import { JobLostError } from './redis-store.js';
+import { prepareTask, queuedJobName, TaskSourceError, type PreparedTask } from './worker-tasks.js';
 
 export interface WorkerOptions {
   endpoint: QueueEndpoint;
@@ -49,12 +43,6 @@ const PREPARE_LOCK_MS = 15 * 60_000;
 /** Tasks whose data a worker keeps in memory at once. */
 const TASKS_KEPT = 2;
 
-interface PreparedTask {
-  ctx: CurvatureContext;
-  jobs: CurvatureJob[];
-  sources: Map<string, string>;
-}
-
 /** Runs until SIGINT or SIGTERM; resolves to the exit code. */
 export async function runWorker(opts: WorkerOptions): Promise<number> {
   const { endpoint, log } = opts;
@@ -73,7 +61,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const prepared = (async () => {
       // Generating the data blocks this process, and with it the lock's renewal: hold a long lock meanwhile.
       await job.extendLock(token, PREPARE_LOCK_MS);
-      return prepareTask(task, { ...opts, device });
+      return prepareTask(task, { ...opts, device, host: hostname() });
     })();
     tasks.set(key, prepared);
     prepared.catch(() => tasks.delete(key));
@@ -96,20 +84,20 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     // handed over for PREPARE_LOCK_MS.
     await job.extendLock(token!, opts.lockMs);
     if (!prepared.jobs.some((j) => JSON.stringify(j) === JSON.stringify(work))) {
-      const reason = `task \`${task.task}\` (preset ${task.preset}) has no job ${jobName(work)}`;
+      const reason = `task \`${task.task}\` (preset ${task.preset}) has no job ${queuedJobName(work)}`;
       log(`rejected job ${id}: ${reason}`);
       throw new UnrecoverableError(`rejected by the worker on ${hostname()}: ${reason}`);
     }
-    const store = redisJobStore(client, { prefix: QUEUE_PREFIX, queue: endpoint.name, jobId: job.id! }, token!, () => stopping, log);
-    log(`job ${id}: ${jobName(work)}: started`);
+    const handle = { client, keys: { prefix: QUEUE_PREFIX, queue: endpoint.name, jobId: job.id! }, token: token!, stopping: () => stopping, log };
+    log(`job ${id}: ${queuedJobName(work)}: started`);
     try {
-      const results = await runCurvatureJob(prepared.ctx, work, store);
-      log(`job ${id}: ${jobName(work)}: done`);
-      return encodeOutcome(results, store.epochs, store.final);
+      const outcome = await prepared.run(work, handle);
+      log(`job ${id}: ${queuedJobName(work)}: done`);
+      return outcome;
     } catch (e) {
       if (e instanceof JobHandedBack) {
         await job.moveToWait(token);
-        log(`job ${id}: ${jobName(work)}: ${e.message}, returned to the queue`);
+        log(`job ${id}: ${queuedJobName(work)}: ${e.message}, returned to the queue`);
         throw new WaitingError();
       }
       if (e instanceof JobLostError) log(`job ${id}: ${e.message}`);
@@ -153,39 +141,6 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   return 0;
 }
 
-/** Rebuilds a task from its payload and loads its data: a DiagnosticError or DataError when the task is wrong. */
-function prepareTask(task: TaskPayload, opts: WorkerOptions & { device: string }): PreparedTask {
-  const checked = checkTaskSource(task);
-  const errors = checked.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new TaskSourceError(errors, checked.sources);
-  const root = checked.program.roots[0]!;
-  const decl = root.symbols.tasks.get(task.task);
-  const fail = (message: string): never => {
-    throw new TaskSourceError([{ severity: 'error', code: 'queue/unknown-task', message, span: root.program.span, hint: 'submit the job with gmn run FILE --queue URL' }], checked.sources);
-  };
-  if (decl === undefined) return fail(`the file declares no task \`${task.task}\``);
-  if (taskKind(decl.fields)?.name === 'learned_optimization') return fail(`task \`${task.task}\` is a learned-optimization task, which workers do not run yet`);
-  try {
-    const config = taskConfig(decl, task.preset);
-    const setup: CurvatureSetup = {
-      program: checked.program, module: root, task: decl, config, target: taskTarget(root, decl, config.target),
-      executor: opts.backend.factory, device: opts.device, progress: workerProgress(opts.log), dataCache: join(resolve(opts.cacheDir), 'curvature'),
-    };
-    const models = curvatureModels(setup);
-    return { ctx: loadCurvatureContext(setup, models), jobs: curvatureJobs(config, models), sources: checked.sources };
-  } catch (e) {
-    if (e instanceof DiagnosticError) throw new TaskSourceError(e.diagnostics, checked.sources);
-    throw e;
-  }
-}
-
-/** The task's text has errors: rendered against that text. */
-class TaskSourceError extends Error {
-  constructor(readonly diagnostics: Diagnostic[], readonly sources: Map<string, string>) {
-    super(renderDiagnostics(diagnostics, sources));
-  }
-}
-
 /** What a job's error becomes: the task's own errors fail once (UnrecoverableError), with their message; anything else is retried. */
 function failure(e: unknown, sources: Map<string, string> | undefined, Unrecoverable: new (message: string) => Error): Error {
   if (e instanceof TaskSourceError) return new Unrecoverable(e.message);
@@ -197,18 +152,4 @@ function failure(e: unknown, sources: Map<string, string> | undefined, Unrecover
 /** A job id as logs may show it: a payload's id is anyone's string. */
 function printableId(id: string | undefined): string {
   return JSON.stringify((id ?? '?').slice(0, 120));
-}
-
-/** A worker's task progress: stage and log lines only (its jobs' epochs would flood the log). */
-function workerProgress(log: (line: string) => void): Progress {
-  return {
-    stage: log,
-    data: (done, total) => {
-      if (done === total) log(`data: ${total} models generated`);
-    },
-    log,
-    startTraining: () => {},
-    advance: () => {},
-    stop: () => {},
-  };
 }

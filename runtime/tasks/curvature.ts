@@ -31,6 +31,7 @@ import { Rng } from '../util/rng.js';
 import { applyRecalibration, fitRecalibration } from './recalibration.js';
 import { writeReport, type RunResult } from './report.js';
 import { JobHandedBack, runDirectoryStore, type JobStore } from './job-store.js';
+import type { Runner } from './job-runner.js';
 import { RunDirectory, type EpochMetrics } from './run-directory.js';
 import type { Progress } from './progress.js';
 import { modelLabel, type ModelConfig, type TaskConfig } from './task-config.js';
@@ -93,18 +94,7 @@ export interface JobOutcome {
 }
 
 /** Carries out a sweep's jobs: in this process, or on the workers of a job queue (runtime/queue). */
-export interface JobRunner {
-  /** What the report names as the device. */
-  readonly device: string;
-  /** Work before the progress bar starts (loading the data, connecting). */
-  prepare(): Promise<void>;
-  /**
-   * Runs every job, delivering each outcome as it finishes, in any order; rejects on the first
-   * failure. `finished` are the task's jobs already recorded in the run directory.
-   */
-  run(jobs: readonly CurvatureJob[], finished: readonly CurvatureJob[], deliver: (outcome: JobOutcome) => void): Promise<void>;
-  close(): Promise<void>;
-}
+export type JobRunner = Runner<CurvatureJob, JobOutcome>;
 
 /** The data every job of a task reads, loaded (or generated) once per process. */
 export interface CurvatureContext {

@@ -21,6 +21,24 @@ describe('job payloads', () => {
     }
   });
 
+  it('accepts the learned-optimization jobs (meta-training, an Adam grid point) and gives each its own id', async () => {
+    const meta = { kind: 'meta-train', base: 'FashionMlp/fashion_mnist', optimizer: 'ds_gradmetanet(hidden: 8, width: 8)' } as const;
+    const adam = { kind: 'adam', base: 'linear_regression', lr: 0.0015 } as const;
+    for (const job of [meta, adam]) expect(await checkPayload(jobPayload(TASK, job))).toEqual({ ok: true, payload: jobPayload(TASK, job) });
+    expect(jobId(TASK, meta)).toMatch(/^[0-9a-f]{16}-meta-FashionMlp_fashion_mnist-ds_gradmetanet_hidden__8__width__8_$/);
+    expect(jobId(TASK, adam)).toMatch(/^[0-9a-f]{16}-adam-linear_regression-lr0\.0015$/);
+    const rejected: [unknown, RegExp][] = [
+      [{ ...meta, optimizer: 'x\n$(rm -rf /)' }, /payload\/job/],
+      [{ ...adam, lr: -1 }, /payload\/job/],
+      [{ ...adam, seed: 1 }, /payload\/job/],
+    ];
+    for (const [job, reason] of rejected) {
+      const checked = await checkPayload({ format: 'gmn-job', version: 1, task: TASK, job });
+      expect(checked.ok).toBe(false);
+      if (!checked.ok) expect(checked.reason).toMatch(reason);
+    }
+  });
+
   it('rejects extra fields, paths for file names, wrong kinds and numbers, with the place named', async () => {
     const train = { kind: 'train', model: 'gradmetanet', trainSize: 80, seed: 1 };
     const cases: [unknown, RegExp][] = [

@@ -18,12 +18,13 @@ import { webgpuExecutor } from '../../gpu/index.js';
 import { inrEditingConfig } from '../../tasks/inr-editing/config.js';
 import { runInrEditingTask } from '../../tasks/inr-editing/run.js';
 import { learnedOptimizationConfig } from '../../tasks/learned-optimizer/config.js';
+import { learnedOptimizerJobDescription } from '../../tasks/learned-optimizer/jobs.js';
 import { runLearnedOptimizationTask } from '../../tasks/learned-optimizer/run.js';
 import { consoleProgress } from '../../tasks/progress.js';
 import { DEFAULT_PRESET, presetNames, taskConfig } from '../../tasks/task-config.js';
 import { taskTarget } from '../../tasks/task-target.js';
 import { DEFAULT_QUEUE_NAME, queueEndpoint } from '../../queue/connection.js';
-import { queueRunner } from '../../queue/queue-runner.js';
+import { queueJobs, queueRunner } from '../../queue/queue-runner.js';
 import { taskPayload } from '../../queue/task-source.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 import { reportFailure } from '../failure.js';
@@ -137,15 +138,18 @@ export const runCommand: Command = {
         process.stdout.write(`dumped the dataset of task ${config.name} (preset ${preset}) to ${resolve(dataDir)}: ${shapes}\n`);
         return EXIT.ok;
       }
-      if (values.queue !== undefined && (dataDir !== undefined || taskKind(task.fields)?.name === 'learned_optimization')) {
-        throw new UsageError(dataDir !== undefined ? '--queue and --dump-data do not go together'
-          : `--queue runs curvature tasks; \`${task.name.name}\` is a learned-optimization task, which runs locally (docs/distributed.md)`, this);
-      }
+      if (values.queue !== undefined && dataDir !== undefined) throw new UsageError('--queue and --dump-data do not go together', this);
       if (taskKind(task.fields)?.name === 'learned_optimization') {
+        const config = learnedOptimizationConfig(task, preset);
         const progress = consoleProgress();
-        progress.stage(`gmn run: task ${task.name.name}, preset ${preset}, float64 on the CPU`);
+        const endpoint = values.queue === undefined ? undefined : queueEndpoint(values.queue, values['queue-name'] ?? DEFAULT_QUEUE_NAME, process.env, values['password-file']);
+        progress.stage(`gmn run: task ${task.name.name}, preset ${preset}, ${endpoint === undefined ? 'float64 on the CPU' : `jobs on ${endpoint.display}`}`);
         progress.stage(`run directory: ${outDir}`);
-        await runLearnedOptimizationTask({ program: checked.program, module: root, config: learnedOptimizationConfig(task, preset), outDir, progress });
+        const payload = endpoint === undefined ? undefined : taskPayload(file, checked.program, task.name.name, preset);
+        await runLearnedOptimizationTask({
+          program: checked.program, module: root, config, outDir, progress,
+          ...(endpoint === undefined || payload === undefined ? {} : { runner: () => queueJobs(endpoint, payload, learnedOptimizerJobDescription(config), progress) }),
+        });
         process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
         return EXIT.ok;
       }

@@ -1,0 +1,128 @@
+// What a worker makes of a payload's task: the task rebuilt from its text alone, its jobs, and how
+// to run one of them with its state in Redis. One branch per task kind that runs on the queue
+// (the curvature sweep, learned optimization); the worker itself (worker.ts) is the same for all.
+import { join, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import { DiagnosticError, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import { renderDiagnostics } from '../../compiler/diagnostics/render.js';
+import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
+import { taskKind } from '../../compiler/resolve/task-schema.js';
+import type { TaskDecl } from '../../compiler/syntax/ast.js';
+import type { BackendChoice } from '../tasks/backend.js';
+import { curvatureJobs, curvatureModels, jobName, loadCurvatureContext, runCurvatureJob, type CurvatureSetup } from '../tasks/curvature.js';
+import { learnedOptimizationConfig } from '../tasks/learned-optimizer/config.js';
+import { encodeOutcome as encodeLearnedOptimizerOutcome, learnedOptimizerContext, learnedOptimizerJobName, learnedOptimizerJobs, loadBaseTasks, runLearnedOptimizerJob } from '../tasks/learned-optimizer/jobs.js';
+import type { Progress } from '../tasks/progress.js';
+import { taskConfig } from '../tasks/task-config.js';
+import { taskTarget } from '../tasks/task-target.js';
+import { encodeOutcome } from './outcome.js';
+import type { QueuedJob, TaskPayload } from './payload.js';
+import { redisMetaStore } from './redis-meta-store.js';
+import { redisJobStore } from './redis-store.js';
+import { checkTaskSource } from './task-source.js';
+
+/** Where a running job keeps its state: its Redis key, guarded by the lock this worker holds. */
+export interface JobHandle {
+  client: Redis;
+  keys: { prefix: string; queue: string; jobId: string };
+  token: string;
+  stopping: () => boolean;
+  log: (line: string) => void;
+}
+
+export interface PreparedTask {
+  jobs: QueuedJob[];
+  /** Runs one of `jobs`; resolves to the job's return value (its encoded outcome). */
+  run(job: QueuedJob, handle: JobHandle): Promise<unknown>;
+  sources: Map<string, string>;
+}
+
+export interface PrepareOptions {
+  backend: BackendChoice;
+  /** What runs the jobs here, recorded with every result. */
+  device: string;
+  host: string;
+  cacheDir: string;
+  log: (line: string) => void;
+}
+
+/** A job as logs name it, whichever task it belongs to. */
+export function queuedJobName(job: QueuedJob): string {
+  return job.kind === 'train' || job.kind === 'evaluate' ? jobName(job) : learnedOptimizerJobName(job);
+}
+
+/** Rebuilds a task from its payload and loads its data: a TaskSourceError when the task is wrong. */
+export function prepareTask(task: TaskPayload, opts: PrepareOptions): PreparedTask {
+  const checked = checkTaskSource(task);
+  const errors = checked.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new TaskSourceError(errors, checked.sources);
+  const root = checked.program.roots[0]!;
+  const decl = root.symbols.tasks.get(task.task);
+  const fail = (message: string): never => {
+    throw new TaskSourceError([{ severity: 'error', code: 'queue/unknown-task', message, span: root.program.span, hint: 'submit the job with gmn run FILE --queue URL' }], checked.sources);
+  };
+  if (decl === undefined) return fail(`the file declares no task \`${task.task}\``);
+  const kind = taskKind(decl.fields)?.name;
+  if (kind === 'inr_editing') return fail(`task \`${task.task}\` is an INR-editing task, which workers do not run yet`);
+  try {
+    const prepared = kind === 'learned_optimization' ? learnedOptimizer(checked.program, root, decl, task.preset, opts) : curvature(checked.program, root, decl, task.preset, opts);
+    return { ...prepared, sources: checked.sources };
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw new TaskSourceError(e.diagnostics, checked.sources);
+    throw e;
+  }
+}
+
+function curvature(program: ResolvedProgram, root: ResolvedModule, decl: TaskDecl, preset: string, opts: PrepareOptions): Omit<PreparedTask, 'sources'> {
+  const config = taskConfig(decl, preset);
+  const setup: CurvatureSetup = {
+    program, module: root, task: decl, config, target: taskTarget(root, decl, config.target),
+    executor: opts.backend.factory, device: opts.device, progress: workerProgress(opts.log), dataCache: join(resolve(opts.cacheDir), 'curvature'),
+  };
+  const models = curvatureModels(setup);
+  const ctx = loadCurvatureContext(setup, models);
+  return {
+    jobs: curvatureJobs(config, models),
+    run: async (job, h) => {
+      if (job.kind !== 'train' && job.kind !== 'evaluate') throw new Error(`internal: a ${job.kind} job in a curvature task`);
+      const store = redisJobStore(h.client, h.keys, h.token, h.stopping, h.log);
+      const results = await runCurvatureJob(ctx, job, store);
+      return encodeOutcome(results, store.epochs, store.final);
+    },
+  };
+}
+
+/** Learned optimization runs in float64 on the CPU: the worker's adapter is not used. */
+function learnedOptimizer(program: ResolvedProgram, root: ResolvedModule, decl: TaskDecl, preset: string, opts: PrepareOptions): Omit<PreparedTask, 'sources'> {
+  const config = learnedOptimizationConfig(decl, preset);
+  const ctx = learnedOptimizerContext({ program, module: root, config, progress: workerProgress(opts.log), device: `float64 on the CPU on ${opts.host}` });
+  loadBaseTasks(ctx);
+  return {
+    jobs: learnedOptimizerJobs(config),
+    run: async (job, h) => {
+      if (job.kind !== 'meta-train' && job.kind !== 'adam') throw new Error(`internal: a ${job.kind} job in a learned-optimization task`);
+      return encodeLearnedOptimizerOutcome(await runLearnedOptimizerJob(ctx, job, redisMetaStore(h.client, h.keys, h.token, h.stopping, h.log)));
+    },
+  };
+}
+
+/** The task's text has errors: rendered against that text. */
+export class TaskSourceError extends Error {
+  constructor(readonly diagnostics: Diagnostic[], readonly sources: Map<string, string>) {
+    super(renderDiagnostics(diagnostics, sources));
+  }
+}
+
+/** A worker's task progress: stage and log lines only (its jobs' epochs would flood the log). */
+function workerProgress(log: (line: string) => void): Progress {
+  return {
+    stage: log,
+    data: (done, total) => {
+      if (done === total) log(`data: ${total} models generated`);
+    },
+    log,
+    startTraining: () => {},
+    advance: () => {},
+    stop: () => {},
+  };
+}
