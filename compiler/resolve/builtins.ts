@@ -14,6 +14,8 @@ export type ArgKind =
   | { kind: 'int_or_space' }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'enum_list'; values: readonly string[] }
+  /** Bare names checked by a later stage (a base task's `optimizers: [sgdm, ds_optimizer]`: entries of the task's list). */
+  | { kind: 'name_list' }
   | { kind: 'int_list' }
   | { kind: 'float_list' }
   | { kind: 'activation' }

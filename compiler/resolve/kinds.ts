@@ -74,6 +74,10 @@ export function kindProblems(expected: ArgKind, expr: Expr, param: string, owner
       return enumProblems(expected.values, expr, param, owner);
     case 'enum_list':
       return expr.kind === 'list' ? expr.items.flatMap((i) => enumProblems(expected.values, i, param, owner)) : enumProblems(expected.values, expr, param, owner);
+    case 'name_list': {
+      const items = expr.kind === 'list' ? expr.items : [expr];
+      return items.filter((i) => i.kind !== 'name').map((i) => error('resolve/argument-kind', `\`${param}\` of ${owner} must be a list of names, e.g. \`[sgdm, ds_optimizer]\``, i.span));
+    }
     case 'activation':
       return activationProblems(expr);
     case 'int_list':

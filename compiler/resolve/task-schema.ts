@@ -95,21 +95,44 @@ export const CURVATURE_FIELDS: readonly TaskFieldSpec[] = [
 
 // ---- learned optimization (paper §6.2) ------------------------------------------------------------
 
+/**
+ * The image data of `image_mlp` (8×8): greyscale Fashion-MNIST (64 inputs, 10 classes) and the
+ * stand-ins for the paper's 8×8×3 CIFAR tasks (192 inputs): Fashion-MNIST coloured (CIFAR-10, 10
+ * classes) and MNIST digit pairs (CIFAR-100, 100 classes).
+ */
+export const IMAGE_DATA = ['fashion_mnist', 'mnist', 'fashion_mnist_colour', 'mnist_pairs'] as const;
+/** The text of `language_model`: the licence texts of Debian's base-files (the LM1B stand-in). */
+export const TEXT_DATA = ['common_licenses'] as const;
+
+/** Which of the task's optimizers run on one base task (default: all): names of its `optimizers` entries. */
+const baseOptimizers: BuiltinParam = { name: 'optimizers', type: { kind: 'name_list' }, optional: true };
+
 /** The learned-optimization base tasks: a base network, its data, batch size and horizon T. */
 export const BASE_TASKS: readonly Builtin[] = [
   {
     name: 'image_mlp', context: 'task', doc: 'an MLP classifier with NLL loss on downsampled images (defaults: size 8, batch 128, horizon 2000)',
     params: [
       { name: 'target', type: { kind: 'target' } },
-      { name: 'data', type: { kind: 'enum', values: ['fashion_mnist', 'mnist'] } },
+      { name: 'data', type: { kind: 'enum', values: IMAGE_DATA } },
       { name: 'size', type: int, optional: true },
       { name: 'batch', type: int, optional: true },
       { name: 'horizon', type: int, optional: true },
+      baseOptimizers,
+    ],
+  },
+  {
+    name: 'language_model', context: 'task', doc: 'a transformer LM with next-token NLL on byte-level text (defaults: batch 8, horizon 2000)',
+    params: [
+      { name: 'target', type: { kind: 'target' } },
+      { name: 'data', type: { kind: 'enum', values: TEXT_DATA } },
+      { name: 'batch', type: int, optional: true },
+      { name: 'horizon', type: int, optional: true },
+      baseOptimizers,
     ],
   },
   {
     name: 'linear_regression', context: 'task', doc: 'the 2-parameter linear regression of Figure 8 (defaults: batch 128, horizon 10)',
-    params: [{ name: 'batch', type: int, optional: true }, { name: 'horizon', type: int, optional: true }],
+    params: [{ name: 'batch', type: int, optional: true }, { name: 'horizon', type: int, optional: true }, baseOptimizers],
   },
 ];
 

@@ -99,7 +99,7 @@ export function walkExpr(expr: Expr, site: ExprSite, ctx: ValidationContext): vo
 
 /** Enum words and activation names are not looked up as names; activation calls are calls. */
 function argumentSite(kind: string | undefined, value: Expr, parent: ExprSite): ExprSite {
-  if (kind === 'enum' || kind === 'enum_list') return { role: 'symbol', scope: parent.scope };
+  if (kind === 'enum' || kind === 'enum_list' || kind === 'name_list') return { role: 'symbol', scope: parent.scope };
   if (kind === 'activation') return { role: value.kind === 'call' ? 'activation' : 'symbol', scope: parent.scope };
   return { role: parent.role === 'type' ? 'type' : 'value', scope: parent.scope };
 }

@@ -135,8 +135,9 @@ function taskInstances(module: ResolvedModule, task: TaskDecl, preset: Preset | 
 /**
  * A learned-optimization task's update nets (`optimizers:`) on the targets of its image base tasks,
  * with b = the batch (the gradient set GradMetaNet reads): the preset's base tasks, or, when the
- * preset has no image task (the regression's layout is the runtime's), the task's targets with
- * b = PROBE_SET_SIZE (the proof does not depend on b; a preset such as `quick` stays cheap to verify).
+ * preset has no image task (the regression's layout is the runtime's), the task's first image target
+ * with b = PROBE_SET_SIZE (the proof does not depend on b or the widths; a preset such as `quick`
+ * stays cheap to verify). A base task's `optimizers: [...]` limits the nets certified on its target.
  */
 function optimizerInstances(module: ResolvedModule, items: readonly Expr[], baseTaskLists: (Expr | undefined)[]): Instance[] {
   const images = baseTaskLists.map((list, k) => (list?.kind === 'list' ? list.items : []).flatMap((b) => {
@@ -146,14 +147,19 @@ function optimizerInstances(module: ResolvedModule, items: readonly Expr[], base
     const layout = sym?.kind === 'target' ? elaborateTarget(sym.decl) : undefined;
     const batch = b.args.find((a) => a.name?.name === 'batch')?.value;
     const setSize = k > 0 && baseTaskLists[0] !== undefined ? PROBE_SET_SIZE : batch?.kind === 'number' && batch.isInteger && batch.value >= 1 ? batch.value : 128;
-    return layout?.ok === true ? [{ target: layout.value, setSize }] : [];
-  })).find((l) => l.length > 0) ?? [];
+    // A base task's `optimizers: [...]` names the nets that run on it; the others are not certified there.
+    const only = b.args.find((a) => a.name?.name === 'optimizers')?.value;
+    const nets = only === undefined ? undefined : new Set((only.kind === 'list' ? only.items : [only]).flatMap((n) => (n.kind === 'name' ? [n.name] : [])));
+    return layout?.ok === true ? [{ target: layout.value, setSize, nets }] : [];
+  }))
+    // Without the preset's own image tasks, the task's first image task stands for all (like b, the widths do not enter the proof).
+    .map((l, k) => (k > 0 ? l.slice(0, 1) : l)).find((l) => l.length > 0) ?? [];
   const out: Instance[] = [];
   for (const m of items) {
     if (m.kind !== 'call') continue;
     const net = lookup(module, m.callee.name);
     if (net?.kind !== 'net') continue;
-    for (const { target, setSize } of images) out.push({ decl: net.decl, args: scalarArgs(m), target, setSize });
+    for (const { target, setSize, nets } of images) if (nets === undefined || nets.has(m.callee.name)) out.push({ decl: net.decl, args: scalarArgs(m), target, setSize });
   }
   return out;
 }

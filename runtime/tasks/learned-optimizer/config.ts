@@ -4,12 +4,20 @@
 // diagnostics at the value's span.
 import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
 import type { Span, TaskDecl } from '../../../compiler/syntax/ast.js';
+import { IMAGE_DATA, TEXT_DATA } from '../../../compiler/resolve/task-schema.js';
 import { taskFields, type CallValue, type RecordValue, type Value } from '../values.js';
 import { PAPER_RULE } from './update-rule.js';
 
+/** A base task's own `optimizers: [...]`: names of entries of the task's list, with their spans. */
+export type OptimizerSelection = { name: string; span: Span }[] | undefined;
+
 export type BaseTaskConfig =
-  | { kind: 'image_mlp'; label: string; target: string; data: 'fashion_mnist' | 'mnist'; size: number; batch: number; horizon: number; span: Span }
-  | { kind: 'linear_regression'; label: string; batch: number; horizon: number; span: Span };
+  | { kind: 'image_mlp'; label: string; target: string; data: ImageData; size: number; batch: number; horizon: number; optimizers: OptimizerSelection; span: Span }
+  | { kind: 'language_model'; label: string; target: string; data: TextData; batch: number; horizon: number; optimizers: OptimizerSelection; span: Span }
+  | { kind: 'linear_regression'; label: string; batch: number; horizon: number; optimizers: OptimizerSelection; span: Span };
+
+export type ImageData = (typeof IMAGE_DATA)[number];
+export type TextData = (typeof TEXT_DATA)[number];
 
 export interface UpdateNetConfig {
   /** `sgdm`, or the net's name. */
@@ -68,6 +76,11 @@ export function learnedOptimizationConfig(task: TaskDecl, preset: string): Learn
   if (!(config.pes.sigma > 0)) throw bad(pes.span, '`sigma` of `pes` must be positive');
   if (config.pes.pairs < 1 || config.pes.truncation < 1) throw bad(pes.span, '`pairs` and `truncation` of `pes` must be at least 1');
   for (const b of config.baseTasks) {
+    for (const o of b.optimizers ?? []) {
+      if (!config.optimizers.some((c) => c.net === o.name)) {
+        throw bad(o.span, `\`${o.name}\` is not one of the task's optimizers`, `the task's \`optimizers\`: ${config.optimizers.map((c) => c.net).join(', ')}`);
+      }
+    }
     if (b.horizon % truncationFor(config, b) !== 0) {
       throw bad(b.span, `the horizon of \`${b.label}\` (${b.horizon}) is not a multiple of the PES truncation (${truncationFor(config, b)})`, 'PES restarts inner runs at the horizon, between truncations');
     }
@@ -81,6 +94,12 @@ export function learnedOptimizationConfig(task: TaskDecl, preset: string): Learn
  */
 export function truncationFor(config: LearnedOptimizationConfig, base: BaseTaskConfig): number {
   return Math.min(config.pes.truncation, base.horizon);
+}
+
+/** The task's optimizers that run on `base`: all, or those its `optimizers` names, in the task's order. */
+export function baseTaskOptimizers(config: LearnedOptimizationConfig, base: BaseTaskConfig): UpdateNetConfig[] {
+  const only = base.optimizers;
+  return only === undefined ? config.optimizers : config.optimizers.filter((o) => only.some((n) => n.name === o.net));
 }
 
 function bad(span: Span, message: string, hint?: string): DiagnosticError {
@@ -116,14 +135,23 @@ function recordNum(record: RecordValue | undefined, key: string, fallback: numbe
 }
 
 function baseTask(call: CallValue): BaseTaskConfig {
+  const selection = call.named.get('optimizers');
+  const optimizers = selection === undefined ? undefined : (Array.isArray(selection) ? selection : [selection]).map((v) => ({ name: nameOf(v), span: asCall(v, call.span).span }));
   if (call.name === 'linear_regression') {
-    return { kind: 'linear_regression', label: 'linear_regression', batch: int(call, 'batch', 128), horizon: int(call, 'horizon', 10), span: call.span };
+    return { kind: 'linear_regression', label: 'linear_regression', batch: int(call, 'batch', 128), horizon: int(call, 'horizon', 10), optimizers, span: call.span };
   }
-  const target = call.named.get('target');
-  const data = call.named.get('data');
-  const name = (v: Value | undefined) => (typeof v === 'object' && !Array.isArray(v) && v.kind === 'call' ? v.name : '');
-  const dataName = name(data) === 'mnist' ? 'mnist' : 'fashion_mnist';
-  return { kind: 'image_mlp', label: `${name(target)}/${dataName}`, target: name(target), data: dataName, size: int(call, 'size', 8), batch: int(call, 'batch', 128), horizon: int(call, 'horizon', 2000), span: call.span };
+  const target = nameOf(call.named.get('target'));
+  const data = nameOf(call.named.get('data'));
+  if (call.name === 'language_model') {
+    const text = TEXT_DATA.find((d) => d === data) ?? 'common_licenses';
+    return { kind: 'language_model', label: `${target}/${text}`, target, data: text, batch: int(call, 'batch', 8), horizon: int(call, 'horizon', 2000), optimizers, span: call.span };
+  }
+  const images = IMAGE_DATA.find((d) => d === data) ?? 'fashion_mnist';
+  return { kind: 'image_mlp', label: `${target}/${images}`, target, data: images, size: int(call, 'size', 8), batch: int(call, 'batch', 128), horizon: int(call, 'horizon', 2000), optimizers, span: call.span };
+}
+
+function nameOf(v: Value | undefined): string {
+  return typeof v === 'object' && !Array.isArray(v) && v.kind === 'call' ? v.name : '';
 }
 
 /** `ds_optimizer`, or `ds_optimizer(hidden: 8)` with arguments: how reports and trained/ files name it. */

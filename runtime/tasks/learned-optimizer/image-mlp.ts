@@ -1,5 +1,5 @@
 // The image-MLP base tasks of the paper (§6.2, e.g. ImageMLP_FashionMnist8_Relu32): an MLP target
-// on flattened size×size images, NLL (softmax cross-entropy) loss, batches drawn with replacement
+// on flattened size×size(×channels) images, NLL (softmax cross-entropy) loss, batches drawn with replacement
 // from the training split, the test loss on a fixed subset of the test split. float64 (targets/mlp).
 import type { TargetLayout } from '../../../compiler/spaces/target.js';
 import type { ImageDataset } from '../../data/fashion-mnist.js';
@@ -15,10 +15,11 @@ export interface ImageMlpOptions {
 }
 
 export function imageMlpTask(name: string, layout: TargetLayout, data: ImageDataset, options: ImageMlpOptions): InnerTask {
-  const inputs = data.size * data.size;
+  const channels = data.channels ?? 1;
+  const inputs = data.size * data.size * channels;
   const widths = layout.spec.kind === 'mlp' ? layout.spec.widths : [];
   if (widths[0] !== inputs || widths[widths.length - 1] !== data.classes) {
-    throw new RangeError(`${layout.name} maps ${widths[0]} inputs to ${widths[widths.length - 1]} outputs; ${data.name} at ${data.size}×${data.size} needs ${inputs} → ${data.classes}`);
+    throw new RangeError(`${layout.name} maps ${widths[0]} inputs to ${widths[widths.length - 1]} outputs; ${data.name} at ${data.size}×${data.size}×${channels} needs ${inputs} → ${data.classes}`);
   }
   const testCount = Math.min(options.testExamples, data.test.count);
   const testInputs = Float64Array.from(data.test.images.subarray(0, testCount * inputs));
