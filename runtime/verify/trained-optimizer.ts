@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
-import { baseTaskLayout } from '../tasks/learned-optimizer/base-task.js';
+import { baseTaskLayout, gradientSetSize } from '../tasks/learned-optimizer/base-task.js';
 import { learnedOptimizationConfig, optimizerLabel, type BaseTaskConfig, type LearnedOptimizationConfig, type UpdateNetConfig } from '../tasks/learned-optimizer/config.js';
 import { optimizerFor } from '../tasks/learned-optimizer/learned-optimizer.js';
 import { TrainedParamsError, type TrainedNet } from './trained.js';
@@ -45,7 +45,7 @@ export function readTrainedOptimizer(req: TrainedOptimizerRequest): { config: Le
 
 export function loadTrainedOptimizer(req: TrainedOptimizerRequest): TrainedNet {
   const { config, base, entry, phi } = readTrainedOptimizer(req);
-  const optimizer = optimizerFor(req.program, req.module, entry, base.batch, baseTaskLayout(req.module, base));
+  const optimizer = optimizerFor(req.program, req.module, entry, gradientSetSize(base, baseTaskLayout(req.module, base)), baseTaskLayout(req.module, base));
   if (optimizer.net === undefined) throw new TrainedParamsError(`${entry.net} is the update rule alone: it has no network to verify`, 'pass a trained F_ϕ (ds_optimizer, unf_gradmetanet, ...)');
   if (phi.length !== optimizer.metaSize) {
     throw new TrainedParamsError(`${req.file} does not hold ${optimizer.metaSize} finite meta-parameters for ${optimizer.label}`, 'the file is damaged; re-run gmn run, which meta-trains it again');

@@ -12,8 +12,8 @@ import { JobHandedBack } from '../job-store.js';
 import type { JobDescription, Runner } from '../job-runner.js';
 import type { Progress } from '../progress.js';
 import { fileLabel } from '../run-directory.js';
-import { baseTaskLayout, loadBaseTask } from './base-task.js';
-import { optimizerLabel, truncationFor, type BaseTaskConfig, type LearnedOptimizationConfig } from './config.js';
+import { baseTaskLayout, gradientSetSize, loadBaseTask } from './base-task.js';
+import { baseTaskOptimizers, optimizerLabel, truncationFor, type BaseTaskConfig, type LearnedOptimizationConfig } from './config.js';
 import { adamCurve, bestPoint, learnedCurve, scoreAgainstAdam, type Curve, type CurveOptions } from './evaluation.js';
 import { LearnedOptimizerProblem, type InnerTask } from './inner-task.js';
 import { optimizerFor, type LearnedOptimizer } from './learned-optimizer.js';
@@ -70,7 +70,7 @@ export function learnedOptimizerContext(setup: Omit<LearnedOptimizerContext, 'ba
   const { program, module, config } = setup;
   const bases = new Map(config.baseTasks.map((base) => {
     const layout = baseTaskLayout(module, base);
-    return [base.label, { base, optimizers: config.optimizers.map((o) => optimizerFor(program, module, o, base.batch, layout)) }] as const;
+    return [base.label, { base, optimizers: baseTaskOptimizers(config, base).map((o) => optimizerFor(program, module, o, gradientSetSize(base, layout), layout)) }] as const;
   }));
   return { ...setup, checkpointEvery: setup.checkpointEvery ?? CHECKPOINT_EVERY, bases };
 }
@@ -78,7 +78,7 @@ export function learnedOptimizerContext(setup: Omit<LearnedOptimizerContext, 'ba
 /** Every job of the task, in the order a local run does them: per base task, meta-training first. */
 export function learnedOptimizerJobs(config: LearnedOptimizationConfig): LearnedOptimizerJob[] {
   return config.baseTasks.flatMap((base): LearnedOptimizerJob[] => [
-    ...config.optimizers.map((o): LearnedOptimizerJob => ({ kind: 'meta-train', base: base.label, optimizer: optimizerLabel(o) })),
+    ...baseTaskOptimizers(config, base).map((o): LearnedOptimizerJob => ({ kind: 'meta-train', base: base.label, optimizer: optimizerLabel(o) })),
     ...config.adamLrs.map((lr): LearnedOptimizerJob => ({ kind: 'adam', base: base.label, lr })),
   ]);
 }
@@ -187,7 +187,7 @@ export function baseTaskResult(config: LearnedOptimizationConfig, base: BaseTask
   const grid = adam.map((o, i) => ({ lr: config.adamLrs[i]!, meanBest: o.curves.reduce((a, c) => a + bestPoint(c).loss, 0) / config.seeds.length }));
   const bestIndex = grid.reduce((a, b, i) => (b.meanBest < grid[a]!.meanBest ? i : a), 0);
   const best = adam[bestIndex]!;
-  const learned = config.optimizers.map((o) => find((j) => j.kind === 'meta-train' && j.optimizer === optimizerLabel(o)));
+  const learned = baseTaskOptimizers(config, base).map((o) => find((j) => j.kind === 'meta-train' && j.optimizer === optimizerLabel(o)));
   const curves = new Map<string, Curve[]>([['adam', best.curves]]);
   const scores = [scoreAgainstAdam('adam', best.curves, best.curves)];
   for (const o of learned) {

@@ -3,7 +3,7 @@
 // DS and GradMetaNet have as many parameters on any width, so φ carries over), from the same
 // initialisation and batches for both (evaluation.ts).
 import type { ResolvedModule, ResolvedProgram } from '../../../compiler/resolve/resolve.js';
-import { baseTaskLayout, loadBaseTask } from './base-task.js';
+import { baseTaskLayout, gradientSetSize, loadBaseTask } from './base-task.js';
 import type { BaseTaskConfig, UpdateNetConfig } from './config.js';
 import { adamCurve, bestPoint, learnedCurve, stepsToReach, type Curve } from './evaluation.js';
 import { optimizerFor } from './learned-optimizer.js';
@@ -47,7 +47,7 @@ export function useOptimizer(req: UseRequest): UseResult {
     throw new TransferError(`${req.entry.net} was meta-trained on the 2-D regression, which has no target to replace`);
   }
   const layout = baseTaskLayout(req.module, req.base, req.target);
-  const optimizer = optimizerFor(req.program, req.module, req.entry, req.base.batch, layout);
+  const optimizer = optimizerFor(req.program, req.module, req.entry, gradientSetSize(req.base, layout), layout);
   if (optimizer.metaSize !== req.phi.length) {
     throw new TransferError(`${optimizer.label} has ${optimizer.metaSize} meta-parameters on ${layout.name}, the trained φ ${req.phi.length}`);
   }
