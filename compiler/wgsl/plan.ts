@@ -32,7 +32,7 @@ import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { batchedMatmulGrid, batchedMatmulKernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
-import { renderFactorLayout, renderFactorsKernel, renderGradKernel, renderKernel } from './render.js';
+import { pointGrid, renderFactorLayout, renderFactorsKernel, renderGradKernel, renderKernel } from './render.js';
 import type { TargetLayout } from '../spaces/target.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
@@ -623,8 +623,8 @@ class Planner {
       }
       case 'render': {
         const layout = this.layoutOf(op.target);
-        const u = { count: d[0] * d[2], points: d[2], ...this.renderStrides(op.theta, op.coords, layout) };
-        this.dispatch(renderKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.output(node)], linearGrid(u.count));
+        const u = { points: d[2], ...this.renderStrides(op.theta, op.coords, layout) };
+        this.dispatch(renderKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.output(node)], pointGrid(d[0], d[2]));
         return;
       }
       case 'render_vjp': {
@@ -634,10 +634,9 @@ class Planner {
         const points = this.dims.get(op.coords)![2];
         if (this.dims.get(op.dy)![0] !== d[0]) throw new Error(`internal: render_vjp %${node.id} needs dy batched like its result`);
         const factors = this.slot(`render_vjp factors of %${node.id}`, d[0] * points * renderFactorLayout(layout).width, 'scratch');
-        const u = { count: d[0] * points, points, ...this.renderStrides(op.theta, op.coords, layout) };
-        this.dispatch(renderFactorsKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.buf(op.dy), factors], linearGrid(u.count));
-        const grad = { count: d[0] * layout.paramCount, points, zero: 0 };
-        this.dispatch(renderGradKernel(layout), node, grad, [factors, this.output(node)], linearGrid(grad.count));
+        const u = { points, ...this.renderStrides(op.theta, op.coords, layout) };
+        this.dispatch(renderFactorsKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.buf(op.dy), factors], pointGrid(d[0], points));
+        this.dispatch(renderGradKernel(layout), node, { points, zero: 0 }, [factors, this.output(node)], pointGrid(d[0], layout.paramCount));
         this.release(factors);
         return;
       }

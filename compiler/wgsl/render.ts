@@ -7,10 +7,10 @@
 // y and dy [B, n, d_L].
 import { activationWgsl, TANH } from './activation.js';
 import type { MlpSpec, TargetLayout } from '../spaces/target.js';
-import { header, linearMain, type Kernel, type UniformField } from './kernel.js';
+import { header, LINEAR_WORKGROUP, type Kernel, type UniformField } from './kernel.js';
 
 const UNIFORMS: UniformField[] = [
-  ...(['count', 'points', 'thetaStride', 'coordsStride', 'zero'] as const).map((name) => ({ name, type: 'u32' as const })),
+  ...(['points', 'thetaStride', 'coordsStride', 'zero'] as const).map((name) => ({ name, type: 'u32' as const })),
   { name: 'omega0', type: 'f32' },
 ];
 
@@ -28,73 +28,180 @@ ${forwardLayers(layout, spec, false)}
   for (var o = 0u; o < ${spec.widths[L]}u; o++) { y[i * ${spec.widths[L]}u + o] = a${L}[o]; }`;
   return {
     name: `render_${shapeName(spec)}`,
-    source: `// render: the MLP ${spec.widths.join('→')} with per-element θ at every point\n${header(UNIFORMS, bindings)}${TANH}${linearMain('u.count', body)}`,
+    source: `// render: the MLP ${spec.widths.join('→')} with per-element θ at every point\n${header(UNIFORMS, bindings)}${TANH}${pointMain(body)}`,
     uniforms: [...UNIFORMS], bindings, workgroup: [64, 1],
   };
 }
 
 /**
- * One invocation per (batch element e, chunk c): the θ-gradient summed over the points k ≡ c
- * (mod chunks), written to partial[e, c, :]; the planner sums the chunks. Each invocation owns
- * its partial row, so no two invocations write the same address.
+ * Where each point's factors lie in the scratch row render_vjp's two passes share: the layer
+ * inputs a_0 … a_{L−1}, then the back-propagated signals g_1 … g_L (∂loss/∂u_l). The θ-gradient is
+ * their outer products summed over the points (∂W_l = Σ_k g_l aᵀ_{l−1}, ∂b_l = Σ_k g_l).
  */
-export function renderVjpKernel(layout: TargetLayout): Kernel {
+export interface FactorLayout {
+  /** Floats per point. */
+  width: number;
+  /** a_l at `a[l]` (l < L), g_l at `g[l]` (l ≥ 1; g[0] unused). */
+  a: number[];
+  g: number[];
+}
+
+export function renderFactorLayout(layout: TargetLayout): FactorLayout {
+  const { widths } = mlpSpecOf(layout);
+  const L = widths.length - 1;
+  const a: number[] = [];
+  const g: number[] = [0];
+  let at = 0;
+  for (let l = 0; l < L; l++) { a.push(at); at += widths[l]!; }
+  for (let l = 1; l <= L; l++) { g.push(at); at += widths[l]!; }
+  return { width: at, a, g };
+}
+
+/**
+ * render_vjp, pass 1: one invocation per (batch element, point) runs the network forward and
+ * back and writes the point's factors (renderFactorLayout) to its own row of `factors`.
+ */
+export function renderFactorsKernel(layout: TargetLayout): Kernel {
   const spec = mlpSpecOf(layout);
   const L = spec.widths.length - 1;
-  const P = layout.paramCount;
-  const uniforms: UniformField[] = [...UNIFORMS, { name: 'chunks', type: 'u32' }];
+  const f = renderFactorLayout(layout);
   const bindings = [
     { name: 'theta', element: 'f32', access: 'read' as const },
     { name: 'coords', element: 'f32', access: 'read' as const },
     { name: 'dy', element: 'f32', access: 'read' as const },
-    { name: 'partial', element: 'f32', access: 'read_write' as const },
+    { name: 'factors', element: 'f32', access: 'read_write' as const },
   ];
   const { derivative } = activationWgsl(spec.activation);
-  const backward: string[] = [];
-  for (let l = L; l >= 1; l--) {
+  const lines: string[] = [];
+  for (let l = 0; l < L; l++) {
+    lines.push(`  for (var q = 0u; q < ${bound(spec.widths[l]!)}; q++) { factors[row + ${f.a[l]}u + q] = a${l}[q]; }`);
+  }
+  const dL = spec.widths[L]!;
+  lines.push(`  var g${L}: array<f32, ${dL}>;
+  for (var o = 0u; o < ${dL}u; o++) { g${L}[o] = dy[i * ${dL}u + o]; factors[row + ${f.g[L]}u + o] = g${L}[o]; }`);
+  for (let l = L; l > 1; l--) {
     const rows = spec.widths[l]!;
     const cols = spec.widths[l - 1]!;
     const W = layout.params[2 * (l - 1)]!;
-    const bias = layout.params[2 * (l - 1) + 1]!;
-    backward.push(`    for (var p = 0u; p < ${bound(rows)}; p++) {
-      let gp = g${l}[p];
-      partial[out + ${bias.offset}u + p] += gp;
-      for (var q = 0u; q < ${bound(cols)}; q++) { partial[out + ${W.offset}u + p * ${cols}u + q] += gp * a${l - 1}[q]; }
-    }`);
-    if (l > 1) {
-      backward.push(`    var g${l - 1}: array<f32, ${cols}>;
-    for (var q = 0u; q < ${bound(cols)}; q++) {
-      var acc = 0.0;
-      for (var p = 0u; p < ${bound(rows)}; p++) { acc += theta[t0 + ${W.offset}u + p * ${cols}u + q] * g${l}[p]; }
-      let s = u${l - 1}[q];
-      g${l - 1}[q] = acc * (${derivative});
-    }`);
-    }
+    lines.push(`  var g${l - 1}: array<f32, ${cols}>;
+  for (var q = 0u; q < ${bound(cols)}; q++) {
+    var acc = 0.0;
+    for (var p = 0u; p < ${bound(rows)}; p++) { acc += theta[t0 + ${W.offset}u + p * ${cols}u + q] * g${l}[p]; }
+    let s = u${l - 1}[q];
+    g${l - 1}[q] = acc * (${derivative});
+    factors[row + ${f.g[l - 1]}u + q] = g${l - 1}[q];
+  }`);
   }
-  const dL = spec.widths[L]!;
-  const body = `  let e = i / u.chunks;
-  let out = i * ${P}u;
-  for (var j = 0u; j < ${P}u; j++) { partial[out + j] = 0.0; }
-  for (var k = i % u.chunks; k < u.points; k += u.chunks) {
-    let point = e * u.points + k;
-${indent(pointPrologue(spec, 'point'))}
-${indent(forwardLayers(layout, spec, true))}
-    var g${L}: array<f32, ${dL}>;
-    for (var o = 0u; o < ${dL}u; o++) { g${L}[o] = dy[point * ${dL}u + o]; }
-${backward.join('\n')}
-  }`;
+  const body = `  let row = i * ${f.width}u;
+${pointPrologue(spec)}
+${forwardLayers(layout, spec, true)}
+${lines.join('\n')}`;
   return {
-    name: `render_vjp_${shapeName(spec)}`,
-    source: `// render_vjp: θ-gradients of the MLP ${spec.widths.join('→')} summed over a chunk of points\n${header(uniforms, bindings)}${TANH}${linearMain('u.count', body)}`,
+    name: `render_factors_${shapeName(spec)}`,
+    source: `// render_vjp pass 1: per point, the inputs and back-propagated signals of every layer of the MLP ${spec.widths.join('→')}\n${header(UNIFORMS, bindings)}${TANH}${pointMain(body)}`,
+    uniforms: [...UNIFORMS], bindings, workgroup: [64, 1],
+  };
+}
+
+/**
+ * render_vjp, pass 2: one invocation per (batch element, parameter) sums its parameter's outer
+ * product entry over the element's points, reading the factors pass 1 wrote. Every invocation
+ * writes one output and the inner loop only reads (no accumulation in global memory, no partial
+ * sums to reduce); neighbouring invocations read neighbouring a_{l−1} entries and the same g_l.
+ * Four interleaved accumulators shorten the float32 sums' error chain.
+ */
+export function renderGradKernel(layout: TargetLayout): Kernel {
+  const spec = mlpSpecOf(layout);
+  const L = spec.widths.length - 1;
+  const P = layout.paramCount;
+  const f = renderFactorLayout(layout);
+  const uniforms: UniformField[] = (['points', 'zero'] as const).map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'factors', element: 'f32', access: 'read' as const },
+    { name: 'grad', element: 'f32', access: 'read_write' as const },
+  ];
+  // Which factor pair parameter j multiplies: g_l[p] · a_{l−1}[q] (weights) or g_l[p] (biases).
+  const cases: string[] = [];
+  for (let l = 1; l <= L; l++) {
+    const cols = spec.widths[l - 1]!;
+    const W = layout.params[2 * (l - 1)]!;
+    const bias = layout.params[2 * (l - 1) + 1]!;
+    cases.push(`if (j >= ${W.offset}u && j < ${W.offset + W.rows * cols}u) { let r = j - ${W.offset}u; gi = ${f.g[l]}u + r / ${cols}u; ai = ${f.a[l - 1]}u + r % ${cols}u; }`);
+    cases.push(`if (j >= ${bias.offset}u && j < ${bias.offset + bias.rows}u) { gi = ${f.g[l]}u + j - ${bias.offset}u; isBias = true; }`);
+  }
+  const body = `  var gi = 0u;
+  var ai = 0u;
+  var isBias = false;
+  ${cases.join(' else ')}
+  let F = ${f.width}u;
+  let base = e * u.points * F;
+  let n4 = u.points - u.points % 4u;
+  var s0 = 0.0; var s1 = 0.0; var s2 = 0.0; var s3 = 0.0;
+  if (isBias) {
+    for (var k = 0u; k < n4; k += 4u) {
+      let r = base + k * F + gi;
+      s0 += factors[r]; s1 += factors[r + F]; s2 += factors[r + 2u * F]; s3 += factors[r + 3u * F];
+    }
+    for (var k = n4; k < u.points; k++) { s0 += factors[base + k * F + gi]; }
+  } else {
+    for (var k = 0u; k < n4; k += 4u) {
+      let r = base + k * F;
+      s0 += factors[r + gi] * factors[r + ai];
+      s1 += factors[r + F + gi] * factors[r + F + ai];
+      s2 += factors[r + 2u * F + gi] * factors[r + 2u * F + ai];
+      s3 += factors[r + 3u * F + gi] * factors[r + 3u * F + ai];
+    }
+    for (var k = n4; k < u.points; k++) { s0 += factors[base + k * F + gi] * factors[base + k * F + ai]; }
+  }
+  grad[e * ${P}u + j] = (s0 + s1) + (s2 + s3);`;
+  return {
+    name: `render_grad_${shapeName(spec)}`,
+    source: `// render_vjp pass 2: θ-gradients of the MLP ${spec.widths.join('→')}, each summed over the points from the factors\n${header(uniforms, bindings)}${paramMain(P, body)}`,
     uniforms, bindings, workgroup: [64, 1],
   };
 }
 
-/** Loads the point's coordinates into a0 and finds its θ (t0). `point` indexes [B, n]. */
-function pointPrologue(spec: MlpSpec, point = 'i'): string {
+/**
+ * The entry point of the per-point kernels: workgroups along x cover one element's points, the
+ * grid's y is the batch element (pointGrid). The element index `e` comes from the workgroup id, so
+ * the shader compiler sees it (and every θ address) as uniform: lavapipe then loads each θ entry
+ * once per SIMD batch of points instead of gathering it per point.
+ */
+function pointMain(body: string): string {
+  return `@compute @workgroup_size(${LINEAR_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let e = wid.y;
+  let k = gid.x;
+  if (k >= u.points) { return; }
+  let i = e * u.points + k;
+${body}
+}
+`;
+}
+
+/** The entry point of render_grad: x covers the parameters j, y is the element e (uniform, as in pointMain). */
+function paramMain(P: number, body: string): string {
+  return `@compute @workgroup_size(${LINEAR_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let e = wid.y;
+  let j = gid.x;
+  if (j >= ${P}u) { return; }
+${body}
+}
+`;
+}
+
+/** Workgroups of a per-point kernel over `batch` elements of `points` points. */
+export function pointGrid(batch: number, points: number): [number, number, number] {
+  if (batch > 65535) throw new Error(`internal: render over ${batch} elements exceeds the grid's 65535 rows`);
+  return [Math.ceil(points / LINEAR_WORKGROUP), batch, 1];
+}
+
+/** Loads point k's coordinates of element e into a0 and finds its θ (t0). */
+function pointPrologue(spec: MlpSpec): string {
   const d0 = spec.widths[0]!;
-  return `  let t0 = (${point} / u.points) * u.thetaStride;
-  let x0 = (${point} / u.points) * u.coordsStride + (${point} % u.points) * ${d0}u;
+  return `  let t0 = e * u.thetaStride;
+  let x0 = e * u.coordsStride + k * ${d0}u;
   var a0: array<f32, ${d0}>;
   for (var q = 0u; q < ${d0}u; q++) { a0[q] = coords[x0 + q]; }`;
 }
@@ -127,10 +234,6 @@ function forwardLayers(layout: TargetLayout, spec: MlpSpec, keepPre: boolean): s
  */
 function bound(width: number): string {
   return `${width}u + u.zero`;
-}
-
-function indent(text: string): string {
-  return text.split('\n').map((line) => `  ${line}`).join('\n');
 }
 
 function shapeName(spec: MlpSpec): string {
