@@ -7,6 +7,7 @@
 // The report is assembled from the recorded outcomes (baseTaskResult), in the order of the task's
 // optimizers and learning rates, whatever order the jobs finished in.
 import type { ResolvedModule, ResolvedProgram } from '../../../compiler/resolve/resolve.js';
+import type { GpuDevice } from '../../device/index.js';
 import { Rng } from '../../util/rng.js';
 import { JobHandedBack } from '../job-store.js';
 import type { JobDescription, Runner } from '../job-runner.js';
@@ -15,7 +16,8 @@ import { fileLabel } from '../run-directory.js';
 import { baseTaskLayout, gradientSetSize, loadBaseTask } from './base-task.js';
 import { baseTaskOptimizers, optimizerLabel, truncationFor, type BaseTaskConfig, type LearnedOptimizationConfig } from './config.js';
 import { adamCurve, bestPoint, learnedCurve, scoreAgainstAdam, type Curve, type CurveOptions } from './evaluation.js';
-import { LearnedOptimizerProblem, type InnerTask } from './inner-task.js';
+import { innerProblem } from './device-backend.js';
+import type { InnerTask } from './inner-task.js';
 import { optimizerFor, type LearnedOptimizer } from './learned-optimizer.js';
 import { PesMetaTrainer, type MetaTrainerState } from './meta-trainer.js';
 import type { BaseTaskResult } from './report.js';
@@ -62,6 +64,8 @@ export interface LearnedOptimizerContext {
   config: LearnedOptimizationConfig;
   progress: Progress;
   device: string;
+  /** The device image tasks' meta-training runs on (device-backend.ts), or undefined: float64. */
+  gpu?: GpuDevice | undefined;
   checkpointEvery: number;
   bases: Map<string, { base: BaseTaskConfig; optimizers: LearnedOptimizer[]; task?: InnerTask }>;
 }
@@ -113,8 +117,8 @@ export function jobUnits(config: LearnedOptimizationConfig, job: LearnedOptimize
 export async function runLearnedOptimizerJob(ctx: LearnedOptimizerContext, job: LearnedOptimizerJob, store: MetaTrainingStore): Promise<LearnedOptimizerOutcome> {
   const entry = ctx.bases.get(job.base);
   if (entry === undefined) throw new Error(`internal: no base task ${job.base} in the task`);
-  entry.task ??= loadBaseTask(entry.base, baseTaskLayout(ctx.module, entry.base), (l) => ctx.progress.log(l));
-  const { base, task } = { base: entry.base, task: entry.task };
+  const { base } = entry;
+  const task = baseTask(ctx, entry);
   const options = { horizon: base.horizon, every: Math.max(1, Math.floor(base.horizon / CURVE_POINTS)) };
   if (job.kind === 'adam') {
     const { curves, trajectory } = await seedCurves(ctx, base, (o) => adamCurve(task, job.lr, { ...options, ...o }));
@@ -126,6 +130,16 @@ export async function runLearnedOptimizerJob(ctx: LearnedOptimizerContext, job: 
   const phi = await metaTrain(ctx, base, task, optimizer, store);
   const { curves, trajectory } = await seedCurves(ctx, base, (o) => learnedCurve(task, optimizer, phi, { ...options, ...o }));
   return { job, phi, curves, trajectory, device: ctx.device };
+}
+
+/** Loads every base task's data now (a worker does so while it holds its long preparation lock). */
+export function loadBaseTasks(ctx: LearnedOptimizerContext): void {
+  for (const entry of ctx.bases.values()) baseTask(ctx, entry);
+}
+
+function baseTask(ctx: LearnedOptimizerContext, entry: { base: BaseTaskConfig; task?: InnerTask }): InnerTask {
+  entry.task ??= loadBaseTask(entry.base, baseTaskLayout(ctx.module, entry.base), (l) => ctx.progress.log(l));
+  return entry.task;
 }
 
 /** A curve per seed; the regression's first seed also records its θ path. */
@@ -148,21 +162,25 @@ async function metaTrain(ctx: LearnedOptimizerContext, base: BaseTaskConfig, tas
     return trained;
   }
   const saved = await store.loadCheckpoint((text) => savedState(text, optimizer.metaSize)) ?? undefined;
-  const problem = new LearnedOptimizerProblem(task, optimizer);
+  const problem = innerProblem(ctx.gpu, task, optimizer);
   const phi0 = optimizer.initialMeta(config.rule, new Rng(config.pes.seed));
   const pes = { pairs: config.pes.pairs, truncation: truncationFor(config, base), horizon: base.horizon, sigma: config.pes.sigma, accumulate: true, stagger: true, seed: config.pes.seed };
   const trainer = new PesMetaTrainer(problem, { pes, outerLr: config.pes.outerLr, clip: config.pes.clip }, phi0, saved);
   progress.log(`meta-training ${optimizer.label} on ${base.label} (${optimizer.metaSize} meta-parameters, ${config.pes.outerSteps} outer steps${saved ? `, resuming at ${trainer.outerStep}` : ''})`);
   progress.advance(trainer.outerStep, '');
-  while (trainer.outerStep < config.pes.outerSteps) {
-    const loss = await trainer.outerUpdate();
-    progress.advance(1, `${optimizer.label}: truncation loss ${loss.toPrecision(4)}`);
-    if (trainer.outerStep % ctx.checkpointEvery === 0 && trainer.outerStep < config.pes.outerSteps) {
-      await store.saveCheckpoint(JSON.stringify(trainer.state(), replace), trainer.outerStep);
-      if (store.stopRequested()) throw new JobHandedBack(trainer.outerStep);
+  try {
+    while (trainer.outerStep < config.pes.outerSteps) {
+      const loss = await trainer.outerUpdate();
+      progress.advance(1, `${optimizer.label}: truncation loss ${loss.toPrecision(4)}`);
+      if (trainer.outerStep % ctx.checkpointEvery === 0 && trainer.outerStep < config.pes.outerSteps) {
+        await store.saveCheckpoint(JSON.stringify(trainer.state(), replace), trainer.outerStep);
+        if (store.stopRequested()) throw new JobHandedBack(trainer.outerStep);
+      }
+      // Between outer steps a worker's event loop renews the job's lock.
+      await yieldToEventLoop();
     }
-    // Outer steps are synchronous: between them a worker's event loop renews the job's lock.
-    await yieldToEventLoop();
+  } finally {
+    await problem.release?.();
   }
   await store.done(trainedText(base.label, optimizer.label, trainer.phi));
   return Float64Array.from(trainer.phi);
