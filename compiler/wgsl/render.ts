@@ -74,11 +74,11 @@ export function renderFactorsKernel(layout: TargetLayout): Kernel {
   const { derivative } = activationWgsl(spec.activation);
   const lines: string[] = [];
   for (let l = 0; l < L; l++) {
-    lines.push(`  for (var q = 0u; q < ${bound(spec.widths[l]!)}; q++) { factors[row + ${f.a[l]}u + q] = a${l}[q]; }`);
+    lines.push(`  for (var q = 0u; q < ${bound(spec.widths[l]!)}; q++) { factors[row + (${f.a[l]}u + q) * u.points] = a${l}[q]; }`);
   }
   const dL = spec.widths[L]!;
   lines.push(`  var g${L}: array<f32, ${dL}>;
-  for (var o = 0u; o < ${dL}u; o++) { g${L}[o] = dy[i * ${dL}u + o]; factors[row + ${f.g[L]}u + o] = g${L}[o]; }`);
+  for (var o = 0u; o < ${dL}u; o++) { g${L}[o] = dy[i * ${dL}u + o]; factors[row + (${f.g[L]}u + o) * u.points] = g${L}[o]; }`);
   for (let l = L; l > 1; l--) {
     const rows = spec.widths[l]!;
     const cols = spec.widths[l - 1]!;
@@ -89,10 +89,10 @@ export function renderFactorsKernel(layout: TargetLayout): Kernel {
     for (var p = 0u; p < ${bound(rows)}; p++) { acc += theta[t0 + ${W.offset}u + p * ${cols}u + q] * g${l}[p]; }
     let s = u${l - 1}[q];
     g${l - 1}[q] = acc * (${derivative});
-    factors[row + ${f.g[l - 1]}u + q] = g${l - 1}[q];
+    factors[row + (${f.g[l - 1]}u + q) * u.points] = g${l - 1}[q];
   }`);
   }
-  const body = `  let row = i * ${f.width}u;
+  const body = `  let row = e * ${f.width}u * u.points + k;
 ${pointPrologue(spec)}
 ${forwardLayers(layout, spec, true)}
 ${lines.join('\n')}`;
@@ -133,25 +133,21 @@ export function renderGradKernel(layout: TargetLayout): Kernel {
   var ai = 0u;
   var isBias = false;
   ${cases.join(' else ')}
-  let F = ${f.width}u;
-  let base = e * u.points * F;
+  let g = e * ${f.width}u * u.points + gi * u.points;
+  let a = e * ${f.width}u * u.points + ai * u.points;
   let n4 = u.points - u.points % 4u;
   var s0 = 0.0; var s1 = 0.0; var s2 = 0.0; var s3 = 0.0;
   if (isBias) {
-    for (var k = 0u; k < n4; k += 4u) {
-      let r = base + k * F + gi;
-      s0 += factors[r]; s1 += factors[r + F]; s2 += factors[r + 2u * F]; s3 += factors[r + 3u * F];
-    }
-    for (var k = n4; k < u.points; k++) { s0 += factors[base + k * F + gi]; }
+    for (var k = 0u; k < n4; k += 4u) { s0 += factors[g + k]; s1 += factors[g + k + 1u]; s2 += factors[g + k + 2u]; s3 += factors[g + k + 3u]; }
+    for (var k = n4; k < u.points; k++) { s0 += factors[g + k]; }
   } else {
     for (var k = 0u; k < n4; k += 4u) {
-      let r = base + k * F;
-      s0 += factors[r + gi] * factors[r + ai];
-      s1 += factors[r + F + gi] * factors[r + F + ai];
-      s2 += factors[r + 2u * F + gi] * factors[r + 2u * F + ai];
-      s3 += factors[r + 3u * F + gi] * factors[r + 3u * F + ai];
+      s0 += factors[g + k] * factors[a + k];
+      s1 += factors[g + k + 1u] * factors[a + k + 1u];
+      s2 += factors[g + k + 2u] * factors[a + k + 2u];
+      s3 += factors[g + k + 3u] * factors[a + k + 3u];
     }
-    for (var k = n4; k < u.points; k++) { s0 += factors[base + k * F + gi] * factors[base + k * F + ai]; }
+    for (var k = n4; k < u.points; k++) { s0 += factors[g + k] * factors[a + k]; }
   }
   grad[e * ${P}u + j] = (s0 + s1) + (s2 + s3);`;
   return {
