@@ -50,19 +50,33 @@ export interface FittedInrs {
 /** Fits one INR per image, `batch` images per dispatch (the rest of the batch loop is sequential). */
 export async function fitInrs(gpu: GpuDevice, layout: TargetLayout, images: Float32Array, count: number, grid: Float32Array, rng: Rng, options: FitOptions & { batch: number; onBatch?: (done: number) => void }): Promise<FittedInrs> {
   const P = layout.paramCount;
-  const perImage = images.length / count;
   const theta = new Float32Array(count * P);
   const psnr = new Float32Array(count);
   const init = Float32Array.from(initMlpBatch(layout, count, rng));
   for (let start = 0; start < count; start += options.batch) {
-    const n = Math.min(options.batch, count - start);
-    const problem = inrProblem(layout, images.subarray(start * perImage, (start + n) * perImage), n, grid);
-    const fit = await fitParamSets(gpu, problem, init.subarray(start * P, (start + n) * P), options);
+    const fit = await fitRange(gpu, layout, images, count, grid, init, start, options);
     theta.set(fit.theta, start * P);
-    fit.losses.forEach((mse, i) => { psnr[start + i] = psnrOf(mse); });
-    options.onBatch?.(start + n);
+    psnr.set(fit.psnr, start);
+    options.onBatch?.(start + fit.psnr.length);
   }
   return { theta, psnr };
+}
+
+/**
+ * The dispatch of `fitInrs` that fits INRs start, start + 1, … (`batch` of them or the rest) on its
+ * own: the same numbers as within the whole fit (a job of a queued run: runtime/tasks/inr-editing/jobs.ts).
+ */
+export async function fitInrBatch(gpu: GpuDevice, layout: TargetLayout, images: Float32Array, count: number, grid: Float32Array, rng: Rng, start: number, options: FitOptions & { batch: number }): Promise<FittedInrs> {
+  return fitRange(gpu, layout, images, count, grid, Float32Array.from(initMlpBatch(layout, count, rng)), start, options);
+}
+
+async function fitRange(gpu: GpuDevice, layout: TargetLayout, images: Float32Array, count: number, grid: Float32Array, init: Float32Array, start: number, options: FitOptions & { batch: number }): Promise<FittedInrs> {
+  const P = layout.paramCount;
+  const perImage = images.length / count;
+  const n = Math.min(options.batch, count - start);
+  const problem = inrProblem(layout, images.subarray(start * perImage, (start + n) * perImage), n, grid);
+  const fit = await fitParamSets(gpu, problem, init.subarray(start * P, (start + n) * P), options);
+  return { theta: Float32Array.from(fit.theta), psnr: Float32Array.from(fit.losses, psnrOf) };
 }
 
 /** PSNR in dB of a mean squared error on [−1, 1] images. */

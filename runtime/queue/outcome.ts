@@ -1,6 +1,6 @@
-// What a worker returns for a finished job (BullMQ keeps it as the job's return value): its results,
-// the metrics of every epoch, and the trained parameters, so the submitter writes the same run
-// directory a local run would. The submitter checks the shape and that the results are exactly the
+// What a worker returns for a finished training job (BullMQ keeps it as the job's return value): its
+// results (a curvature run's, or an INR editor's with its own fields), the metrics of every epoch,
+// and the trained parameters, so the submitter writes the same run directory a local run would. The submitter checks the shape and that the results are exactly the
 // job's (model, size, seed) before it records anything.
 import type { Ajv, ValidateFunction } from 'ajv';
 import type { CurvatureJob, JobOutcome } from '../tasks/curvature.js';
@@ -90,7 +90,7 @@ export function encodeOutcome(results: readonly RunResult[], epochs: readonly Ep
  * The outcome of `job` from a worker's return value; throws an Error saying what is wrong when it
  * is malformed or holds other results than `expected` (the job's own keys).
  */
-export async function decodeOutcome(job: CurvatureJob, value: unknown, expected: readonly { model: string; trainSize: number; seed: number }[]): Promise<JobOutcome> {
+export async function decodeOutcome<J = CurvatureJob>(job: J, value: unknown, expected: readonly { model: string; trainSize: number; seed: number }[]): Promise<Omit<JobOutcome, 'job'> & { job: J }> {
   if (compiled === null) {
     const { Ajv } = await import('ajv');
     const ajv = new Ajv({ allowUnionTypes: true });

@@ -1,5 +1,6 @@
 // A queued training job's state, kept in Redis next to the job itself (key `<prefix>:<queue>:<id>:
-// gmn-checkpoint`): the latest checkpoint and the metrics of every epoch so far, as one JSON value.
+// gmn-checkpoint`): the latest checkpoint and the metrics of every epoch so far, as one JSON value
+// (with, for an INR editor's training, the best parameters so far, saved with the next checkpoint).
 // Redis is the one thing every worker shares, so whichever worker takes a job over after another
 // died resumes it from there; no shared file system is needed, and a worker writes no file for it.
 //
@@ -9,22 +10,23 @@
 import type { Redis } from 'ioredis';
 import type { Checkpoint } from '../train/checkpoint.js';
 import type { TrainState } from '../train/executor.js';
-import type { JobStore } from '../tasks/job-store.js';
+import type { EditorStore } from '../tasks/inr-editing/editor-store.js';
 import type { EpochMetrics } from '../tasks/run-directory.js';
 import type { TrainingCheckpoint } from '../tasks/training-checkpoint.js';
-import { decodeTrainingCheckpoint, encodeTrainingCheckpoint, type EncodedTrainingCheckpoint } from './state-codec.js';
+import { decodeCheckpoint, decodeTrainingCheckpoint, encodeCheckpoint, encodeTrainingCheckpoint, type EncodedCheckpoint, type EncodedTrainingCheckpoint } from './state-codec.js';
 
 const SAVE_IF_LOCKED = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2]) return 1 end return 0`;
 
 interface Stored {
   checkpoint: EncodedTrainingCheckpoint;
   epochs: EpochMetrics[];
+  best?: EncodedCheckpoint;
 }
 
 /** The job's lock moved to another worker: this one must drop the job. */
 export class JobLostError extends Error {}
 
-export interface RedisJobStore extends JobStore {
+export interface RedisJobStore extends EditorStore {
   /** Every epoch's metrics, including those run before a takeover. */
   readonly epochs: EpochMetrics[];
   /** The final state, once the job has trained. */
@@ -53,6 +55,7 @@ export function redisJobStore(
   const key = checkpointKey(keys.prefix, keys.queue, keys.jobId);
   const epochs: EpochMetrics[] = [];
   let final: Checkpoint | null = null;
+  let best: EncodedCheckpoint | undefined;
   return {
     epochs,
     get final() {
@@ -76,15 +79,20 @@ export function redisJobStore(
         return null;
       }
       epochs.push(...stored.epochs.filter((m) => m.epoch <= checkpoint.epoch));
+      best = stored.best;
       log(`resumed job ${keys.jobId} from its checkpoint after epoch ${checkpoint.epoch}`);
       return checkpoint;
     },
     async epochDone(metrics, checkpoint) {
       epochs.push(metrics);
-      await saveIfLocked(client, keys, token, JSON.stringify({ checkpoint: encodeTrainingCheckpoint(checkpoint), epochs } satisfies Stored));
+      await saveIfLocked(client, keys, token, JSON.stringify({ checkpoint: encodeTrainingCheckpoint(checkpoint), epochs, ...(best === undefined ? {} : { best }) } satisfies Stored));
     },
     async trained(checkpoint) {
       final = checkpoint;
+    },
+    loadBest: async () => (best === undefined ? null : decodeCheckpoint(best).state),
+    async saveBest(checkpoint) {
+      best = encodeCheckpoint(checkpoint);
     },
     stopRequested: stopping,
   };

@@ -8,9 +8,10 @@
 import type { TargetLayout } from '../../../compiler/spaces/target.js';
 import { tensor, type Tensor } from '../../reference/tensor.js';
 import type { GpuDevice } from '../../device/index.js';
-import { cachedFits } from '../../inr/cache.js';
+import { cachedFits, type InrFitKey } from '../../inr/cache.js';
 import { editImages } from '../../inr/edits.js';
-import { fitInrs, pixelGrid } from '../../inr/fit.js';
+import { fitInrs, pixelGrid, type FittedInrs } from '../../inr/fit.js';
+import type { FitOptions } from '../../param-sets/fit.js';
 import { gradientInputs, probePixels } from '../../inr/grad-inputs.js';
 import { IMAGE_PIXELS, IMAGE_SIDE, loadImages } from '../../inr/images.js';
 import { mlpForward } from '../../targets/mlp.js';
@@ -50,16 +51,32 @@ export function splitsOf(config: InrEditingConfig): Record<Split['name'], Split>
   };
 }
 
-/** Fits (or loads) the INRs of one edit and derives everything an editor reads. */
-export async function loadEditDataset(gpu: GpuDevice, layout: TargetLayout, config: InrEditingConfig, edit: EditConfig, progress: (done: number, total: number) => void): Promise<EditDataset> {
+/** What the fits of a collection depend on: the cache's key. */
+export function fitKey(layout: TargetLayout, config: InrEditingConfig, images: EditConfig['images']): InrFitKey {
+  const { data } = config;
+  return { target: layout.spec, images, count: data.count, steps: data.fitSteps, lr: data.fitLr, batch: data.fitBatch, seed: data.seed };
+}
+
+/** The fitting options of the task's INRs. */
+export function fitOptions(config: InrEditingConfig): FitOptions & { batch: number } {
+  const { data } = config;
+  return { batch: data.fitBatch, steps: data.fitSteps, optimizer: { kind: 'adam', lr: data.fitLr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } };
+}
+
+/**
+ * Fits (or loads) the INRs of one edit and derives everything an editor reads. `fits` replaces the
+ * fitting (a run whose fits are jobs: jobs.ts) and the cache's folder (a worker's own).
+ */
+export async function loadEditDataset(
+  gpu: GpuDevice, layout: TargetLayout, config: InrEditingConfig, edit: EditConfig, progress: (done: number, total: number) => void,
+  fits?: { fit?: () => Promise<FittedInrs>; root?: string },
+): Promise<EditDataset> {
   const { data } = config;
   const images = loadImages(edit.images, data.count).pixels;
   const grid = pixelGrid(IMAGE_SIDE);
-  const key = { target: layout.spec, images: edit.images, count: data.count, steps: data.fitSteps, lr: data.fitLr, batch: data.fitBatch, seed: data.seed };
-  const cached = await cachedFits(layout, key, () => fitInrs(gpu, layout, images, data.count, grid, new Rng(data.seed), {
-    batch: data.fitBatch, steps: data.fitSteps, onBatch: (done) => progress(done, data.count),
-    optimizer: { kind: 'adam', lr: data.fitLr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
-  }));
+  const cached = await cachedFits(layout, fitKey(layout, config, edit.images), fits?.fit ?? (() => fitInrs(gpu, layout, images, data.count, grid, new Rng(data.seed), {
+    ...fitOptions(config), onBatch: (done) => progress(done, data.count),
+  })), fits?.root);
   const targets = await editImages(edit.edit, images, data.count);
   const gradPixels = probePixels(IMAGE_PIXELS, data.points, new Rng(data.seed * 7919 + 1));
   const grads = await gradientInputs(gpu, layout, cached.fits.theta, targets, data.count, grid, gradPixels);

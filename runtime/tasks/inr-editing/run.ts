@@ -3,23 +3,33 @@
 // (train.ts); per edit and model, the learning rate with the best mean validation MSE is reported
 // with its test MSE over seeds, next to the paper's figures. Also reported: "no edit" (Δθ = 0, the
 // fitted INR against the edited image), the fits' PSNR, and an image grid of test INRs.
-import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
-import { lowerNet } from '../../../compiler/ir/lower.js';
+// The fitting batches and the training runs are independent jobs (jobs.ts), run here one after
+// another or by the workers of a job queue (`runner`); each run is recorded once in the run directory.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ResolvedModule, ResolvedProgram } from '../../../compiler/resolve/resolve.js';
 import type { TargetLayout } from '../../../compiler/spaces/target.js';
 import type { TaskDecl } from '../../../compiler/syntax/ast.js';
 import type { GpuDevice } from '../../device/index.js';
-import { pixelGrid } from '../../inr/fit.js';
-import { IMAGE_PIXELS, IMAGE_SIDE } from '../../inr/images.js';
+import type { InrFitKey } from '../../inr/cache.js';
+import { pixelGrid, type FittedInrs } from '../../inr/fit.js';
+import { IMAGE_PIXELS, IMAGE_SIDE, type ImageSource } from '../../inr/images.js';
 import { mlpForward } from '../../targets/mlp.js';
+import { saveCheckpoint } from '../../train/checkpoint.js';
 import type { ExecutorFactory } from '../../train/executor.js';
+import type { Runner } from '../job-runner.js';
 import type { Progress } from '../progress.js';
 import { RunDirectory } from '../run-directory.js';
-import { modelLabel, type ModelConfig } from '../task-config.js';
 import type { InrEditingConfig } from './config.js';
-import { loadEditDataset, splitsOf, type EditDataset } from './data.js';
+import { fitKey, loadEditDataset, splitsOf, type EditDataset } from './data.js';
+import { runDirectoryEditorStore } from './editor-store.js';
+import {
+  assembleFits, fitCollections, inrFitJobs, inrJobName, inrTrainJobs, runInrEditingJob, trainKey,
+  type InrEditingContext, type InrEditingJob, type InrEditingOutcome, type InrFitJob,
+} from './jobs.js';
+import { inrEditingModels } from './models.js';
 import { writeInrEditingReport, type EditSummary } from './report.js';
-import { runLabel, trainEditor, type EditorModel, type EditRunResult } from './train.js';
+import type { EditRunResult } from './train.js';
 
 export interface InrEditingRun {
   program: ResolvedProgram;
@@ -32,90 +42,109 @@ export interface InrEditingRun {
   executor: ExecutorFactory;
   device: string;
   progress: Progress;
+  /** Runs the jobs; by default one after another in this process. */
+  runner?: (ctx: InrEditingContext) => InrEditingRunner;
+}
+
+/** Runs the task's jobs (jobs.ts), here or on a queue's workers. */
+export interface InrEditingRunner extends Runner<InrEditingJob, InrEditingOutcome> {
+  /** Makes a collection's fits available to the training jobs (on a queue's workers; nothing to do here). */
+  shareFits(key: InrFitKey, fits: FittedInrs): Promise<void>;
 }
 
 export async function runInrEditingTask(run: InrEditingRun): Promise<void> {
   const started = performance.now();
-  const { config } = run;
-  checkTarget(run);
-  const models = config.models.map((m, i) => lowerEditor(run, m, config.models, i));
-  const dir = RunDirectory.open(run.outDir, config, (line) => run.progress.log(line));
+  const { config, progress } = run;
+  const models = inrEditingModels(run);
+  const dir = RunDirectory.open(run.outDir, config, (line) => progress.log(line));
+  const ctx: InrEditingContext = { config, target: run.target, models, gpu: run.gpu, executor: run.executor, device: run.device, progress, datasets: new Map() };
+  const runner = run.runner?.(ctx) ?? localRunner(ctx, dir);
   try {
-    const summaries: EditSummary[] = [];
-    const total = config.edits.length * models.length * config.learningRates.length * config.seeds.length * config.steps;
-    const datasets: EditDataset[] = [];
+    await runner.prepare();
     for (const edit of config.edits) {
-      run.progress.stage(`data: ${config.data.count} ${run.target.name} INRs fitted to ${edit.images} (${config.data.fitSteps} Adam steps, ${config.data.fitBatch} per dispatch), edit ${edit.edit}`);
-      const data = await loadEditDataset(run.gpu, run.target, config, edit, (done, all) => run.progress.data(done, all));
-      run.progress.log(`data: ${data.cache}`);
-      datasets.push(data);
+      progress.stage(`data: ${config.data.count} ${run.target.name} INRs fitted to ${edit.images} (${config.data.fitSteps} Adam steps, ${config.data.fitBatch} per dispatch), edit ${edit.edit}`);
+      // A collection not in the cache yet is fitted by its jobs, then cached.
+      const data = await loadEditDataset(run.gpu, run.target, config, edit, (done, all) => progress.data(done, all), { fit: () => fitByJobs(ctx, runner, edit.images) });
+      progress.log(`data: ${data.cache}`);
+      ctx.datasets.set(edit.label, data);
     }
-    run.progress.startTraining(total);
-    for (const data of datasets) {
-      const results: EditRunResult[] = [];
-      for (const model of models) {
-        for (const lr of config.learningRates) {
-          for (const seed of config.seeds) {
-            const done = dir.result(runLabel(data.edit.label, model.label, lr), splitsOf(config).train.count, seed) as EditRunResult | undefined;
-            if (done !== undefined) {
-              run.progress.advance(config.steps, `${runLabel(data.edit.label, model.label, lr)} seed=${seed}: done earlier`);
-              results.push(done);
-              continue;
-            }
-            const result = await trainEditor({ config, dir, executor: run.executor, progress: run.progress }, data, model, lr, seed);
-            dir.recordResult(result);
-            results.push(result);
-          }
-        }
-      }
-      summaries.push({ data, results, noEdit: noEditError(data, config) });
+    for (const images of fitCollections(config)) {
+      const data = [...ctx.datasets.values()].find((d) => d.edit.images === images)!;
+      await runner.shareFits(fitKey(run.target, config, images), { theta: data.theta, psnr: data.psnr });
     }
-    run.progress.stop();
+    const jobs = inrTrainJobs(config, models);
+    progress.startTraining(jobs.length * config.steps);
+    const finished = jobs.filter((job) => {
+      const key = trainKey(config, job);
+      const done = dir.result(key.model, key.trainSize, key.seed) !== undefined;
+      if (done) progress.advance(config.steps, `${inrJobName(job)}: done earlier`);
+      return done;
+    });
+    await runner.run(jobs.filter((job) => !finished.includes(job)), finished, (outcome) => recordTraining(dir, config, outcome));
+    progress.stop();
+    const summaries: EditSummary[] = config.edits.map((edit) => {
+      const data = ctx.datasets.get(edit.label)!;
+      const results = jobs.filter((job) => job.edit === edit.label).map((job) => {
+        const key = trainKey(config, job);
+        return dir.result(key.model, key.trainSize, key.seed) as EditRunResult;
+      });
+      return { data, results, noEdit: noEditError(data, config) };
+    });
     writeInrEditingReport(run.outDir, {
-      config, target: run.target, device: run.device, models: models.map((m) => ({ label: m.label, net: m.config.net, params: m.params })),
+      config, target: run.target, device: runner.device, models: models.map((m) => ({ label: m.label, net: m.config.net, params: m.params })),
       seconds: (performance.now() - started) / 1000,
     }, summaries);
   } finally {
+    await runner.close();
     dir.close();
   }
 }
 
-function checkTarget(run: InrEditingRun): void {
-  const spec = run.target.spec;
-  if (spec.kind !== 'mlp' || spec.widths[0] !== 2 || spec.widths.at(-1) !== 1) {
-    throw new DiagnosticError([error('run/bad-target', `an INR-editing target draws grayscale images: an mlp with 2 inputs and 1 output, not ${run.target.name}`, run.task.name.span,
-      'declare e.g. `target Inr = mlp(widths: [2, 32, 32, 1], activation: sine(omega0: 30.0), init: siren)`')]);
-  }
+/** One collection's fits, from its fitting jobs' outcomes. */
+async function fitByJobs(ctx: InrEditingContext, runner: InrEditingRunner, images: ImageSource): Promise<FittedInrs> {
+  const outcomes: { job: InrFitJob; fits: FittedInrs }[] = [];
+  ctx.progress.startTraining(ctx.config.data.count);
+  await runner.run(inrFitJobs(ctx.config, images), [], (outcome) => {
+    if ('fits' in outcome) outcomes.push(outcome);
+  });
+  ctx.progress.stop();
+  return assembleFits(ctx.config, ctx.target, outcomes);
 }
 
-/** Lowers an editor and checks it reads only what the task provides and returns render(...) on the 28×28 grid. */
-function lowerEditor(run: InrEditingRun, m: ModelConfig, all: readonly ModelConfig[], index: number): EditorModel {
-  const lowered = lowerNet({ program: run.program, module: run.module, net: m.net, args: m.args, target: run.target, setSize: run.config.data.points });
-  if (!lowered.ok) throw new DiagnosticError(lowered.diagnostics);
-  const { graph } = lowered.value;
-  const fail = (message: string, hint: string): never => { throw new DiagnosticError([error('run/bad-editor', `${m.net}: ${message}`, m.span, hint)]); };
-  const inputs = new Map<string, number>();
-  for (const [name, id] of graph.inputs) {
-    const t = graph.nodes[id]!.type;
-    const ok = name === 'theta' ? t.site?.kind === 'params' && t.set === null && t.channels === 1
-      : name === 'grads' ? t.site?.kind === 'neurons' && t.set?.size === run.config.data.points && t.channels === 2
-        : name === 'probes' ? t.site?.kind === 'neurons' && t.set === null
-          : false;
-    if (!ok) {
-      fail(`the task cannot feed input \`${name}\``,
-        'an editor reads `theta: weights(T)[1]`, and optionally `grads: grads(T, b)[2]` (the gradient inputs) and `probes: neurons(T)[k]` (activations at k pixels)');
-    }
-    inputs.set(name, t.channels);
+/** Runs every job in this process, one after another, a training run's state in the run directory. */
+function localRunner(ctx: InrEditingContext, dir: RunDirectory): InrEditingRunner {
+  return {
+    device: ctx.device,
+    prepare: async () => {},
+    run: async (jobs, _finished, deliver) => {
+      for (const job of jobs) {
+        const key = job.kind === 'inr-train' ? trainKey(ctx.config, job) : null;
+        deliver(await runInrEditingJob(ctx, job, key === null ? null : runDirectoryEditorStore(dir, key.model, key.trainSize, key.seed)));
+      }
+    },
+    shareFits: async () => {},
+    close: async () => {},
+  };
+}
+
+/**
+ * Writes a finished training run into the run directory, once: its epochs and trained editor when
+ * they come from elsewhere (a local run has written its own), the editor's description, its result.
+ */
+function recordTraining(dir: RunDirectory, config: InrEditingConfig, outcome: InrEditingOutcome): void {
+  if (!('result' in outcome)) return;
+  const key = trainKey(config, outcome.job);
+  if (dir.result(key.model, key.trainSize, key.seed) !== undefined) return;
+  const r = outcome.result;
+  for (const metrics of outcome.epochs) dir.recordEpoch(metrics);
+  const trainedPath = dir.trainedPath(key.model, key.trainSize, key.seed);
+  if (outcome.trained !== null) {
+    rmSync(trainedPath, { recursive: true, force: true });
+    mkdirSync(dirname(trainedPath), { recursive: true });
+    saveCheckpoint(trainedPath, outcome.trained);
   }
-  if (!inputs.has('theta')) fail('it has no input `theta: weights(T)[1]`', 'the editor edits θ: it must read it');
-  const out = graph.nodes[graph.output]!;
-  if (out.op.op !== 'render' || out.type.site?.kind !== 'fixed' || out.type.site.size !== IMAGE_PIXELS) {
-    fail(`it must return \`render(theta + ..., side: ${IMAGE_SIDE})\`, the edited INR drawn on the ${IMAGE_SIDE}×${IMAGE_SIDE} grid`,
-      `end the net with \`return render(theta + delta, side: ${IMAGE_SIDE})\` and declare \`-> pixels(${IMAGE_SIDE})[1]\``);
-  }
-  let params = 0;
-  for (const node of graph.nodes) if (node.op.op === 'param') params += node.op.shape.reduce((a, b) => a * b, 1);
-  return { label: modelLabel(all, index), config: m, lowered: lowered.value, inputs, params };
+  writeFileSync(join(trainedPath, 'editor.json'), `${JSON.stringify({ edit: r.edit, model: r.editor, net: r.net, lr: r.lr, seed: r.seed, bestStep: r.bestEpoch }, null, 2)}\n`);
+  dir.recordResult(r);
 }
 
 /** Test MSE of leaving θ as fitted (Δθ = 0) against the edited images, in float64. */

@@ -3,23 +3,21 @@
 // `render`) and takes AdamW's step on the MSE to the edited image. Every `eval_every` steps the
 // validation MSE is measured; the test MSE of the best validation point is reported, and those
 // parameters become the trained editor (`trained/`). A checkpoint after every validation makes the
-// run resumable; the best parameters so far are kept beside it (`<checkpoint>.best`).
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// run resumable; the best parameters so far are kept beside it. Both live in the run's EditorStore
+// (editor-store.ts): the run directory locally, Redis on a queue's worker.
 import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
 import type { Lowered } from '../../../compiler/ir/lower.js';
 import type { Tensor } from '../../reference/tensor.js';
-import { loadCheckpoint, saveCheckpoint } from '../../train/checkpoint.js';
 import type { Executor, ExecutorFactory, TrainState } from '../../train/executor.js';
 import { initParams } from '../../train/init.js';
 import { initOptimizerState, type OptimizerConfig as TrainOptimizer } from '../../train/optimizers.js';
 import { Rng } from '../../util/rng.js';
 import type { ModelConfig } from '../task-config.js';
-import type { RunDirectory } from '../run-directory.js';
+import { JobHandedBack } from '../job-store.js';
 import type { RunResult } from '../report.js';
-import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training-checkpoint.js';
 import type { Progress } from '../progress.js';
 import type { InrEditingConfig } from './config.js';
+import type { EditorStore } from './editor-store.js';
 import { batchInputs, batchTargets, splitsOf, type EditDataset, type Split } from './data.js';
 import { IMAGE_PIXELS } from '../../inr/images.js';
 
@@ -48,7 +46,6 @@ export interface EditRunResult extends RunResult {
 
 export interface TrainContext {
   config: InrEditingConfig;
-  dir: RunDirectory;
   executor: ExecutorFactory;
   progress: Progress;
 }
@@ -57,18 +54,16 @@ export function runLabel(edit: string, model: string, lr: number): string {
   return `${edit}/${model}/lr${lr}`;
 }
 
-export async function trainEditor(ctx: TrainContext, data: EditDataset, model: EditorModel, lr: number, seed: number): Promise<EditRunResult> {
-  const { config, dir } = ctx;
+export async function trainEditor(ctx: TrainContext, data: EditDataset, model: EditorModel, lr: number, seed: number, store: EditorStore): Promise<EditRunResult> {
+  const { config } = ctx;
   const splits = splitsOf(config);
   const label = runLabel(data.edit.label, model.label, lr);
   const optimizer: TrainOptimizer = { kind: config.optimizer.kind === 'adam' ? 'adam' : 'adamw', lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay };
   const params = initParams(model.lowered.graph, new Rng(seed));
   const fresh: TrainState = { params, optimizer: initOptimizerState(optimizer, params), step: 0 };
-  const checkpointPath = dir.checkpointPath(label, splits.train.count, seed);
-  const bestPath = `${checkpointPath}.best`;
   const log = (line: string): void => ctx.progress.log(`${label} seed=${seed}: ${line}`);
-  const resumed = loadTrainingCheckpoint(checkpointPath, fresh, log);
-  const resumedBest = resumed !== null && existsSync(bestPath) ? loadCheckpoint(bestPath).state : null;
+  const resumed = await store.loadCheckpoint(fresh, log);
+  const resumedBest = resumed !== null ? await store.loadBest() : null;
   const rounds = Math.ceil(config.steps / config.evalEvery);
   const order = resumed === null ? new Rng(seed * 1_000_003 + 17) : Rng.fromState(resumed.rng);
   const executor = await ctx.executor({ net: model.lowered.graph, inst: model.lowered.instantiation, loss: 'mse', optimizer }, resumed?.state ?? fresh);
@@ -98,23 +93,20 @@ export async function trainEditor(ctx: TrainContext, data: EditDataset, model: E
       if (validationError < best.validationError) {
         best = { epoch: step, validationError, testError: await meanError(executor, data, model, config, splits.test) };
         bestState = await executor.readState();
-        rmSync(bestPath, { recursive: true, force: true });
-        saveCheckpoint(bestPath, { state: bestState, rng: order.state(), batchSize: config.batch });
+        await store.saveBest({ state: bestState, rng: order.state(), batchSize: config.batch });
       }
       seconds += (performance.now() - started) / 1000;
-      dir.recordEpoch({ model: label, trainSize: splits.train.count, seed, epoch: step, trainLoss: lossSum / stepsNow, validationError, seconds });
-      saveTrainingCheckpoint(checkpointPath, { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch: round, best, seconds });
+      await store.epochDone(
+        { model: label, trainSize: splits.train.count, seed, epoch: step, trainLoss: lossSum / stepsNow, validationError, seconds },
+        { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch: round, best, seconds },
+      );
       ctx.progress.advance(stepsNow, `${label} seed=${seed} step ${step}/${config.steps} val MSE ${validationError.toPrecision(3)}`);
+      if (round < rounds && store.stopRequested()) throw new JobHandedBack(round);
     }
     const trained = bestState ?? await executor.readState();
     await executor.writeState(trained);
     const figure = await renderings(executor, data, model, config, Array.from({ length: Math.min(config.figure, splits.test.count) }, (_, i) => splits.test.start + i));
-    const trainedPath = dir.trainedPath(label, splits.train.count, seed);
-    rmSync(trainedPath, { recursive: true, force: true });
-    mkdirSync(dirname(trainedPath), { recursive: true });
-    saveCheckpoint(trainedPath, { state: trained, rng: order.state(), batchSize: config.batch });
-    writeFileSync(join(trainedPath, 'editor.json'), `${JSON.stringify({ edit: data.edit.label, model: model.label, net: model.config.net, lr, seed, bestStep: best.epoch }, null, 2)}\n`);
-    rmSync(bestPath, { recursive: true, force: true });
+    await store.trained({ state: trained, rng: order.state(), batchSize: config.batch });
     return {
       model: label, net: model.config.net, trainSize: splits.train.count, seed, testError: best.testError, validationError: best.validationError,
       bestEpoch: best.epoch, params: model.params, seconds, edit: data.edit.label, editor: model.label, lr, initialValidationError, figure: Array.from(figure, (v) => Math.round(v * 1e4) / 1e4),
