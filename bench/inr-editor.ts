@@ -10,6 +10,7 @@ import { packageRoot } from '../compiler/resolve/package-root.js';
 import { lookup } from '../compiler/resolve/resolve.js';
 import { elaborateTarget } from '../compiler/spaces/elaborate.js';
 import type { GpuDevice } from '../runtime/device/index.js';
+import type { KernelTimes } from '../runtime/device/step.js';
 import { webgpuExecutor } from '../runtime/gpu/index.js';
 import { IMAGE_PIXELS } from '../runtime/inr/images.js';
 import { tensor } from '../runtime/reference/tensor.js';
@@ -22,6 +23,8 @@ export interface EditorBench {
   examplesPerS: number;
   stepMs: number;
   batch: number;
+  /** Per-dispatch times of the last training step, when the device profiles. */
+  profile: KernelTimes | null;
 }
 
 export async function benchInrEditor(gpu: GpuDevice, batch = 16, steps = 3): Promise<EditorBench> {
@@ -49,7 +52,7 @@ export async function benchInrEditor(gpu: GpuDevice, batch = 16, steps = 3): Pro
     const start = performance.now();
     for (let s = 0; s < steps; s++) await executor.trainStep({ inputs, target });
     const stepMs = (performance.now() - start) / steps;
-    return { examplesPerS: (batch * 1000) / stepMs, stepMs, batch };
+    return { examplesPerS: (batch * 1000) / stepMs, stepMs, batch, profile: gpu.lastTimes };
   } finally {
     executor.dispose();
   }

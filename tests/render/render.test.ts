@@ -126,4 +126,25 @@ describe.skipIf(gpu === null)('render: WGSL kernels against the reference', () =
     expectClose(values.get(ids[1]!)!, want.outputs.get('input_grad:theta')!.data, 1e-3, 1e-2);
     exec.release();
   });
+
+  it('θ-gradient of the INR shape 2→32→32→1 at 301 points (past the 4 accumulators and the 64-point workgroups)', async () => {
+    const layout = siren([2, 32, 32, 1]);
+    const inst = instOf(layout);
+    const rng = new Rng(6);
+    const B = 2;
+    const n = 301;
+    const { graph, inputs } = renderGraph(layout, n, B, rng);
+    const backward = buildBackward(graph, inst, { inputs: ['theta'] });
+    const u = tensor([B, n, 1], Array.from({ length: B * n }, () => rng.normal()));
+    const all = new Map([...inputs, ['cotangent', u]]);
+    const want = executeGraph(backward.graph, inst, all, new Map()).outputs.get('input_grad:theta')!.data;
+    const exec = new GpuExecutor(gpu!, backward.graph, inst, { tables: layoutTables(inst) });
+    exec.setParams(new Map());
+    const id = backward.inputGrads.get('theta')!;
+    const { values } = await exec.run(new Map([...all].map(([k, t]) => [k, t.data])), B, [id]);
+    const got = values.get(id)!;
+    // Every parameter block, the last point's terms included (a dropped tail would miss them).
+    expectClose(got, want, 1e-3, 1e-2);
+    exec.release();
+  });
 });
