@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { formatNumber as fmt, renderSvg } from '../plot.js';
 import { fileLabel } from '../run-directory.js';
 import { meanStd, type Curve, type OptimizerScore } from './evaluation.js';
-import { regressionExpectedLoss } from './linear-regression.js';
+import { trajectoryPlot } from './trajectory-plot.js';
 
 /** Table 1 (= Table 6) of the paper, F-MNIST row: step-reduction factor / best test NLL, by net name. */
 const PAPER_FMNIST = new Map([
@@ -44,7 +44,7 @@ export async function writeLearnedOptimizationReport(dir: string, ctx: ReportCon
   writeFileSync(join(dir, 'results.json'), JSON.stringify({ context: ctx, results }, null, 1));
   for (const r of results) {
     writeFileSync(join(dir, `${fileLabel(r.base)}_test_loss.svg`), await curvePlot(ctx, r));
-    if (r.trajectories !== undefined) writeFileSync(join(dir, `${fileLabel(r.base)}_trajectories.svg`), await trajectoryPlot(ctx, r.trajectories));
+    if (r.trajectories !== undefined) writeFileSync(join(dir, `${fileLabel(r.base)}_trajectories.svg`), await trajectoryPlot(`${ctx.task} (${ctx.preset}): θ paths on the 2-parameter regression (Figure 8)`, r.trajectories));
   }
   writeFileSync(join(dir, 'report.md'), markdown(ctx, results));
 }
@@ -100,48 +100,6 @@ async function curvePlot(ctx: ReportContext, r: BaseTaskResult): Promise<string>
       y: { field: 'loss', type: 'quantitative', title: 'test loss', scale: { type: 'log' } },
       color: { field: 'optimizer', type: 'nominal', title: 'optimizer' },
     },
-  };
-  return renderSvg(spec);
-}
-
-/** Figure 8: each optimizer's θ path drawn over the regression's expected loss (log scale). */
-async function trajectoryPlot(ctx: ReportContext, trajectories: Record<string, number[][]>): Promise<string> {
-  const points = Object.values(trajectories).flat();
-  const extent = Math.max(1, ...points.map((p) => Math.max(Math.abs(p[0]!), Math.abs(p[1]!)))) * 1.1;
-  const cells = 24;
-  const size = (2 * extent) / cells;
-  const grid = Array.from({ length: cells * cells }, (_, k) => {
-    const x = -extent + (k % cells) * size;
-    const y = -extent + Math.floor(k / cells) * size;
-    return { x, y, x2: x + size, y2: y + size, loss: regressionExpectedLoss([x + size / 2, y + size / 2]) + 1e-3 };
-  });
-  const paths = Object.entries(trajectories).flatMap(([optimizer, path]) => path.map((p, step) => ({ optimizer, step, t0: p[0], t1: p[1] })));
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `${ctx.task} (${ctx.preset}): θ paths on the 2-parameter regression (Figure 8)`,
-    width: 420,
-    height: 420,
-    layer: [
-      {
-        data: { values: grid },
-        mark: { type: 'rect' },
-        encoding: {
-          x: { field: 'x', type: 'quantitative', title: 'θ₁' }, x2: { field: 'x2' },
-          y: { field: 'y', type: 'quantitative', title: 'θ₂' }, y2: { field: 'y2' },
-          color: { field: 'loss', type: 'quantitative', scale: { type: 'log', scheme: 'greys' }, title: 'loss' },
-        },
-      },
-      {
-        data: { values: paths },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 't0', type: 'quantitative' }, y: { field: 't1', type: 'quantitative' },
-          order: { field: 'step', type: 'quantitative' },
-          stroke: { field: 'optimizer', type: 'nominal', title: 'optimizer' },
-        },
-      },
-    ],
-    resolve: { scale: { color: 'independent' } },
   };
   return renderSvg(spec);
 }
