@@ -65,9 +65,12 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     return a.value.name;
   };
   const add = (op: Parameters<GraphBuilder['add']>[0], type: TensorType, label = ctx.label(name)): ValueId => ctx.b.add(op, type, span, label);
-  const linear = (x: ValueId, out: number, bias: boolean, label: string): ValueId => {
+  // `zero`: weights and bias start at 0, so the map is 0 until trained (an editor's last layer:
+  // training starts from "no edit").
+  const linear = (x: ValueId, out: number, bias: boolean, label: string, zero = false): ValueId => {
     const t = ctx.b.typeOf(x);
-    const w = ctx.param(`${label}.w`, [t.channels, out], { kind: 'uniform_fan_in', fanIn: t.channels }, span);
+    const init = zero ? { kind: 'zeros' as const } : { kind: 'uniform_fan_in' as const, fanIn: t.channels };
+    const w = ctx.param(`${label}.w`, [t.channels, out], init, span);
     let y = add({ op: 'matmul', x, w, transposeW: false }, { ...t, channels: out }, label);
     if (bias) y = add({ op: 'bias', x: y, b: ctx.param(`${label}.b`, [out], { kind: 'uniform_fan_in', fanIn: t.channels }, span) }, { ...t, channels: out }, label);
     return y;
@@ -80,7 +83,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
   switch (name) {
     case 'linear': {
       const a = args.named.get('out');
-      return linear(tensor('x'), ctx.int(a?.value ?? null, a?.expr ?? call, '`out` of linear'), flag('bias', true), ctx.label(name));
+      return linear(tensor('x'), ctx.int(a?.value ?? null, a?.expr ?? call, '`out` of linear'), flag('bias', true), ctx.label(name), flag('zero', false));
     }
     case 'eqlinear': {
       const x = tensor('x');

@@ -64,8 +64,8 @@ export const BUILTINS: readonly Builtin[] = [
   unary('abs', 'absolute value, pointwise'),
   // ---- channel maps -------------------------------------------------------------------------
   {
-    name: 'linear', context: 'op', doc: 'learned channel-linear map (shared by every set element and site)',
-    params: [{ name: 'x', type: tensor }, { name: 'out', type: int }, { name: 'bias', type: bool, optional: true }],
+    name: 'linear', context: 'op', doc: 'learned channel-linear map (shared by every set element and site); zero: true starts it as the zero map',
+    params: [{ name: 'x', type: tensor }, { name: 'out', type: int }, { name: 'bias', type: bool, optional: true }, { name: 'zero', type: bool, optional: true }],
   },
   {
     name: 'eqlinear', context: 'op',
