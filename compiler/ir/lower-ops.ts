@@ -72,7 +72,7 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
     const init = zero ? { kind: 'zeros' as const } : { kind: 'uniform_fan_in' as const, fanIn: t.channels };
     const w = ctx.param(`${label}.w`, [t.channels, out], init, span);
     let y = add({ op: 'matmul', x, w, transposeW: false }, { ...t, channels: out }, label);
-    if (bias) y = add({ op: 'bias', x: y, b: ctx.param(`${label}.b`, [out], { kind: 'uniform_fan_in', fanIn: t.channels }, span) }, { ...t, channels: out }, label);
+    if (bias) y = add({ op: 'bias', x: y, b: ctx.param(`${label}.b`, [out], init, span) }, { ...t, channels: out }, label);
     return y;
   };
 
