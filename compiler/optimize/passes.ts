@@ -10,13 +10,13 @@
 import type { Graph, ValueId } from '../ir/ops.js';
 import type { Instantiation } from '../ir/types.js';
 import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from './rewrite.js';
-import { linearOfConcat, linearOfRowCopy } from './rules/linear.js';
+import { linearOfConcat, linearOfRowCopy, linearOfSiteTerm } from './rules/linear.js';
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from './rules/reduce.js';
 import { pointwiseBeforeBroadcast } from './rules/pointwise.js';
 import { reluGradOfRelu } from './rules/relu.js';
 import { smallTermsFirst } from './rules/sums.js';
 
-export const NET_RULES: readonly Rule[] = [linearOfRowCopy, linearOfConcat, reduceOfConcat, reduceOfBroadcast, setReductionFirst, pointwiseBeforeBroadcast, smallTermsFirst];
+export const NET_RULES: readonly Rule[] = [linearOfRowCopy, linearOfSiteTerm, linearOfConcat, reduceOfConcat, reduceOfBroadcast, setReductionFirst, pointwiseBeforeBroadcast, smallTermsFirst];
 
 export const STEP_RULES: readonly Rule[] = [reluGradOfRelu, batchSumLast, reductionOfPartial, pointwiseBeforeBroadcast, smallTermsFirst];
 

@@ -9,7 +9,9 @@ import type { Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel } from './matmul.js';
 import { adamKernel, sgdKernel } from './optimizers.js';
+import { batchedMatmulKernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
+import { siteKeyReadKernel, siteKeySumKernel } from './site-term.js';
 
 const UNARY: UnaryFn[] = ['relu', 'gelu', 'tanh', 'sigmoid', 'silu', 'sin', 'cos', 'exp', 'log', 'neg', 'square', 'sqrt', 'abs', 'relu_grad', 'gelu_grad', 'tanh_grad', 'sigmoid_grad', 'silu_grad', 'sign'];
 
@@ -37,6 +39,9 @@ export function kernelCatalog(): Kernel[] {
     scatterKernel(),
     scatterKernel(true),
     sparseSiteKernel(),
+    siteKeySumKernel(),
+    siteKeyReadKernel(),
+    batchedMatmulKernel(),
     matmulKernel(GENERIC_TILE),
     matmulKernel({ tm: 3, tn: 5, wx: 4, wy: 4 }),
     matmulFastKernel(LAVAPIPE_TILE),

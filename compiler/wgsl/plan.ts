@@ -25,13 +25,14 @@ import { optimizeStep } from '../optimize/passes.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
 import { attentionDKernel, attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
 import { factors, fillKernel, mapKernel, vec4Friendly, type Expr } from './elementwise.js';
-import { gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel, sparseSiteKernel } from './incidence.js';
-import { termCsr, termRelation } from '../symmetry/term-relation.js';
+import { gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel } from './incidence.js';
+import { termRelation, type TermRelation } from '../symmetry/term-relation.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { batchedMatmulGrid, batchedMatmulKernel } from './matmul-batched.js';
-import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
+import { reduceKernel, reduceMiddleKernel } from './reduce.js';
+import { siteKeyReadKernel, siteKeySumKernel, siteKeyTables } from './site-term.js';
 import { pointGrid, renderFactorLayout, renderFactorsKernel, renderGradKernel, renderKernel } from './render.js';
 import type { TargetLayout } from '../spaces/target.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
@@ -606,20 +607,23 @@ class Planner {
         return;
       }
       case 'segment_mean': {
-        const seg = this.table(`segments ${op.target} ${node.type.site?.kind}`, this.segments(op.target, node.type));
-        this.dispatch(segmentMeanKernel(), node, dimValues(d), [this.buf(op.x), seg, this.output(node)], linearGrid(count));
-        return;
+        // A segment mean is the keyed mean with one key per segment (linear size; a loop over the
+        // segment per output was quadratic: 2048² reads per channel on a 64-wide first layer).
+        const seg = this.segments(op.target, node.type);
+        const positions = seg.length / 2;
+        const key = new Int32Array(positions);
+        const starts = [...new Set(Array.from({ length: positions }, (_, j) => seg[2 * j]!))].sort((a, b) => a - b);
+        const index = new Map(starts.map((start, k) => [start, k]));
+        for (let j = 0; j < positions; j++) key[j] = index.get(seg[2 * j]!)!;
+        const counts = Int32Array.from(starts, (start) => seg[2 * start + 1]!);
+        return this.keyedMean(node, op.x, { outKey: key, inKey: key, outCount: counts, inCount: counts }, `segments ${op.target} ${node.type.site?.kind}`);
       }
       case 'site_term': {
         const xNode = this.node(op.x);
         const layout = this.inst.targets.get(op.term.target);
         if (layout === undefined) throw new Error(`internal: site_term of unknown target ${op.term.target}`);
-        const csr = termCsr(termRelation(op.term, layout, node.type.site, xNode.type.site));
-        const key = `site_term ${JSON.stringify(op.term)} ${JSON.stringify(node.type.site)} ${JSON.stringify(xNode.type.site)}`;
-        const tables = [this.table(`${key} start`, csr.start), this.table(`${key} col`, csr.col), this.table(`${key} weight`, csr.weight)];
-        const xd = this.dims.get(op.x)!;
-        this.dispatch(sparseSiteKernel(), node, { ...dimValues(d), site_in: xd[2] }, [this.buf(op.x), ...tables, this.output(node)], linearGrid(count));
-        return;
+        const relation = termRelation(op.term, layout, node.type.site, xNode.type.site);
+        return this.keyedMean(node, op.x, relation, `site_term ${JSON.stringify(op.term)} ${JSON.stringify(node.type.site)} ${JSON.stringify(xNode.type.site)}`);
       }
       case 'render': {
         const layout = this.layoutOf(op.target);
@@ -685,6 +689,25 @@ class Planner {
         return;
       }
     }
+  }
+
+  /**
+   * y[o] = mean of x over the in positions sharing o's key, in linear size (site-term.ts): per-key
+   * sums, then every output reads its key's mean. `name` keys the tables (shared between nodes).
+   */
+  private keyedMean(node: Node, x: ValueId, relation: TermRelation, name: string): void {
+    const d = this.dims.get(node.id)!;
+    const keyed = siteKeyTables(relation);
+    const keys = keyed.scale.length;
+    const sumDims: Dims4 = [d[0], d[1], keys, d[3]];
+    const sumCount = d[0] * d[1] * keys * d[3];
+    const sums = this.slot(`key sums of %${node.id}`, sumCount, 'scratch');
+    const start = this.table(`${name} key start`, keyed.start);
+    const members = this.table(`${name} key members`, keyed.members);
+    this.dispatch(siteKeySumKernel(), node, { ...dimValues(sumDims), site_in: this.dims.get(x)![2] }, [this.buf(x), start, members, sums], linearGrid(sumCount));
+    const tables = [this.table(`${name} out key`, keyed.outKey), this.table(`${name} key scale`, keyed.scale)];
+    this.dispatch(siteKeyReadKernel(), node, { ...dimValues(d), keys }, [sums, ...tables, this.output(node)], linearGrid(d[0] * d[1] * d[2] * d[3]));
+    this.release(sums);
   }
 
   private hasFused(node: Node): boolean {

@@ -1,12 +1,14 @@
 // What one queued job carries, and nothing more: the task file's text (with a display name for
 // messages, never opened as a path), the task and preset names, and the job's identifiers (for a
 // curvature job: model label, training size, seed; for a learned-optimization job: base task and
-// optimizer, or base task and Adam learning rate). A worker checks every payload against this schema and a size limit
+// optimizer, or base task and Adam learning rate; for an INR-editing job: the image collection and
+// the first INR of a fitting batch, or edit, model, learning rate and seed). A worker checks every payload against this schema and a size limit
 // before it looks at anything in it; a payload that fails is rejected with the reason, once.
 import { createHash } from 'node:crypto';
 import type { Ajv, ValidateFunction } from 'ajv';
 import { fileLabel } from '../tasks/run-directory.js';
 import type { CurvatureJob } from '../tasks/curvature.js';
+import type { InrEditingJob } from '../tasks/inr-editing/jobs.js';
 import type { LearnedOptimizerJob } from '../tasks/learned-optimizer/jobs.js';
 
 export const PAYLOAD_FORMAT = 'gmn-job';
@@ -25,7 +27,7 @@ export interface TaskPayload {
 }
 
 /** A job of any task that runs on the queue (the kinds are distinct across tasks). */
-export type QueuedJob = CurvatureJob | LearnedOptimizerJob;
+export type QueuedJob = CurvatureJob | LearnedOptimizerJob | InrEditingJob;
 
 export interface JobPayload {
   format: typeof PAYLOAD_FORMAT;
@@ -97,6 +99,28 @@ const SCHEMA = {
             lr: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
           },
         },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'images', 'start'],
+          properties: {
+            kind: { const: 'inr-fit' },
+            images: { enum: ['mnist', 'fashion-mnist'] },
+            start: { type: 'integer', minimum: 0, maximum: 100_000_000 },
+          },
+        },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'edit', 'model', 'lr', 'seed'],
+          properties: {
+            kind: { const: 'inr-train' },
+            edit: { type: 'string', pattern: LABEL },
+            model: { type: 'string', pattern: LABEL },
+            lr: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
+            seed: { type: 'integer', minimum: 0, maximum: 4_294_967_295 },
+          },
+        },
       ],
     },
   },
@@ -134,6 +158,8 @@ export function jobId(task: TaskPayload, job: QueuedJob): string {
     case 'evaluate': return `${hash}-${fileLabel(job.model)}-eval`;
     case 'meta-train': return `${hash}-meta-${fileLabel(job.base)}-${fileLabel(job.optimizer)}`;
     case 'adam': return `${hash}-adam-${fileLabel(job.base)}-lr${fileLabel(String(job.lr))}`;
+    case 'inr-fit': return `${hash}-fit-${job.images}-${job.start}`;
+    case 'inr-train': return `${hash}-edit-${fileLabel(job.edit)}-${fileLabel(job.model)}-lr${fileLabel(String(job.lr))}-s${job.seed}`;
   }
 }
 

@@ -88,7 +88,15 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       log(`rejected job ${id}: ${reason}`);
       throw new UnrecoverableError(`rejected by the worker on ${hostname()}: ${reason}`);
     }
-    const handle = { client, keys: { prefix: QUEUE_PREFIX, queue: endpoint.name, jobId: job.id! }, token: token!, stopping: () => stopping, log };
+    const hold = async <T>(work: () => Promise<T>): Promise<T> => {
+      await job.extendLock(token!, PREPARE_LOCK_MS);
+      try {
+        return await work();
+      } finally {
+        await job.extendLock(token!, opts.lockMs);
+      }
+    };
+    const handle = { client, keys: { prefix: QUEUE_PREFIX, queue: endpoint.name, jobId: job.id! }, token: token!, stopping: () => stopping, log, hold };
     log(`job ${id}: ${queuedJobName(work)}: started`);
     try {
       const outcome = await prepared.run(work, handle);

@@ -10,6 +10,8 @@ export interface BackendChoice {
   factory: ExecutorFactory;
   /** What runs the models, for logs and reports. */
   device: string;
+  /** The adapter behind `factory`, when it is WebGPU (INR fitting and gradient inputs use it directly). */
+  gpu?: GpuDevice;
 }
 
 /** `--backend webgpu` (or a task that needs the device) on a machine without an adapter. */
@@ -31,5 +33,5 @@ export async function chooseBackend(kind: 'auto' | 'webgpu' | 'reference'): Prom
     return REFERENCE;
   }
   const d = gpu.description;
-  return { factory: webgpuExecutor(gpu), device: `WebGPU ${d.path}: ${d.description}` };
+  return { factory: webgpuExecutor(gpu), device: `WebGPU ${d.path}: ${d.description}`, gpu };
 }

@@ -24,6 +24,24 @@ export const linearOfRowCopy: Rule = {
   },
 };
 
+/**
+ * linear-of-site-term: matmul(site_term(x), W) = site_term(matmul(x, W)). A site term averages
+ * positions with the same weights on every channel and a channel map acts on each position alone,
+ * so the two commute; the site term then runs on the narrower side. UNF's np-group layer (32 terms
+ * of 32 channels read into 1) does its terms on 1 channel instead of 32.
+ */
+export const linearOfSiteTerm: Rule = {
+  name: 'linear-of-site-term',
+  apply(node, ctx) {
+    if (node.op.op !== 'matmul') return null;
+    const term = ctx.node(node.op.x);
+    if (term.op.op !== 'site_term' || node.type.channels >= term.type.channels || ctx.readers(term.id) !== 1) return null;
+    const source = ctx.node(term.op.x);
+    const linear = ctx.emit({ ...node.op, x: source.id }, { ...source.type, channels: node.type.channels }, node);
+    return ctx.emit({ ...term.op, x: linear }, node.type, node);
+  },
+};
+
 export const linearOfConcat: Rule = {
   name: 'linear-of-concat',
   apply(node, ctx) {

@@ -24,6 +24,7 @@ import { consoleProgress } from '../../tasks/progress.js';
 import { DEFAULT_PRESET, presetNames, taskConfig } from '../../tasks/task-config.js';
 import { taskTarget } from '../../tasks/task-target.js';
 import { DEFAULT_QUEUE_NAME, queueEndpoint } from '../../queue/connection.js';
+import { inrQueueRunner } from '../../queue/inr-runner.js';
 import { queueJobs, queueRunner } from '../../queue/queue-runner.js';
 import { taskPayload } from '../../queue/task-source.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
@@ -111,19 +112,21 @@ export const runCommand: Command = {
     try {
       const dataDir = values['dump-data'];
       if (taskKind(task.fields)?.name === 'inr_editing') {
-        if (dataDir !== undefined || values.queue !== undefined) {
-          throw new UsageError(`--${dataDir !== undefined ? 'dump-data' : 'queue'} applies to curvature tasks; \`${task.name.name}\` is an INR-editing task`, this);
-        }
+        if (dataDir !== undefined) throw new UsageError(`--dump-data applies to curvature tasks; \`${task.name.name}\` is an INR-editing task`, this);
         const config = inrEditingConfig(task, preset);
+        const endpoint = values.queue === undefined ? undefined : queueEndpoint(values.queue, values['queue-name'] ?? DEFAULT_QUEUE_NAME, process.env, values['password-file']);
+        const payload = endpoint === undefined ? undefined : taskPayload(file, checked.program, task.name.name, preset);
         const target = taskTarget(root, task, config.target);
         const gpu = await GpuDevice.open({ throttlePolling: true });
         if (gpu === null) throw new NoAdapterError('INR editing fits and trains on WebGPU, and no adapter was found', INSTALL_HINT);
         const progress = consoleProgress();
-        progress.stage(`gmn run: task ${config.name}, preset ${preset}, WebGPU ${gpu.description.path}: ${gpu.description.description}`);
+        progress.stage(`gmn run: task ${config.name}, preset ${preset}, ${endpoint === undefined ? '' : `jobs on ${endpoint.display}, datasets on `}WebGPU ${gpu.description.path}: ${gpu.description.description}`);
         progress.stage(`run directory: ${outDir}`);
         await runInrEditingTask({
           program: checked.program, module: root, task, config, target, outDir, gpu, executor: webgpuExecutor(gpu),
           device: `WebGPU ${gpu.description.path}: ${gpu.description.description}`, progress,
+          // Queued, the submitter still builds each edit's dataset from the fits for the report.
+          ...(endpoint === undefined || payload === undefined ? {} : { runner: inrQueueRunner(endpoint, payload, config) }),
         });
         process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
         return EXIT.ok;
