@@ -37,6 +37,8 @@ export interface ReportContext {
   preset: string;
   pes: { outerSteps: number; pairs: number; truncation: number; sigma: number; outerLr: number; clip: number };
   rule: { alpha: number; mu: number; beta: number };
+  /** What ran the inner steps (device-backend.ts). */
+  device: string;
   seconds: number;
 }
 
@@ -58,7 +60,7 @@ function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): strin
   const lines = [
     `# ${ctx.task} — preset \`${ctx.preset}\``, '',
     `Meta-training: PES, ${pes.outerSteps} outer steps, ${pes.pairs} antithetic pairs, truncation ${pes.truncation}, σ ${pes.sigma}, outer Adam lr ${pes.outerLr}, clip ${pes.clip};`,
-    `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps in float64 on the CPU. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min (this invocation: optimizers meta-trained by an earlier one are read from trained/).`,
+    `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps: ${ctx.device}. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min (this invocation: optimizers meta-trained by an earlier one are read from trained/).`,
     'Metric (paper §6.2): Adam\'s best test loss L* within the horizon and the steps N* it needs; per optimizer the',
     'step-reduction factor N* ÷ (its steps to reach L*) and its best test loss, mean ± std over seeds.', '',
   ];

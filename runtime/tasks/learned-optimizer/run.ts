@@ -11,6 +11,8 @@ import type { Runner } from '../job-runner.js';
 import type { Progress } from '../progress.js';
 import { RunDirectory } from '../run-directory.js';
 import type { LearnedOptimizationConfig } from './config.js';
+import type { GpuDevice } from '../../device/index.js';
+import { deviceBackend, FLOAT64_CPU, learnedOptimizerBackend, type BackendKind } from './device-backend.js';
 import { JobRecords } from './job-records.js';
 import {
   baseTaskResult, jobUnits, learnedOptimizerContext, learnedOptimizerJobName, learnedOptimizerJobs, localLearnedOptimizerRunner,
@@ -28,6 +30,10 @@ export interface LearnedOptimizationRun {
   checkpointEvery?: number;
   /** Asked after every checkpoint: true stops the run there (as a kill would), to resume later. */
   shouldStop?: () => boolean;
+  /** What runs the image tasks' inner steps (device-backend.ts; default auto: WebGPU when an adapter exists). */
+  backend?: BackendKind;
+  /** An open device to use instead (the caller keeps it open; tests share theirs and its pipeline cache). */
+  gpu?: GpuDevice;
   /** Runs the jobs; by default one after another in this process. */
   runner?: (ctx: LearnedOptimizerContext) => Runner<LearnedOptimizerJob, LearnedOptimizerOutcome>;
 }
@@ -38,7 +44,12 @@ export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): P
   const { config, progress } = run;
   const started = Date.now();
   const dir = RunDirectory.open(run.outDir, JSON.parse(JSON.stringify(config, (k, v: unknown) => (k === 'span' ? undefined : v))) as unknown, (l) => progress.log(l));
-  const ctx = learnedOptimizerContext({ program: run.program, module: run.module, config, progress, device: 'float64 on the CPU', checkpointEvery: run.checkpointEvery });
+  // A queued run trains nothing here: its workers choose their own device.
+  const { gpu, device } = run.runner !== undefined ? { gpu: undefined, device: 'the job queue\'s workers' }
+    : config.baseTasks.some((b) => b.kind === 'image_mlp') ? (run.gpu !== undefined ? deviceBackend(run.gpu) : await learnedOptimizerBackend(run.backend ?? 'auto'))
+    : { gpu: undefined, device: FLOAT64_CPU };
+  progress.stage(`inner steps: ${device}`);
+  const ctx = learnedOptimizerContext({ program: run.program, module: run.module, config, progress, device, gpu, checkpointEvery: run.checkpointEvery });
   const records = new JobRecords(run.outDir, (l) => progress.log(l));
   const runner = run.runner?.(ctx) ?? localLearnedOptimizerRunner(ctx, (job) => records.store(job, run.shouldStop));
   try {
@@ -67,10 +78,11 @@ export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): P
     }
     progress.stop();
     const results = config.baseTasks.map((base) => baseTaskResult(config, base, outcomes));
-    await writeLearnedOptimizationReport(run.outDir, { task: config.name, preset: config.preset, pes: config.pes, rule: config.rule, seconds: (Date.now() - started) / 1000 }, results);
+    await writeLearnedOptimizationReport(run.outDir, { task: config.name, preset: config.preset, pes: config.pes, rule: config.rule, device, seconds: (Date.now() - started) / 1000 }, results);
     return 'finished';
   } finally {
     await runner.close();
+    if (run.gpu === undefined) gpu?.destroy();
     dir.close();
   }
 }
