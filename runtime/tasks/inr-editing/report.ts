@@ -1,7 +1,7 @@
 // The INR-editing report: report.md (Table 2's counterpart beside the paper's figures, the fits'
 // PSNR, the learning-rate choice), results.json, and per edit an image grid (PNG) of test INRs:
 // the image, the fitted INR, the edited image (target), then each model's edited INR.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetLayout } from '../../../compiler/spaces/target.js';
 import { pixelGrid } from '../../inr/fit.js';
@@ -10,7 +10,8 @@ import { writeImageGrid } from '../../inr/png.js';
 import { mlpForward } from '../../targets/mlp.js';
 import type { InrEditingConfig } from './config.js';
 import { splitsOf, type EditDataset } from './data.js';
-import type { EditRunResult } from './train.js';
+import { runLabel, type EditRunResult } from './train.js';
+import type { EpochMetrics } from '../run-directory.js';
 
 export interface EditSummary {
   data: EditDataset;
@@ -25,6 +26,8 @@ export interface ReportContext {
   device: string;
   models: { label: string; net: string; params: number }[];
   seconds: number;
+  /** Of `seconds`, the time to load the datasets (fitting the INRs, or reading them from the cache). */
+  dataSeconds: number;
 }
 
 /** Table 2 of the paper, DWS backbone (the one built here): test MSE, MNIST ×1e-2, CIFAR-10 ×1e-3. */
@@ -77,7 +80,8 @@ export function writeInrEditingReport(dir: string, ctx: ReportContext, summaries
     `Editors map an INR θ (SIREN ${ctx.target.spec.kind === 'mlp' ? ctx.target.spec.widths.join('→') : ''}, ω0 = 30) to θ + Δθ; the loss is the MSE between θ + Δθ rendered on the`,
     `full 28×28 grid (the net's \`render\`) and the edited image (paper §6.3). ${config.data.count} INRs per edit (test ${config.splits.test}, validation ${config.splits.validation}, train ${splitsOf(config).train.count}),`,
     `Γ_${config.data.points}[2] at ${config.data.points} fixed pixels; ${config.optimizer.kind === 'adamw' ? 'AdamW' : 'Adam'} (weight decay ${config.optimizer.weightDecay}), batch ${config.batch}, ${config.steps} steps,`,
-    `validation every ${config.evalEvery} steps, learning rates ${config.learningRates.join(', ')}, seeds ${config.seeds.join(', ')}. Device: ${ctx.device}. Wall time ${(ctx.seconds / 60).toFixed(1)} min.`,
+    `validation every ${config.evalEvery} steps, learning rates ${config.learningRates.join(', ')}, seeds ${config.seeds.join(', ')}. Device: ${ctx.device}. Wall time ${(ctx.seconds / 60).toFixed(1)} min`,
+    `(datasets ${(ctx.dataSeconds / 60).toFixed(1)} min: fitting, or reading the INR cache; training and evaluation ${((ctx.seconds - ctx.dataSeconds) / 60).toFixed(1)} min).`,
     '',
     '## Test MSE (↓), paper units, beside Table 2 (DWS backbone)',
     '',
@@ -103,6 +107,18 @@ export function writeInrEditingReport(dir: string, ctx: ReportContext, summaries
     const u = unitOf(t.summary.data.edit.label);
     for (const r of t.rows) lines.push(`| ${t.summary.data.edit.label} | ${r.model} | ${(r.initialValidationMean / u).toFixed(3)} | ${(r.validationMean / u).toFixed(3)} |`);
   }
+  const curves = tables.map((t) => ({ edit: t.summary.data.edit.label, curves: validationCurves(dir, t.summary.data.edit.label, t.rows, config) }));
+  const steps = [...new Set(curves.flatMap((c) => c.curves.flatMap((m) => m.points.map((p) => p.step))))].sort((a, b) => a - b);
+  if (steps.length > 0) {
+    lines.push('', '## Validation MSE during training (paper units, mean over seeds, chosen learning rate)', '',
+      `| edit | model | ${steps.map((s) => (s === 0 ? 'untrained' : `${s}`)).join(' | ')} |`, `| --- | --- | ${steps.map(() => '---').join(' | ')} |`);
+    for (const c of curves) {
+      const u = unitOf(c.edit);
+      for (const m of c.curves) {
+        lines.push(`| ${c.edit} | ${m.model} | ${steps.map((s) => { const p = m.points.find((x) => x.step === s); return p === undefined ? '–' : (p.validation / u).toFixed(3); }).join(' | ')} |`);
+      }
+    }
+  }
   lines.push('', '## INR fits (PSNR, dB, images in [−1, 1])', '', '| edit | INRs | fit steps | mean | 5th pct | median | 95th pct |', '| --- | --- | --- | --- | --- | --- | --- |');
   for (const t of tables) {
     const p = t.psnr;
@@ -119,14 +135,33 @@ export function writeInrEditingReport(dir: string, ctx: ReportContext, summaries
   }
   writeFileSync(join(dir, 'report.md'), `${lines.join('\n')}\n`);
   const json = {
-    task: config.name, preset: config.preset, target: ctx.target.name, device: ctx.device, seconds: ctx.seconds,
-    edits: tables.map((t) => ({
+    task: config.name, preset: config.preset, target: ctx.target.name, device: ctx.device, seconds: ctx.seconds, dataSeconds: ctx.dataSeconds,
+    edits: tables.map((t, i) => ({
       edit: t.summary.data.edit.label, unit: unitOf(t.summary.data.edit.label), noEdit: t.summary.noEdit, psnr: t.psnr,
       models: t.rows,
+      curves: curves[i]!.curves,
       runs: t.summary.results.map(({ figure: _figure, ...r }) => r),
     })),
   };
   writeFileSync(join(dir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
+}
+
+/**
+ * Each model's validation MSE at every evaluation (metrics.jsonl, the chosen learning rate), as the
+ * mean over the seeds that reached the step; step 0 is the untrained editor. A resumed run may
+ * have recorded a step twice: the last record counts.
+ */
+function validationCurves(dir: string, edit: string, rows: ModelRow[], config: InrEditingConfig): { model: string; points: { step: number; validation: number }[] }[] {
+  const file = join(dir, 'metrics.jsonl');
+  const records = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as EpochMetrics) : [];
+  return rows.map((r) => {
+    const label = runLabel(edit, r.model, r.lr);
+    const bySeedStep = new Map<string, number>();
+    for (const m of records) if (m.model === label) bySeedStep.set(`${m.seed} ${m.epoch}`, m.validationError);
+    const stepsSeen = [...new Set([...bySeedStep.keys()].map((k) => Number(k.split(' ')[1])))].sort((a, b) => a - b);
+    const points = stepsSeen.map((step) => ({ step, validation: mean(config.seeds.flatMap((seed) => bySeedStep.get(`${seed} ${step}`) ?? [])) }));
+    return { model: r.model, points: [{ step: 0, validation: r.initialValidationMean }, ...points] };
+  });
 }
 
 /** The image grid of one edit; returns how many test INRs it shows. */
