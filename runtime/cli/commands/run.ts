@@ -146,11 +146,11 @@ export const runCommand: Command = {
         const config = learnedOptimizationConfig(task, preset);
         const progress = consoleProgress();
         const endpoint = values.queue === undefined ? undefined : queueEndpoint(values.queue, values['queue-name'] ?? DEFAULT_QUEUE_NAME, process.env, values['password-file']);
-        progress.stage(`gmn run: task ${task.name.name}, preset ${preset}, ${endpoint === undefined ? 'float64 on the CPU' : `jobs on ${endpoint.display}`}`);
+        progress.stage(`gmn run: task ${task.name.name}, preset ${preset}${endpoint === undefined ? '' : `, jobs on ${endpoint.display}`}`);
         progress.stage(`run directory: ${outDir}`);
         const payload = endpoint === undefined ? undefined : taskPayload(file, checked.program, task.name.name, preset);
         await runLearnedOptimizationTask({
-          program: checked.program, module: root, config, outDir, progress,
+          program: checked.program, module: root, config, outDir, progress, backend,
           ...(endpoint === undefined || payload === undefined ? {} : { runner: () => queueJobs(endpoint, payload, learnedOptimizerJobDescription(config), progress) }),
         });
         process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
