@@ -39,6 +39,17 @@ describe('job payloads', () => {
     }
   });
 
+  it('accepts the INR-editing jobs (a fitting batch, an editor training run) and gives each its own id', async () => {
+    const fit = { kind: 'inr-fit', images: 'fashion-mnist', start: 256 } as const;
+    const train = { kind: 'inr-train', edit: 'dilate-mnist', model: 'ws_gradmetanet', lr: 0.005, seed: 2 } as const;
+    for (const job of [fit, train]) expect(await checkPayload(jobPayload(TASK, job))).toEqual({ ok: true, payload: jobPayload(TASK, job) });
+    expect(jobId(TASK, fit)).toMatch(/^[0-9a-f]{16}-fit-fashion-mnist-256$/);
+    expect(jobId(TASK, train)).toMatch(/^[0-9a-f]{16}-edit-dilate-mnist-ws_gradmetanet-lr0\.005-s2$/);
+    for (const job of [{ ...fit, images: '/etc' }, { ...fit, start: -1 }, { ...train, seed: 0.5 }, { ...train, edit: '../x y' }]) {
+      expect((await checkPayload({ format: 'gmn-job', version: 1, task: TASK, job })).ok).toBe(false);
+    }
+  });
+
   it('rejects extra fields, paths for file names, wrong kinds and numbers, with the place named', async () => {
     const train = { kind: 'train', model: 'gradmetanet', trainSize: 80, seed: 1 };
     const cases: [unknown, RegExp][] = [
