@@ -19,9 +19,9 @@ let redis: RedisServer;
 let work: string;
 const started: GmnProcess[] = [];
 
-/** results.json without wall-clock times and devices: what must equal the local run's. */
+/** results.json without wall-clock times (`seconds`, `dataSeconds`) and devices: what must equal the local run's. */
 function results(dir: string): unknown {
-  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'), (k, v: unknown) => (k === 'seconds' || k === 'device' ? undefined : v));
+  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'), (k, v: unknown) => (/seconds$/i.test(k) || k === 'device' ? undefined : v));
 }
 
 /** Every file under trained/ with its bytes. */
