@@ -30,8 +30,11 @@ export const benchCommand: Command = {
     '                         preset (batch 16, Γ_64[2], rendering θ + Δθ on the 28×28 grid, AdamW)',
     '  lopt_inner_step_adam, lopt_inner_step_unf, lopt_inner_step_unf_gradmetanet',
     '                         inner steps/s training learned_optimizer.gmn\'s Fashion-MNIST MLP (batch 128)',
-    '                         with Adam, UNF and UNF + GradMetaNet (float64 on the CPU, the task\'s runner)',
-    '  lopt_pes_outer_step    ms per PES outer step of UNF there (2 antithetic pairs, truncation 5)',
+    '                         with Adam, UNF and UNF + GradMetaNet, one inner run on the device (the task\'s runner)',
+    '  lopt_particle_steps_adam, _unf, _unf_gradmetanet',
+    '                         particle-steps/s of the same with 16 runs batched (a PES estimate of 8 pairs)',
+    '  lopt_pes_outer_step_unf, lopt_pes_outer_step_unf_gradmetanet',
+    '                         ms per PES outer step there (UNF: 2 antithetic pairs, UNF + GradMetaNet: 8; truncation 5)',
     '',
     'options:',
     '  --json FILE   also write the figures as JSON',
@@ -105,9 +108,10 @@ export const benchCommand: Command = {
       if (values.profile === true) process.stdout.write(profileTable('inr_editor', editor.profile));
     }
     if (values.only === undefined || values.only === 'lopt') {
-      const lopt = await benchLearnedOptimizer();
+      const lopt = await benchLearnedOptimizer(gpu);
       for (const i of lopt.inner) print(`lopt_inner_step_${i.name}`, { iters_per_s: round(i.itersPerS), step_ms: round(i.stepMs), params: lopt.params });
-      print('lopt_pes_outer_step', { ms: round(lopt.pesOuterStepMs), pairs: 2, truncation: 5 });
+      for (const p of lopt.particles) print(`lopt_particle_steps_${p.name}`, { particle_steps_per_s: round(p.particleStepsPerS), step_ms: round(p.stepMs), runs: p.runs });
+      for (const p of lopt.pes) print(`lopt_pes_outer_step_${p.name}`, { ms: round(p.ms), pairs: p.pairs, truncation: p.truncation });
     }
     if (values.json !== undefined) {
       writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);
