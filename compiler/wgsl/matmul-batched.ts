@@ -8,7 +8,7 @@
 //
 // sa = 0 reads one A for every element (an unbatched operand); sbk, sbn give B's layout ([K, N], or
 // [N, K] for a transposed weight).
-import { header, type Kernel } from './kernel.js';
+import { header, linearMain, type Kernel } from './kernel.js';
 
 const TM = 4;
 const TN = 4;
@@ -61,4 +61,80 @@ ${lines.join('\n')}
 export function batchedMatmulGrid(M: number, N: number, batch: number): [number, number, number] {
   const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
   return [Math.ceil(N / TN / wx), Math.ceil(M / TM / wy), batch];
+}
+
+/**
+ * The same product when N is small (an update net's 1-channel readouts): one invocation per row of
+ * every element, all N columns, so no lane of a 4 × 4 block computes a clamped duplicate column.
+ */
+export function batchedMatvecKernel(): Kernel {
+  const uniforms = ['count', 'M', 'N', 'K', 'sa', 'sb', 'sbk', 'sbn'].map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'f32', access: 'read' as const },
+    { name: 'B', element: 'f32', access: 'read' as const },
+    { name: 'C', element: 'f32', access: 'read_write' as const },
+  ];
+  const body = `  let z = i / u.M;
+  let m = i % u.M;
+  let a = z * u.sa + m * u.K;
+  let b = z * u.sb;
+  for (var n = 0u; n < u.N; n++) {
+    var acc = 0.0;
+    for (var k = 0u; k < u.K; k++) { acc += A[a + k] * B[b + k * u.sbk + n * u.sbn]; }
+    C[i * u.N + n] = acc;
+  }`;
+  return { name: 'matvec_batched_w', source: `// matvec_batched_w: C[z] = A[z]·B[z] for small N, one row per invocation\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
+
+const VM = 8;
+const VN = 8;
+
+/**
+ * The product when N % 4 == 0 and the weight is not transposed (GradMetaNet's and F_ϕ's 32-wide
+ * layers): 8 × 8 register blocks, B and C as vec4 runs along N, A read one scalar at a time (any K).
+ */
+export function batchedMatmulVec4Kernel(): Kernel {
+  const uniforms = ['M', 'N', 'K', 'sa'].map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'f32', access: 'read' as const },
+    { name: 'B', element: 'vec4f', access: 'read' as const },
+    { name: 'C', element: 'vec4f', access: 'read_write' as const },
+  ];
+  const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
+  const v = VN / 4;
+  const lines: string[] = [];
+  lines.push(`  let col4 = gid.x * ${v}u;`);
+  lines.push(`  let row0 = gid.y * ${VM}u;`);
+  lines.push(`  let N4 = u.N / 4u;`);
+  lines.push(`  if (col4 >= N4 || row0 >= u.M) { return; }`);
+  lines.push(`  let z = gid.z;`);
+  lines.push(`  let bz = z * u.K * N4;`);
+  for (const r of range(VM)) lines.push(`  let arow${r} = z * u.sa + min(row0 + ${r}u, u.M - 1u) * u.K;`);
+  for (const j of range(v)) lines.push(`  let c${j} = min(col4 + ${j}u, N4 - 1u);`);
+  for (const r of range(VM)) for (const j of range(v)) lines.push(`  var acc${r}_${j} = vec4f(0.0);`);
+  lines.push(`  for (var k = 0u; k < u.K; k++) {`);
+  for (const j of range(v)) lines.push(`    let b${j} = B[bz + k * N4 + c${j}];`);
+  for (const r of range(VM)) {
+    lines.push(`    let a${r} = A[arow${r} + k];`);
+    for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
+  }
+  lines.push(`  }`);
+  lines.push(`  let cz = z * u.M * N4;`);
+  for (const r of range(VM)) for (const j of range(v)) {
+    lines.push(`  if (row0 + ${r}u < u.M && col4 + ${j}u < N4) { C[cz + (row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j}; }`);
+  }
+  const source = `// matmul_batched_w_vec4: C[z] = A[z]·B[z], each batch element with its own weight; ${VM}x${VN} register blocks, vec4 B and C
+${header(uniforms, bindings)}
+@compute @workgroup_size(${wx}, ${wy})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+${lines.join('\n')}
+}
+`;
+  return { name: `matmul_batched_w_vec4_${VM}x${VN}`, source, uniforms, bindings, workgroup: [wx, wy] };
+}
+
+/** Workgroups of the vec4 kernel for an [M, N] product per element over `batch` elements. */
+export function batchedMatmulVec4Grid(M: number, N: number, batch: number): [number, number, number] {
+  const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
+  return [Math.ceil(N / VN / wx), Math.ceil(M / VM / wy), batch];
 }
