@@ -12,7 +12,7 @@ import { logSumExp } from '../../targets/mlp.js';
 import { paramTensors } from './features.js';
 import type { InnerTask } from './inner-task.js';
 
-export const TEST_SEQUENCES = 256;
+export const TEST_SEQUENCES = 128;
 
 export function languageModelTask(name: string, layout: TargetLayout, text: TextCorpus, options: { batch: number }): InnerTask {
   if (layout.spec.kind !== 'transformer') throw new RangeError(`${layout.name} is not a transformer; a language-model task trains one`);

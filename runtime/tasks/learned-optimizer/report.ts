@@ -1,6 +1,6 @@
 // The learned-optimization run's outputs: report.md (per base task: Adam's tuned learning rate,
 // every optimizer's step-reduction factor N* ÷ steps and best test loss, mean ± std over seeds,
-// beside the paper's Table 1 figures where the paper has the task), results.json (every number and
+// beside the paper's Table 1 figures for the task or the one it stands in for: paper-table1.ts), results.json (every number and
 // curve) and <base>_test_loss.svg (mean test loss against inner steps, one line per optimizer).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,17 +8,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { formatNumber as fmt, renderSvg } from '../plot.js';
 import { fileLabel } from '../run-directory.js';
 import { meanStd, type Curve, type OptimizerScore } from './evaluation.js';
+import { paperTask } from './paper-table1.js';
 import { trajectoryPlot } from './trajectory-plot.js';
-
-/** Table 1 (= Table 6) of the paper, F-MNIST row: step-reduction factor / best test NLL, by net name. */
-const PAPER_FMNIST = new Map([
-  ['adam', '1.00 / 0.475±0.011'],
-  ['sgdm', '1.13±0.17 / 0.463±0.019'],
-  ['ds_optimizer', '1.27±0.36 / 0.460±0.011'],
-  ['unf_optimizer', '1.16±0.18 / 0.451±0.015'],
-  ['ds_gradmetanet', '1.44±0.43 / 0.445±0.017'],
-  ['unf_gradmetanet', '1.51±0.59 / 0.447±0.011'],
-]);
 
 export interface BaseTaskResult {
   base: string;
@@ -65,16 +56,19 @@ function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): strin
     'step-reduction factor N* ÷ (its steps to reach L*) and its best test loss, mean ± std over seeds.', '',
   ];
   for (const r of results) {
-    const paper = r.base.endsWith('/fashion_mnist');
+    const paper = paperTask(r.base);
     lines.push(`## ${r.base} (horizon ${r.horizon}, ${r.params} parameters)`, '');
+    if (paper?.standIn !== undefined) lines.push(`Stand-in for the paper's **${paper.task}** task: ${paper.standIn}. The paper's figures are for ${paper.task} and are not comparable number for number.`, '');
     lines.push(`Adam's learning rate, tuned over ${r.adamGrid.map((g) => fmt(g.lr)).join(', ')}: **${fmt(r.adamLr)}**.`, '');
-    lines.push(`| optimizer | step reduction vs Adam | reached L* | best test loss |${paper ? ' paper (Table 1, F-MNIST) |' : ''}`);
+    lines.push(`| optimizer | step reduction vs Adam | reached L* | best test loss |${paper ? ` paper (Table 1, ${paper.task}) |` : ''}`);
     lines.push(`| --- | ---: | ---: | ---: |${paper ? ' ---: |' : ''}`);
     for (const s of r.scores) {
       const reached = s.reductions.filter((x): x is number => x !== undefined);
       const reduction = reached.length === 0 ? '—' : cell(reached);
-      lines.push(`| ${s.label} | ${reduction} | ${reached.length}/${s.reductions.length} | ${cell(s.bestLosses)} |${paper ? ` ${PAPER_FMNIST.get(netOf(s.label)) ?? '—'} |` : ''}`);
+      lines.push(`| ${s.label} | ${reduction} | ${reached.length}/${s.reductions.length} | ${cell(s.bestLosses)} |${paper ? ` ${paper.rows.get(netOf(s.label)) ?? '—'} |` : ''}`);
     }
+    const skipped = [...new Set(results.flatMap((x) => x.scores.map((s) => s.label)))].filter((l) => !r.scores.some((s) => s.label === l));
+    if (skipped.length > 0) lines.push('', `Not run on this base task (its \`optimizers: [...]\` in the preset): ${skipped.join(', ')}.`);
     lines.push('', `![test loss against inner steps](${fileLabel(r.base)}_test_loss.svg)`, '');
     if (r.trajectories !== undefined) lines.push(`![θ paths over the loss (Figure 8)](${fileLabel(r.base)}_trajectories.svg)`, '');
   }
