@@ -39,7 +39,7 @@ export async function benchLearnedOptimizer(gpu: GpuDevice, steps = 10): Promise
   const base = config.baseTasks.find((b) => b.kind === 'image_mlp')!;
   const layout = baseTaskLayout(module, base);
   const task = loadBaseTask(base, layout, () => {});
-  const data = new DeviceTaskData(gpu, task.images!);
+  const data = DeviceTaskData.of(gpu, task.images!);
   const rng = new Rng(0);
   /** ms per step of `runs` runs: one warm-up call (pipelines, first-use costs), then `steps` steps. */
   const time = async (runs: DeviceInnerRuns, load: () => void): Promise<number> => {
@@ -89,6 +89,5 @@ export async function benchLearnedOptimizer(gpu: GpuDevice, steps = 10): Promise
     pes.push({ name, ms: performance.now() - start, pairs, truncation: options.truncation });
     await problem.release();
   }
-  data.release();
   return { inner, particles, pes, params: task.paramCount };
 }

@@ -31,19 +31,27 @@ export type DeviceRule = { kind: 'learned'; optimizer: LearnedOptimizer } | { ki
 
 const MOMENTA = MOMENTUM_DECAYS.length;
 
-/** The task's training set on the device (uploaded once, shared by every set of runs). */
+/** The task's training and test sets on the device, uploaded once per device (`of`) and shared by every set of runs. */
 export class DeviceTaskData {
+  private static readonly uploaded = new WeakMap<GpuDevice, Map<ImageTaskData, DeviceTaskData>>();
   readonly images: GPUBuffer;
   readonly labels: GPUBuffer;
+  readonly testImages: GPUBuffer;
+  readonly testLabels: GPUBuffer;
 
-  constructor(readonly gpu: GpuDevice, readonly data: ImageTaskData) {
+  private constructor(readonly gpu: GpuDevice, readonly data: ImageTaskData) {
     this.images = gpu.upload(data.train.images, 'train images');
     this.labels = gpu.upload(Uint32Array.from(data.train.labels), 'train labels');
+    this.testImages = gpu.upload(data.test.images, 'test images');
+    this.testLabels = gpu.upload(Uint32Array.from(data.test.labels), 'test labels');
   }
 
-  release(): void {
-    this.gpu.pool.release(this.images);
-    this.gpu.pool.release(this.labels);
+  static of(gpu: GpuDevice, data: ImageTaskData): DeviceTaskData {
+    let byData = DeviceTaskData.uploaded.get(gpu);
+    if (byData === undefined) DeviceTaskData.uploaded.set(gpu, byData = new Map());
+    let uploaded = byData.get(data);
+    if (uploaded === undefined) byData.set(data, uploaded = new DeviceTaskData(gpu, data));
+    return uploaded;
   }
 }
 
@@ -58,6 +66,8 @@ export class DeviceInnerRuns {
   private readonly learned: Record<string, GPUBuffer> = {};
   /** Adam: the moments and each run's rate. */
   private readonly adam: Record<string, GPUBuffer> = {};
+  /** The test-set forward pass (allocated at the first `testLosses`). */
+  private test: Record<'act' | 'pre' | 'g' | 'labels' | 'exampleLoss' | 'index' | 'losses', GPUBuffer> | undefined;
   private readonly owned: GPUBuffer[] = [];
 
   private constructor(
@@ -177,16 +187,16 @@ export class DeviceInnerRuns {
 
   /**
    * `steps` inner steps of every run; `index` holds the training examples, [steps, runs, b] (run r's
-   * batch at step t: index[(t·runs + r)·b …]). `firstStep` is the optimizer step count of Adam's
-   * first step (its bias correction); the learned rule counts each run's own steps.
+   * batch at step t: index[(t·runs + r)·b …]). `done` counts the steps taken since the runs were
+   * loaded (Adam's bias correction; the learned rule's time embedding adds it to each run's own count).
    */
-  async train(steps: number, index: Uint32Array, firstStep = 0): Promise<void> {
+  async train(steps: number, index: Uint32Array, done = 0): Promise<void> {
     if (index.length !== steps * this.runs * this.b) throw new Error(`internal: ${index.length} example indices for ${steps} steps of ${this.runs} × ${this.b}`);
     const indexBuffer = this.gpu.upload(index, 'batch index');
     try {
       for (let t = 0; t < steps; t++) {
         const step = this.gpu.step();
-        this.recordStep(step, t, steps, indexBuffer, firstStep + t);
+        this.recordStep(step, t, steps, indexBuffer, done + t);
         await this.gpu.validated('learned-optimizer inner step', () => step.submit());
       }
     } finally {
@@ -198,7 +208,8 @@ export class DeviceInnerRuns {
     record(step, { kernel, pipeline: this.pipelines.get(kernel)!, uniforms, buffers, workgroups: linearGrid(count) });
   }
 
-  private recordStep(step: Step, t: number, steps: number, index: GPUBuffer, adamStep: number): void {
+  /** Step t of a `train` call of `steps`, the run's step `since` since loading. */
+  private recordStep(step: Step, t: number, steps: number, index: GPUBuffer, since: number): void {
     const { layout } = this.task.data;
     const spec = layout.spec.kind === 'mlp' ? layout.spec : undefined!;
     const { P, N, b } = this;
@@ -210,11 +221,7 @@ export class DeviceInnerRuns {
     const d0 = spec.widths[0]!;
     const outOff = layout.segments[L]!.offset;
     this.launch(step, k.input, { count: examples * d0, d0, N, indexOff: t * examples }, [this.task.images, this.task.labels, index, B.act, B.labels], examples * d0);
-    const layer = (l: number, count: number) => {
-      const W = layout.params[2 * (l - 1)]!;
-      return { count, rows: W.rows, cols: W.cols!, N, thetaStride: P, perTheta: b, wOff: W.offset, bOff: layout.params[2 * (l - 1) + 1]!.offset,
-        inOff: layout.segments[l - 1]!.offset, outOff: layout.segments[l]!.offset, last: l === L ? 1 : 0, omega0: 1 };
-    };
+    const layer = this.layerUniforms(b);
     for (let l = 1; l <= L; l++) this.launch(step, k.forward, layer(l, examples * spec.widths[l]!), [B.theta, B.pre, B.act], examples * spec.widths[l]!);
     this.launch(step, k.seed, { count: examples, N, outOff, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], examples);
     this.launch(step, k.runLoss, { count: R, b, scale: 1 / (b * steps) }, [B.exampleLoss, B.losses], R);
@@ -223,7 +230,7 @@ export class DeviceInnerRuns {
     this.launch(step, k.grad, { count: R * P, P, N, b, invB: 1 / b }, [B.factors, B.rows, B.cols, B.grad], R * P);
     if (this.rule.kind === 'adam') {
       const { beta1, beta2, eps } = this.rule.adam;
-      const n = adamStep + 1;
+      const n = since + 1;
       const uniforms = { count: R * P, P, beta1, beta2, eps, bc1: 1 - beta1 ** n, bc2: 1 - beta2 ** n };
       this.launch(step, k.adam, uniforms, [B.grad, this.adam.lrs!, B.theta, this.adam.m!, this.adam.v!], R * P);
       return;
@@ -234,11 +241,53 @@ export class DeviceInnerRuns {
     if (net !== undefined) {
       const T = layout.params.length;
       this.launch(step, k.rms, { count: R * T * NORMALISED_CHANNELS, P, T }, [B.theta, B.grad, S.moms!, S.tensors!, S.scales!], R * T * NORMALISED_CHANNELS);
-      this.launch(step, k.features, { count: R * P, P, T, t }, [B.theta, B.grad, S.moms!, S.tensorOf!, S.scales!, S.steps!, net.features], R * P);
+      this.launch(step, k.features, { count: R * P, P, T, t: since }, [B.theta, B.grad, S.moms!, S.tensorOf!, S.scales!, S.steps!, net.features], R * P);
       if (net.gradSets !== undefined) this.launch(step, k.sets, { count: examples * N, items: b * N }, [B.factors, S.emas!, net.gradSets], examples * N);
       net.record(step);
     }
     this.launch(step, k.update, { count: R * P, P, learned: net === undefined ? 0 : 1 }, [S.mom!, S.rule!, net?.direction ?? B.grad, B.theta], R * P);
+  }
+
+  /** Uniforms of MLP layer l's forward (and, with l + 1, backward) kernel, `perTheta` examples per run. */
+  private layerUniforms(perTheta: number): (l: number, count: number) => Record<string, number> {
+    const { layout } = this.task.data;
+    const L = layout.segments.length - 1;
+    return (l, count) => {
+      const W = layout.params[2 * (l - 1)]!;
+      return { count, rows: W.rows, cols: W.cols!, N: this.N, thetaStride: this.P, perTheta, wOff: W.offset, bOff: layout.params[2 * (l - 1) + 1]!.offset,
+        inOff: layout.segments[l - 1]!.offset, outOff: layout.segments[l]!.offset, last: l === L ? 1 : 0, omega0: 1 };
+    };
+  }
+
+  /** Each run's mean NLL on the task's test examples at its current θ (the evaluation metric, testLoss in float64). */
+  async testLosses(): Promise<Float64Array> {
+    const { layout, test: set } = this.task.data;
+    const spec = layout.spec.kind === 'mlp' ? layout.spec : undefined!;
+    const R = this.runs;
+    const n = set.count;
+    const examples = R * n;
+    const N = this.N;
+    if (this.test === undefined) {
+      const f32 = (count: number, label: string) => this.own(this.gpu.scratch(count * 4, label));
+      this.test = {
+        act: f32(examples * N, 'test act'), pre: f32(examples * N, 'test pre'), g: f32(examples * N, 'test g'), labels: f32(examples, 'test labels'),
+        exampleLoss: f32(examples, 'test example loss'), losses: f32(R, 'test losses'),
+        index: this.own(this.gpu.upload(Uint32Array.from({ length: examples }, (_, e) => e % n), 'test index')),
+      };
+    }
+    const B = this.test;
+    const k = this.kernels;
+    const L = spec.widths.length - 1;
+    const d0 = spec.widths[0]!;
+    const layer = this.layerUniforms(n);
+    this.write(B.losses, new Float32Array(R));
+    const step = this.gpu.step();
+    this.launch(step, k.input, { count: examples * d0, d0, N, indexOff: 0 }, [this.task.testImages, this.task.testLabels, B.index, B.act, B.labels], examples * d0);
+    for (let l = 1; l <= L; l++) this.launch(step, k.forward, layer(l, examples * spec.widths[l]!), [this.buffers.theta, B.pre, B.act], examples * spec.widths[l]!);
+    this.launch(step, k.seed, { count: examples, N, outOff: layout.segments[L]!.offset, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], examples);
+    this.launch(step, k.runLoss, { count: R, b: n, scale: 1 / n }, [B.exampleLoss, B.losses], R);
+    const { data } = await this.gpu.validated('learned-optimizer test loss', () => step.submit([{ buffer: B.losses, bytes: R * 4 }]));
+    return Float64Array.from(new Float32Array(data[0]!));
   }
 
   /** Each run's mean training loss over the last `train` (since the last load). */

@@ -25,7 +25,7 @@ export class DeviceLearnedOptimizerProblem implements UnrollProblem<RuleState> {
   ) {
     if (task.images === undefined) throw new Error(`internal: ${task.name} has no device form`);
     this.metaSize = optimizer.metaSize;
-    this.data = new DeviceTaskData(gpu, task.images);
+    this.data = DeviceTaskData.of(gpu, task.images);
   }
 
   initialState(rng: Rng): RuleState {
@@ -47,7 +47,6 @@ export class DeviceLearnedOptimizerProblem implements UnrollProblem<RuleState> {
 
   async release(): Promise<void> {
     for (const runs of this.runs.values()) (await runs).release();
-    this.data.release();
   }
 }
 

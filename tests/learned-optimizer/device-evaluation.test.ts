@@ -1,0 +1,45 @@
+// Evaluation curves on the device against evaluation.ts's float64 curves (the same initialisations,
+// batches and recording steps per seed): Adam, and a learned optimizer (UNF + GradMetaNet) with a
+// perturbed φ, agree to float32 accuracy at every recorded step.
+import { afterAll, describe, expect, it } from 'vitest';
+import { deviceAdamCurves, deviceLearnedCurves } from '../../runtime/tasks/learned-optimizer/device-evaluation.js';
+import { adamCurve, learnedCurve } from '../../runtime/tasks/learned-optimizer/evaluation.js';
+import { PAPER_RULE } from '../../runtime/tasks/learned-optimizer/update-rule.js';
+import { Rng } from '../../runtime/util/rng.js';
+import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
+import { smallImageTask, smallOptimizer } from './device-fixture.js';
+
+const gpu = await openTestGpu();
+afterAll(() => gpu?.destroy());
+
+const BATCH = 5;
+const task = smallImageTask(BATCH);
+const SEEDS = [1, 2, 3];
+const OPTIONS = { horizon: 7, every: 3 };
+
+describe.skipIf(gpu === null)('evaluation curves on the device', () => {
+  it('Adam: every seed\'s test-loss curve equals the float64 curve (steps 0, 3, 6, 7)', async () => {
+    const got = await deviceAdamCurves(gpu!, task, 0.05, SEEDS, OPTIONS);
+    SEEDS.forEach((seed, r) => {
+      const want = adamCurve(task, 0.05, { ...OPTIONS, seed });
+      expect(got[r]!.steps).toEqual([0, 3, 6, 7]);
+      expect(got[r]!.steps).toEqual(want.steps);
+      expectClose(got[r]!.losses, want.losses, 1e-4, 1e-5);
+    });
+  });
+
+  it('UNF + GradMetaNet with a perturbed φ: every seed\'s curve equals the float64 curve', async () => {
+    const optimizer = smallOptimizer('unf_gradmetanet', BATCH);
+    const rng = new Rng(6);
+    const phi = optimizer.initialMeta(PAPER_RULE, rng).map((x) => x + 0.05 * rng.normal());
+    phi[2] = Math.log(0.5);
+    const got = await deviceLearnedCurves(gpu!, task, optimizer, phi, SEEDS, OPTIONS);
+    SEEDS.forEach((seed, r) => {
+      const want = learnedCurve(task, optimizer, phi, { ...OPTIONS, seed });
+      expect(got[r]!.steps).toEqual(want.steps);
+      expectClose(got[r]!.losses, want.losses, 1e-4, 1e-5);
+    });
+    // The curves move: the learned optimizer changes the test loss.
+    expect(got[0]!.losses[3]).not.toBeCloseTo(got[0]!.losses[0]!, 3);
+  });
+});
