@@ -1,6 +1,6 @@
 // Where a learned-optimization run's inner steps run. Image-MLP base tasks train on WebGPU when an
 // adapter exists (a GPU, or lavapipe on a CPU-only machine), every PES particle in one dispatch
-// series (device-problem.ts); without an adapter, or with `--backend reference`, and for the other
+// series (device-problem.ts), every seed of an evaluation too (device-evaluation.ts); without an adapter, or with `--backend reference`, and for the other
 // base tasks (the 2-parameter regression), in float64 on the CPU (inner-task.ts). The choice is
 // made like the curvature task's (tasks/backend.ts) and named in the report.
 import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
@@ -37,7 +37,7 @@ export async function learnedOptimizerBackend(kind: BackendKind): Promise<Learne
 /** The backend of an open device. */
 export function deviceBackend(gpu: GpuDevice): LearnedOptimizerBackend {
   const d = gpu.description;
-  return { gpu, device: `image-MLP meta-training on WebGPU ${d.path} (${d.description}, float32, all PES particles batched); the regression and the evaluation curves ${FLOAT64_CPU}` };
+  return { gpu, device: `image-MLP tasks on WebGPU ${d.path} (${d.description}; float32; PES particles, and the seeds of each evaluation, batched), the regression ${FLOAT64_CPU}` };
 }
 
 /** The PES inner problem of `task` under `optimizer`: on the device when there is one and the task has a device form. */

@@ -17,6 +17,7 @@ import { baseTaskLayout, gradientSetSize, loadBaseTask } from './base-task.js';
 import { baseTaskOptimizers, optimizerLabel, truncationFor, type BaseTaskConfig, type LearnedOptimizationConfig } from './config.js';
 import { adamCurve, bestPoint, learnedCurve, scoreAgainstAdam, type Curve, type CurveOptions } from './evaluation.js';
 import { innerProblem } from './device-backend.js';
+import { deviceAdamCurves, deviceLearnedCurves } from './device-evaluation.js';
 import type { InnerTask } from './inner-task.js';
 import { optimizerFor, type LearnedOptimizer } from './learned-optimizer.js';
 import { PesMetaTrainer, type MetaTrainerState } from './meta-trainer.js';
@@ -120,15 +121,19 @@ export async function runLearnedOptimizerJob(ctx: LearnedOptimizerContext, job: 
   const { base } = entry;
   const task = baseTask(ctx, entry);
   const options = { horizon: base.horizon, every: Math.max(1, Math.floor(base.horizon / CURVE_POINTS)) };
+  // Image tasks evaluate every seed at once on the device when the run has one (device-evaluation.ts).
+  const gpu = task.images === undefined ? undefined : ctx.gpu;
   if (job.kind === 'adam') {
-    const { curves, trajectory } = await seedCurves(ctx, base, (o) => adamCurve(task, job.lr, { ...options, ...o }));
+    const { curves, trajectory } = gpu !== undefined ? { curves: await deviceAdamCurves(gpu, task, job.lr, ctx.config.seeds, options), trajectory: undefined }
+      : await seedCurves(ctx, base, (o) => adamCurve(task, job.lr, { ...options, ...o }));
     ctx.progress.advance(1, `Adam lr ${job.lr} on ${base.label}: evaluated`);
     return { job, curves, trajectory, params: task.paramCount, device: ctx.device };
   }
   const optimizer = entry.optimizers.find((o) => o.label === job.optimizer);
   if (optimizer === undefined) throw new Error(`internal: no optimizer ${job.optimizer} in the task`);
   const phi = await metaTrain(ctx, base, task, optimizer, store);
-  const { curves, trajectory } = await seedCurves(ctx, base, (o) => learnedCurve(task, optimizer, phi, { ...options, ...o }));
+  const { curves, trajectory } = gpu !== undefined ? { curves: await deviceLearnedCurves(gpu, task, optimizer, phi, ctx.config.seeds, options), trajectory: undefined }
+    : await seedCurves(ctx, base, (o) => learnedCurve(task, optimizer, phi, { ...options, ...o }));
   return { job, phi, curves, trajectory, device: ctx.device };
 }
 
