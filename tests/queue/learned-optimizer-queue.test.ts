@@ -94,6 +94,11 @@ describe('a learned-optimization run on the job queue', () => {
     expect(`${a.output()}${b.output()}`.split(`job "${id}": unf_gradmetanet(hidden: 8, width: 8) on linear_regression: done\n`)).toHaveLength(2);
     expect(readdirSync(join(out, 'outcomes')).sort()).toEqual(readdirSync(join(work, 'fixture-local', 'outcomes')).sort());
     expect(redis.cli('keys', 'gmn:kill:*checkpoint')).toBe('');
-    for (const p of [submitter, b]) expectClean(p);
-  }, 180_000);
+    // The same command again finds every job recorded: nothing is queued or recomputed.
+    const again = submit(FIXTURE, 'kill', out);
+    expect(await again.exited).toBe(0);
+    expect(again.output()).toMatch(/queue: 0 jobs queued/);
+    expect(results(out)).toEqual(results(join(work, 'fixture-local')));
+    for (const p of [submitter, b, again]) expectClean(p);
+  }, 240_000);
 });
