@@ -37,7 +37,7 @@ export async function learnedOptimizerBackend(kind: BackendKind): Promise<Learne
 /** The backend of an open device. */
 export function deviceBackend(gpu: GpuDevice): LearnedOptimizerBackend {
   const d = gpu.description;
-  return { gpu, device: `image-MLP tasks on WebGPU ${d.path} (${d.description}; float32; PES particles, and the seeds of each evaluation, batched), the regression ${FLOAT64_CPU}` };
+  return { gpu, device: `image-MLP tasks on WebGPU ${d.path} (${d.description}; float32; PES particles, and the seeds of each evaluation, batched); the other base tasks ${FLOAT64_CPU}` };
 }
 
 /** The PES inner problem of `task` under `optimizer`: on the device when there is one and the task has a device form. */
