@@ -30,6 +30,8 @@ export interface AdamConstants {
 export type DeviceRule = { kind: 'learned'; optimizer: LearnedOptimizer } | { kind: 'adam'; adam: AdamConstants };
 
 const MOMENTA = MOMENTUM_DECAYS.length;
+/** Inner steps recorded into one submit (UNF + GradMetaNet: about 140 dispatches per step). */
+const STEPS_PER_SUBMIT = 8;
 
 /** The task's training and test sets on the device, uploaded once per device (`of`) and shared by every set of runs. */
 export class DeviceTaskData {
@@ -194,10 +196,11 @@ export class DeviceInnerRuns {
     if (index.length !== steps * this.runs * this.b) throw new Error(`internal: ${index.length} example indices for ${steps} steps of ${this.runs} × ${this.b}`);
     const indexBuffer = this.gpu.upload(index, 'batch index');
     try {
-      for (let t = 0; t < steps; t++) {
+      // A few inner steps per submit: one wait for the device per group, not per step.
+      for (let t0 = 0; t0 < steps; t0 += STEPS_PER_SUBMIT) {
         const step = this.gpu.step();
-        this.recordStep(step, t, steps, indexBuffer, done + t);
-        await this.gpu.validated('learned-optimizer inner step', () => step.submit());
+        for (let t = t0; t < Math.min(steps, t0 + STEPS_PER_SUBMIT); t++) this.recordStep(step, t, steps, indexBuffer, done + t);
+        await this.gpu.validated('learned-optimizer inner steps', () => step.submit());
       }
     } finally {
       this.gpu.pool.release(indexBuffer);
