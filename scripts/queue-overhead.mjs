@@ -1,11 +1,13 @@
 // Measures what the job queue costs per job (docs/distributed.md, "Cost and scaling"): a sweep of N
 // tiny training jobs (one epoch of a 1→4→4→1 SIREN's GradMetaNet, float64 reference executor) run
-// locally and through a Redis queue with one warm worker, alternately, R times each. The overhead
+// locally and through a Redis queue with one warm worker, alternately, R times each. With
+// `--task learned-optimizer` the N jobs are a learned-optimization run's: N − 1 Adam grid points
+// and one meta-training (SGDM, 2 outer steps) on the 2-D regression (float64). The overhead
 // per job is (queued wall time − local wall time) / N: the same jobs, the same process start-up
 // and lowering in both, so what remains is queueing, payload checks, the per-epoch checkpoint in
 // Redis, the outcome's round trip and its recording.
 //
-//   node scripts/queue-overhead.mjs [--jobs N] [--repeats R] [--cli dist/gmn.mjs]
+//   node scripts/queue-overhead.mjs [--jobs N] [--repeats R] [--task curvature|learned-optimizer] [--cli dist/gmn.mjs]
 //
 // Starts its own redis-server (loopback, random password) and stops it. Run under the load you
 // want to report (and say what it was).
@@ -17,13 +19,23 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '20' }, repeats: { type: 'string', default: '3' }, cli: { type: 'string', default: 'dist/gmn.mjs' } } });
+const { values } = parseArgs({ options: { jobs: { type: 'string', default: '20' }, repeats: { type: 'string', default: '3' }, task: { type: 'string', default: 'curvature' }, cli: { type: 'string', default: 'dist/gmn.mjs' } } });
+if (values.task !== 'curvature' && values.task !== 'learned-optimizer') throw new Error(`--task is curvature or learned-optimizer, not ${values.task}`);
 const jobs = Number(values.jobs);
 const repeats = Number(values.repeats);
 const cli = resolve(values.cli);
 const work = mkdtempSync(join(tmpdir(), 'gmn-queue-overhead-'));
 const fixture = join(work, 'overhead.gmn');
-writeFileSync(fixture, `use std/gradmetanet
+writeFileSync(fixture, values.task === 'learned-optimizer' ? `use std/optimizers
+task overhead {
+  kind: learned_optimization,
+  base_tasks: [linear_regression(horizon: 10, batch: 32)],
+  optimizers: [sgdm],
+  baseline: adam_grid(step: 0.0005, multiples: [${Array.from({ length: jobs - 1 }, (_, i) => i + 1).join(', ')}]),
+  meta_training: pes(outer_steps: 2, pairs: 2, truncation: 5, sigma: 0.01, outer_lr: 3e-3, clip: 1.0),
+  seeds: [1],
+}
+` : `use std/gradmetanet
 target Tiny = mlp(widths: [1, 4, 4, 1], activation: sine(omega0: 1.0), init: gaussian)
 task overhead {
   target: Tiny,
