@@ -21,7 +21,7 @@ const TABLE_1: ReadonlyMap<string, PaperTask> = new Map([
     rows: row('1.00 / 0.475±0.011', '1.13±0.17 / 0.463±0.019', '1.27±0.36 / 0.460±0.011', '1.16±0.18 / 0.451±0.015', '1.44±0.43 / 0.445±0.017', '1.51±0.59 / 0.447±0.011'),
   }],
   ['fashion_mnist_colour', {
-    task: 'CIFAR-10', standIn: 'coloured Fashion-MNIST (8×8×3, 10 classes: each image in a random foreground and background colour)',
+    task: 'CIFAR-10', standIn: 'coloured Fashion-MNIST (8×8×3, 10 classes: each item in a random bright colour on a random dark background)',
     rows: row('1.00 / 1.616±0.039', '1.41±0.52 / 1.556±0.014', '2.32±0.42 / 1.494±0.015', '2.64±0.53 / 1.516±0.020', '4.63±1.11 / 1.427±0.018', '4.26±0.56 / 1.418±0.022'),
   }],
   ['mnist_pairs', {
