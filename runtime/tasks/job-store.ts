@@ -18,10 +18,10 @@ export interface JobStore {
   stopRequested(): boolean;
 }
 
-/** Thrown by a job that stopped at an epoch boundary because its store asked it to. */
+/** Thrown by a job that stopped at a checkpoint (an epoch's end) because its store asked it to. */
 export class JobHandedBack extends Error {
-  constructor(readonly epoch: number) {
-    super(`stopped after epoch ${epoch} (checkpointed)`);
+  constructor(readonly epoch: number, unit = 'epoch') {
+    super(`stopped after ${unit} ${epoch} (checkpointed)`);
   }
 }
 

@@ -101,7 +101,7 @@ export async function trainEditor(ctx: TrainContext, data: EditDataset, model: E
         { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch: round, best, seconds },
       );
       ctx.progress.advance(stepsNow, `${label} seed=${seed} step ${step}/${config.steps} val MSE ${validationError.toPrecision(3)}`);
-      if (round < rounds && store.stopRequested()) throw new JobHandedBack(round);
+      if (round < rounds && store.stopRequested()) throw new JobHandedBack(step, 'step');
     }
     const trained = bestState ?? await executor.readState();
     await executor.writeState(trained);

@@ -179,7 +179,7 @@ async function metaTrain(ctx: LearnedOptimizerContext, base: BaseTaskConfig, tas
       progress.advance(1, `${optimizer.label}: truncation loss ${loss.toPrecision(4)}`);
       if (trainer.outerStep % ctx.checkpointEvery === 0 && trainer.outerStep < config.pes.outerSteps) {
         await store.saveCheckpoint(JSON.stringify(trainer.state(), replace), trainer.outerStep);
-        if (store.stopRequested()) throw new JobHandedBack(trainer.outerStep);
+        if (store.stopRequested()) throw new JobHandedBack(trainer.outerStep, 'outer step');
       }
       // Between outer steps a worker's event loop renews the job's lock.
       await yieldToEventLoop();
