@@ -21,6 +21,20 @@ export interface Readback {
 /** Per-kernel time of one step, in milliseconds (summed over dispatches of the same kernel). */
 export type KernelTimes = Map<string, { ms: number; dispatches: number }>;
 
+/** A dispatch with its bind group made: `Step.dispatchBound` replays it. */
+export interface BoundDispatch {
+  name: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
+/** The bind group of a dispatch's buffers (binding 0 is its uniform block). */
+export function bindGroupOf(gpu: GpuDevice, d: Dispatch): GPUBindGroup {
+  const entries = d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+  return gpu.device.createBindGroup({ layout: d.pipeline.getBindGroupLayout(0), entries, label: d.name });
+}
+
 export class Step {
   private readonly encoder: GPUCommandEncoder;
   private pass: GPUComputePassEncoder | null = null;
@@ -52,13 +66,27 @@ export class Step {
     if (x === 0 || y === 0 || z === 0) return;
     this.checkLimits(d);
     this.dispatches++;
-    const entries = d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-    const bindGroup = this.gpu.device.createBindGroup({ layout: d.pipeline.getBindGroupLayout(0), entries, label: d.name });
+    this.encode(d.name, d.pipeline, bindGroupOf(this.gpu, d), d.workgroups);
+  }
+
+  /**
+   * A dispatch whose bind group (its uniforms included) was made once (`bindDispatch`) and is
+   * replayed by many steps: no uniform upload or bind-group creation per step, which on lavapipe
+   * costs about as much host time per dispatch as the device spends running a small kernel.
+   */
+  dispatchBound(d: BoundDispatch): void {
+    const [x, y, z] = d.workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    this.dispatches++;
+    this.encode(d.name, d.pipeline, d.bindGroup, d.workgroups);
+  }
+
+  private encode(name: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, [x, y, z]: [number, number, number]): void {
     let pass: GPUComputePassEncoder;
     if (this.querySet !== null && this.timed.length < this.maxTimed) {
       // Timestamps are written per pass, so profiling gives every dispatch its own pass.
       const index = this.timed.length;
-      this.timed.push(d.name);
+      this.timed.push(name);
       pass = this.encoder.beginComputePass({
         timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 },
       });
@@ -66,7 +94,7 @@ export class Step {
       this.pass ??= this.encoder.beginComputePass();
       pass = this.pass;
     }
-    pass.setPipeline(d.pipeline);
+    pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     if (pass !== this.pass) pass.end();

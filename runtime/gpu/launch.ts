@@ -1,6 +1,6 @@
 // Binds a generated kernel to buffers and records its dispatch into a step.
 import { packUniforms, type Kernel } from '../../compiler/wgsl/kernel.js';
-import type { GpuDevice, Step } from '../device/index.js';
+import { bindGroupOf, type BoundDispatch, type GpuDevice, type Step } from '../device/index.js';
 
 export interface Launch {
   kernel: Kernel;
@@ -25,4 +25,24 @@ export function record(step: Step, launch: Launch): void {
   const uniform = step.uniform(packUniforms(launch.kernel, launch.uniforms));
   const name = launch.label === undefined ? launch.kernel.name : `${launch.kernel.name} ${launch.label}`;
   step.dispatch({ name, pipeline: launch.pipeline, buffers: [uniform, ...launch.buffers], workgroups: launch.workgroups });
+}
+
+/**
+ * A launch bound once, to be replayed by many steps (`Step.dispatchBound`): its uniforms live in
+ * their own buffer until `release`. For dispatch series that repeat unchanged, step after step.
+ */
+export function bindLaunch(gpu: GpuDevice, launch: Launch): { dispatch: BoundDispatch; release(): void } {
+  if (launch.buffers.length !== launch.kernel.bindings.length) {
+    throw new Error(`internal: kernel ${launch.kernel.name} takes ${launch.kernel.bindings.length} buffers, got ${launch.buffers.length}`);
+  }
+  const words = packUniforms(launch.kernel, launch.uniforms);
+  const uniform = gpu.pool.acquire(Math.max(16, Math.ceil(words.byteLength / 16) * 16), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'bound uniform');
+  gpu.device.queue.writeBuffer(uniform, 0, words.buffer, words.byteOffset, words.byteLength);
+  const name = launch.label === undefined ? launch.kernel.name : `${launch.kernel.name} ${launch.label}`;
+  const buffers = [uniform, ...launch.buffers];
+  for (const [binding, buffer] of buffers.entries()) {
+    if (binding > 0 && buffer.size > gpu.bindingLimit) throw new Error(`kernel ${name}: binding ${binding} (${buffer.size} bytes) exceeds the device's maxStorageBufferBindingSize of ${gpu.bindingLimit} bytes`);
+  }
+  const bindGroup = bindGroupOf(gpu, { name, pipeline: launch.pipeline, buffers, workgroups: launch.workgroups });
+  return { dispatch: { name, pipeline: launch.pipeline, bindGroup, workgroups: launch.workgroups }, release: () => gpu.pool.release(uniform) };
 }

@@ -9,18 +9,23 @@ import { optimizeNet } from '../../../compiler/optimize/passes.js';
 import { planGraph } from '../../../compiler/wgsl/plan.js';
 import type { GpuDevice, Step } from '../../device/index.js';
 import { layoutTables } from '../../gpu/index.js';
-import { pipelineOf, record } from '../../gpu/launch.js';
+import { bindLaunch, pipelineOf } from '../../gpu/launch.js';
 import type { UpdateNet } from './update-net.js';
 
 export class DeviceUpdateNet {
+  /** The plan's dispatches, bound once: F_ϕ runs every inner step with the same buffers and uniforms. */
+  private readonly bound: ReturnType<typeof bindLaunch>[];
+
   private constructor(
     private readonly gpu: GpuDevice,
     readonly net: UpdateNet,
     readonly particles: number,
     private readonly plan: Plan,
-    private readonly pipelines: GPUComputePipeline[],
+    pipelines: GPUComputePipeline[],
     private readonly buffers: GPUBuffer[],
-  ) {}
+  ) {
+    this.bound = plan.dispatches.map((d) => bindLaunch(gpu, { kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups, label: d.label }));
+  }
 
   static async create(gpu: GpuDevice, net: UpdateNet, particles: number): Promise<DeviceUpdateNet> {
     const graph = paramsAsInputs(optimizeNet(net.graph, net.inst));
@@ -71,12 +76,11 @@ export class DeviceUpdateNet {
 
   /** Records F_ϕ's dispatches (its inputs must be written before them in the same step). */
   record(step: Step): void {
-    for (const d of this.plan.dispatches) {
-      record(step, { kernel: this.plan.kernels[d.kernel]!, pipeline: this.pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => this.buffers[b]!), workgroups: d.workgroups, label: d.label });
-    }
+    for (const b of this.bound) step.dispatchBound(b.dispatch);
   }
 
   release(): void {
+    for (const b of this.bound) b.release();
     for (const b of this.buffers) this.gpu.pool.release(b);
   }
 }
