@@ -4,21 +4,19 @@
 // worker stopped by SIGTERM together with a SIGKILLed submitter, a job whose training diverges,
 // malformed and oversized payloads, and logins that must be refused.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, startGmn, startRedis, stopProcess, waitFor, type GmnProcess, type RedisServer } from '../fixtures/redis.js';
+import { QueueSession } from '../fixtures/queue-session.js';
+import { CLI, ROOT, waitFor, type GmnProcess } from '../fixtures/redis.js';
 
 const FIXTURE = join(ROOT, 'tests/fixtures/queue-curvature.gmn');
 
 interface Row { model: string; trainSize: number; seed: number; testError: number; validationError: number | null; bestEpoch: number }
 
-let redis: RedisServer;
-let work: string;
+const session = new QueueSession();
 let local: Row[];
-const started: GmnProcess[] = [];
 
 /** results.jsonl without timings and devices, sorted: what must equal the local run's. */
 function results(dir: string): Row[] {
@@ -38,21 +36,12 @@ function expectRecordedOnce(dir: string): void {
   expect(epochs.length).toBe(2 * 20);
 }
 
-function env(): NodeJS.ProcessEnv {
-  return { GMN_REDIS_PASSWORD: redis.password };
-}
-
 function worker(queue: string, name: string, lockSeconds = 2): GmnProcess {
-  const p = startGmn(['worker', '--queue', redis.url, '--queue-name', queue, '--backend', 'reference', '--cache', join(work, `cache-${name}`),
-    '--lock-seconds', String(lockSeconds)], env(), work);
-  started.push(p);
-  return p;
+  return session.worker(name, { queue, flags: ['--backend', 'reference', '--lock-seconds', String(lockSeconds)] });
 }
 
 function submit(queue: string, out: string, extra: string[] = []): GmnProcess {
-  const p = startGmn(['run', FIXTURE, '--queue', redis.url, '--queue-name', queue, '--out', out, ...extra], env(), work);
-  started.push(p);
-  return p;
+  return session.submit(FIXTURE, out, { queue, flags: extra });
 }
 
 /** The id of the first training job `w` started, once its checkpoint (after at least one epoch) is in Redis. */
@@ -60,34 +49,25 @@ async function midJob(w: GmnProcess, queue: string): Promise<string> {
   let id = '';
   await waitFor('a checkpointed training job', () => {
     id = /job "([^"]+-n8-s\d)": gradmetanet n=8 seed=\d: started/.exec(w.output())?.[1] ?? '';
-    return id !== '' && redis.cli('exists', `gmn:${queue}:${id}:gmn-checkpoint`) === '1';
+    return id !== '' && session.redis.cli('exists', `gmn:${queue}:${id}:gmn-checkpoint`) === '1';
   }, 60_000);
   return id;
 }
 
-function expectClean(p: GmnProcess): void {
-  expect(p.output()).not.toMatch(/internal error|at .*\.m?js:\d+/);
-  expect(p.output()).not.toContain(redis.password);
-}
-
 beforeAll(async () => {
-  expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
-  redis = await startRedis();
-  work = mkdtempSync(join(tmpdir(), 'gmn-queue-'));
+  await session.open('gmn-queue-');
+  const { work } = session;
   const run = spawnSync(process.execPath, [CLI, 'run', FIXTURE, '--backend', 'reference', '--out', join(work, 'local')], { cwd: work, encoding: 'utf8', timeout: 100_000 });
   expect(run.status).toBe(0);
   local = results(join(work, 'local'));
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all(started.map((p) => stopProcess(p.child)));
-  await redis?.stop();
-});
+afterAll(() => session.close());
 
 describe('gmn run --queue / gmn worker against a real Redis', () => {
   it('a worker SIGKILLed mid-job: another resumes the job from its checkpoint; every run recorded once, results equal to the local run', async () => {
     const a = worker('kill', 'a');
-    const out = join(work, 'killed-worker');
+    const out = join(session.work, 'killed-worker');
     const submitter = submit('kill', out);
     const id = await midJob(a, 'kill');
     a.child.kill('SIGKILL');
@@ -96,13 +76,13 @@ describe('gmn run --queue / gmn worker against a real Redis', () => {
     expect(b.output()).toMatch(new RegExp(`resumed job ${id} from its checkpoint after epoch \\d+`));
     expect(results(out)).toEqual(local);
     expectRecordedOnce(out);
-    expect(redis.cli('keys', 'gmn:kill:*checkpoint')).toBe('');
-    for (const p of [submitter, b]) expectClean(p);
+    expect(session.redis.cli('keys', 'gmn:kill:*checkpoint')).toBe('');
+    for (const p of [submitter, b]) session.expectClean(p);
   }, 180_000);
 
   it('SIGTERM: the worker checkpoints its job, hands it back and exits 0; a SIGKILLed submitter, started again, picks the queue up', async () => {
     const a = worker('stop', 'a', 30);
-    const out = join(work, 'stopped');
+    const out = join(session.work, 'stopped');
     const first = submit('stop', out);
     const id = await midJob(a, 'stop');
     a.child.kill('SIGTERM');
@@ -116,22 +96,22 @@ describe('gmn run --queue / gmn worker against a real Redis', () => {
     expect(b.output()).toMatch(new RegExp(`resumed job ${id} from its checkpoint after epoch \\d+`));
     expect(results(out)).toEqual(local);
     expectRecordedOnce(out);
-    for (const p of [a, second, b]) expectClean(p);
+    for (const p of [a, second, b]) session.expectClean(p);
   }, 180_000);
 
   it('a job whose training diverges fails once, and the submitter prints the diagnostic at the model', async () => {
     worker('diverge', 'a');
-    const submitter = submit('diverge', join(work, 'diverges'), ['--preset', 'diverges']);
+    const submitter = submit('diverge', join(session.work, 'diverges'), ['--preset', 'diverges']);
     expect(await submitter.exited).toBe(1);
     expect(submitter.output()).toMatch(/failed on a worker:\nqueue-curvature\.gmn:15:12: error: training gradmetanet \(n=8, seed 1\) diverged in epoch 1/);
     const id = /job (\S+) \(gradmetanet n=8 seed=1\) failed/.exec(submitter.output())![1]!;
-    expect(redis.cli('hget', `gmn:diverge:${id}`, 'atm')).toBe('1');
-    expectClean(submitter);
+    expect(session.redis.cli('hget', `gmn:diverge:${id}`, 'atm')).toBe('1');
+    session.expectClean(submitter);
   }, 120_000);
 
   it('malformed and oversized payloads are rejected once, with the reason logged', async () => {
     const w = worker('bad', 'a');
-    const queue = new Queue('bad', { connection: { host: '127.0.0.1', port: redis.port, password: redis.password }, prefix: 'gmn' });
+    const queue = new Queue('bad', { connection: { host: '127.0.0.1', port: session.redis.port, password: session.redis.password }, prefix: 'gmn' });
     try {
       const task = { file: 'x.gmn', source: 'task t {}', task: 't', preset: 'default' };
       const malformed = await queue.add('curvature-train', { format: 'gmn-job', version: 1, task: { ...task, path: '/etc/passwd' }, job: { kind: 'train', model: 'm', trainSize: 1, seed: 1 } }, { attempts: 3 });
@@ -141,9 +121,9 @@ describe('gmn run --queue / gmn worker against a real Redis', () => {
         new RegExp(`rejected job "${oversized.id}": the payload has \\d+ bytes, over the limit of 262144`),
       ];
       await waitFor('both rejections logged', () => reasons.every((r) => r.test(w.output())), 30_000);
-      await waitFor('both jobs to fail', () => redis.cli('zcard', 'gmn:bad:failed') === '2', 30_000);
-      for (const job of [malformed, oversized]) expect(redis.cli('hget', `gmn:bad:${job.id}`, 'atm')).toBe('1');
-      expectClean(w);
+      await waitFor('both jobs to fail', () => session.redis.cli('zcard', 'gmn:bad:failed') === '2', 30_000);
+      for (const job of [malformed, oversized]) expect(session.redis.cli('hget', `gmn:bad:${job.id}`, 'atm')).toBe('1');
+      session.expectClean(w);
     } finally {
       await queue.close();
     }
@@ -151,18 +131,18 @@ describe('gmn run --queue / gmn worker against a real Redis', () => {
 
   it('a wrong password, a missing one and credentials in the URL are refused, each with the way out', () => {
     const gmn = (args: string[], password: string | undefined) => spawnSync(process.execPath, [CLI, ...args], {
-      cwd: work, encoding: 'utf8', timeout: 30_000, env: { ...process.env, GMN_REDIS_PASSWORD: password ?? '' },
+      cwd: session.work, encoding: 'utf8', timeout: 30_000, env: { ...process.env, GMN_REDIS_PASSWORD: password ?? '' },
     });
-    const wrong = gmn(['worker', '--queue', redis.url, '--backend', 'reference'], 'not-the-password');
+    const wrong = gmn(['worker', '--queue', session.redis.url, '--backend', 'reference'], 'not-the-password');
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/refused the login: WRONGPASS.*\n  hint: set GMN_REDIS_PASSWORD/);
     expect(wrong.stderr).not.toContain('not-the-password');
-    const none = gmn(['run', FIXTURE, '--queue', redis.url, '--out', join(work, 'no-password')], undefined);
+    const none = gmn(['run', FIXTURE, '--queue', session.redis.url, '--out', join(session.work, 'no-password')], undefined);
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/refused the login: NOAUTH/);
-    const inUrl = gmn(['worker', '--queue', `redis://default:${redis.password}@127.0.0.1:${redis.port}`], undefined);
+    const inUrl = gmn(['worker', '--queue', `redis://default:${session.redis.password}@127.0.0.1:${session.redis.port}`], undefined);
     expect(inUrl.status).toBe(1);
     expect(inUrl.stderr).toMatch(/the queue URL carries credentials/);
-    expect(inUrl.stderr).not.toContain(redis.password);
+    expect(inUrl.stderr).not.toContain(session.redis.password);
   });
 });
