@@ -9,7 +9,7 @@ import type { Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel } from './matmul.js';
 import { adamKernel, sgdKernel } from './optimizers.js';
-import { batchedMatmulKernel, batchedMatmulVec4Kernel, batchedMatvecKernel } from './matmul-batched.js';
+import { batchedMatmulKernel, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
 import { siteKeyReadKernel, siteKeySumKernel } from './site-term.js';
 
@@ -44,6 +44,7 @@ export function kernelCatalog(): Kernel[] {
     batchedMatmulKernel(),
     batchedMatvecKernel(),
     batchedMatmulVec4Kernel(),
+    batchedMatvecVec4Kernel(),
     matmulKernel(GENERIC_TILE),
     matmulKernel({ tm: 3, tn: 5, wx: 4, wy: 4 }),
     matmulFastKernel(LAVAPIPE_TILE),

@@ -138,3 +138,31 @@ export function batchedMatmulVec4Grid(M: number, N: number, batch: number): [num
   const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
   return [Math.ceil(N / VN / wx), Math.ceil(M / VM / wy), batch];
 }
+
+/**
+ * The one-column product (N = 1) when K % 4 == 0 and A has a batch stride (the update nets'
+ * readouts from 32 channels): 4 rows per invocation, vec4 loads along K of A and of the element's
+ * weight column — a quarter of the invocations and loads of `batchedMatvecKernel`.
+ */
+export function batchedMatvecVec4Kernel(rows = 4): Kernel {
+  const uniforms = ['count', 'M', 'K', 'sa', 'sb'].map((name) => ({ name, type: 'u32' as const }));
+  const bindings = [
+    { name: 'A', element: 'vec4f', access: 'read' as const },
+    { name: 'B', element: 'vec4f', access: 'read' as const },
+    { name: 'C', element: 'f32', access: 'read_write' as const },
+  ];
+  const rs = range(rows);
+  const body = `  let blocks = (u.M + ${rows - 1}u) / ${rows}u;
+  let z = i / blocks;
+  let row0 = (i % blocks) * ${rows}u;
+  let K4 = u.K / 4u;
+  let b0 = z * u.sb / 4u;
+${rs.map((r) => `  let a${r} = (z * u.sa + min(row0 + ${r}u, u.M - 1u) * u.K) / 4u;`).join('\n')}
+${rs.map((r) => `  var acc${r} = 0.0;`).join('\n')}
+  for (var k4 = 0u; k4 < K4; k4++) {
+    let b = B[b0 + k4];
+${rs.map((r) => `    acc${r} += dot(A[a${r} + k4], b);`).join('\n')}
+  }
+${rs.map((r) => `  if (row0 + ${r}u < u.M) { C[z * u.M + row0 + ${r}u] = acc${r}; }`).join('\n')}`;
+  return { name: `matvec_batched_w_vec4_${rows}`, source: `// matvec_batched_w_vec4: C[z] = A[z]·b[z] (one column), ${rows} rows per invocation, vec4 loads along K\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}

@@ -30,7 +30,7 @@ import { termRelation, type TermRelation } from '../symmetry/term-relation.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
-import { batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedMatmulVec4Kernel, batchedMatvecKernel } from './matmul-batched.js';
+import { batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel } from './reduce.js';
 import { siteKeyReadKernel, siteKeySumKernel, siteKeyTables } from './site-term.js';
 import { pointGrid, renderFactorLayout, renderFactorsKernel, renderGradKernel, renderKernel } from './render.js';
@@ -756,6 +756,11 @@ class Planner {
     const N = d[3];
     const M = S * T;
     const uniforms = { M, N, K, sa: xb === 1 ? 0 : M * K, sb: K * N, sbk: transposeW ? 1 : N, sbn: transposeW ? K : 1 };
+    if (N === 1 && K % 4 === 0 && !transposeW) {
+      const count = d[0] * Math.ceil(M / 4);
+      this.dispatch(batchedMatvecVec4Kernel(), node, { count, M, K, sa: uniforms.sa, sb: K }, [this.buf(x), this.buf(w), this.output(node)], linearGrid(count));
+      return;
+    }
     if (N < 4) {
       this.dispatch(batchedMatvecKernel(), node, { ...uniforms, count: d[0] * M }, [this.buf(x), this.buf(w), this.output(node)], linearGrid(d[0] * M));
       return;
