@@ -22,6 +22,8 @@ import { Rng } from '../runtime/util/rng.js';
 export interface EditorBench {
   examplesPerS: number;
   stepMs: number;
+  /** CPU time of the process (lavapipe's threads included) per step: less sensitive to other load than stepMs. */
+  cpuMs: number;
   batch: number;
   /** Per-dispatch times of the last training step, when the device profiles. */
   profile: KernelTimes | null;
@@ -50,9 +52,11 @@ export async function benchInrEditor(gpu: GpuDevice, batch = 16, steps = 3): Pro
   try {
     await executor.trainStep({ inputs, target }); // compiles the pipelines
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let s = 0; s < steps; s++) await executor.trainStep({ inputs, target });
+    const cpu = process.cpuUsage(cpu0);
     const stepMs = (performance.now() - start) / steps;
-    return { examplesPerS: (batch * 1000) / stepMs, stepMs, batch, profile: gpu.lastTimes };
+    return { examplesPerS: (batch * 1000) / stepMs, stepMs, cpuMs: (cpu.user + cpu.system) / 1000 / steps, batch, profile: gpu.lastTimes };
   } finally {
     executor.dispose();
   }
