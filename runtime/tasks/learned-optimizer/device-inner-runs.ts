@@ -8,6 +8,7 @@
 // rule: Adam with a rate per run, or the learned rule (momenta, the 19 features, the gradient sets,
 // F_ϕ with each run's ϕ: device-update-net.ts, the update). Kernels: device-kernels.ts.
 import { incidence } from '../../../compiler/spaces/tables.js';
+import type { MlpSpec } from '../../../compiler/spaces/target.js';
 import type { Kernel } from '../../../compiler/wgsl/kernel.js';
 import { linearGrid } from '../../../compiler/wgsl/kernel.js';
 import type { GpuDevice, Step } from '../../device/index.js';
@@ -60,6 +61,7 @@ export class DeviceTaskData {
 type Buffers = Record<'act' | 'pre' | 'g' | 'labels' | 'exampleLoss' | 'factors' | 'theta' | 'grad' | 'losses' | 'rows' | 'cols', GPUBuffer>;
 
 export class DeviceInnerRuns {
+  private readonly spec: MlpSpec;
   private readonly P: number;
   private readonly N: number;
   private readonly b: number;
@@ -82,6 +84,8 @@ export class DeviceInnerRuns {
     private readonly kernels: ReturnType<typeof kernelsFor>,
   ) {
     const { layout, batch } = task.data;
+    if (layout.spec.kind !== 'mlp') throw new Error(`internal: ${layout.name} is not an MLP`);
+    this.spec = layout.spec;
     this.P = layout.paramCount;
     this.N = layout.neuronCount;
     this.b = batch;
@@ -214,7 +218,7 @@ export class DeviceInnerRuns {
   /** Step t of a `train` call of `steps`, the run's step `since` since loading. */
   private recordStep(step: Step, t: number, steps: number, index: GPUBuffer, since: number): void {
     const { layout } = this.task.data;
-    const spec = layout.spec.kind === 'mlp' ? layout.spec : undefined!;
+    const spec = this.spec;
     const { P, N, b } = this;
     const R = this.runs;
     const k = this.kernels;
@@ -265,7 +269,7 @@ export class DeviceInnerRuns {
   /** Each run's mean NLL on the task's test examples at its current θ (the evaluation metric, testLoss in float64). */
   async testLosses(): Promise<Float64Array> {
     const { layout, test: set } = this.task.data;
-    const spec = layout.spec.kind === 'mlp' ? layout.spec : undefined!;
+    const spec = this.spec;
     const R = this.runs;
     const n = set.count;
     const examples = R * n;
