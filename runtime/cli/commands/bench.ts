@@ -6,6 +6,7 @@ import { ANCHOR_MODEL, benchCurvature, QUICK_MODELS, type CurvatureBench, type C
 import { benchInrFit } from '../../../bench/inr.js';
 import { benchInrEditor } from '../../../bench/inr-editor.js';
 import { benchLearnedOptimizer } from '../../../bench/learned-optimizer.js';
+import { benchLanguageModelOptimizers } from '../../../bench/learned-optimizer-lm.js';
 import { benchMatmul } from '../../../bench/matmul.js';
 import { GpuDevice, INSTALL_HINT, type KernelTimes } from '../../device/index.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
@@ -35,6 +36,9 @@ export const benchCommand: Command = {
     '                         particle-steps/s of the same with 16 runs batched (a PES estimate of 8 pairs)',
     '  lopt_pes_outer_step_unf, lopt_pes_outer_step_unf_gradmetanet',
     '                         ms per PES outer step there (UNF: 2 antithetic pairs, UNF + GradMetaNet: 8; truncation 5)',
+    '  lopt_lm_inner_step_adam, _ds, _ds_gradmetanet',
+    '                         inner steps/s training the LM1B stand-in transformer (batch 8 × 8 bytes) with Adam,',
+    '                         DS and DS + GradMetaNet (UNF is refused on the LM), float64 on the CPU',
     '',
     'options:',
     '  --json FILE   also write the figures as JSON',
@@ -112,6 +116,8 @@ export const benchCommand: Command = {
       for (const i of lopt.inner) print(`lopt_inner_step_${i.name}`, { iters_per_s: round(i.itersPerS), step_ms: round(i.stepMs), params: lopt.params });
       for (const p of lopt.particles) print(`lopt_particle_steps_${p.name}`, { particle_steps_per_s: round(p.particleStepsPerS), step_ms: round(p.stepMs), runs: p.runs });
       for (const p of lopt.pes) print(`lopt_pes_outer_step_${p.name}`, { ms: round(p.ms), pairs: p.pairs, truncation: p.truncation });
+      const lm = benchLanguageModelOptimizers();
+      for (const i of lm.inner) print(`lopt_lm_inner_step_${i.name}`, { iters_per_s: round(i.itersPerS), step_ms: round(i.stepMs), params: lm.params });
     }
     if (values.json !== undefined) {
       writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);
