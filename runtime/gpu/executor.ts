@@ -8,6 +8,7 @@ import { planGraph, type Plan, type PlanTables } from '../../compiler/wgsl/plan.
 import type { Tile } from '../../compiler/wgsl/matmul.js';
 import { ExampleTooLargeError, sizeClass, type GpuDevice, type KernelTimes, type Step } from '../device/index.js';
 import { pipelineOf, record } from './launch.js';
+import { planBuffers } from './plan-buffers.js';
 
 export type HostTensor = Float32Array | Float64Array;
 
@@ -121,13 +122,7 @@ export class GpuExecutor {
     if (cached !== undefined) return cached;
     const plan = this.plan(batch, outputs);
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(this.gpu, k)));
-    const buffers = plan.buffers.map((b) => {
-      if (b.role === 'param') return this.paramBuffer(b.name);
-      const buffer = this.gpu.scratch(b.bytes, b.name);
-      const table = plan.tables.get(b.id);
-      if (table !== undefined) this.gpu.device.queue.writeBuffer(buffer, 0, table.buffer, table.byteOffset, table.byteLength);
-      return buffer;
-    });
+    const buffers = planBuffers(this.gpu, plan, (b) => (b.role === 'param' ? this.paramBuffer(b.name) : undefined));
     const prepared = { plan, pipelines, buffers };
     this.prepared.set(key, prepared);
     return prepared;

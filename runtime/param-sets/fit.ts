@@ -14,6 +14,7 @@ import { planGraph } from '../../compiler/wgsl/plan.js';
 import type { GpuDevice } from '../device/index.js';
 import { layoutTables } from '../gpu/index.js';
 import { pipelineOf, record } from '../gpu/launch.js';
+import { planBuffers } from '../gpu/plan-buffers.js';
 import { executeGraph, tensor, type Tensor } from '../reference/index.js';
 import { optimizerUpdate, type OptimizerConfig } from '../train/optimizers.js';
 
@@ -49,12 +50,7 @@ export async function fitParamSets(gpu: GpuDevice, problem: ParamSetProblem, the
   const gradId = backward.inputGrads.get('theta')!;
   const plan = planGraph(backward.graph, inst, { batch: count, tables: layoutTables(inst), outputs: [lossId, gradId] });
   const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(gpu, k)));
-  const buffers = plan.buffers.map((b) => {
-    const buffer = gpu.scratch(b.bytes, b.name);
-    const table = plan.tables.get(b.id);
-    if (table !== undefined) gpu.device.queue.writeBuffer(buffer, 0, table.buffer, table.byteOffset, table.byteLength);
-    return buffer;
-  });
+  const buffers = planBuffers(gpu, plan);
   const inputs = new Map([...problem.data, ['theta', theta0], ['cotangent', new Float32Array(count).fill(1)]]);
   for (const [name, id] of plan.inputs) {
     const data = inputs.get(name);

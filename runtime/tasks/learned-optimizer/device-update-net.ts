@@ -10,6 +10,7 @@ import { planGraph } from '../../../compiler/wgsl/plan.js';
 import type { GpuDevice, Step } from '../../device/index.js';
 import { layoutTables } from '../../gpu/index.js';
 import { bindLaunch, pipelineOf } from '../../gpu/launch.js';
+import { planBuffers } from '../../gpu/plan-buffers.js';
 import type { UpdateNet } from './update-net.js';
 
 export class DeviceUpdateNet {
@@ -31,12 +32,7 @@ export class DeviceUpdateNet {
     const graph = paramsAsInputs(optimizeNet(net.graph, net.inst));
     const plan = planGraph(graph, net.inst, { batch: particles, tables: layoutTables(net.inst) });
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(gpu, k)));
-    const buffers = plan.buffers.map((b) => {
-      const buffer = gpu.scratch(b.bytes, b.name);
-      const table = plan.tables.get(b.id);
-      if (table !== undefined) gpu.device.queue.writeBuffer(buffer, 0, table.buffer, table.byteOffset, table.byteLength);
-      return buffer;
-    });
+    const buffers = planBuffers(gpu, plan);
     return new DeviceUpdateNet(gpu, net, particles, plan, pipelines, buffers);
   }
 
