@@ -14,7 +14,7 @@ import type { TargetLayout } from '../../compiler/spaces/target.js';
 import { isLayerNormGain } from '../../compiler/spaces/transformer.js';
 import { DataError } from '../../runtime/targets/errors.js';
 import { gradientsFromFactors } from '../../runtime/targets/factors.js';
-import { gpuTransformerGradients } from '../../runtime/targets/gpu-transformer.js';
+import { GpuTransformer, gpuTransformerGradients } from '../../runtime/targets/gpu-transformer.js';
 import { transformerGradients } from '../../runtime/targets/transformer.js';
 import { openTestGpu } from '../device/gpu-fixture.js';
 import { actOnNeurons, actOnParams, randomGroupElement, relError } from './oracle.js';
@@ -102,6 +102,45 @@ describe.skipIf(gpu === null)('transformer targets on the GPU', () => {
             }
           }
           expect(blockError(fromGamma, reference, magnitude), `${b.name}, sequence ${s}`).toBeLessThan(TOL);
+        }
+      }
+    });
+
+    it(`two θ at once: each run's losses and Γ equal its run alone bit for bit; the gain gradients match the float64 ones (${norm}-LN)`, async () => {
+      const { layout, theta, tokens, targets, rng } = fixture();
+      const other = toF32(theta.map((x) => x + 0.1 * rng.normal()));
+      const tokens2 = tokens.map(() => rng.int(V));
+      const targets2 = targets.map(() => rng.int(V));
+      const P = layout.paramCount;
+      const R = 2 * B * T;
+      const net = await GpuTransformer.create(g, layout, { runs: 2, sequences: B, length: T });
+      const buffers = {
+        theta: g.upload(Float32Array.from([...theta, ...other]), 'theta'),
+        ids: g.upload(Uint32Array.from([...tokens, ...tokens2]), 'ids'),
+        targets: g.upload(Uint32Array.from([...targets, ...targets2]), 'targets'),
+        work: g.scratch(net.workSize * 4, 'work'),
+        losses: g.scratch(2 * B * 4, 'losses'),
+        factors: g.scratch(R * layout.neuronCount * 2 * 4, 'factors'),
+      };
+      const grad = g.upload(new Float32Array(2 * P), 'grad');
+      const step = g.step();
+      net.recordForward(step, buffers);
+      net.recordBackward(step, buffers);
+      net.recordGainGradients(step, buffers.work, grad, 0.25);
+      const { data } = await step.submit([{ buffer: buffers.losses, bytes: 2 * B * 4 }, { buffer: buffers.factors, bytes: R * layout.neuronCount * 2 * 4 }, { buffer: grad, bytes: 2 * P * 4 }]);
+      for (const b of [...Object.values(buffers), grad]) g.pool.release(b);
+      const [losses, factors, grads] = data.map((d) => new Float32Array(d));
+      const half = (a: Float32Array, r: number) => [...a.subarray(r * a.length / 2, (r + 1) * a.length / 2)];
+      const runs = [[theta, tokens, targets], [other, tokens2, targets2]] as const;
+      for (let r = 0; r < 2; r++) {
+        const [th, tok, tgt] = runs[r]!;
+        const alone = await gpuTransformerGradients(g, layout, { sequences: B, length: T, tokens: tok, theta: th }, tgt);
+        expect(half(losses!, r)).toEqual([...alone.losses]);
+        expect(half(factors!, r)).toEqual([...alone.factors]);
+        const want = transformerGradients(layout, { sequences: B, length: T, tokens: tok, theta: th }, tgt);
+        for (const b of layout.params.filter(isLayerNormGain)) {
+          const sum = Array.from({ length: b.rows }, (_, k) => 0.25 * Array.from({ length: B }, (_, s) => want.perExample[s * P + b.offset + k]!).reduce((x, y) => x + y));
+          expect(relError(grads!.subarray(r * P + b.offset, r * P + b.offset + b.rows), sum), b.name).toBeLessThan(TOL);
         }
       }
     });
