@@ -39,11 +39,11 @@ export async function benchLearnedOptimizer(gpu: GpuDevice, steps = 10): Promise
   const base = config.baseTasks.find((b) => b.kind === 'image_mlp')!;
   const layout = baseTaskLayout(module, base);
   const task = loadBaseTask(base, layout, () => {});
-  const data = DeviceTaskData.of(gpu, task.images!);
+  const data = DeviceTaskData.of(gpu, task.device!);
   const rng = new Rng(0);
   /** ms per step of `runs` runs: one warm-up call (pipelines, first-use costs), then `steps` steps. */
   const time = async (runs: DeviceInnerRuns, load: () => void): Promise<number> => {
-    const index = (n: number) => batchIndices(task.images!, runs.runs, n, (j) => j);
+    const index = (n: number) => batchIndices(task.device!, runs.runs, n, (j) => j);
     load();
     await runs.train(1, index(1));
     await runs.losses();

@@ -15,7 +15,7 @@ import { fitKey, loadEditDataset } from '../tasks/inr-editing/data.js';
 import { encodeInrOutcome, inrFitJobs, fitCollections, inrJobName, inrTrainJobs, runInrEditingJob, type InrEditingContext } from '../tasks/inr-editing/jobs.js';
 import { inrEditingModels } from '../tasks/inr-editing/models.js';
 import { learnedOptimizationConfig } from '../tasks/learned-optimizer/config.js';
-import { deviceBackend, FLOAT64_CPU } from '../tasks/learned-optimizer/device-backend.js';
+import { deviceBackend, FLOAT64_CPU, runsOnDevice } from '../tasks/learned-optimizer/device-backend.js';
 import { encodeOutcome as encodeLearnedOptimizerOutcome, learnedOptimizerContext, learnedOptimizerJobName, learnedOptimizerJobs, loadBaseTasks, runLearnedOptimizerJob } from '../tasks/learned-optimizer/jobs.js';
 import type { Progress } from '../tasks/progress.js';
 import { taskConfig } from '../tasks/task-config.js';
@@ -102,12 +102,12 @@ function curvature(program: ResolvedProgram, root: ResolvedModule, decl: TaskDec
 }
 
 /**
- * Learned optimization meta-trains image tasks on the worker's adapter, as a local run with the same
- * backend does (device-backend.ts), and everything else in float64 on the CPU.
+ * Learned optimization meta-trains image and language-model tasks on the worker's adapter, as a
+ * local run with the same backend does (device-backend.ts), and everything else in float64 on the CPU.
  */
 function learnedOptimizer(program: ResolvedProgram, root: ResolvedModule, decl: TaskDecl, preset: string, opts: PrepareOptions): Omit<PreparedTask, 'sources'> {
   const config = learnedOptimizationConfig(decl, preset);
-  const { gpu, device } = config.baseTasks.some((b) => b.kind === 'image_mlp') && opts.backend.gpu !== undefined ? deviceBackend(opts.backend.gpu) : { gpu: undefined, device: FLOAT64_CPU };
+  const { gpu, device } = config.baseTasks.some((b) => runsOnDevice(b.kind)) && opts.backend.gpu !== undefined ? deviceBackend(opts.backend.gpu) : { gpu: undefined, device: FLOAT64_CPU };
   const ctx = learnedOptimizerContext({ program, module: root, config, progress: workerProgress(opts.log), device: `${device} on ${opts.host}`, gpu });
   loadBaseTasks(ctx);
   return {

@@ -405,7 +405,7 @@ export class GpuTransformer {
     return this.AUX + this.aux.at(s);
   }
 
-  private linear(step: Step, B: GpuTransformerBuffers, W: string, bias: string | null, acc: boolean, inOff: number, inStride: number, outOff: number, outStride: number): void {
+  private linear(step: Step, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, W: string, bias: string | null, acc: boolean, inOff: number, inStride: number, outOff: number, outStride: number): void {
     const blk = this.param.get(W)!;
     this.run(step, linearKernel, this.rows * blk.rows, {
       rows: blk.rows, cols: blk.cols!, wOff: blk.offset, bOff: bias === null ? 0 : this.p(bias), hasBias: bias === null ? 0 : 1,
@@ -413,12 +413,12 @@ export class GpuTransformer {
     }, [B.theta, B.work], W);
   }
 
-  private linearBack(step: Step, B: GpuTransformerBuffers, W: string, acc: boolean, inOff: number, inStride: number, outOff: number, outStride: number): void {
+  private linearBack(step: Step, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, W: string, acc: boolean, inOff: number, inStride: number, outOff: number, outStride: number): void {
     const blk = this.param.get(W)!;
     this.run(step, linearBackKernel, this.rows * blk.cols!, { rows: blk.rows, cols: blk.cols!, wOff: blk.offset, acc: acc ? 1 : 0, inOff, inStride, outOff, outStride, ...this.perTheta }, [B.theta, B.work], W);
   }
 
-  private combine(step: Step, B: GpuTransformerBuffers, width: number, acc: boolean, srcOff: number, srcStride: number, dstOff: number, dstStride: number): void {
+  private combine(step: Step, B: Pick<GpuTransformerBuffers, 'work'>, width: number, acc: boolean, srcOff: number, srcStride: number, dstOff: number, dstStride: number): void {
     this.run(step, combineKernel, this.rows * width, { width, acc: acc ? 1 : 0, srcOff, srcStride, dstOff, dstStride }, [B.work]);
   }
 
@@ -431,11 +431,11 @@ export class GpuTransformer {
     };
   }
 
-  private layerNorm(step: Step, B: GpuTransformerBuffers, prefix: string, slot: string, inOff: number, outOff: number): void {
+  private layerNorm(step: Step, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, prefix: string, slot: string, inOff: number, outOff: number): void {
     this.run(step, layerNormKernel, this.rows, this.normUniforms(prefix, slot, false, inOff, outOff), [B.theta, B.work], prefix);
   }
 
-  private layerNormBack(step: Step, B: GpuTransformerBuffers, prefix: string, slot: string, acc: boolean, inOff: number, outOff: number): void {
+  private layerNormBack(step: Step, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, prefix: string, slot: string, acc: boolean, inOff: number, outOff: number): void {
     this.run(step, layerNormBackKernel, this.rows, this.normUniforms(prefix, slot, acc, inOff, outOff), [B.theta, B.work], prefix);
   }
 
@@ -453,7 +453,7 @@ export class GpuTransformer {
   }
 
   /** Forward from the token ids: the one-hot inputs, logits, ℓ_s into `losses` and g_logits into vocab_out's grad. */
-  recordForward(step: Step, B: GpuTransformerBuffers): void {
+  recordForward(step: Step, B: Omit<GpuTransformerBuffers, 'factors'>): void {
     const { dModel: d, heads, blocks, ffn, vocab: V, seq, norm } = this.spec;
     const { rows: R, N, A } = this;
     const T = this.shape.length;

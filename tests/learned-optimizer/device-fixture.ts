@@ -1,13 +1,15 @@
 // What the device tests of the learned-optimizer task share: the update nets of std/optimizers.gmn
-// lowered for a small MLP, and float32-exact random data (so that the device and the float64
-// reference read the very same numbers).
+// lowered for a small MLP or a small transformer LM, and float32-exact random data (so that the
+// device and the float64 reference read the very same numbers).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { checkFiles } from '../../compiler/check.js';
 import { mlpLayout, type TargetLayout } from '../../compiler/spaces/target.js';
+import { transformerLayout } from '../../compiler/spaces/transformer.js';
 import { imageMlpTask } from '../../runtime/tasks/learned-optimizer/image-mlp.js';
 import type { InnerTask } from '../../runtime/tasks/learned-optimizer/inner-task.js';
+import { languageModelTask } from '../../runtime/tasks/learned-optimizer/language-model.js';
 import { LearnedOptimizer } from '../../runtime/tasks/learned-optimizer/learned-optimizer.js';
 import { lowerUpdateNet } from '../../runtime/tasks/learned-optimizer/update-net.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -21,8 +23,10 @@ export const OPTIMIZER_NETS = ['sgdm', 'ds_optimizer', 'unf_optimizer', 'ds_grad
 export function smallOptimizer(net: (typeof OPTIMIZER_NETS)[number], setSize: number, layout: TargetLayout = SMALL_MLP): LearnedOptimizer {
   if (net === 'sgdm') return new LearnedOptimizer('sgdm', undefined);
   const file = join(import.meta.dirname, 'device-opt.gmn');
-  const widths = layout.spec.kind === 'mlp' ? layout.spec.widths : [];
-  const source = `use std/optimizers\ntarget ${layout.name} = mlp(widths: [${widths.join(', ')}], activation: relu)\n`;
+  const spec = layout.spec;
+  const declared = spec.kind === 'mlp' ? `mlp(widths: [${spec.widths.join(', ')}], activation: relu)`
+    : `transformer(vocab: ${spec.vocab}, d_model: ${spec.dModel}, heads: ${spec.heads}, head_dim: ${spec.headDim}, blocks: ${spec.blocks}, ffn: ${spec.ffn}, seq: ${spec.seq}, norm: ${spec.norm})`;
+  const source = `use std/optimizers\ntarget ${layout.name} = ${declared}\n`;
   const { program, diagnostics } = checkFiles([file], { readFile: (p) => (p === file ? source : existsSync(p) ? readFileSync(p, 'utf8') : undefined) });
   expect(diagnostics).toEqual([]);
   const args = new Map(net.endsWith('gradmetanet') ? [['hidden', 8], ['width', 8]] : [['hidden', 8]]);
@@ -40,4 +44,14 @@ export function smallImageTask(batch: number): InnerTask {
   const split = (count: number) => ({ images: Float32Array.from({ length: count * 4 }, () => rng.uniform()), labels: Uint8Array.from({ length: count }, () => rng.int(3)), count });
   const data = { name: 'small', size: 2, channels: 1, classes: 3, train: split(40), test: split(12) };
   return imageMlpTask('small', SMALL_MLP, data, { batch, testExamples: 12 });
+}
+
+/** A byte-level LM (V = 256): 2 pre-LN blocks, d_model 8, 2 heads of 4, FFN 16, sequences of 4 (5,600 parameters). */
+export const SMALL_LM = transformerLayout('SmallLm', { kind: 'transformer', vocab: 256, dModel: 8, heads: 2, headDim: 4, blocks: 2, ffn: 16, seq: 4, norm: 'pre' });
+
+/** A language-model task on SMALL_LM: 300 random training bytes (60 test), batches of `batch` windows. */
+export function smallTextTask(batch: number): InnerTask {
+  const rng = new Rng(9);
+  const bytes = (n: number) => Uint8Array.from({ length: n }, () => rng.int(256));
+  return languageModelTask('small-lm', SMALL_LM, { name: 'random', train: bytes(300), test: bytes(60), files: [] }, { batch });
 }

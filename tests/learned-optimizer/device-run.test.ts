@@ -46,8 +46,8 @@ describe.skipIf(gpu === null)('the F-MNIST MLP task on the device', () => {
     for (const f of readdirSync(join(work, 'straight', 'trained'))) {
       expect(readFileSync(join(work, 'resumed', 'trained', f), 'utf8')).toBe(readFileSync(join(work, 'straight', 'trained', f), 'utf8'));
     }
-    expect(results('straight').context.device).toMatch(/^image-MLP tasks on WebGPU/);
-    expect(readFileSync(join(work, 'straight', 'report.md'), 'utf8')).toContain('Inner steps: image-MLP tasks on WebGPU');
+    expect(results('straight').context.device).toMatch(/^image-MLP and language-model tasks on WebGPU/);
+    expect(readFileSync(join(work, 'straight', 'report.md'), 'utf8')).toContain('Inner steps: image-MLP and language-model tasks on WebGPU');
   }, 300_000);
 
   it('with the reference backend, the report says float64 on the CPU', async () => {

@@ -36,9 +36,9 @@ export const benchCommand: Command = {
     '                         particle-steps/s of the same with 16 runs batched (a PES estimate of 8 pairs)',
     '  lopt_pes_outer_step_unf, lopt_pes_outer_step_unf_gradmetanet',
     '                         ms per PES outer step there (UNF: 2 antithetic pairs, UNF + GradMetaNet: 8; truncation 5)',
-    '  lopt_lm_inner_step_adam, _ds, _ds_gradmetanet',
+    '  lopt_lm_inner_step_adam, _ds, _ds_gradmetanet; lopt_lm_particle_steps_* (4 runs batched)',
     '                         inner steps/s training the LM1B stand-in transformer (batch 8 × 8 bytes) with Adam,',
-    '                         DS and DS + GradMetaNet (UNF is refused on the LM), float64 on the CPU',
+    '                         DS and DS + GradMetaNet (UNF is refused on the LM), one inner run on the device',
     '',
     'options:',
     '  --json FILE   also write the figures as JSON',
@@ -116,8 +116,9 @@ export const benchCommand: Command = {
       for (const i of lopt.inner) print(`lopt_inner_step_${i.name}`, { iters_per_s: round(i.itersPerS), step_ms: round(i.stepMs), params: lopt.params });
       for (const p of lopt.particles) print(`lopt_particle_steps_${p.name}`, { particle_steps_per_s: round(p.particleStepsPerS), step_ms: round(p.stepMs), runs: p.runs });
       for (const p of lopt.pes) print(`lopt_pes_outer_step_${p.name}`, { ms: round(p.ms), pairs: p.pairs, truncation: p.truncation });
-      const lm = benchLanguageModelOptimizers();
+      const lm = await benchLanguageModelOptimizers(gpu);
       for (const i of lm.inner) print(`lopt_lm_inner_step_${i.name}`, { iters_per_s: round(i.itersPerS), step_ms: round(i.stepMs), params: lm.params });
+      for (const p of lm.particles) print(`lopt_lm_particle_steps_${p.name}`, { particle_steps_per_s: round(p.particleStepsPerS), step_ms: round(p.stepMs), runs: p.runs });
     }
     if (values.json !== undefined) {
       writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);

@@ -31,8 +31,8 @@ export async function deviceLearnedCurves(gpu: GpuDevice, task: InnerTask, optim
 }
 
 function deviceData(gpu: GpuDevice, task: InnerTask): DeviceTaskData {
-  if (task.images === undefined) throw new Error(`internal: ${task.name} has no device form`);
-  return DeviceTaskData.of(gpu, task.images);
+  if (task.device === undefined) throw new Error(`internal: ${task.name} has no device form`);
+  return DeviceTaskData.of(gpu, task.device);
 }
 
 /** As evaluation.ts seeds a curve: the initialisation, then a fork of the same stream for the batches. */
@@ -44,7 +44,7 @@ function seeded(task: InnerTask, seed: number): { theta: Float64Array; data: Rng
 async function curves(runs: DeviceInnerRuns, task: InnerTask, data: Rng[], options: DeviceCurveOptions): Promise<Curve[]> {
   try {
     const { horizon, every } = options;
-    const { batch, train } = task.images!;
+    const { batch, train } = task.device!;
     const R = runs.runs;
     // Every run's batches for the whole horizon, drawn as trainLoss draws them: [horizon, R, b].
     const index = new Uint32Array(horizon * R * batch);

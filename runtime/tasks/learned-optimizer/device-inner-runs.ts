@@ -1,25 +1,26 @@
-// R inner runs of an image-MLP base task trained together on the device: every run has its own θ
-// and optimizer state (a PES particle, or one evaluation run) and its own batches; one dispatch
-// series per inner step serves all of them. θ, the momenta and the slot EMAs stay on the device
-// between steps; the host writes the runs' states once (`load`) and reads them back once (`finish`).
+// R inner runs of a base task trained together on the device: every run has its own θ and optimizer
+// state (a PES particle, or one evaluation run) and its own batches; one dispatch series per inner
+// step serves all of them. θ, the momenta and the slot EMAs stay on the device between steps; the
+// host writes the runs' states once (`load`) and reads them back once (`finish`).
 //
-// One inner step: the drawn examples into layer 0 → the MLP forward (targets/gpu-mlp.ts, θ per
-// run) → loss and output gradient → backward → the rank-1 factors Γ_b → the batch gradient → the
+// One inner step: the base network's part (device-target.ts: an image MLP, device-mlp-target.ts, or
+// the transformer LM, device-lm-target.ts) gives every run's loss, Γ_b and batch gradient; then the
 // rule: Adam with a rate per run, or the learned rule (momenta, the 19 features, the gradient sets,
 // F_ϕ with each run's ϕ: device-update-net.ts, the update). Kernels: device-kernels.ts.
-import { incidence } from '../../../compiler/spaces/tables.js';
-import type { MlpSpec } from '../../../compiler/spaces/target.js';
 import type { Kernel } from '../../../compiler/wgsl/kernel.js';
 import { linearGrid } from '../../../compiler/wgsl/kernel.js';
 import type { GpuDevice, Step } from '../../device/index.js';
 import { pipelineOf, record } from '../../gpu/launch.js';
-import { mlpFactorsKernel, mlpForwardKernel, mlpBackwardKernel } from '../../targets/gpu-mlp.js';
-import { adamRunsKernel, batchGradKernel, batchInputKernel, featuresKernel, gradSetsKernel, momentumKernel, nllSeedKernel, rmsKernel, runLossKernel, updateKernel } from './device-kernels.js';
+import { adamRunsKernel, featuresKernel, gradSetsKernel, momentumKernel, rmsKernel, updateKernel } from './device-kernels.js';
+import { DeviceLmTarget } from './device-lm-target.js';
+import { DeviceMlpTarget } from './device-mlp-target.js';
+import type { DeviceTarget, DeviceTaskData, TargetBuffers } from './device-target.js';
 import { DeviceUpdateNet } from './device-update-net.js';
 import { MOMENTUM_DECAYS, NORMALISED_CHANNELS, paramTensors } from './features.js';
-import type { ImageTaskData } from './inner-task.js';
 import type { LearnedOptimizer } from './learned-optimizer.js';
 import { ruleValues, type RuleState } from './update-rule.js';
+
+export { DeviceTaskData } from './device-target.js';
 
 /** Adam's constants (the learning rate is per run). */
 export interface AdamConstants {
@@ -34,69 +35,37 @@ const MOMENTA = MOMENTUM_DECAYS.length;
 /** Inner steps recorded into one submit (UNF + GradMetaNet: about 140 dispatches per step). */
 const STEPS_PER_SUBMIT = 8;
 
-/** The task's training and test sets on the device, uploaded once per device (`of`) and shared by every set of runs. */
-export class DeviceTaskData {
-  private static readonly uploaded = new WeakMap<GpuDevice, Map<ImageTaskData, DeviceTaskData>>();
-  readonly images: GPUBuffer;
-  readonly labels: GPUBuffer;
-  readonly testImages: GPUBuffer;
-  readonly testLabels: GPUBuffer;
-
-  private constructor(readonly gpu: GpuDevice, readonly data: ImageTaskData) {
-    this.images = gpu.upload(data.train.images, 'train images');
-    this.labels = gpu.upload(Uint32Array.from(data.train.labels), 'train labels');
-    this.testImages = gpu.upload(data.test.images, 'test images');
-    this.testLabels = gpu.upload(Uint32Array.from(data.test.labels), 'test labels');
-  }
-
-  static of(gpu: GpuDevice, data: ImageTaskData): DeviceTaskData {
-    let byData = DeviceTaskData.uploaded.get(gpu);
-    if (byData === undefined) DeviceTaskData.uploaded.set(gpu, byData = new Map());
-    let uploaded = byData.get(data);
-    if (uploaded === undefined) byData.set(data, uploaded = new DeviceTaskData(gpu, data));
-    return uploaded;
-  }
-}
-
-type Buffers = Record<'act' | 'pre' | 'g' | 'labels' | 'exampleLoss' | 'factors' | 'theta' | 'grad' | 'losses' | 'rows' | 'cols', GPUBuffer>;
+type Buffers = Omit<TargetBuffers, 'index'>;
 
 export class DeviceInnerRuns {
-  private readonly spec: MlpSpec;
   private readonly P: number;
   private readonly N: number;
+  /** Γ items per run (examples, or tokens). */
   private readonly b: number;
   private readonly buffers: Buffers;
   /** Learned rule: v, the six momenta, (α, μ, 1 − μ, β) per run, each run's step count, the RMS scales, tensor tables, slot EMAs. */
   private readonly learned: Record<string, GPUBuffer> = {};
   /** Adam: the moments and each run's rate. */
   private readonly adam: Record<string, GPUBuffer> = {};
-  /** The test-set forward pass (allocated at the first `testLosses`). */
-  private test: Record<'act' | 'pre' | 'g' | 'labels' | 'exampleLoss' | 'index' | 'losses', GPUBuffer> | undefined;
   private readonly owned: GPUBuffer[] = [];
 
   private constructor(
     private readonly gpu: GpuDevice,
     private readonly task: DeviceTaskData,
+    private readonly target: DeviceTarget,
     readonly rule: DeviceRule,
     readonly runs: number,
     private readonly net: DeviceUpdateNet | undefined,
     private readonly pipelines: Map<Kernel, GPUComputePipeline>,
-    private readonly kernels: ReturnType<typeof kernelsFor>,
   ) {
-    const { layout, batch } = task.data;
-    if (layout.spec.kind !== 'mlp') throw new Error(`internal: ${layout.name} is not an MLP`);
-    this.spec = layout.spec;
+    const { layout } = task.data;
     this.P = layout.paramCount;
     this.N = layout.neuronCount;
-    this.b = batch;
+    this.b = target.items;
     const R = runs;
     const f32 = (n: number, label: string) => this.own(gpu.scratch(n * 4, label));
-    const { rows, cols } = incidence(layout);
     this.buffers = {
-      act: f32(R * this.b * this.N, 'act'), pre: f32(R * this.b * this.N, 'pre'), g: f32(R * this.b * this.N, 'g'),
-      labels: f32(R * this.b, 'labels'), exampleLoss: f32(R * this.b, 'example loss'), factors: f32(R * this.b * this.N * 2, 'factors'),
-      theta: f32(R * this.P, 'theta'), grad: f32(R * this.P, 'grad'), losses: f32(R, 'losses'),
-      rows: this.own(gpu.upload(rows, 'incidence rows')), cols: this.own(gpu.upload(cols, 'incidence cols')),
+      factors: f32(R * this.b * this.N * 2, 'factors'), theta: f32(R * this.P, 'theta'), grad: f32(R * this.P, 'grad'), losses: f32(R, 'losses'),
     };
     if (rule.kind === 'adam') {
       this.adam.m = f32(R * this.P, 'adam m');
@@ -118,13 +87,11 @@ export class DeviceInnerRuns {
   }
 
   static async create(gpu: GpuDevice, task: DeviceTaskData, rule: DeviceRule, runs: number): Promise<DeviceInnerRuns> {
-    const spec = task.data.layout.spec;
-    if (spec.kind !== 'mlp') throw new Error(`internal: ${task.data.layout.name} is not an MLP`);
-    const kernels = kernelsFor(spec.activation);
+    const target = task.data.kind === 'image' ? await DeviceMlpTarget.create(gpu, task, runs) : await DeviceLmTarget.create(gpu, task, runs);
     const pipelines = new Map<Kernel, GPUComputePipeline>();
-    for (const k of Object.values(kernels)) pipelines.set(k, await pipelineOf(gpu, k));
+    for (const k of Object.values(KERNELS)) pipelines.set(k, await pipelineOf(gpu, k));
     const updateNet = rule.kind === 'learned' && rule.optimizer.net !== undefined ? await DeviceUpdateNet.create(gpu, rule.optimizer.net, runs) : undefined;
-    return new DeviceInnerRuns(gpu, task, rule, runs, updateNet, pipelines, kernels);
+    return new DeviceInnerRuns(gpu, task, target, rule, runs, updateNet, pipelines);
   }
 
   private own(buffer: GPUBuffer): GPUBuffer {
@@ -192,12 +159,13 @@ export class DeviceInnerRuns {
   }
 
   /**
-   * `steps` inner steps of every run; `index` holds the training examples, [steps, runs, b] (run r's
-   * batch at step t: index[(t·runs + r)·b …]). `done` counts the steps taken since the runs were
+   * `steps` inner steps of every run; `index` holds the batches' draws (examples, or window starts),
+   * [steps, runs, batch] (run r's batch at step t: index[(t·runs + r)·batch …]). `done` counts the steps taken since the runs were
    * loaded (Adam's bias correction; the learned rule's time embedding adds it to each run's own count).
    */
   async train(steps: number, index: Uint32Array, done = 0): Promise<void> {
-    if (index.length !== steps * this.runs * this.b) throw new Error(`internal: ${index.length} example indices for ${steps} steps of ${this.runs} × ${this.b}`);
+    const { batch } = this.task.data;
+    if (index.length !== steps * this.runs * batch) throw new Error(`internal: ${index.length} draws for ${steps} steps of ${this.runs} × ${batch}`);
     const indexBuffer = this.gpu.upload(index, 'batch index');
     try {
       // A few inner steps per submit: one wait for the device per group, not per step.
@@ -218,23 +186,12 @@ export class DeviceInnerRuns {
   /** Step t of a `train` call of `steps`, the run's step `since` since loading. */
   private recordStep(step: Step, t: number, steps: number, index: GPUBuffer, since: number): void {
     const { layout } = this.task.data;
-    const spec = this.spec;
     const { P, N, b } = this;
     const R = this.runs;
-    const k = this.kernels;
+    const k = KERNELS;
     const B = this.buffers;
     const examples = R * b;
-    const L = spec.widths.length - 1;
-    const d0 = spec.widths[0]!;
-    const outOff = layout.segments[L]!.offset;
-    this.launch(step, k.input, { count: examples * d0, d0, N, indexOff: t * examples }, [this.task.images, this.task.labels, index, B.act, B.labels], examples * d0);
-    const layer = this.layerUniforms(b);
-    for (let l = 1; l <= L; l++) this.launch(step, k.forward, layer(l, examples * spec.widths[l]!), [B.theta, B.pre, B.act], examples * spec.widths[l]!);
-    this.launch(step, k.seed, { count: examples, N, outOff, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], examples);
-    this.launch(step, k.runLoss, { count: R, b, scale: 1 / (b * steps) }, [B.exampleLoss, B.losses], R);
-    for (let l = L - 1; l >= 1; l--) this.launch(step, k.backward, layer(l + 1, examples * spec.widths[l]!), [B.theta, B.pre, B.g], examples * spec.widths[l]!);
-    this.launch(step, k.factors, { count: examples * N, N, d0, outOff }, [B.act, B.g, B.factors], examples * N);
-    this.launch(step, k.grad, { count: R * P, P, N, b, invB: 1 / b }, [B.factors, B.rows, B.cols, B.grad], R * P);
+    this.target.record(step, { ...B, index }, t * R * this.task.data.batch, steps);
     if (this.rule.kind === 'adam') {
       const { beta1, beta2, eps } = this.rule.adam;
       const n = since + 1;
@@ -255,46 +212,9 @@ export class DeviceInnerRuns {
     this.launch(step, k.update, { count: R * P, P, learned: net === undefined ? 0 : 1 }, [S.mom!, S.rule!, net?.direction ?? B.grad, B.theta], R * P);
   }
 
-  /** Uniforms of MLP layer l's forward (and, with l + 1, backward) kernel, `perTheta` examples per run. */
-  private layerUniforms(perTheta: number): (l: number, count: number) => Record<string, number> {
-    const { layout } = this.task.data;
-    const L = layout.segments.length - 1;
-    return (l, count) => {
-      const W = layout.params[2 * (l - 1)]!;
-      return { count, rows: W.rows, cols: W.cols!, N: this.N, thetaStride: this.P, perTheta, wOff: W.offset, bOff: layout.params[2 * (l - 1) + 1]!.offset,
-        inOff: layout.segments[l - 1]!.offset, outOff: layout.segments[l]!.offset, last: l === L ? 1 : 0, omega0: 1 };
-    };
-  }
-
-  /** Each run's mean NLL on the task's test examples at its current θ (the evaluation metric, testLoss in float64). */
-  async testLosses(): Promise<Float64Array> {
-    const { layout, test: set } = this.task.data;
-    const spec = this.spec;
-    const R = this.runs;
-    const n = set.count;
-    const examples = R * n;
-    const N = this.N;
-    if (this.test === undefined) {
-      const f32 = (count: number, label: string) => this.own(this.gpu.scratch(count * 4, label));
-      this.test = {
-        act: f32(examples * N, 'test act'), pre: f32(examples * N, 'test pre'), g: f32(examples * N, 'test g'), labels: f32(examples, 'test labels'),
-        exampleLoss: f32(examples, 'test example loss'), losses: f32(R, 'test losses'),
-        index: this.own(this.gpu.upload(Uint32Array.from({ length: examples }, (_, e) => e % n), 'test index')),
-      };
-    }
-    const B = this.test;
-    const k = this.kernels;
-    const L = spec.widths.length - 1;
-    const d0 = spec.widths[0]!;
-    const layer = this.layerUniforms(n);
-    this.write(B.losses, new Float32Array(R));
-    const step = this.gpu.step();
-    this.launch(step, k.input, { count: examples * d0, d0, N, indexOff: 0 }, [this.task.testImages, this.task.testLabels, B.index, B.act, B.labels], examples * d0);
-    for (let l = 1; l <= L; l++) this.launch(step, k.forward, layer(l, examples * spec.widths[l]!), [this.buffers.theta, B.pre, B.act], examples * spec.widths[l]!);
-    this.launch(step, k.seed, { count: examples, N, outOff: layout.segments[L]!.offset, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], examples);
-    this.launch(step, k.runLoss, { count: R, b: n, scale: 1 / n }, [B.exampleLoss, B.losses], R);
-    const { data } = await this.gpu.validated('learned-optimizer test loss', () => step.submit([{ buffer: B.losses, bytes: R * 4 }]));
-    return Float64Array.from(new Float32Array(data[0]!));
+  /** Each run's mean test loss at its current θ (the evaluation metric, testLoss in float64). */
+  testLosses(): Promise<Float64Array> {
+    return this.target.testLosses(this.buffers.theta);
   }
 
   /** Each run's mean training loss over the last `train` (since the last load). */
@@ -336,14 +256,11 @@ export class DeviceInnerRuns {
 
   release(): void {
     for (const b of this.owned) this.gpu.pool.release(b);
+    this.target.release();
     this.net?.release();
   }
 }
 
-function kernelsFor(activation: Parameters<typeof mlpForwardKernel>[0]) {
-  return {
-    input: batchInputKernel(), forward: mlpForwardKernel(activation), seed: nllSeedKernel(), runLoss: runLossKernel(),
-    backward: mlpBackwardKernel(activation), factors: mlpFactorsKernel(), grad: batchGradKernel(), adam: adamRunsKernel(),
-    momentum: momentumKernel(), rms: rmsKernel(), features: featuresKernel(), sets: gradSetsKernel(), update: updateKernel(),
-  };
-}
+const KERNELS = {
+  adam: adamRunsKernel(), momentum: momentumKernel(), rms: rmsKernel(), features: featuresKernel(), sets: gradSetsKernel(), update: updateKernel(),
+};

@@ -4,6 +4,7 @@
 // twin of a float64 function, its test oracle:
 //
 //   batchInputKernel   the drawn training examples into layer 0 of `act`  (image-mlp.ts trainLoss)
+//   windowsKernel      the drawn text windows into token ids and targets (language-model.ts trainLoss)
 //   nllSeedKernel      g^L = softmax(f) − e_y and ℓ = −log softmax(f)_y   (targets/mlp.ts)
 //   runLossKernel      each run's mean batch loss, added into its truncation mean (inner-task.ts)
 //   batchGradKernel    ∇ = mean over the run's examples of the rank-1 factors' products (factors.ts)
@@ -43,6 +44,18 @@ export function batchInputKernel(): Kernel {
   let k = index[u.indexOff + e];
   act[e * u.N + j] = images[k * u.d0 + j];
   if (j == 0u) { labels[e] = trainLabels[k]; }`);
+}
+
+/**
+ * One invocation per token row r of [R, batch, T]: ids[r] = text[s + t] and targets[r] = text[s + t + 1]
+ * with t = r mod T and s = index[indexOff + r / T] the window's start.
+ */
+export function windowsKernel(): Kernel {
+  return kernel('lopt_windows', 'the drawn windows into token ids and next-byte targets', [u32('count'), u32('T'), u32('indexOff')],
+    [read('text', 'u32'), read('index', 'u32'), write('ids', 'u32'), write('targets', 'u32')], `  let t = i % u.T;
+  let s = index[u.indexOff + i / u.T];
+  ids[i] = text[s + t];
+  targets[i] = text[s + t + 1u];`);
 }
 
 /** One invocation per example: g^L = softmax(f) − e_y into g, ℓ = logsumexp(f) − f_y into loss. */

@@ -1,4 +1,4 @@
-// The PES inner problem of an image-MLP base task on the device: all runs of a truncation (every
+// The PES inner problem of a base task on the device (an image MLP or the LM): all runs of a truncation (every
 // particle, each under its own φ) advance together, one dispatch series per inner step
 // (device-inner-runs.ts). The runs' states come in and go out as the float64 problem's RuleStates
 // (float32 values), so PES, checkpoints and resume treat both problems alike; batches are drawn as
@@ -7,7 +7,7 @@ import type { GpuDevice } from '../../device/index.js';
 import type { ParticleSets } from '../../particles/particle-sets.js';
 import { Rng } from '../../util/rng.js';
 import { DeviceInnerRuns, DeviceTaskData } from './device-inner-runs.js';
-import type { ImageTaskData, InnerTask } from './inner-task.js';
+import type { DeviceTaskForm, InnerTask } from './inner-task.js';
 import type { LearnedOptimizer } from './learned-optimizer.js';
 import type { UnrollProblem, Unrolled } from './pes.js';
 import { initialRuleState, type RuleState } from './update-rule.js';
@@ -23,9 +23,9 @@ export class DeviceLearnedOptimizerProblem implements UnrollProblem<RuleState> {
     readonly task: InnerTask,
     readonly optimizer: LearnedOptimizer,
   ) {
-    if (task.images === undefined) throw new Error(`internal: ${task.name} has no device form`);
+    if (task.device === undefined) throw new Error(`internal: ${task.name} has no device form`);
     this.metaSize = optimizer.metaSize;
-    this.data = DeviceTaskData.of(gpu, task.images);
+    this.data = DeviceTaskData.of(gpu, task.device);
   }
 
   initialState(rng: Rng): RuleState {
@@ -50,8 +50,8 @@ export class DeviceLearnedOptimizerProblem implements UnrollProblem<RuleState> {
   }
 }
 
-/** [steps, runs, b]: run j's examples at every step, drawn from `seedOf(j)` as the float64 task draws them. */
-export function batchIndices(data: ImageTaskData, runs: number, steps: number, seedOf: (run: number) => number): Uint32Array {
+/** [steps, runs, batch]: run j's draws (examples, or window starts) at every step, from `seedOf(j)` as the float64 task draws them. */
+export function batchIndices(data: DeviceTaskForm, runs: number, steps: number, seedOf: (run: number) => number): Uint32Array {
   const { batch, train } = data;
   const index = new Uint32Array(steps * runs * batch);
   const drawn = new Map<number, Uint32Array>();

@@ -33,7 +33,7 @@ export function imageMlpTask(name: string, layout: TargetLayout, data: ImageData
     tensors: paramTensors(layout.params),
     initialTheta: (rng) => initMlp(layout, rng),
     // The device runner (device-problem.ts) reads the same data and draws the same batches.
-    images: { layout, inputs, batch: options.batch, train: data.train, test: { images: data.test.images.subarray(0, testCount * inputs), labels: testLabels, count: testCount } },
+    device: { kind: 'image', layout, inputs, batch: options.batch, train: data.train, test: { images: data.test.images.subarray(0, testCount * inputs), labels: testLabels, count: testCount } },
     trainLoss(theta, dataRng) {
       const x = new Float64Array(options.batch * inputs);
       const labels = new Uint8Array(options.batch);

@@ -21,6 +21,7 @@ export interface TrainBatch {
  * and the batch; `trainLoss` draws a batch as `batch` calls of `rng.int(train.count)`, in order.
  */
 export interface ImageTaskData {
+  kind: 'image';
   layout: TargetLayout;
   inputs: number;
   batch: number;
@@ -28,6 +29,23 @@ export interface ImageTaskData {
   /** The test examples the test loss averages over. */
   test: { images: Float32Array; labels: Uint8Array; count: number };
 }
+
+/**
+ * A language-model task's data as a device runner reads it: the transformer, the training bytes and
+ * the test windows; `trainLoss` draws a batch as `batch` calls of `rng.int(train.count)` (window
+ * starts: count = bytes − seq), in order, each window predicting the byte after every position.
+ */
+export interface TextTaskData {
+  kind: 'text';
+  layout: TargetLayout;
+  batch: number;
+  train: { bytes: Uint8Array; count: number };
+  /** The test windows the test loss averages over: tokens and next-byte targets, [count, seq] each. */
+  test: { tokens: Uint8Array; targets: Uint8Array; count: number };
+}
+
+/** A task's data in the form a device runner reads (device-target.ts). */
+export type DeviceTaskForm = ImageTaskData | TextTaskData;
 
 export interface InnerTask {
   name: string;
@@ -40,8 +58,8 @@ export interface InnerTask {
   trainLoss(theta: Float64Array, data: Rng): TrainBatch;
   /** The loss on the held-out set (the evaluation metric). */
   testLoss(theta: Float64Array): number;
-  /** Present on image-MLP tasks, which can also run on the device (device-problem.ts). */
-  images?: ImageTaskData;
+  /** Present on the tasks that can also run on the device (image MLPs, the LM: device-problem.ts). */
+  device?: DeviceTaskForm;
 }
 
 export class LearnedOptimizerProblem implements UnrollProblem<RuleState> {

@@ -121,8 +121,8 @@ export async function runLearnedOptimizerJob(ctx: LearnedOptimizerContext, job: 
   const { base } = entry;
   const task = baseTask(ctx, entry);
   const options = { horizon: base.horizon, every: Math.max(1, Math.floor(base.horizon / CURVE_POINTS)) };
-  // Image tasks evaluate every seed at once on the device when the run has one (device-evaluation.ts).
-  const gpu = task.images === undefined ? undefined : ctx.gpu;
+  // Tasks with a device form evaluate every seed at once on the device when the run has one (device-evaluation.ts).
+  const gpu = task.device === undefined ? undefined : ctx.gpu;
   if (job.kind === 'adam') {
     const { curves, trajectory } = gpu !== undefined ? { curves: await deviceAdamCurves(gpu, task, job.lr, ctx.config.seeds, options), trajectory: undefined }
       : await seedCurves(ctx, base, (o) => adamCurve(task, job.lr, { ...options, ...o }));

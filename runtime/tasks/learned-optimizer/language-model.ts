@@ -4,7 +4,8 @@
 // byte after every position. The loss is the mean NLL per token (nats per byte); its gradient is
 // the mean of the per-sequence gradients ÷ seq. GradMetaNet's set is the batch's tokens: Γ has one
 // (a, g) item per token ([batch·seq, N, 2], targets/transformer.ts). The test loss is over the first
-// TEST_SEQUENCES non-overlapping windows of the test text. float64 (targets/transformer.ts).
+// TEST_SEQUENCES non-overlapping windows of the test text. float64 (targets/transformer.ts); on the
+// device: device-lm-target.ts.
 import type { TargetLayout, TransformerSpec } from '../../../compiler/spaces/target.js';
 import type { TextCorpus } from '../../data/text-corpus.js';
 import { initTransformer, transformerForward, transformerGradients } from '../../targets/transformer.js';
@@ -29,6 +30,8 @@ export function languageModelTask(name: string, layout: TargetLayout, text: Text
   return {
     name,
     paramCount: layout.paramCount,
+    // The device runner (device-lm-target.ts) reads the same bytes and draws the same windows.
+    device: { kind: 'text', layout, batch: options.batch, train: { bytes: text.train, count: text.train.length - T }, test: { ...test, count: testCount } },
     tensors: paramTensors(layout.params),
     initialTheta: (rng) => initTransformer(layout, rng),
     trainLoss(theta, data) {

@@ -12,7 +12,7 @@ import type { Progress } from '../progress.js';
 import { RunDirectory } from '../run-directory.js';
 import type { LearnedOptimizationConfig } from './config.js';
 import type { GpuDevice } from '../../device/index.js';
-import { deviceBackend, FLOAT64_CPU, learnedOptimizerBackend, type BackendKind } from './device-backend.js';
+import { deviceBackend, FLOAT64_CPU, learnedOptimizerBackend, runsOnDevice, type BackendKind } from './device-backend.js';
 import { JobRecords } from './job-records.js';
 import {
   baseTaskResult, jobUnits, learnedOptimizerContext, learnedOptimizerJobName, learnedOptimizerJobs, localLearnedOptimizerRunner,
@@ -46,7 +46,7 @@ export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): P
   const dir = RunDirectory.open(run.outDir, JSON.parse(JSON.stringify(config, (k, v: unknown) => (k === 'span' ? undefined : v))) as unknown, (l) => progress.log(l));
   // A queued run trains nothing here: its workers choose their own device.
   const { gpu, device } = run.runner !== undefined ? { gpu: undefined, device: 'the job queue\'s workers' }
-    : config.baseTasks.some((b) => b.kind === 'image_mlp') ? (run.gpu !== undefined ? deviceBackend(run.gpu) : await learnedOptimizerBackend(run.backend ?? 'auto'))
+    : config.baseTasks.some((b) => runsOnDevice(b.kind)) ? (run.gpu !== undefined ? deviceBackend(run.gpu) : await learnedOptimizerBackend(run.backend ?? 'auto'))
     : { gpu: undefined, device: FLOAT64_CPU };
   progress.stage(`inner steps: ${device}`);
   const ctx = learnedOptimizerContext({ program: run.program, module: run.module, config, progress, device, gpu, checkpointEvery: run.checkpointEvery });

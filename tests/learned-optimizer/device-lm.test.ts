@@ -1,0 +1,124 @@
+// The language-model base task on the device (device-lm-target.ts) against the float64 task: PES
+// particles of SGDM, DS and DS + GradMetaNet (each with its own φ and batches of windows) give the
+// states (θ, momenta, slot EMAs of the per-token Γ) and mean losses of the float64 problem after a
+// few steps to float32 accuracy; particles run together equal each particle run alone exactly; the
+// evaluation curves of Adam and of a learned optimizer equal the float64 curves; PES meta-training
+// resumes bit-identically. UNF is not run: its np layer on a transformer is refused (learned_optimizer.gmn).
+import { afterAll, describe, expect, it } from 'vitest';
+import { ParticleSets } from '../../runtime/particles/particle-sets.js';
+import { deviceAdamCurves, deviceLearnedCurves } from '../../runtime/tasks/learned-optimizer/device-evaluation.js';
+import { DeviceLearnedOptimizerProblem } from '../../runtime/tasks/learned-optimizer/device-problem.js';
+import { adamCurve, learnedCurve } from '../../runtime/tasks/learned-optimizer/evaluation.js';
+import { LearnedOptimizerProblem } from '../../runtime/tasks/learned-optimizer/inner-task.js';
+import { PesMetaTrainer, type MetaTrainerState } from '../../runtime/tasks/learned-optimizer/meta-trainer.js';
+import { PAPER_RULE, type RuleState } from '../../runtime/tasks/learned-optimizer/update-rule.js';
+import { Rng } from '../../runtime/util/rng.js';
+import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
+import { SMALL_LM, smallOptimizer, smallTextTask } from './device-fixture.js';
+
+const gpu = await openTestGpu();
+afterAll(() => gpu?.destroy());
+
+const BATCH = 3;
+const task = smallTextTask(BATCH);
+/** GradMetaNet's set: every token of the batch. */
+const SET = BATCH * (SMALL_LM.spec.kind === 'transformer' ? SMALL_LM.spec.seq : 0);
+const STEPS = 3;
+const f32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
+
+/** Fresh float32-exact states, then 2 float64 steps so that momenta and EMAs are not zero. */
+function startStates(problem: LearnedOptimizerProblem, metas: ParticleSets, rng: Rng): RuleState[] {
+  const fresh = Array.from({ length: metas.count }, () => problem.initialState(rng));
+  const warmed = problem.unroll(fresh, metas, 2, [11, 12]).states;
+  return warmed.map((s) => ({ ...s, theta: f32(s.theta), momentum: f32(s.momentum), momenta: s.momenta.map(f32), ...(s.setEmas ? { setEmas: s.setEmas.map(f32) } : {}) }));
+}
+
+for (const name of ['sgdm', 'ds_optimizer', 'ds_gradmetanet'] as const) {
+  describe.skipIf(gpu === null)(`${name} on the LM: 4 particles on the device`, () => {
+    const optimizer = smallOptimizer(name, SET, SMALL_LM);
+    const reference = new LearnedOptimizerProblem(task, optimizer);
+    const rng = new Rng(4);
+    const phi = optimizer.initialMeta(PAPER_RULE, rng);
+    // β large enough that F_ϕ moves θ visibly (the paper's 0.001 would hide it under float32 noise).
+    if (optimizer.net !== undefined) phi[2] = Math.log(0.5);
+    const metas = ParticleSets.antithetic(phi, [0, 1].map(() => Float64Array.from(phi, () => 0.05 * rng.normal())));
+    const starts = startStates(reference, metas, rng);
+
+    it('states and losses after 3 steps equal the float64 problem\'s (float32 tolerance)', async () => {
+      const device = new DeviceLearnedOptimizerProblem(gpu!, task, optimizer);
+      const got = await device.unroll(starts, metas, STEPS, [42, 43]);
+      await device.release();
+      const want = reference.unroll(starts, metas, STEPS, [42, 43]);
+      expectClose(got.losses, want.losses, 1e-4, 1e-5);
+      got.states.forEach((s, j) => {
+        const w = want.states[j]!;
+        expect(s.step).toBe(w.step);
+        expectClose(s.theta, w.theta, 1e-4, 1e-5);
+        expectClose(s.momentum, w.momentum, 1e-4, 1e-5);
+        s.momenta.forEach((m, k) => expectClose(m, w.momenta[k]!, 1e-4, 1e-5));
+        expect(s.setEmas === undefined).toBe(w.setEmas === undefined);
+        s.setEmas?.forEach((e, k) => expectClose(e, w.setEmas![k]!, 1e-4, 1e-5));
+      });
+    });
+
+    it('particles run together equal each particle run alone', async () => {
+      const device = new DeviceLearnedOptimizerProblem(gpu!, task, optimizer);
+      const together = await device.unroll(starts, metas, STEPS, [42, 43]);
+      for (let j = 0; j < metas.count; j++) {
+        const alone = await device.unroll([starts[j]!], new ParticleSets(1, metas.size, Float64Array.from(metas.row(j))), STEPS, [[42, 43][j >> 1]!]);
+        expect(alone.losses[0]).toBe(together.losses[j]);
+        expect([...alone.states[0]!.theta]).toEqual([...together.states[j]!.theta]);
+        expect(alone.states[0]!.setEmas?.map((e) => [...e])).toEqual(together.states[j]!.setEmas?.map((e) => [...e]));
+      }
+      await device.release();
+    });
+  });
+}
+
+describe.skipIf(gpu === null)('the LM on the device: evaluation and PES', () => {
+  const SEEDS = [1, 2];
+  const OPTIONS = { horizon: 5, every: 2 };
+
+  it('Adam: every seed\'s test-loss curve equals the float64 curve (steps 0, 2, 4, 5)', async () => {
+    const got = await deviceAdamCurves(gpu!, task, 0.01, SEEDS, OPTIONS);
+    SEEDS.forEach((seed, r) => {
+      const want = adamCurve(task, 0.01, { ...OPTIONS, seed });
+      expect(got[r]!.steps).toEqual([0, 2, 4, 5]);
+      expectClose(got[r]!.losses, want.losses, 1e-4, 1e-5);
+    });
+  });
+
+  it('DS + GradMetaNet with a perturbed φ: every seed\'s curve equals the float64 curve', async () => {
+    const optimizer = smallOptimizer('ds_gradmetanet', SET, SMALL_LM);
+    const rng = new Rng(6);
+    const phi = optimizer.initialMeta(PAPER_RULE, rng).map((x) => x + 0.05 * rng.normal());
+    phi[2] = Math.log(0.5);
+    const got = await deviceLearnedCurves(gpu!, task, optimizer, phi, SEEDS, OPTIONS);
+    SEEDS.forEach((seed, r) => {
+      const want = learnedCurve(task, optimizer, phi, { ...OPTIONS, seed });
+      expect(got[r]!.steps).toEqual(want.steps);
+      expectClose(got[r]!.losses, want.losses, 1e-4, 1e-5);
+    });
+  });
+
+  it('PES meta-training resumes bit-identically from its checkpoint (DS + GradMetaNet)', async () => {
+    const optimizer = smallOptimizer('ds_gradmetanet', SET, SMALL_LM);
+    const device = new DeviceLearnedOptimizerProblem(gpu!, task, optimizer);
+    const options = { pes: { pairs: 2, truncation: 2, horizon: 4, sigma: 0.01, accumulate: true, stagger: true, seed: 3 }, outerLr: 0.01, clip: 1 };
+    const phi0 = optimizer.initialMeta(PAPER_RULE, new Rng(1));
+    const straight = new PesMetaTrainer(device, options, phi0);
+    const losses: number[] = [];
+    for (let s = 0; s < 4; s++) losses.push(await straight.outerUpdate());
+    const first = new PesMetaTrainer(device, options, phi0);
+    for (let s = 0; s < 2; s++) await first.outerUpdate();
+    const replace = (_: string, v: unknown) => (v instanceof Float64Array ? { f64: [...v] } : v);
+    const revive = (_: string, v: unknown) => (typeof v === 'object' && v !== null && 'f64' in v ? Float64Array.from((v as { f64: number[] }).f64) : v);
+    const saved = JSON.parse(JSON.stringify(first.state(), replace), revive) as MetaTrainerState<RuleState>;
+    const resumed = new PesMetaTrainer(device, options, phi0, saved);
+    const rest: number[] = [];
+    for (let s = 0; s < 2; s++) rest.push(await resumed.outerUpdate());
+    await device.release();
+    expect(rest).toEqual(losses.slice(2));
+    expect([...resumed.phi]).toEqual([...straight.phi]);
+  });
+});
