@@ -55,6 +55,8 @@ export function vjp(b: GraphBuilder, node: Node, dy: ValueId): Contributions {
     // the per-segment mean is a symmetric (orthogonal-projection) linear map
     case 'segment_mean': return [[op.x, b.segmentMean(dy)]];
     case 'site_term': return [[op.x, siteTermVjp(b, op.term, op.x, node.type.site, dy)]];
+    // term k read channel block k: its adjoint writes block k
+    case 'site_terms': return [[op.x, b.concat(op.terms.map((term) => siteTermVjp(b, term, op.x, node.type.site, dy)))]];
     case 'select': {
       const masked = b.binary('mul', dy, op.mask);
       return [[op.a, masked], [op.b, b.binary('sub', dy, masked)]];

@@ -34,6 +34,7 @@ export function dumpOp(op: Op): string {
     if (OPERAND_FIELDS.has(key) && typeof value === 'number') parts.push(`%${value}`);
     else if (key === 'xs' && Array.isArray(value)) parts.push(value.map((v) => `%${String(v)}`).join(' '));
     else if (key === 'term') parts.push(`term=${siteTermText(value as SiteTerm)}`);
+    else if (key === 'terms') parts.push(`terms=[${(value as SiteTerm[]).map(siteTermText).join(' ')}]`);
     else parts.push(`${key}=${attr(value)}`);
   }
   return parts.join(' ');

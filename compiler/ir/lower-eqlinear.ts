@@ -1,5 +1,6 @@
-// Lowers `eqlinear(x, out, group, bias)`: enumerates the basis between x's type and the output
-// type (compiler/symmetry/basis.ts) and emits, per term,
+// Lowers `eqlinear(x, out, group, bias, terms)`: enumerates the basis between x's type and the
+// output type (compiler/symmetry/basis.ts; `terms` keeps a subset of the site terms:
+// compiler/symmetry/term-subset.ts) and emits, per term,
 //   pool the axes the term averages out  →  (fine/np group) the site_term  →  its own channel matrix
 //   →  broadcast the axes the term spreads over,
 // then sums the terms (and adds one bias vector, which is invariant under every group here).
@@ -8,6 +9,7 @@ import type { Span } from '../syntax/ast.js';
 import type { TargetLayout } from '../spaces/target.js';
 import { basis, basisSize, describe, type BasisTerm } from '../symmetry/basis.js';
 import { POINT, setModel, siteModel, type AxisModel, type GroupChoice } from '../symmetry/site-model.js';
+import { cellPairFilter, TERM_SUBSETS, type TermSubset } from '../symmetry/term-subset.js';
 import type { GraphBuilder } from './graph-builder.js';
 import type { AxisName, ParamInit, ValueId } from './ops.js';
 import { formatType, type TensorType } from './types.js';
@@ -20,6 +22,8 @@ export interface EqlinearInfo {
   label: string;
   span: Span;
   group: GroupChoice;
+  /** Which site terms were kept (`all`: the complete basis). */
+  subset: TermSubset;
   from: TensorType;
   to: TensorType;
   /** One readable description per basis term, e.g. `set[a]←set[a] · T.neurons[b]←T.neurons[c]`. */
@@ -35,8 +39,8 @@ export interface EqlinearContext {
   fail(code: string, message: string, span: Span, hint?: string): never;
 }
 
-export function lowerEqlinear(ctx: EqlinearContext, x: ValueId, to: TensorType, group: GroupChoice, bias: boolean,
-  span: Span, label: string): { id: ValueId; info: EqlinearInfo } {
+export function lowerEqlinear(ctx: EqlinearContext, x: ValueId, to: TensorType, group: GroupChoice,
+  subset: { terms: TermSubset; span: Span }, bias: boolean, span: Span, label: string): { id: ValueId; info: EqlinearInfo } {
   const from = ctx.b.typeOf(x);
   const layout = siteLayout(ctx, from, to, span);
   const model = (t: TensorType): { set: AxisModel; site: AxisModel } => ({
@@ -45,12 +49,17 @@ export function lowerEqlinear(ctx: EqlinearContext, x: ValueId, to: TensorType, 
   });
   const inM = model(from);
   const outM = model(to);
-  const size = basisSize(outM.set, inM.set, outM.site, inM.site);
-  if (size > MAX_TERMS) {
-    ctx.fail('ir/eqlinear-too-large', `eqlinear from ${formatType(from)} to ${formatType(to)} under the ${group} group of ${layout?.name ?? 'its space'} has ${size} basis terms (at most ${MAX_TERMS} are built)`, span,
-      group === 'fine' ? 'the fine group pins each fixed neuron (inputs, outputs, vocabulary) separately; `group: np` (UNF / NFN_NP: fixed neurons permuted too) keeps the map equivariant with a basis independent of their number' : 'use a smaller target or `group: coarse`');
+  if (subset.terms !== 'all' && (layout === null || group === 'coarse')) {
+    ctx.fail('ir/eqlinear-terms', `\`terms: ${subset.terms}\` picks site terms by the parameter blocks and neuron segments they join; ${layout === null ? 'this eqlinear has no target site' : 'the coarse group has one bag of positions'}`, subset.span,
+      layout === null ? 'leave `terms` out' : 'use `group: np` or `group: fine`, or leave `terms` out');
   }
-  const terms = basis(outM.set, inM.set, outM.site, inM.site);
+  const pairs = layout === null ? null : cellPairFilter(subset.terms, layout);
+  const size = basisSize(outM.set, inM.set, outM.site, inM.site, pairs);
+  if (size > MAX_TERMS) {
+    ctx.fail('ir/eqlinear-too-large', `eqlinear from ${formatType(from)} to ${formatType(to)} under the ${group} group of ${layout?.name ?? 'its space'} has ${size} basis terms${subset.terms === 'all' ? '' : ` (terms: ${subset.terms})`} (at most ${MAX_TERMS} are built)`, span,
+      tooLargeHint(group, subset.terms, (t) => (layout === null ? size : basisSize(outM.set, inM.set, outM.site, inM.site, cellPairFilter(t, layout)))));
+  }
+  const terms = basis(outM.set, inM.set, outM.site, inM.site, pairs);
   let acc: ValueId | null = null;
   terms.forEach((term, k) => {
     const v = lowerTerm(ctx, x, from, to, term, group, k, terms.length, span, label);
@@ -58,7 +67,17 @@ export function lowerEqlinear(ctx: EqlinearContext, x: ValueId, to: TensorType, 
   });
   let out = acc!;
   if (bias) out = ctx.b.add({ op: 'bias', x: out, b: ctx.param(`${label}.b`, [to.channels], { kind: 'zeros' }, span) }, to, span, label);
-  return { id: out, info: { label, span, group, from, to, terms: terms.map((t) => t.label), bias } };
+  return { id: out, info: { label, span, group, subset: subset.terms, from, to, terms: terms.map((t) => t.label), bias } };
+}
+
+/** What to try instead of a basis too large to build, with the sizes the alternatives would have. */
+function tooLargeHint(group: GroupChoice, terms: TermSubset, sizeWith: (t: TermSubset) => number): string {
+  if (group === 'fine') return 'the fine group pins each fixed neuron (inputs, outputs, vocabulary) separately; `group: np` (UNF / NFN_NP: fixed neurons permuted too) keeps the map equivariant with a basis independent of their number';
+  if (group === 'coarse') return 'use a smaller target';
+  // The subsets in TERM_SUBSETS order shrink: offer those after the one used.
+  const smaller = TERM_SUBSETS.slice(TERM_SUBSETS.indexOf(terms) + 1);
+  const options = smaller.map((t) => `\`terms: ${t}\` (${sizeWith(t)} terms)`);
+  return options.length === 0 ? 'use a smaller target' : `keep a subset of the basis, still equivariant: ${options.join(' or ')}`;
 }
 
 /** The target both sides live on (null when neither has a target site). */

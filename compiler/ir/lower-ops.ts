@@ -4,6 +4,7 @@
 import type { CallExpr, Expr, Span } from '../syntax/ast.js';
 import type { TargetLayout } from '../spaces/target.js';
 import type { GroupChoice } from '../symmetry/site-model.js';
+import type { TermSubset } from '../symmetry/term-subset.js';
 import type { GraphBuilder } from './graph-builder.js';
 import { lowerEqlinear, type EqlinearInfo } from './lower-eqlinear.js';
 import { pixelsSite } from './space-types.js';
@@ -92,7 +93,8 @@ export function lowerBuiltin(ctx: OpContext, name: string, call: CallExpr, args:
       if (out === undefined) return ctx.fail('ir/missing-argument', 'eqlinear needs `out`: a channel count or a space', span);
       const to: TensorType = out.value?.kind === 'space' ? out.value.type : { ...from, channels: ctx.int(out.value, out.expr, '`out` of eqlinear') };
       const group = word('group', 'coarse') as GroupChoice;
-      const r = lowerEqlinear(ctx, x, to, group, flag('bias', true), span, ctx.label(name));
+      const terms = { terms: word('terms', 'all') as TermSubset, span: args.named.get('terms')?.expr.span ?? span };
+      const r = lowerEqlinear(ctx, x, to, group, terms, flag('bias', true), span, ctx.label(name));
       ctx.eqlinears.push(r.info);
       return r.id;
     }

@@ -5,7 +5,8 @@
 //                  the backward pass is derived from (and is as cheap as) the optimised forward one
 //   optimizeStep   a training-step (or any) graph, just before planning: what autodiff leaves
 //                  behind — repeated reductions of one cotangent, masks read from pre-activations,
-//                  gradients nobody asked for
+//                  gradients nobody asked for — and the stacking of an eqlinear's site terms into
+//                  one matmul and one `site_terms` (after autodiff, so no backward is derived from it)
 // Elementwise fusion is not a rewrite of the IR but a planning decision (compiler/wgsl/plan.ts).
 import type { Graph, ValueId } from '../ir/ops.js';
 import type { Instantiation } from '../ir/types.js';
@@ -14,11 +15,12 @@ import { linearOfConcat, linearOfRowCopy, linearOfSiteTerm } from './rules/linea
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from './rules/reduce.js';
 import { pointwiseBeforeBroadcast } from './rules/pointwise.js';
 import { reluGradOfRelu } from './rules/relu.js';
+import { stackedSiteTerms } from './rules/site-terms.js';
 import { smallTermsFirst } from './rules/sums.js';
 
 export const NET_RULES: readonly Rule[] = [linearOfRowCopy, linearOfSiteTerm, linearOfConcat, reduceOfConcat, reduceOfBroadcast, setReductionFirst, pointwiseBeforeBroadcast, smallTermsFirst];
 
-export const STEP_RULES: readonly Rule[] = [reluGradOfRelu, batchSumLast, reductionOfPartial, pointwiseBeforeBroadcast, smallTermsFirst];
+export const STEP_RULES: readonly Rule[] = [reluGradOfRelu, batchSumLast, reductionOfPartial, pointwiseBeforeBroadcast, smallTermsFirst, stackedSiteTerms];
 
 export function optimizeNet(graph: Graph, inst: Instantiation): Graph {
   return andThen(rewrite(graph, NET_RULES, inst), (g) => eliminateDeadCode(g)).graph;

@@ -69,12 +69,13 @@ export const BUILTINS: readonly Builtin[] = [
   },
   {
     name: 'eqlinear', context: 'op',
-    doc: 'the complete equivariant linear map between two spaces (basis enumerated by the compiler)',
+    doc: 'the complete equivariant linear map between two spaces (basis enumerated by the compiler); terms: shared_neurons or within_block keeps the basis terms between cells that share a neuron segment, or within one cell',
     params: [
       { name: 'x', type: tensor },
       { name: 'out', type: { kind: 'int_or_space' } },
       { name: 'group', type: { kind: 'enum', values: ['coarse', 'fine', 'np'] }, optional: true },
       { name: 'bias', type: bool, optional: true },
+      { name: 'terms', type: { kind: 'enum', values: ['all', 'shared_neurons', 'within_block'] }, optional: true },
     ],
   },
   {

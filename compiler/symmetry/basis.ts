@@ -13,6 +13,7 @@
 import type { SlotLabel } from '../ir/ops.js';
 import type { AxisModel, Cell } from './site-model.js';
 import { partitions } from './partitions.js';
+import type { CellPairFilter } from './term-subset.js';
 
 /** One factor of a term: how one axis (set or site) is mapped. */
 export interface AxisTerm {
@@ -29,21 +30,25 @@ export interface BasisTerm {
   label: string;
 }
 
-/** Every term of the basis between the two axis models (one axis). */
-export function axisBasis(outModel: AxisModel, inModel: AxisModel): AxisTerm[] {
+/** Every term of the basis between the two axis models (one axis), on the cell pairs `pairs` keeps. */
+export function axisBasis(outModel: AxisModel, inModel: AxisModel, pairs: CellPairFilter = null): AxisTerm[] {
   const terms: AxisTerm[] = [];
   for (const out of outModel.cells) {
     for (const inp of inModel.cells) {
+      if (pairs !== null && !pairs(out, inp)) continue;
       for (const labels of slotLabelings([...out.slots, ...inp.slots])) terms.push({ out, in: inp, labels });
     }
   }
   return terms;
 }
 
-/** The basis of maps [set, site] → [set, site]: the product of the two axes' bases. */
-export function basis(setOut: AxisModel, setIn: AxisModel, siteOut: AxisModel, siteIn: AxisModel): BasisTerm[] {
+/**
+ * The basis of maps [set, site] → [set, site]: the product of the two axes' bases (with `sitePairs`,
+ * only the site terms between the cell pairs it keeps: term-subset.ts).
+ */
+export function basis(setOut: AxisModel, setIn: AxisModel, siteOut: AxisModel, siteIn: AxisModel, sitePairs: CellPairFilter = null): BasisTerm[] {
   const setTerms = axisBasis(setOut, setIn);
-  const siteTerms = axisBasis(siteOut, siteIn);
+  const siteTerms = axisBasis(siteOut, siteIn, sitePairs);
   return setTerms.flatMap((set) => siteTerms.map((site) => ({ set, site, label: `${describe(set)} · ${describe(site)}` })));
 }
 
@@ -52,14 +57,15 @@ export function basis(setOut: AxisModel, setIn: AxisModel, siteOut: AxisModel, s
  * product of the fixed slots' sizes (their pins) and of each group's partition count. Lowering checks
  * it first, so a basis too large to build is a diagnostic rather than an out-of-memory crash.
  */
-export function basisSize(setOut: AxisModel, setIn: AxisModel, siteOut: AxisModel, siteIn: AxisModel): number {
-  return axisBasisSize(setOut, setIn) * axisBasisSize(siteOut, siteIn);
+export function basisSize(setOut: AxisModel, setIn: AxisModel, siteOut: AxisModel, siteIn: AxisModel, sitePairs: CellPairFilter = null): number {
+  return axisBasisSize(setOut, setIn, null) * axisBasisSize(siteOut, siteIn, sitePairs);
 }
 
-function axisBasisSize(outModel: AxisModel, inModel: AxisModel): number {
+function axisBasisSize(outModel: AxisModel, inModel: AxisModel, pairs: CellPairFilter): number {
   let total = 0;
   for (const out of outModel.cells) {
     for (const inp of inModel.cells) {
+      if (pairs !== null && !pairs(out, inp)) continue;
       const slots = [...out.slots, ...inp.slots];
       const byGroup = new Map<string, { count: number; size: number }>();
       let n = 1;

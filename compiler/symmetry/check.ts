@@ -40,7 +40,7 @@ export interface Certificate {
   signature: string;
   symmetries: SymmetryStatus[];
   ops: OpCertificate[];
-  eqlinears: { label: string; group: string; from: string; to: string; terms: string[] }[];
+  eqlinears: { label: string; group: string; subset: string; from: string; to: string; terms: string[] }[];
   paramCount: number;
   /**
    * Every `render` of the net with what is proved of the weights it draws, e.g. `%79 render1 draws
@@ -108,7 +108,7 @@ export function checkGraph(lowered: Lowered, declSpan: Span): CheckResult {
   const parts = [...claims, ...declaredText];
   const statement = `${parts.length === 0 ? 'no symmetry acts' : parts.join(' and ')}: ${signature}`;
   const paramCount = graph.nodes.reduce((n, x) => n + (x.op.op === 'param' ? x.op.shape.reduce((a, b) => a * b, 1) : 0), 0);
-  const eqlinears = lowered.eqlinears.map((e) => ({ label: e.label, group: e.group, from: formatType(e.from), to: formatType(e.to), terms: e.terms }));
+  const eqlinears = lowered.eqlinears.map((e) => ({ label: e.label, group: e.group, subset: e.subset, from: formatType(e.from), to: formatType(e.to), terms: e.terms }));
   const renders = graph.nodes.flatMap((n) => {
     if (n.op.op !== 'render') return [];
     const theta = graph.nodes[n.op.theta]!;

@@ -24,6 +24,7 @@ import { operandsOf } from '../ir/operands.js';
 import { optimizeStep } from '../optimize/passes.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
 import { attentionDKernel, attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
+import { CONCAT_PARTS, concatKernel } from './concat.js';
 import { factors, fillKernel, mapKernel, vec4Friendly, type Expr } from './elementwise.js';
 import { gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel } from './incidence.js';
 import { termRelation, type TermRelation } from '../symmetry/term-relation.js';
@@ -32,7 +33,7 @@ import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel } from './reduce.js';
-import { siteKeyReadKernel, siteKeySumKernel, siteKeyTables } from './site-term.js';
+import { siteKeyReadKernel, siteKeySumKernel, siteKeyTables, siteTermsReadKernel, stackedKeyTables } from './site-term.js';
 import { pointGrid, renderFactorLayout, renderFactorsKernel, renderGradKernel, renderKernel } from './render.js';
 import type { TargetLayout } from '../spaces/target.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
@@ -496,7 +497,7 @@ class Planner {
           offset += xd[3];
           return part;
         });
-        return this.copy(node, parts);
+        return this.concat(node, parts);
       }
       case 'slice': {
         const xd = this.dims.get(op.x)!;
@@ -625,6 +626,12 @@ class Planner {
         const relation = termRelation(op.term, layout, node.type.site, xNode.type.site);
         return this.keyedMean(node, op.x, relation, `site_term ${JSON.stringify(op.term)} ${JSON.stringify(node.type.site)} ${JSON.stringify(xNode.type.site)}`);
       }
+      case 'site_terms': {
+        const layout = this.layoutOf(op.terms[0]!.target);
+        const inSite = this.node(op.x).type.site;
+        const relations = op.terms.map((term) => termRelation(term, layout, node.type.site, inSite));
+        return this.stackedKeyedMeans(node, op.x, relations, `site_terms ${JSON.stringify(op.terms)} ${JSON.stringify(node.type.site)} ${JSON.stringify(inSite)}`);
+      }
       case 'render': {
         const layout = this.layoutOf(op.target);
         const u = { points: d[2], ...this.renderStrides(op.theta, op.coords, layout) };
@@ -707,6 +714,26 @@ class Planner {
     this.dispatch(siteKeySumKernel(), node, { ...dimValues(sumDims), site_in: this.dims.get(x)![2] }, [this.buf(x), start, members, sums], linearGrid(sumCount));
     const tables = [this.table(`${name} out key`, keyed.outKey), this.table(`${name} key scale`, keyed.scale)];
     this.dispatch(siteKeyReadKernel(), node, { ...dimValues(d), keys }, [sums, ...tables, this.output(node)], linearGrid(d[0] * d[1] * d[2] * d[3]));
+    this.release(sums);
+  }
+
+  /**
+   * Σ_k of the keyed means of x's channel block k (`site_terms`, site-term.ts): every term's key sums
+   * in one pass, then every output adds its keys' means over the terms.
+   */
+  private stackedKeyedMeans(node: Node, x: ValueId, relations: TermRelation[], name: string): void {
+    const d = this.dims.get(node.id)!;
+    const keyed = stackedKeyTables(relations);
+    const keys = keyed.scale.length;
+    const sumDims: Dims4 = [d[0], d[1], keys, d[3]];
+    const sumCount = d[0] * d[1] * keys * d[3];
+    const sums = this.slot(`key sums of %${node.id}`, sumCount, 'scratch');
+    const start = this.table(`${name} key start`, keyed.start);
+    const members = this.table(`${name} key members`, keyed.members);
+    // x is [.., site_in, T·c]: T·site_in positions of c channels, position i of block k at i·T + k.
+    this.dispatch(siteKeySumKernel(), node, { ...dimValues(sumDims), site_in: this.dims.get(x)![2] * relations.length }, [this.buf(x), start, members, sums], linearGrid(sumCount));
+    const tables = [this.table(`${name} out start`, keyed.outStart), this.table(`${name} out keys`, keyed.outKeys), this.table(`${name} key scale`, keyed.scale)];
+    this.dispatch(siteTermsReadKernel(), node, { ...dimValues(d), keys }, [sums, ...tables, this.output(node)], linearGrid(d[0] * d[1] * d[2] * d[3]));
     this.release(sums);
   }
 
@@ -863,7 +890,21 @@ class Planner {
     this.release(target);
   }
 
-  /** Copies each part's view into the node's output (broadcast, concat, slice, fold, unfold). */
+  /** A concatenation's parts into the node's output, CONCAT_PARTS per dispatch (concat.ts). */
+  private concat(node: Node, parts: { from: ValueId; view: View; dims: Dims4; out: View }[]): void {
+    const out = this.output(node);
+    for (let first = 0; first < parts.length; first += CONCAT_PARTS) {
+      const chunk = parts.slice(first, first + CONCAT_PARTS);
+      const [n, s, t] = chunk[0]!.dims;
+      let end = 0;
+      const uniforms: Record<string, number> = viewValues('o', chunk[0]!.out);
+      chunk.forEach((p, k) => Object.assign(uniforms, viewValues(`x${k}`, p.view), { [`e${k}`]: (end += p.dims[3]) }));
+      Object.assign(uniforms, dimValues([n, s, t, end]));
+      this.dispatch(concatKernel(chunk.length), node, uniforms, [...chunk.map((p) => this.buf(p.from)), out], linearGrid(n * s * t * end));
+    }
+  }
+
+  /** Copies each part's view into the node's output (broadcast, slice, fold, unfold). */
   private copy(node: Node, parts: { from: ValueId; view: View; dims: Dims4; out: View }[]): void {
     const out = this.output(node);
     const kernel = mapKernel({ kind: 'input', index: 0 }, 'copy');

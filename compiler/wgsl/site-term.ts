@@ -5,7 +5,9 @@
 // UNF take seconds on lavapipe):
 //   siteKeySumKernel    sums[n, s, k, c] = Σ_{i with key k} x[n, s, i, c]   (inputs listed by key: CSR)
 //   siteKeyReadKernel   y[n, s, o, c] = scale[key o] · sums[n, s, key o, c] (0 where o has no key)
-// with scale[k] = 1 / (inputs with key k).
+// with scale[k] = 1 / (inputs with key k). A sum of T terms on channel blocks of one input
+// (`site_terms`) is the same two passes over all terms' keys: the key sums (x seen as T blocks per
+// position), then siteTermsReadKernel, where every out position adds its keys' means over the terms.
 import type { TermRelation } from '../symmetry/term-relation.js';
 import { header, linearMain, type Kernel } from './kernel.js';
 import { DIM_FIELDS, SPLIT_INDEX } from './view.js';
@@ -56,4 +58,60 @@ export function siteKeyReadKernel(): Kernel {
   let k = u32(key);
   out[i] = scale[k] * sums[((n * u.d1 + s) * u.keys + k) * u.d3 + c];`;
   return { name: 'site_key_read', source: `// site_key_read: every output position reads its key's mean\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
+
+/**
+ * The tables of `site_terms` (T terms, term k on channel block k of x): all terms' keys in one key
+ * space (term k's after term k−1's), in positions listed by key as i·T + k — position i of block k,
+ * so siteKeySumKernel reads x as T·site_in positions of the block's channels — and every out
+ * position's keys over the terms (CSR), each with its 1/count. Linear in the sites' sizes per term.
+ */
+export function stackedKeyTables(rs: TermRelation[]): { start: Uint32Array; members: Uint32Array; outStart: Uint32Array; outKeys: Uint32Array; scale: Float32Array } {
+  const T = rs.length;
+  const base = [0];
+  for (const r of rs) base.push(base.at(-1)! + r.inCount.length);
+  const keys = base[T]!;
+  // (at least one key, as the kernels see it: a sum of terms that relate nothing reads zeros)
+  const start = new Uint32Array(Math.max(keys, 1) + 1);
+  rs.forEach((r, k) => r.inCount.forEach((n, key) => { start[base[k]! + key + 1] = n; }));
+  for (let key = 0; key < keys; key++) start[key + 1]! += start[key]!;
+  const fill = start.slice(0, keys);
+  const members = new Uint32Array(Math.max(start[keys]!, 1));
+  rs.forEach((r, k) => r.inKey.forEach((key, i) => {
+    if (key >= 0) members[fill[base[k]! + key]!++] = i * T + k;
+  }));
+  // An out position reads a key of term k where it has one and that key has inputs.
+  const outs = rs[0]!.outKey.length;
+  const outStart = new Uint32Array(outs + 1);
+  const read = (r: TermRelation, o: number): boolean => r.outKey[o]! >= 0 && r.inCount[r.outKey[o]!]! > 0;
+  for (let o = 0; o < outs; o++) outStart[o + 1] = outStart[o]! + rs.filter((r) => read(r, o)).length;
+  const outKeys = new Uint32Array(Math.max(outStart[outs]!, 1));
+  for (let o = 0; o < outs; o++) {
+    let e = outStart[o]!;
+    rs.forEach((r, k) => { if (read(r, o)) outKeys[e++] = base[k]! + r.outKey[o]!; });
+  }
+  const scale = new Float32Array(Math.max(keys, 1));
+  rs.forEach((r, k) => r.inCount.forEach((n, key) => { scale[base[k]! + key] = n > 0 ? 1 / n : 0; }));
+  return { start, members, outStart, outKeys, scale };
+}
+
+/** One invocation per output entry: the sum of its keys' means over the terms (uniforms: dims of the output, `keys` per (n, s)). */
+export function siteTermsReadKernel(): Kernel {
+  const uniforms = [...DIM_FIELDS, { name: 'keys', type: 'u32' as const }];
+  const bindings = [
+    { name: 'sums', element: 'f32', access: 'read' as const },
+    { name: 'outStart', element: 'u32', access: 'read' as const },
+    { name: 'outKeys', element: 'u32', access: 'read' as const },
+    { name: 'scale', element: 'f32', access: 'read' as const },
+    { name: 'out', element: 'f32', access: 'read_write' as const },
+  ];
+  const body = `${SPLIT_INDEX}
+  let row = (n * u.d1 + s) * u.keys;
+  var acc = 0.0;
+  for (var e = outStart[t]; e < outStart[t + 1u]; e++) {
+    let k = outKeys[e];
+    acc += scale[k] * sums[(row + k) * u.d3 + c];
+  }
+  out[i] = acc;`;
+  return { name: 'site_terms_read', source: `// site_terms_read: every output position sums its keys' means over the terms\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
 }

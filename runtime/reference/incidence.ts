@@ -1,5 +1,6 @@
 // Ops tied to a target's layout: the constant tables, gather/scatter along the incidence tables
-// (neurons ↔ params), the per-segment mean, and the fine group's basis terms (`site_term`).
+// (neurons ↔ params), the per-segment mean, and the fine group's basis terms (`site_term`, and
+// `site_terms`: several of them on channel blocks of one input, summed).
 import type { ConstTable, Incidence, SiteTerm } from '../../compiler/ir/ops.js';
 import type { Site } from '../../compiler/ir/types.js';
 import { termRelation } from '../../compiler/symmetry/term-relation.js';
@@ -84,4 +85,18 @@ export function siteTerm(x: Value4, term: SiteTerm, layout: TargetLayout, outSit
     }
   }
   return { data: out, dims: [B, S, O, C] };
+}
+
+/** Σ_k siteTerm(channel block k of x, terms[k]): x has T·c channels, the result c. */
+export function siteTerms(x: Value4, terms: SiteTerm[], layout: TargetLayout, outSite: Site | null, inSite: Site | null): Value4 {
+  const [B, S, T, TC] = x.dims;
+  const C = TC / terms.length;
+  const parts = terms.map((term, k) => {
+    const block = new Float64Array(B * S * T * C);
+    for (let r = 0; r < B * S * T; r++) for (let c = 0; c < C; c++) block[r * C + c] = x.data[r * TC + k * C + c]!;
+    return siteTerm({ data: block, dims: [B, S, T, C] }, term, layout, outSite, inSite);
+  });
+  const out = parts[0]!;
+  for (const y of parts.slice(1)) for (let i = 0; i < y.data.length; i++) out.data[i] += y.data[i]!;
+  return out;
 }

@@ -3,15 +3,16 @@
 // function. The engine's own guarantees (CSE, DCE, where values moved) come first.
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../compiler/ir/graph-builder.js';
-import type { Graph } from '../../compiler/ir/ops.js';
+import type { Graph, SiteTerm } from '../../compiler/ir/ops.js';
 import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from '../../compiler/optimize/rewrite.js';
 import { linearOfConcat, linearOfRowCopy } from '../../compiler/optimize/rules/linear.js';
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
 import { pointwiseBeforeBroadcast } from '../../compiler/optimize/rules/pointwise.js';
 import { reluGradOfRelu } from '../../compiler/optimize/rules/relu.js';
+import { stackedSiteTerms } from '../../compiler/optimize/rules/site-terms.js';
 import { smallTermsFirst } from '../../compiler/optimize/rules/sums.js';
-import { gradsType, inst, neuronsType, SET } from '../autodiff/fixtures.js';
-import { expectGolden, expectSameFunction } from './check.js';
+import { gradsType, inst, neuronsType, SET, weightsType } from '../autodiff/fixtures.js';
+import { expectGolden, expectSameFunction, expectSameGradients } from './check.js';
 
 const NEURONS = { kind: 'neurons', target: 'T' } as const;
 
@@ -152,6 +153,25 @@ describe('rules (golden before/after, same function in float64)', () => {
     expect(after.nodes.filter((n) => n.op.op === 'broadcast')).toHaveLength(1);
     expectGolden('pointwise-before-broadcast', before, after, inst);
     expectSameFunction(before, after, inst);
+  });
+
+  it('stacked-site-terms: an np layer\'s site terms of one input are one matmul to the stacked weights and one site_terms', () => {
+    const g = new GraphBuilder('np_layer', inst);
+    const x = g.input('x', weightsType(3));
+    const term = (out: number, from: number, classes: number[]): SiteTerm => ({ target: 'T', out: { space: 'params', index: out }, in: { space: 'params', index: from }, labels: classes.map((c) => ({ class: c })) });
+    // Three keyed terms (W1 ← W1, W1 ← b1, W2 ← W1: the matmuls first, as linear-of-site-term
+    // leaves them) and a pooled one, which stays.
+    const keyed = [term(0, 0, [0, 1, 0, 1]), term(0, 1, [0, 1, 0]), term(2, 0, [0, 1, 1, 2])].map((t, k) =>
+      g.node({ op: 'site_term', x: g.matmul(x, g.param(`t${k}`, [3, 2], { kind: 'uniform_fan_in', fanIn: 12 })), term: t }, weightsType(2), `t${k}`));
+    const pooled = g.broadcast(g.linear(g.reduce('mean', x, ['site']), 2, 'pooled', false), { set: null, site: { kind: 'params', target: 'T' } });
+    const before = g.finish(g.binary('add', g.binary('add', g.binary('add', keyed[0]!, keyed[1]!), pooled), keyed[2]!));
+    const { graph: after } = pass(before, [stackedSiteTerms]);
+    expect(ops(after).filter((op) => op === 'site_term' || op === 'site_terms')).toEqual(['site_terms']);
+    expect(ops(after).filter((op) => op === 'matmul')).toHaveLength(2);
+    expectGolden('stacked-site-terms', before, after, inst);
+    expectSameFunction(before, after, inst);
+    // The stacked op's VJP (the adjoint terms on their channel blocks) gives the same gradients.
+    expectSameGradients(before, after, inst);
   });
 
   it('relu-grad-of-relu: the mask reads the ReLU output, so the pre-activation has one reader', () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RULES } from '../../compiler/symmetry/rules/registry.js';
 import { lowerSource } from '../ir/lower-helpers.js';
 import { checkGraph } from '../../compiler/symmetry/check.js';
+import { optimizeNet, optimizeStep } from '../../compiler/optimize/passes.js';
 
 describe('rule registry', () => {
   it('covers every Op kind declared in compiler/ir/ops.ts', () => {
@@ -28,6 +29,23 @@ describe('certificates', () => {
     const eq = c.ops.find((o) => o.op === 'gather')!;
     expect(eq.rule).toContain('incidence rows');
     expect(c.paramCount).toBe(r.value.graph.nodes.reduce((n, x) => n + (x.op.op === 'param' ? x.op.shape.reduce((a, b) => a * b, 1) : 0), 0));
+  });
+  it('certifies a step-pass graph whose np layer is one site_terms, and names a breaking term inside one', () => {
+    const r = lowerSource('net f(x: weights(T)[4]) -> weights(T)[1] {\n  return eqlinear(x, 1, group: np)\n}\n', 'f');
+    if (!r.ok) throw new Error('lowering failed');
+    const step = optimizeStep(optimizeNet(r.value.graph, r.value.instantiation), r.value.instantiation).graph;
+    const stacked = step.nodes.find((n) => n.op.op === 'site_terms')!;
+    expect(stacked).toBeDefined();
+    const c = checkGraph({ ...r.value, graph: step }, span).certificate!;
+    expect(c.ops.find((o) => o.op === 'site_terms')!.rule).toMatch(/^sum of \d+ eqlinear basis terms/);
+    expect(c.statement).toBe(checkGraph(r.value, span).certificate!.statement);
+    // A term pinning a hidden neuron (position 0 of W1's rows) breaks the group, inside the sum too.
+    const op = stacked.op;
+    if (op.op !== 'site_terms') throw new Error('unreachable');
+    const pinned = { ...op.terms[0]!, labels: [{ at: 0 }, ...op.terms[0]!.labels.slice(1)] };
+    const broken = step.nodes.map((n) => (n.id === stacked.id ? { ...n, op: { ...op, terms: [...op.terms.slice(1), pinned] } } : n));
+    const { diagnostics } = checkGraph({ ...r.value, graph: { ...step, nodes: broken } }, span);
+    expect(diagnostics.map((d) => d.message).join('\n')).toContain('ties positions the group moves independently');
   });
   it('warns when a declared breakage does not happen', () => {
     const r = lowerSource('@breaks(set)\nnet f(grads: grads(T, b)[2]) -> neurons(T)[1] {\n  return linear(mean(grads, over: set), 1)\n}\n', 'f');

@@ -34,6 +34,7 @@ export const RULES: RuleTable = {
   scatter: st.scatter,
   segment_mean: st.segment_mean,
   site_term: st.site_term,
+  site_terms: st.site_terms,
   render: st.render,
   render_vjp: st.render_vjp,
   batch_sum: st.batch_sum,

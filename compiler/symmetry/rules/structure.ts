@@ -37,6 +37,13 @@ export const site_term: Rule<Extract<Op, { op: 'site_term' }>> = ({ node, inst }
   return holds('eqlinear basis term (an orbit of the group on index pairs)');
 };
 
+/** A sum of site terms (each on its own channel block) commutes with the group when every term does. */
+export const site_terms: Rule<Extract<Op, { op: 'site_terms' }>> = (input) => {
+  const { node } = input;
+  const breaks = node.op.terms.flatMap((term) => site_term({ ...input, node: { ...node, op: { op: 'site_term', x: node.op.x, term } } }).breaks);
+  return breaks.length > 0 ? { rule: 'eqlinear basis terms', breaks } : holds(`sum of ${node.op.terms.length} eqlinear basis terms (each an orbit of the group on index pairs)`);
+};
+
 /**
  * Rendering evaluates f_θ, which is the same function for θ and g·θ when g permutes T's hidden
  * neurons (the MLP's activations are pointwise): the result is invariant. Coordinates must not sit

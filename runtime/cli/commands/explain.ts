@@ -59,7 +59,7 @@ export function explainText(r: NetReport, ir: boolean): string {
     for (const r of c.renders) lines.push(`  renders: ${r}`);
     lines.push(`  parameters: ${c.paramCount}`);
     for (const e of c.eqlinears) {
-      lines.push(`  eqlinear ${e.label} (${e.group} group) ${e.from} → ${e.to}: ${e.terms.length} basis terms`);
+      lines.push(`  eqlinear ${e.label} (${e.group} group${e.subset === 'all' ? '' : `, terms: ${e.subset}`}) ${e.from} → ${e.to}: ${e.terms.length} basis terms`);
       for (const t of e.terms) lines.push(`      ${t}`);
     }
     lines.push('  rules:');
