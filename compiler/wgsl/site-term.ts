@@ -83,13 +83,14 @@ export function stackedKeyTables(rs: TermRelation[]): { start: Uint32Array; memb
   // An out position reads a key of term k where it has one and that key has inputs.
   const outs = rs[0]!.outKey.length;
   const outStart = new Uint32Array(outs + 1);
-  const read = (r: TermRelation, o: number): boolean => r.outKey[o]! >= 0 && r.inCount[r.outKey[o]!]! > 0;
-  for (let o = 0; o < outs; o++) outStart[o + 1] = outStart[o]! + rs.filter((r) => read(r, o)).length;
+  const reads = (r: TermRelation, o: number): boolean => r.outKey[o]! >= 0 && r.inCount[r.outKey[o]!]! > 0;
+  for (const r of rs) for (let o = 0; o < outs; o++) if (reads(r, o)) outStart[o + 1]!++;
+  for (let o = 0; o < outs; o++) outStart[o + 1]! += outStart[o]!;
   const outKeys = new Uint32Array(Math.max(outStart[outs]!, 1));
-  for (let o = 0; o < outs; o++) {
-    let e = outStart[o]!;
-    rs.forEach((r, k) => { if (read(r, o)) outKeys[e++] = base[k]! + r.outKey[o]!; });
-  }
+  const next = outStart.slice(0, outs);
+  rs.forEach((r, k) => {
+    for (let o = 0; o < outs; o++) if (reads(r, o)) outKeys[next[o]!++] = base[k]! + r.outKey[o]!;
+  });
   const scale = new Float32Array(Math.max(keys, 1));
   rs.forEach((r, k) => r.inCount.forEach((n, key) => { scale[base[k]! + key] = n > 0 ? 1 / n : 0; }));
   return { start, members, outStart, outKeys, scale };
