@@ -8,7 +8,9 @@
 //
 // sa = 0 reads one A for every element (an unbatched operand); sbk, sbn give B's layout ([K, N], or
 // [N, K] for a transposed weight).
+import { exprName } from './elementwise.js';
 import { header, linearMain, type Kernel } from './kernel.js';
+import { fastLayout, fastStores, type Epilogue } from './matmul.js';
 
 const TM = 4;
 const TN = 4;
@@ -92,14 +94,13 @@ const VN = 8;
 /**
  * The product when N % 4 == 0 and the weight is not transposed (GradMetaNet's and F_ϕ's 32-wide
  * layers): 8 × 8 register blocks, B and C as vec4 runs along N, A read one scalar at a time (any K).
+ * Element z's weight starts at vec4 b_off + z·sb: a block of rows of a larger batched matrix (the
+ * part of a concatenation's weight one input reads) is read in place. With an epilogue, the
+ * consumer's elementwise chain runs on the product before the store (as in matmul.ts), the
+ * output's rows being [batch, d1, d2] with d1·d2 = M.
  */
-export function batchedMatmulVec4Kernel(): Kernel {
-  const uniforms = ['M', 'N', 'K', 'sa'].map((name) => ({ name, type: 'u32' as const }));
-  const bindings = [
-    { name: 'A', element: 'f32', access: 'read' as const },
-    { name: 'B', element: 'vec4f', access: 'read' as const },
-    { name: 'C', element: 'vec4f', access: 'read_write' as const },
-  ];
+export function batchedMatmulVec4Kernel(epilogue?: Epilogue): Kernel {
+  const { uniforms, bindings } = fastLayout('f32', epilogue, ['M', 'N', 'K', 'sa', 'b_off', 'sb']);
   const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
   const v = VN / 4;
   const lines: string[] = [];
@@ -108,7 +109,7 @@ export function batchedMatmulVec4Kernel(): Kernel {
   lines.push(`  let N4 = u.N / 4u;`);
   lines.push(`  if (col4 >= N4 || row0 >= u.M) { return; }`);
   lines.push(`  let z = gid.z;`);
-  lines.push(`  let bz = z * u.K * N4;`);
+  lines.push(`  let bz = u.b_off + z * u.sb;`);
   for (const r of range(VM)) lines.push(`  let arow${r} = z * u.sa + min(row0 + ${r}u, u.M - 1u) * u.K;`);
   for (const j of range(v)) lines.push(`  let c${j} = min(col4 + ${j}u, N4 - 1u);`);
   for (const r of range(VM)) for (const j of range(v)) lines.push(`  var acc${r}_${j} = vec4f(0.0);`);
@@ -119,18 +120,17 @@ export function batchedMatmulVec4Kernel(): Kernel {
     for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
   }
   lines.push(`  }`);
-  lines.push(`  let cz = z * u.M * N4;`);
-  for (const r of range(VM)) for (const j of range(v)) {
-    lines.push(`  if (row0 + ${r}u < u.M && col4 + ${j}u < N4) { C[cz + (row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j}; }`);
-  }
-  const source = `// matmul_batched_w_vec4: C[z] = A[z]·B[z], each batch element with its own weight; ${VM}x${VN} register blocks, vec4 B and C
+  // N4 is a multiple of v only when N % 8 == 0: the stores guard their column too.
+  lines.push(...fastStores(VM, v, epilogue, 'z * u.M + ', true));
+  const note = epilogue === undefined ? '' : `, then ${exprName(epilogue.expr)} with x${epilogue.acc} = the product`;
+  const source = `// matmul_batched_w_vec4: C[z] = A[z]·B[z], each batch element with its own weight; ${VM}x${VN} register blocks, vec4 B and C${note}
 ${header(uniforms, bindings)}
 @compute @workgroup_size(${wx}, ${wy})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `matmul_batched_w_vec4_${VM}x${VN}`, source, uniforms, bindings, workgroup: [wx, wy] };
+  return { name: `matmul_batched_w_vec4_${VM}x${VN}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [wx, wy] };
 }
 
 /** Workgroups of the vec4 kernel for an [M, N] product per element over `batch` elements. */

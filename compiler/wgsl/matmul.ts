@@ -96,9 +96,12 @@ function fusedSuffix(epilogue?: Epilogue): string {
   return epilogue === undefined ? '' : '_fused';
 }
 
-/** Uniforms and bindings of the fast kernels: A, B, the epilogue's other inputs, then C. */
-function fastLayout(aElement: string, epilogue?: Epilogue): { uniforms: UniformField[]; bindings: Kernel['bindings'] } {
-  const uniforms: UniformField[] = (['M', 'N', 'K'] as const).map((name) => ({ name, type: 'u32' as const }));
+/**
+ * Uniforms and bindings of the fast kernels: A, B, the epilogue's other inputs, then C (`shape`:
+ * the kernel's own uniforms before the epilogue's).
+ */
+export function fastLayout(aElement: string, epilogue?: Epilogue, shape: readonly string[] = ['M', 'N', 'K']): { uniforms: UniformField[]; bindings: Kernel['bindings'] } {
+  const uniforms: UniformField[] = shape.map((name) => ({ name, type: 'u32' as const }));
   const bindings: Kernel['bindings'] = [
     { name: 'A', element: aElement, access: 'read' },
     { name: 'B', element: 'vec4f', access: 'read' },
@@ -120,33 +123,40 @@ export function epilogueInputs(epilogue: Epilogue): number[] {
   return Array.from({ length: arity(epilogue.expr) }, (_, k) => k).filter((k) => k !== epilogue.acc);
 }
 
-/** Stores of the accumulators acc{r}_{j}, through the epilogue when there is one. */
-function fastStores(tm: number, v: number, epilogue?: Epilogue): string[] {
+/**
+ * Stores of the accumulators acc{r}_{j}, through the epilogue when there is one. `rowBase`: the
+ * output row of block row 0 is rowBase + row0 (a batched-weight kernel's element z starts at z·M);
+ * `guardColumns`: each run is stored only when it is inside N (N4 need not divide into blocks).
+ */
+export function fastStores(tm: number, v: number, epilogue?: Epilogue, rowBase = '', guardColumns = false): string[] {
   const lines: string[] = [];
+  const guarded = (j: number, run: string[]): string[] => (guardColumns ? [`    if (col4 + ${j}u < N4) {`, ...run.map((l) => `  ${l}`), '    }'] : run);
   for (const r of range(tm)) {
     lines.push(`  if (row0 + ${r}u < u.M) {`);
     if (epilogue === undefined) {
-      for (const j of range(v)) lines.push(`    C[(row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j};`);
+      for (const j of range(v)) lines.push(...guarded(j, [`    C[(${rowBase}row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j};`]));
     } else {
       // Coordinates of the row in the output's [*, d1, d2, N] dims, once per row.
-      lines.push(`    let row${r} = row0 + ${r}u;`);
+      lines.push(`    let row${r} = ${rowBase}row0 + ${r}u;`);
       lines.push(`    let t${r} = row${r} % u.d2;`);
       lines.push(`    let s${r} = (row${r} / u.d2) % u.d1;`);
       lines.push(`    let n${r} = row${r} / (u.d2 * u.d1);`);
       for (const j of range(v)) {
         const suffix = `_${r}_${j}`;
-        lines.push(`    let c${suffix} = (col4 + ${j}u) * 4u;`);
+        const run: string[] = [];
+        run.push(`    let c${suffix} = (col4 + ${j}u) * 4u;`);
         for (const k of epilogueInputs(epilogue)) {
           const p = `x${k}`;
           const base = `u.${p}_off + n${r} * u.${p}_s0 + s${r} * u.${p}_s1 + t${r} * u.${p}_s2 + c${suffix} * u.${p}_s3`;
-          lines.push(`    let b${k}${suffix} = ${base};`);
-          if (epilogue.vec4Inputs?.has(k) === true) lines.push(`    let ${p}v${suffix} = ${p}[b${k}${suffix} / 4u];`);
-          else lines.push(`    let ${p}v${suffix} = vec4f(${p}[b${k}${suffix}], ${p}[b${k}${suffix} + u.${p}_s3], ${p}[b${k}${suffix} + 2u * u.${p}_s3], ${p}[b${k}${suffix} + 3u * u.${p}_s3]);`);
+          run.push(`    let b${k}${suffix} = ${base};`);
+          if (epilogue.vec4Inputs?.has(k) === true) run.push(`    let ${p}v${suffix} = ${p}[b${k}${suffix} / 4u];`);
+          else run.push(`    let ${p}v${suffix} = vec4f(${p}[b${k}${suffix}], ${p}[b${k}${suffix} + u.${p}_s3], ${p}[b${k}${suffix} + 2u * u.${p}_s3], ${p}[b${k}${suffix} + 3u * u.${p}_s3]);`);
         }
-        lines.push(`    let x${epilogue.acc}v${suffix} = acc${r}_${j};`);
+        run.push(`    let x${epilogue.acc}v${suffix} = acc${r}_${j};`);
         const { lines: body, result } = printExpr(epilogue.expr, suffix, true);
-        lines.push(...body.map((l) => `  ${l}`));
-        lines.push(`    C[row${r} * N4 + col4 + ${j}u] = ${result};`);
+        run.push(...body.map((l) => `  ${l}`));
+        run.push(`    C[row${r} * N4 + col4 + ${j}u] = ${result};`);
+        lines.push(...guarded(j, run));
       }
     }
     lines.push(`  }`);

@@ -19,7 +19,7 @@
 // (and has the same dims, and is not an output) absorbs that operand's expression, and broadcasts
 // read only by elementwise ops become stride-0 views inside them.
 import { batchedValues } from '../ir/batch.js';
-import type { Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
+import type { AxisName, Graph, Incidence, Node, Op, ValueId } from '../ir/ops.js';
 import { operandsOf } from '../ir/operands.js';
 import { optimizeStep } from '../optimize/passes.js';
 import { shapeOf, siteSize, type Instantiation, type TensorType } from '../ir/types.js';
@@ -146,6 +146,8 @@ class Planner {
   private readonly inlinedGathers = new Set<ValueId>();
   /** Fast-path matmuls computed by their single elementwise consumer's kernel (epilogue fusion): matmul → consumer. */
   private readonly epilogueOf = new Map<ValueId, ValueId>();
+  /** Fold/slice/unfold chains of batched weights that the batched matmuls read in place (findWeightViews). */
+  private readonly weightViews = new Map<ValueId, WeightView>();
   private readonly nodes: Map<ValueId, Node>;
   private batched = new Map<ValueId, boolean>();
   private readonly outputs: ValueId[];
@@ -181,6 +183,7 @@ class Planner {
       this.dims.set(node.id, this.dimsOf(node.type, batched.get(node.id)!));
       for (const o of operandsOf(node.op)) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
     }
+    this.findWeightViews();
     if (this.options.fuse ?? true) {
       this.findFusions();
       if (this.options.epilogues ?? true) this.findEpilogues();
@@ -307,7 +310,7 @@ class Planner {
 
   /** Whether a node is computed inside its consumers' kernels rather than by its own. */
   private absorbed(id: ValueId): boolean {
-    return this.fusedInto.has(id) || this.inlined.has(id) || this.inlinedGathers.has(id) || this.epilogueOf.has(id);
+    return this.fusedInto.has(id) || this.inlined.has(id) || this.inlinedGathers.has(id) || this.epilogueOf.has(id) || this.weightViews.has(id);
   }
 
   /**
@@ -319,13 +322,45 @@ class Planner {
       const forward = this.attentionStats.get(attentionStatsKey(node.op))?.forward;
       return forward === undefined ? operandsOf(node.op) : [...operandsOf(node.op), forward];
     }
-    if (!ELEMENTWISE.has(node.op.op)) return operandsOf(node.op);
+    if (!ELEMENTWISE.has(node.op.op)) return operandsOf(node.op).map((o) => this.weightViews.get(o)?.root ?? o);
     return operandsOf(node.op).flatMap((o) => {
       if (this.fusedIn(o, node)) return this.leafOperands(this.node(o));
-      if (this.epilogueOf.has(o)) return operandsOf(this.node(o).op);
+      if (this.epilogueOf.has(o)) return this.leafOperands(this.node(o));
       if (this.inlinedGathers.has(o)) return operandsOf(this.node(o).op);
       return [o];
     });
+  }
+
+  /**
+   * A block of rows of a batched weight — what linear-of-concat gives each part of a concatenation:
+   * unfold(slice(fold(w))) — is a run of each element's weight at an offset, so the batched vec4
+   * matmul reads it in place (b_off, sb) instead of three copies materialising it. A fold or unfold
+   * over an axis of length 1 keeps the layout, and a slice of a [B, 1, 1, C] value offsets it. A
+   * chain is viewed when every reader is a viewed chain node or such a matmul's weight, at vec4
+   * alignment.
+   */
+  private findWeightViews(): void {
+    const candidates = new Map<ValueId, WeightView>();
+    for (const node of this.order) {
+      const op = node.op;
+      if ((op.op !== 'fold' && op.op !== 'unfold' && op.op !== 'slice') || !this.weightBatched(node.id) || this.isOutput(node.id)) continue;
+      const xd = this.dims.get(op.x)!;
+      const from = candidates.get(op.x) ?? { root: op.x, offset: 0, stride: xd[1] * xd[2] * xd[3] };
+      const d = this.dims.get(node.id)!;
+      const other = (dims: Dims4, axis: AxisName): number => (axis === 'set' ? dims[2] : dims[1]);
+      if (op.op === 'fold' && other(xd, op.axis) === 1) candidates.set(node.id, from);
+      if (op.op === 'unfold' && other(d, op.axis) === 1) candidates.set(node.id, from);
+      if (op.op === 'slice' && xd[1] === 1 && xd[2] === 1) candidates.set(node.id, { ...from, offset: from.offset + op.start });
+    }
+    const readers = new Map<ValueId, Node[]>();
+    for (const node of this.order) for (const o of operandsOf(node.op)) readers.set(o, [...(readers.get(o) ?? []), node]);
+    for (const node of [...this.order].reverse()) {
+      const view = candidates.get(node.id);
+      if (view === undefined || view.offset % 4 !== 0 || view.stride % 4 !== 0) continue;
+      const inPlace = (r: Node): boolean => this.weightViews.has(r.id)
+        || (r.op.op === 'matmul' && r.op.w === node.id && r.op.x !== node.id && batchedVec4(r.op.transposeW, this.dims.get(r.id)![3]));
+      if ((readers.get(node.id) ?? []).every(inPlace)) this.weightViews.set(node.id, view);
+    }
   }
 
   /**
@@ -343,7 +378,7 @@ class Planner {
       const candidate = leaves.find((l) => {
         const producer = this.node(l);
         if (producer.op.op !== 'matmul' || this.uses.get(l) !== 1 || this.isOutput(l) || !sameDims(this.dims.get(l)!, d)) return false;
-        if (this.weightBatched(producer.op.w)) return false;
+        if (this.weightBatched(producer.op.w)) return batchedVec4(producer.op.transposeW, d[3]);
         const m = this.matmulShape(producer as Node & { op: { op: 'matmul' } });
         return m.fastShape !== null && fastApplies(m.fastShape, tile) !== null;
       });
@@ -776,8 +811,11 @@ class Planner {
     return this.batched.get(w) === true;
   }
 
-  /** A channel matmul whose weight differs per batch element: one product per element (matmul-batched.ts). */
-  private batchedWeightMatmul(node: Node, x: ValueId, w: ValueId, transposeW: boolean): void {
+  /**
+   * A channel matmul whose weight differs per batch element: one product per element (matmul-batched.ts).
+   * `consumer`: the elementwise node whose kernel this is, its expression applied before the store.
+   */
+  private batchedWeightMatmul(node: Node, x: ValueId, w: ValueId, transposeW: boolean, consumer?: { node: Node; expr: Expr; leaves: ValueId[] }): void {
     const [xb, S, T, K] = this.dims.get(x)!;
     const d = this.dims.get(node.id)!;
     const N = d[3];
@@ -792,8 +830,23 @@ class Planner {
       this.dispatch(batchedMatvecKernel(), node, { ...uniforms, count: d[0] * M }, [this.buf(x), this.buf(w), this.output(node)], linearGrid(d[0] * M));
       return;
     }
-    if (N % 4 === 0 && !transposeW) {
-      this.dispatch(batchedMatmulVec4Kernel(), node, { M, N, K, sa: uniforms.sa }, [this.buf(x), this.buf(w), this.output(node)], batchedMatmulVec4Grid(M, N, d[0]));
+    if (batchedVec4(transposeW, N)) {
+      const view = this.weightViews.get(w) ?? { root: w, offset: 0, stride: K * N };
+      const shape = { M, N, K, sa: uniforms.sa, b_off: view.offset / 4, sb: view.stride / 4 };
+      const operands = [this.buf(x), this.buf(view.root)];
+      if (consumer === undefined) {
+        this.dispatch(batchedMatmulVec4Kernel(), node, shape, [...operands, this.output(node)], batchedMatmulVec4Grid(M, N, d[0]));
+        return;
+      }
+      const { node: out, expr, leaves } = consumer;
+      const acc = leaves.indexOf(node.id);
+      const others = epilogueInputs({ expr, acc });
+      const views = new Map(others.map((k) => [k, this.broadcastView(leaves[k]!, d)]));
+      const kernel = batchedMatmulVec4Kernel({ expr, acc, vec4Inputs: new Set(others.filter((k) => vec4Readable(views.get(k)!))) });
+      const u: Record<string, number> = { ...shape, d1: S, d2: T };
+      for (const k of others) Object.assign(u, viewValues(`x${k}`, views.get(k)!));
+      factors(expr).forEach((f, j) => { u[`f${j}`] = f; });
+      this.dispatch(kernel, out, u, [...operands, ...others.map((k) => this.buf(leaves[k]!)), this.output(out)], batchedMatmulVec4Grid(M, N, d[0]));
       return;
     }
     this.dispatch(batchedMatmulKernel(), node, uniforms, [this.buf(x), this.buf(w), this.output(node)], batchedMatmulGrid(M, N, d[0]));
@@ -807,6 +860,7 @@ class Planner {
 
   /** An elementwise node whose kernel is its producer matmul's epilogue. */
   private emitEpilogue(node: Node, matmul: Node & { op: { op: 'matmul' } }, expr: Expr, leaves: ValueId[]): void {
+    if (this.weightBatched(matmul.op.w)) return this.batchedWeightMatmul(matmul, matmul.op.x, matmul.op.w, matmul.op.transposeW, { node, expr, leaves });
     const tile = this.options.tile ?? LAVAPIPE_TILE;
     const { fastShape } = this.matmulShape(matmul);
     const shape = fastShape!;
@@ -958,6 +1012,18 @@ function attentionUniforms(d: Dims4, over: 'set' | 'site', heads: number): Recor
   const layout = over === 'set' ? { seq: T * C, inner: T, s_outer: S * T * C, s_inner: C } : { seq: C, inner: 1, s_outer: T * C, s_inner: 0 };
   const dh = C / heads;
   return { ...layout, count: seqs * L * heads, L, H: heads, dh, scale: 1 / Math.sqrt(dh) };
+}
+
+/** A batched weight's place in its root value: element z's weight starts at root float offset + z·stride. */
+interface WeightView {
+  root: ValueId;
+  offset: number;
+  stride: number;
+}
+
+/** Whether a batched-weight matmul of N output channels runs the vec4 kernel (the one that takes epilogues and weight views). */
+function batchedVec4(transposeW: boolean, N: number): boolean {
+  return N % 4 === 0 && !transposeW;
 }
 
 function sameDims(a: Dims4, b: Dims4): boolean {

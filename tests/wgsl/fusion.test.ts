@@ -4,6 +4,7 @@
 // the only dispatch that writes a full-size [B, b, N, c] tensor.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { paramsAsInputs } from '../../compiler/ir/params-as-inputs.js';
 import { optimizeNet } from '../../compiler/optimize/passes.js';
 import { planGraph, type Plan } from '../../compiler/wgsl/plan.js';
 import { layoutTables } from '../../runtime/gpu/tables.js';
@@ -41,6 +42,21 @@ describe('elementwise and epilogue fusion', () => {
     expect(fullSize(unfused).length).toBeGreaterThan(3);
     expect(fullSize(fused).map((d) => fused.kernels[d.kernel]!.name)).toEqual(['matmul_fast_8x8_fused']);
     expect(fused.dispatches.length).toBeLessThan(unfused.dispatches.length);
+  });
+
+  it('per-element weights (params as inputs): the blocks of a concatenation\'s weight are read in place and the set layer is still one fused matmul', () => {
+    const src = 'use std/layers\nnet f(g: grads(T, b)[4]) -> grads(T, b)[8] {\n  return relu(set_layer(concat(g, posenc(T, 4)), 8))\n}\n';
+    const r = lowerSource(src, 'f', { target: probe([1, 3, 4, 1]), b: 5 });
+    if (!r.ok) throw new Error(r.diagnostics[0]!.message);
+    const net = paramsAsInputs(optimizeNet(r.value.graph, r.value.instantiation));
+    // linear-of-concat splits every term's weight into its grads and posenc rows (fold → slice → unfold).
+    expect(net.nodes.filter((n) => n.op.op === 'slice').length).toBe(8);
+    const plan = planGraph(net, r.value.instantiation, { batch: 2, tables: layoutTables(r.value.instantiation) });
+    golden('set-layer-batched-weights.plan', dispatchList(plan));
+    const names = plan.dispatches.map((d) => plan.kernels[d.kernel]!.name);
+    expect(names).not.toContain('copy');
+    const full = plan.dispatches.filter((d) => plan.optimized.nodes[d.node]!.type.set !== null && plan.optimized.nodes[d.node]!.type.site !== null);
+    expect(full.map((d) => plan.kernels[d.kernel]!.name)).toEqual(['matmul_batched_w_vec4_8x8_fused']);
   });
 
   it('a pair readout: gathers read only by elementwise kernels are never materialised', () => {

@@ -1,0 +1,44 @@
+// The batched-weight vec4 matmul (each batch element with its own weight, compiler/wgsl/matmul-batched.ts)
+// against float64: weights read in place as a block of rows of a larger per-element matrix (b_off,
+// sb), N not a multiple of the 8-column block (guarded stores), and an epilogue that adds a
+// per-(element, set) row broadcast over the sites and applies a ReLU before the store.
+import { afterAll, describe, expect, it } from 'vitest';
+import { batchedMatmulVec4Grid, batchedMatmulVec4Kernel } from '../../compiler/wgsl/matmul-batched.js';
+import { Rng } from '../../runtime/util/rng.js';
+import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
+import { matmul64, randomArray } from './oracle.js';
+import { f32, runKernel } from './run-kernel.js';
+
+const gpu = await openTestGpu();
+afterAll(() => gpu?.destroy());
+
+describe.skipIf(gpu === null)('batched-weight vec4 matmul', () => {
+  // 3 elements; rows [set 2, sites 5]; K = 7 of each element's 10 weight rows, from row 3; N = 12.
+  const [B, S, T, K, N, rowsPerElement, firstRow] = [3, 2, 5, 7, 12, 10, 3];
+  const M = S * T;
+  const rng = new Rng(21);
+  const a = randomArray(rng, B * M * K);
+  const w = randomArray(rng, B * rowsPerElement * N);
+  const pooled = randomArray(rng, B * S * N);
+  /** Element z's product with its weight block, float64. */
+  const product = (z: number): Float64Array => matmul64(a.subarray(z * M * K, (z + 1) * M * K), w.subarray((z * rowsPerElement + firstRow) * N, (z * rowsPerElement + firstRow + K) * N), M, K, N);
+  const view = { b_off: (firstRow * N) / 4, sb: (rowsPerElement * N) / 4 };
+
+  it('reads each element\'s block of weight rows in place, stores only the N columns', async () => {
+    const want = Array.from({ length: B }, (_, z) => [...product(z)]).flat();
+    const out = new Float32Array(B * M * N + 8).fill(7);
+    const [got] = await runKernel(gpu!, batchedMatmulVec4Kernel(), { M, N, K, sa: M * K, ...view }, [f32(a), f32(w), out], batchedMatmulVec4Grid(M, N, B));
+    expectClose(got!.subarray(0, B * M * N), want, 1e-4, 1e-5 * Math.sqrt(K));
+    expect([...got!.subarray(B * M * N)]).toEqual(Array(8).fill(7));
+  });
+
+  it('applies relu(product + pooled[z, s]) before the store', async () => {
+    const want = Array.from({ length: B }, (_, z) => [...product(z)].map((p, i) => Math.max(p + pooled[(z * S + Math.floor(Math.floor(i / N) / T)) * N + (i % N)]!, 0))).flat();
+    const x = (index: number) => ({ kind: 'input' as const, index });
+    const kernel = batchedMatmulVec4Kernel({ expr: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, acc: 0, vec4Inputs: new Set([1]) });
+    expect(kernel.name).toBe('matmul_batched_w_vec4_8x8_fused');
+    const uniforms = { M, N, K, sa: M * K, ...view, d1: S, d2: T, x1_off: 0, x1_s0: S * N, x1_s1: N, x1_s2: 0, x1_s3: 1 };
+    const [got] = await runKernel(gpu!, kernel, uniforms, [f32(a), f32(w), f32(pooled), new Float32Array(B * M * N)], batchedMatmulVec4Grid(M, N, B));
+    expectClose(got!, want, 1e-4, 1e-5 * Math.sqrt(K));
+  });
+});
