@@ -33,6 +33,7 @@ import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel } from './reduce.js';
+import { siteKeyMeanKernel } from './site-key-mean.js';
 import { siteKeyReadKernel, siteKeySumKernel, siteKeyTables, siteTermsReadKernel, stackedKeyTables } from './site-term.js';
 import { pointGrid, renderFactorLayout, renderFactorsKernel, renderGradKernel, renderKernel } from './render.js';
 import type { TargetLayout } from '../spaces/target.js';
@@ -144,6 +145,13 @@ class Planner {
   private readonly inlined = new Set<ValueId>();
   /** Gathers read only by elementwise kernels, which read the gathered rows through the incidence table instead. */
   private readonly inlinedGathers = new Set<ValueId>();
+  /**
+   * Keyed means (segment_mean, site_term) read only by elementwise kernels: only their per-key means
+   * are stored ([B, S, keys, C]), and the readers look each position's key up in the out-key table
+   * (keyTables, filled when the means are computed) — no full-size second pass.
+   */
+  private readonly inlinedKeyed = new Set<ValueId>();
+  private readonly keyTables = new Map<ValueId, { keys: number; outKey: number }>();
   /** Fast-path matmuls computed by their single elementwise consumer's kernel (epilogue fusion): matmul → consumer. */
   private readonly epilogueOf = new Map<ValueId, ValueId>();
   /** Fold/slice/unfold chains of batched weights that the batched matmuls read in place (findWeightViews). */
@@ -245,8 +253,8 @@ class Planner {
   }
 
   /** The view of operand `id` broadcast to `to` (stride 0 along every axis it lacks). */
-  private broadcastView(id: ValueId, to: Dims4): View {
-    const d = this.dims.get(id)!;
+  private broadcastView(id: ValueId, to: Dims4, stored: Dims4 = this.dims.get(id)!): View {
+    const d = stored;
     const s = contiguous(d).strides;
     const strides = s.map((stride, axis) => {
       if (d[axis] === to[axis]) return stride;
@@ -264,7 +272,13 @@ class Planner {
     // The buffers each fused elementwise kernel reads (a gather's source and its two tables count 3):
     // a long chain (the sum of an eqlinear's basis terms) is cut where it would exceed the binding limit.
     const reads = new Map<ValueId, Map<ValueId, number>>();
-    const leaf = (o: ValueId): Map<ValueId, number> => new Map([[o, this.node(o).op.op === 'gather' ? 3 : 1]]);
+    for (const node of this.order) {
+      if ((node.op.op !== 'segment_mean' && node.op.op !== 'site_term') || this.isOutput(node.id)) continue;
+      const readers = consumers.get(node.id) ?? [];
+      if (readers.length > 0 && readers.every((c) => ELEMENTWISE.has(c.op.op) && broadcastsTo(this.dims.get(node.id)!, this.dims.get(c.id)!))) this.inlinedKeyed.add(node.id);
+    }
+    // (a keyed read's means and out-key table count 2)
+    const leaf = (o: ValueId): Map<ValueId, number> => new Map([[o, this.node(o).op.op === 'gather' ? 3 : this.inlinedKeyed.has(o) ? 2 : 1]]);
     const weight = (m: Map<ValueId, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
     for (const node of this.order) {
       if (!ELEMENTWISE.has(node.op.op)) continue;
@@ -373,7 +387,7 @@ class Planner {
       if (!ELEMENTWISE.has(node.op.op) || this.absorbed(node.id)) continue;
       const leaves: ValueId[] = [];
       const expr = this.expr(node, leaves);
-      if (!vec4Friendly(expr) || leaves.length > (this.options.maxEpilogueInputs ?? 8) + 1 || leaves.some((l) => this.inlinedGathers.has(l))) continue;
+      if (!vec4Friendly(expr) || leaves.length > (this.options.maxEpilogueInputs ?? 8) + 1 || leaves.some((l) => this.inlinedGathers.has(l) || this.inlinedKeyed.has(l))) continue;
       const d = this.dims.get(node.id)!;
       const candidate = leaves.find((l) => {
         const producer = this.node(l);
@@ -501,10 +515,14 @@ class Planner {
         const expr = this.expr(node, leaves);
         const producer = leaves.find((l) => this.epilogueOf.get(l) === node.id);
         if (producer !== undefined) return this.emitEpilogue(node, this.node(producer) as Node & { op: { op: 'matmul' } }, expr, leaves);
-        // An inlined gather is read from its source, over the source's own sites, through its table.
-        const gathers = leaves.map((l) => { const g = this.node(l); return this.inlinedGathers.has(l) && g.op.op === 'gather' ? g.op : null; });
-        const sources = leaves.map((l, k) => gathers[k]?.x ?? l);
-        const views = sources.map((source, k) => this.broadcastView(source, gathers[k] === null ? d : [d[0], d[1], this.dims.get(source)![2], d[3]]));
+        // An inlined gather is read from its source, over the source's own sites, through its table;
+        // an inlined keyed mean from its per-key means, through its out-key table.
+        const gathers = leaves.map((l) => this.indexedRead(l));
+        const sources = leaves.map((l, k) => gathers[k]?.source ?? l);
+        const views = sources.map((source, k) => {
+          const g = gathers[k];
+          return g === null ? this.broadcastView(source, d) : this.broadcastView(source, [d[0], d[1], g.stored[2], d[3]], g.stored);
+        });
         const plain = contiguous(d);
         const contiguity = { out: true, inputs: views.map((v) => v.offset === 0 && v.strides.every((x, i) => x === plain.strides[i])) };
         // Four (or two) channels per invocation when rows split evenly: a quarter (a half) of the
@@ -519,7 +537,7 @@ class Planner {
         views.forEach((view, k) => Object.assign(uniforms, viewValues(`x${k}`, view)));
         factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
         const inputs = sources.map((source) => this.buf(source));
-        const tables = gathers.flatMap((g) => (g === null ? [] : [this.table(`incidence ${g.target}.${g.incidence}`, this.options.tables.incidence(g.target, g.incidence))]));
+        const tables = gathers.flatMap((g) => (g === null ? [] : [g.table]));
         this.dispatch(kernel, node, uniforms, [...inputs, ...tables, this.output(node)], linearGrid(count / lanes));
         return;
       }
@@ -741,6 +759,15 @@ class Planner {
     const d = this.dims.get(node.id)!;
     const keyed = siteKeyTables(relation);
     const keys = keyed.scale.length;
+    if (this.inlinedKeyed.has(node.id)) {
+      const meanDims: Dims4 = [d[0], d[1], keys, d[3]];
+      const means = this.slot(`key means of %${node.id} ${node.label}`, d[0] * d[1] * keys * d[3]);
+      this.values.set(node.id, means);
+      const tables = [this.table(`${name} key start`, keyed.start), this.table(`${name} key members`, keyed.members), this.table(`${name} key scale`, keyed.scale)];
+      this.dispatch(siteKeyMeanKernel(), node, { ...dimValues(meanDims), site_in: this.dims.get(x)![2] }, [this.buf(x), ...tables, means], linearGrid(d[0] * d[1] * keys * d[3]));
+      this.keyTables.set(node.id, { keys, outKey: this.table(`${name} out key`, keyed.outKey) });
+      return;
+    }
     const sumDims: Dims4 = [d[0], d[1], keys, d[3]];
     const sumCount = d[0] * d[1] * keys * d[3];
     const sums = this.slot(`key sums of %${node.id}`, sumCount, 'scratch');
@@ -770,6 +797,23 @@ class Planner {
     const tables = [this.table(`${name} out start`, keyed.outStart), this.table(`${name} out keys`, keyed.outKeys), this.table(`${name} key scale`, keyed.scale)];
     this.dispatch(siteTermsReadKernel(), node, { ...dimValues(d), keys }, [sums, ...tables, this.output(node)], linearGrid(d[0] * d[1] * d[2] * d[3]));
     this.release(sums);
+  }
+
+  /**
+   * Where an elementwise kernel reads leaf l through a table instead of from l's own buffer: an
+   * inlined gather (its source, by incidence) or an inlined keyed mean (its per-key means, by key);
+   * `stored`: the dims of what the table indexes.
+   */
+  private indexedRead(l: ValueId): { source: ValueId; stored: Dims4; table: number } | null {
+    const g = this.node(l);
+    if (this.inlinedGathers.has(l) && g.op.op === 'gather') {
+      const { x, target, incidence } = g.op;
+      return { source: x, stored: this.dims.get(x)!, table: this.table(`incidence ${target}.${incidence}`, this.options.tables.incidence(target, incidence)) };
+    }
+    const keyed = this.keyTables.get(l);
+    if (keyed === undefined) return null;
+    const d = this.dims.get(l)!;
+    return { source: l, stored: [d[0], d[1], keyed.keys, d[3]], table: keyed.outKey };
   }
 
   private hasFused(node: Node): boolean {
