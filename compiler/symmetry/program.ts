@@ -133,27 +133,32 @@ function taskInstances(module: ResolvedModule, task: TaskDecl, preset: Preset | 
 }
 
 /**
- * A learned-optimization task's update nets (`optimizers:`) on the targets of its image base tasks,
- * with b = the batch (the gradient set GradMetaNet reads): the preset's base tasks, or, when the
- * preset has no image task (the regression's layout is the runtime's), the task's first image target
- * with b = PROBE_SET_SIZE (the proof does not depend on b or the widths; a preset such as `quick`
- * stays cheap to verify). A base task's `optimizers: [...]` limits the nets certified on its target.
+ * A learned-optimization task's update nets (`optimizers:`) on the targets of its image and
+ * language-model base tasks, with b = the gradient set GradMetaNet reads (an image task's batch, an
+ * LM's batch × sequence tokens): the preset's base tasks, or, when the preset has none (the
+ * regression's layout is the runtime's), the task's first MLP and first transformer target with
+ * b = PROBE_SET_SIZE (the proof does not depend on b or the widths; a preset such as `quick` stays
+ * cheap to verify). A base
+ * task's `optimizers: [...]` limits the nets certified on its target.
  */
 function optimizerInstances(module: ResolvedModule, items: readonly Expr[], baseTaskLists: (Expr | undefined)[]): Instance[] {
   const images = baseTaskLists.map((list, k) => (list?.kind === 'list' ? list.items : []).flatMap((b) => {
-    if (b.kind !== 'call' || b.callee.name !== 'image_mlp') return [];
+    if (b.kind !== 'call' || (b.callee.name !== 'image_mlp' && b.callee.name !== 'language_model')) return [];
     const t = b.args.find((a) => a.name?.name === 'target')?.value;
     const sym = t?.kind === 'name' ? lookup(module, t.name) : undefined;
     const layout = sym?.kind === 'target' ? elaborateTarget(sym.decl) : undefined;
-    const batch = b.args.find((a) => a.name?.name === 'batch')?.value;
-    const setSize = k > 0 && baseTaskLists[0] !== undefined ? PROBE_SET_SIZE : batch?.kind === 'number' && batch.isInteger && batch.value >= 1 ? batch.value : 128;
+    const batchArg = b.args.find((a) => a.name?.name === 'batch')?.value;
+    const batch = batchArg?.kind === 'number' && batchArg.isInteger && batchArg.value >= 1 ? batchArg.value : b.callee.name === 'image_mlp' ? 128 : 8;
+    const tokens = layout?.ok === true && layout.value.spec.kind === 'transformer' ? layout.value.spec.seq : 1;
+    const setSize = k > 0 && baseTaskLists[0] !== undefined ? PROBE_SET_SIZE : batch * tokens;
     // A base task's `optimizers: [...]` names the nets that run on it; the others are not certified there.
     const only = b.args.find((a) => a.name?.name === 'optimizers')?.value;
     const nets = only === undefined ? undefined : new Set((only.kind === 'list' ? only.items : [only]).flatMap((n) => (n.kind === 'name' ? [n.name] : [])));
     return layout?.ok === true ? [{ target: layout.value, setSize, nets }] : [];
   }))
-    // Without the preset's own image tasks, the task's first image task stands for all (like b, the widths do not enter the proof).
-    .map((l, k) => (k > 0 ? l.slice(0, 1) : l)).find((l) => l.length > 0) ?? [];
+    // Without the preset's own base tasks, the task's first one of each target kind (MLP, transformer)
+    // stands for the others of its kind (like b, the widths do not enter the proof).
+    .map((l, k) => (k > 0 ? l.filter((x, i) => l.findIndex((y) => y.target.spec.kind === x.target.spec.kind) === i) : l)).find((l) => l.length > 0) ?? [];
   const out: Instance[] = [];
   for (const m of items) {
     if (m.kind !== 'call') continue;

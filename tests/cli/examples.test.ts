@@ -17,7 +17,8 @@ const WEBGPU = new Set(['curvature.gmn', 'learned_optimizer.gmn']);
 const NUMERIC_TARGETS: Record<string, string[]> = { 'learned_optimizer.gmn': ['FashionMlp', 'Lm1b'] };
 
 function gmn(args: string[]) {
-  return spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  // explain --json lists every op's rule and basis term: megabytes for UNF-local's 1,322 terms on the LM.
+  return spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
 }
 
 interface ExplainedNet { net: string; certificate: { statement: string } | null }

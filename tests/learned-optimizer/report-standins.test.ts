@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { paperTask } from '../../runtime/tasks/learned-optimizer/paper-table1.js';
+import { paperColumn, paperTask } from '../../runtime/tasks/learned-optimizer/paper-table1.js';
 import { writeLearnedOptimizationReport, type BaseTaskResult } from '../../runtime/tasks/learned-optimizer/report.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gmn-lopt-report-'));
@@ -55,4 +55,11 @@ it('holds Table 6 as the spec gives it (every task\'s UNF + GradMetaNet column)'
     const row = text.split('\n').find((l) => l.startsWith(`| ${task} |`))!.replaceAll('**', '').split('|').map((c) => c.trim()).filter((c) => c !== '');
     expect([...paper.rows.values()]).toEqual(row.slice(1));
   }
+});
+
+it('sets UNF-local (the LM\'s UNF) beside the paper\'s UNF columns', () => {
+  const lm = paperTask('Lm1b/common_licenses')!;
+  expect(lm.rows.get(paperColumn('unf_local_optimizer'))).toBe('1.48±0.16 / 6.702±0.080');
+  expect(lm.rows.get(paperColumn('unf_local_gradmetanet'))).toBe('1.82±0.39 / 6.557±0.061');
+  expect(paperColumn('ds_optimizer')).toBe('ds_optimizer');
 });

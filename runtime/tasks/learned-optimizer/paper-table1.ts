@@ -34,6 +34,14 @@ const TABLE_1: ReadonlyMap<string, PaperTask> = new Map([
   }],
 ]);
 
+/** Nets of ours that stand in for a paper column: UNF-local (std/optimizers.gmn) where UNF's complete np layer is too large to build (the LM). */
+const STANDS_FOR: ReadonlyMap<string, string> = new Map([['unf_local_optimizer', 'unf_optimizer'], ['unf_local_gradmetanet', 'unf_gradmetanet']]);
+
+/** The key of `rows` whose figure sits beside an optimizer net of ours. */
+export function paperColumn(net: string): string {
+  return STANDS_FOR.get(net) ?? net;
+}
+
 /** The paper's task for a base-task label (`Cifar10Mlp/fashion_mnist_colour`), if Table 1 has one. */
 export function paperTask(label: string): PaperTask | undefined {
   return TABLE_1.get(label.split('/')[1] ?? '');

@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { formatNumber as fmt, renderSvg } from '../plot.js';
 import { fileLabel } from '../run-directory.js';
 import { meanStd, type Curve, type OptimizerScore } from './evaluation.js';
-import { paperTask } from './paper-table1.js';
+import { paperColumn, paperTask } from './paper-table1.js';
 import { trajectoryPlot } from './trajectory-plot.js';
 
 export interface BaseTaskResult {
@@ -65,7 +65,7 @@ function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): strin
     for (const s of r.scores) {
       const reached = s.reductions.filter((x): x is number => x !== undefined);
       const reduction = reached.length === 0 ? '—' : cell(reached);
-      lines.push(`| ${s.label} | ${reduction} | ${reached.length}/${s.reductions.length} | ${cell(s.bestLosses)} |${paper ? ` ${paper.rows.get(netOf(s.label)) ?? '—'} |` : ''}`);
+      lines.push(`| ${s.label} | ${reduction} | ${reached.length}/${s.reductions.length} | ${cell(s.bestLosses)} |${paper ? ` ${paper.rows.get(paperColumn(netOf(s.label))) ?? '—'} |` : ''}`);
     }
     const skipped = [...new Set(results.flatMap((x) => x.scores.map((s) => s.label)))].filter((l) => !r.scores.some((s) => s.label === l));
     if (skipped.length > 0) lines.push('', `Not run on this base task (its \`optimizers: [...]\` in the preset): ${skipped.join(', ')}.`);
