@@ -1,7 +1,8 @@
 // The transformer target on the GPU (float32 WGSL): forward, next-token cross-entropy seed, backward
-// and per-token factor extraction of a batch of sequences, recorded into a step. Same equations, loss
-// convention and Γ layout ([B·T, N, 2]) as the float64 code in transformer.ts, its test oracle; no
-// parameter gradients are formed (they are rebuilt from Γ, the LayerNorm gains from x̂: gainGradKernel).
+// and per-token factor extraction of a batch of sequences, recorded into a step or bound once for
+// replay (`Emit`). Same equations, loss convention and Γ layout ([B·T, N, 2]) as the float64 code
+// in transformer.ts, its test oracle; no parameter gradients are formed (they are rebuilt from Γ,
+// the LayerNorm gains from x̂: gainGradKernel).
 // Several θ can run at once (the learned optimizer's inner runs): the rows of `runs` runs are
 // stacked run-major, and the kernels that read θ take θ [runs, P] with thetaStride = P and perTheta
 // = the rows of one run (thetaStride 0: one θ for every row).
@@ -18,7 +19,7 @@
 import type { TargetLayout, TransformerSpec } from '../../compiler/spaces/target.js';
 import { header, linearGrid, linearMain, type Kernel, type UniformField } from '../../compiler/wgsl/kernel.js';
 import type { GpuDevice, Step } from '../device/index.js';
-import { pipelineOf, record } from '../gpu/launch.js';
+import { pipelineOf, record, type Launch } from '../gpu/launch.js';
 import { activationWgsl, TANH } from '../../compiler/wgsl/activation.js';
 import { checkBatch, checkTokens, LAYER_NORM_EPS, type TransformerBatch } from './transformer.js';
 
@@ -296,6 +297,14 @@ const KERNELS = [inputsKernel, embedKernel, linearKernel, linearBackKernel, comb
 
 type Uniforms = Record<string, number>;
 
+/** Where recorded launches go: into a step (`into`), or into a list bound once and replayed (the inner runs). */
+export type Emit = (launch: Launch) => void;
+
+/** Launches recorded straight into `step`. */
+export function into(step: Step): Emit {
+  return (launch) => record(step, launch);
+}
+
 /**
  * A transformer target's forward (with the loss seed) and backward (with Γ) as dispatch series over
  * the buffers of one shape: the offsets of the work layout, computed once, and the pipelines.
@@ -378,8 +387,8 @@ export class GpuTransformer {
     return b.offset;
   }
 
-  private run(step: Step, k: Kernel, count: number, uniforms: Uniforms, buffers: GPUBuffer[], label?: string): void {
-    record(step, { kernel: k, pipeline: this.pipelines.get(k)!, uniforms: { count, ...uniforms }, buffers, workgroups: linearGrid(count), ...(label === undefined ? {} : { label }) });
+  private run(emit: Emit, k: Kernel, count: number, uniforms: Uniforms, buffers: GPUBuffer[], label?: string): void {
+    emit({ kernel: k, pipeline: this.pipelines.get(k)!, uniforms: { count, ...uniforms }, buffers, workgroups: linearGrid(count), ...(label === undefined ? {} : { label }) });
   }
 
   /** θ's addressing: one θ per run. */
@@ -405,21 +414,21 @@ export class GpuTransformer {
     return this.AUX + this.aux.at(s);
   }
 
-  private linear(step: Step, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, W: string, bias: string | null, acc: boolean, inOff: number, inStride: number, outOff: number, outStride: number): void {
+  private linear(emit: Emit, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, W: string, bias: string | null, acc: boolean, inOff: number, inStride: number, outOff: number, outStride: number): void {
     const blk = this.param.get(W)!;
-    this.run(step, linearKernel, this.rows * blk.rows, {
+    this.run(emit, linearKernel, this.rows * blk.rows, {
       rows: blk.rows, cols: blk.cols!, wOff: blk.offset, bOff: bias === null ? 0 : this.p(bias), hasBias: bias === null ? 0 : 1,
       acc: acc ? 1 : 0, inOff, inStride, outOff, outStride, ...this.perTheta,
     }, [B.theta, B.work], W);
   }
 
-  private linearBack(step: Step, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, W: string, acc: boolean, inOff: number, inStride: number, outOff: number, outStride: number): void {
+  private linearBack(emit: Emit, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, W: string, acc: boolean, inOff: number, inStride: number, outOff: number, outStride: number): void {
     const blk = this.param.get(W)!;
-    this.run(step, linearBackKernel, this.rows * blk.cols!, { rows: blk.rows, cols: blk.cols!, wOff: blk.offset, acc: acc ? 1 : 0, inOff, inStride, outOff, outStride, ...this.perTheta }, [B.theta, B.work], W);
+    this.run(emit, linearBackKernel, this.rows * blk.cols!, { rows: blk.rows, cols: blk.cols!, wOff: blk.offset, acc: acc ? 1 : 0, inOff, inStride, outOff, outStride, ...this.perTheta }, [B.theta, B.work], W);
   }
 
-  private combine(step: Step, B: Pick<GpuTransformerBuffers, 'work'>, width: number, acc: boolean, srcOff: number, srcStride: number, dstOff: number, dstStride: number): void {
-    this.run(step, combineKernel, this.rows * width, { width, acc: acc ? 1 : 0, srcOff, srcStride, dstOff, dstStride }, [B.work]);
+  private combine(emit: Emit, B: Pick<GpuTransformerBuffers, 'work'>, width: number, acc: boolean, srcOff: number, srcStride: number, dstOff: number, dstStride: number): void {
+    this.run(emit, combineKernel, this.rows * width, { width, acc: acc ? 1 : 0, srcOff, srcStride, dstOff, dstStride }, [B.work]);
   }
 
   // `prefix` names θ's gain/bias, `slot` the aux x̂ / 1/σ slots.
@@ -431,12 +440,12 @@ export class GpuTransformer {
     };
   }
 
-  private layerNorm(step: Step, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, prefix: string, slot: string, inOff: number, outOff: number): void {
-    this.run(step, layerNormKernel, this.rows, this.normUniforms(prefix, slot, false, inOff, outOff), [B.theta, B.work], prefix);
+  private layerNorm(emit: Emit, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, prefix: string, slot: string, inOff: number, outOff: number): void {
+    this.run(emit, layerNormKernel, this.rows, this.normUniforms(prefix, slot, false, inOff, outOff), [B.theta, B.work], prefix);
   }
 
-  private layerNormBack(step: Step, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, prefix: string, slot: string, acc: boolean, inOff: number, outOff: number): void {
-    this.run(step, layerNormBackKernel, this.rows, this.normUniforms(prefix, slot, acc, inOff, outOff), [B.theta, B.work], prefix);
+  private layerNormBack(emit: Emit, B: Pick<GpuTransformerBuffers, 'theta' | 'work'>, prefix: string, slot: string, acc: boolean, inOff: number, outOff: number): void {
+    this.run(emit, layerNormBackKernel, this.rows, this.normUniforms(prefix, slot, acc, inOff, outOff), [B.theta, B.work], prefix);
   }
 
   private headUniforms(l: number, j: number): Uniforms {
@@ -453,92 +462,92 @@ export class GpuTransformer {
   }
 
   /** Forward from the token ids: the one-hot inputs, logits, ℓ_s into `losses` and g_logits into vocab_out's grad. */
-  recordForward(step: Step, B: Omit<GpuTransformerBuffers, 'factors'>): void {
+  recordForward(emit: Emit, B: Omit<GpuTransformerBuffers, 'factors'>): void {
     const { dModel: d, heads, blocks, ffn, vocab: V, seq, norm } = this.spec;
     const { rows: R, N, A } = this;
     const T = this.shape.length;
     const w = [B.work];
     const act = (s: string) => this.act(s);
     const auxAt = (s: string) => this.auxAt(s);
-    this.run(step, inputsKernel, R * (V + seq), { V, width: V + seq, T, tokOff: this.seg('tokens'), posOff: this.seg('positions'), N }, [B.ids, B.work]);
-    this.run(step, embedKernel, R * d, { d, V, seq, T, eOff: this.p('token_embed'), pOff: this.p('pos_embed'), outOff: act(this.hSeg(0)), outStride: N, ...this.perTheta },
+    this.run(emit, inputsKernel, R * (V + seq), { V, width: V + seq, T, tokOff: this.seg('tokens'), posOff: this.seg('positions'), N }, [B.ids, B.work]);
+    this.run(emit, embedKernel, R * d, { d, V, seq, T, eOff: this.p('token_embed'), pOff: this.p('pos_embed'), outOff: act(this.hSeg(0)), outStride: N, ...this.perTheta },
       [B.theta, B.ids, B.work]);
     for (let l = 0; l < blocks; l++) {
       const b = `block${l}`;
       const h = act(this.hSeg(l));
-      if (norm === 'pre') this.layerNorm(step, B, `${b}.ln1`, `${b}.ln1`, h, act(`${b}.attn_in`));
+      if (norm === 'pre') this.layerNorm(emit, B, `${b}.ln1`, `${b}.ln1`, h, act(`${b}.attn_in`));
       const attnIn = act(`${b}.attn_in`);
       for (let j = 0; j < heads; j++) {
         const hd = `${b}.head${j}`;
-        this.linear(step, B, `${hd}.W_Q`, `${hd}.b_Q`, false, attnIn, N, act(`${hd}.query`), N);
-        this.linear(step, B, `${hd}.W_K`, `${hd}.b_K`, false, attnIn, N, act(`${hd}.key`), N);
-        this.linear(step, B, `${hd}.W_V`, `${hd}.b_V`, false, attnIn, N, auxAt(`${hd}.v`), A);
-        this.run(step, attentionKernel, R, this.headUniforms(l, j), w, hd);
+        this.linear(emit, B, `${hd}.W_Q`, `${hd}.b_Q`, false, attnIn, N, act(`${hd}.query`), N);
+        this.linear(emit, B, `${hd}.W_K`, `${hd}.b_K`, false, attnIn, N, act(`${hd}.key`), N);
+        this.linear(emit, B, `${hd}.W_V`, `${hd}.b_V`, false, attnIn, N, auxAt(`${hd}.v`), A);
+        this.run(emit, attentionKernel, R, this.headUniforms(l, j), w, hd);
       }
-      this.combine(step, B, d, false, h, N, act(`${b}.attn_out`), N);
+      this.combine(emit, B, d, false, h, N, act(`${b}.attn_out`), N);
       for (let j = 0; j < heads; j++) {
-        this.linear(step, B, `${b}.head${j}.W_O`, j === 0 ? `${b}.b_O` : null, true, act(`${b}.head${j}.value`), N, act(`${b}.attn_out`), N);
+        this.linear(emit, B, `${b}.head${j}.W_O`, j === 0 ? `${b}.b_O` : null, true, act(`${b}.head${j}.value`), N, act(`${b}.attn_out`), N);
       }
       const lnFfn = norm === 'pre' ? `${b}.ln2` : `${b}.ln1`;
-      this.layerNorm(step, B, lnFfn, `${b}.lnffn`, act(`${b}.attn_out`), act(`${b}.ffn_in`));
-      this.linear(step, B, `${b}.W_1`, `${b}.b_1`, false, act(`${b}.ffn_in`), N, auxAt(`${b}.pre`), A);
-      this.run(step, geluKernel, R * ffn, { width: ffn, inOff: auxAt(`${b}.pre`), inStride: A, outOff: act(`${b}.ffn`), outStride: N }, w);
-      this.combine(step, B, d, false, act(norm === 'pre' ? `${b}.attn_out` : `${b}.ffn_in`), N, act(`${b}.ffn_out`), N);
-      this.linear(step, B, `${b}.W_2`, `${b}.b_2`, true, act(`${b}.ffn`), N, act(`${b}.ffn_out`), N);
-      if (norm === 'post') this.layerNorm(step, B, `${b}.ln2`, `${b}.ln2`, act(`${b}.ffn_out`), act(this.hSeg(l + 1)));
+      this.layerNorm(emit, B, lnFfn, `${b}.lnffn`, act(`${b}.attn_out`), act(`${b}.ffn_in`));
+      this.linear(emit, B, `${b}.W_1`, `${b}.b_1`, false, act(`${b}.ffn_in`), N, auxAt(`${b}.pre`), A);
+      this.run(emit, geluKernel, R * ffn, { width: ffn, inOff: auxAt(`${b}.pre`), inStride: A, outOff: act(`${b}.ffn`), outStride: N }, w);
+      this.combine(emit, B, d, false, act(norm === 'pre' ? `${b}.attn_out` : `${b}.ffn_in`), N, act(`${b}.ffn_out`), N);
+      this.linear(emit, B, `${b}.W_2`, `${b}.b_2`, true, act(`${b}.ffn`), N, act(`${b}.ffn_out`), N);
+      if (norm === 'post') this.layerNorm(emit, B, `${b}.ln2`, `${b}.ln2`, act(`${b}.ffn_out`), act(this.hSeg(l + 1)));
     }
-    if (norm === 'pre') this.layerNorm(step, B, 'lnf', 'lnf', act(this.hSeg(blocks)), act('final'));
-    this.linear(step, B, 'W_out', 'b_out', false, act('final'), N, auxAt('logits'), A);
-    this.run(step, seedKernel, R / T, { T, V, zOff: auxAt('logits'), A, gOff: this.grad('vocab_out'), N }, [B.targets, B.work, B.losses]);
+    if (norm === 'pre') this.layerNorm(emit, B, 'lnf', 'lnf', act(this.hSeg(blocks)), act('final'));
+    this.linear(emit, B, 'W_out', 'b_out', false, act('final'), N, auxAt('logits'), A);
+    this.run(emit, seedKernel, R / T, { T, V, zOff: auxAt('logits'), A, gOff: this.grad('vocab_out'), N }, [B.targets, B.work, B.losses]);
   }
 
   /** Backward from the seed of `recordForward`: the tangent of H^l is written to grad(hSeg(l)), as the float64 code's factors have it; then Γ. */
-  recordBackward(step: Step, B: GpuTransformerBuffers): void {
+  recordBackward(emit: Emit, B: GpuTransformerBuffers): void {
     const { dModel: d, heads, blocks, ffn, seq, norm } = this.spec;
     const { rows: R, N, A } = this;
     const w = [B.work];
     const grad = (s: string) => this.grad(s);
     const auxAt = (s: string) => this.auxAt(s);
     const hSeg = (l: number) => this.hSeg(l);
-    this.linearBack(step, B, 'W_out', false, grad('vocab_out'), N, grad('final'), N);
-    if (norm === 'pre') this.layerNormBack(step, B, 'lnf', 'lnf', false, grad('final'), grad(hSeg(blocks)));
+    this.linearBack(emit, B, 'W_out', false, grad('vocab_out'), N, grad('final'), N);
+    if (norm === 'pre') this.layerNormBack(emit, B, 'lnf', 'lnf', false, grad('final'), grad(hSeg(blocks)));
     for (let l = blocks - 1; l >= 0; l--) {
       const b = `block${l}`;
-      if (norm === 'post') this.layerNormBack(step, B, `${b}.ln2`, `${b}.ln2`, false, grad(hSeg(l + 1)), grad(`${b}.ffn_out`));
-      this.linearBack(step, B, `${b}.W_2`, false, grad(`${b}.ffn_out`), N, auxAt(`${b}.gHidden`), A);
-      this.run(step, geluBackKernel, R * ffn, { width: ffn, gOff: auxAt(`${b}.gHidden`), preOff: auxAt(`${b}.pre`), auxStride: A, outOff: grad(`${b}.ffn`), outStride: N }, w);
+      if (norm === 'post') this.layerNormBack(emit, B, `${b}.ln2`, `${b}.ln2`, false, grad(hSeg(l + 1)), grad(`${b}.ffn_out`));
+      this.linearBack(emit, B, `${b}.W_2`, false, grad(`${b}.ffn_out`), N, auxAt(`${b}.gHidden`), A);
+      this.run(emit, geluBackKernel, R * ffn, { width: ffn, gOff: auxAt(`${b}.gHidden`), preOff: auxAt(`${b}.pre`), auxStride: A, outOff: grad(`${b}.ffn`), outStride: N }, w);
       // post-LN: X2 also feeds the residual add X2 + U.
-      if (norm === 'post') this.combine(step, B, d, false, grad(`${b}.ffn_out`), N, grad(`${b}.ffn_in`), N);
-      this.linearBack(step, B, `${b}.W_1`, norm === 'post', grad(`${b}.ffn`), N, grad(`${b}.ffn_in`), N);
+      if (norm === 'post') this.combine(emit, B, d, false, grad(`${b}.ffn_out`), N, grad(`${b}.ffn_in`), N);
+      this.linearBack(emit, B, `${b}.W_1`, norm === 'post', grad(`${b}.ffn`), N, grad(`${b}.ffn_in`), N);
       // pre-LN: M also feeds H' = M + U directly.
-      if (norm === 'pre') this.combine(step, B, d, false, grad(`${b}.ffn_out`), N, grad(`${b}.attn_out`), N);
-      this.layerNormBack(step, B, norm === 'pre' ? `${b}.ln2` : `${b}.ln1`, `${b}.lnffn`, norm === 'pre', grad(`${b}.ffn_in`), grad(`${b}.attn_out`));
+      if (norm === 'pre') this.combine(emit, B, d, false, grad(`${b}.ffn_out`), N, grad(`${b}.attn_out`), N);
+      this.layerNormBack(emit, B, norm === 'pre' ? `${b}.ln2` : `${b}.ln1`, `${b}.lnffn`, norm === 'pre', grad(`${b}.ffn_in`), grad(`${b}.attn_out`));
       // post-LN: Q/K/V read H itself, whose tangent also has the residual path; pre-LN: LN1's output.
-      if (norm === 'post') this.combine(step, B, d, false, grad(`${b}.attn_out`), N, grad(`${b}.attn_in`), N);
+      if (norm === 'post') this.combine(emit, B, d, false, grad(`${b}.attn_out`), N, grad(`${b}.attn_in`), N);
       for (let j = 0; j < heads; j++) {
         const hd = `${b}.head${j}`;
-        this.linearBack(step, B, `${hd}.W_O`, false, grad(`${b}.attn_out`), N, auxAt(`${hd}.gO`), A);
-        this.run(step, attentionBackQueryKernel, R, this.headUniforms(l, j), w, hd);
-        this.run(step, attentionBackKeyValueKernel, R, this.headUniforms(l, j), w, hd);
+        this.linearBack(emit, B, `${hd}.W_O`, false, grad(`${b}.attn_out`), N, auxAt(`${hd}.gO`), A);
+        this.run(emit, attentionBackQueryKernel, R, this.headUniforms(l, j), w, hd);
+        this.run(emit, attentionBackKeyValueKernel, R, this.headUniforms(l, j), w, hd);
         const first = norm === 'pre' && j === 0;
-        this.linearBack(step, B, `${hd}.W_Q`, !first, grad(`${hd}.query`), N, grad(`${b}.attn_in`), N);
-        this.linearBack(step, B, `${hd}.W_K`, true, grad(`${hd}.key`), N, grad(`${b}.attn_in`), N);
-        this.linearBack(step, B, `${hd}.W_V`, true, grad(`${hd}.value`), N, grad(`${b}.attn_in`), N);
+        this.linearBack(emit, B, `${hd}.W_Q`, !first, grad(`${hd}.query`), N, grad(`${b}.attn_in`), N);
+        this.linearBack(emit, B, `${hd}.W_K`, true, grad(`${hd}.key`), N, grad(`${b}.attn_in`), N);
+        this.linearBack(emit, B, `${hd}.W_V`, true, grad(`${hd}.value`), N, grad(`${b}.attn_in`), N);
       }
       if (norm === 'pre') {
-        this.combine(step, B, d, false, grad(`${b}.attn_out`), N, grad(hSeg(l)), N);
-        this.layerNormBack(step, B, `${b}.ln1`, `${b}.ln1`, true, grad(`${b}.attn_in`), grad(hSeg(l)));
+        this.combine(emit, B, d, false, grad(`${b}.attn_out`), N, grad(hSeg(l)), N);
+        this.layerNormBack(emit, B, `${b}.ln1`, `${b}.ln1`, true, grad(`${b}.attn_in`), grad(hSeg(l)));
       }
     }
     const inEnd = this.seg('positions') + seq;
-    this.run(step, factorsKernel, R * N, { actOff: 0, gradOff: this.GRAD, inEnd, outStart: this.seg('vocab_out'), N }, [B.work, B.factors]);
+    this.run(emit, factorsKernel, R * N, { actOff: 0, gradOff: this.GRAD, inEnd, outStart: this.seg('vocab_out'), N }, [B.work, B.factors]);
   }
 
   /**
    * The LayerNorm gains' entries of every run's gradient grad [runs, P]: scale · Σ over the run's
    * tokens of g ⊙ x̂, with g the tangent of the norm's output segment (after `recordBackward`).
    */
-  recordGainGradients(step: Step, work: GPUBuffer, grad: GPUBuffer, scale: number): void {
+  recordGainGradients(emit: Emit, work: GPUBuffer, grad: GPUBuffer, scale: number): void {
     const { dModel: d, norm } = this.spec;
     const out = (n: string): string => {
       if (n === 'lnf') return 'final';
@@ -549,7 +558,7 @@ export class GpuTransformer {
     };
     const prefix = (n: string): string => n.endsWith('.lnffn') ? `${n.split('.')[0]!}.${norm === 'pre' ? 'ln2' : 'ln1'}` : n;
     for (const n of this.norms) {
-      this.run(step, gainGradKernel, this.shape.runs * d, {
+      this.run(emit, gainGradKernel, this.shape.runs * d, {
         d, perTheta: this.shape.sequences * this.shape.length, P: this.layout.paramCount, gainOff: this.p(`${prefix(n)}.gain`),
         gOff: this.grad(out(n)), N: this.N, xhatOff: this.auxAt(`${n}.xhat`), A: this.A, scale,
       }, [work, grad], n);
@@ -578,8 +587,8 @@ export async function gpuTransformerGradients(
     factors: gpu.scratch(R * N * 2 * 4, 'factors'),
   };
   const step = gpu.step();
-  net.recordForward(step, buffers);
-  net.recordBackward(step, buffers);
+  net.recordForward(into(step), buffers);
+  net.recordBackward(into(step), buffers);
   const { data } = await gpu.validated('transformer gradients', () => step.submit([
     { buffer: buffers.work, bytes: net.workSize * 4 },
     { buffer: buffers.losses, bytes: B * 4 },

@@ -5,12 +5,14 @@
 // run's tokens of the factors' products ÷ (batch · seq) through the incidence tables (weights and
 // biases, the embeddings through their one-hot columns; weight sharing over positions is that sum),
 // except the LayerNorm gains, Σ g ⊙ x̂, which are no product of a and g and get their own kernel.
+// The transformer's ~130 dispatches are the same every step: they are bound once (at the first step)
+// and replayed, which on lavapipe halves the host's recording time.
 import { incidence } from '../../../compiler/spaces/tables.js';
 import type { Kernel } from '../../../compiler/wgsl/kernel.js';
 import { linearGrid } from '../../../compiler/wgsl/kernel.js';
-import type { GpuDevice, Step } from '../../device/index.js';
-import { pipelineOf, record } from '../../gpu/launch.js';
-import { GpuTransformer } from '../../targets/gpu-transformer.js';
+import type { BoundDispatch, GpuDevice, Step } from '../../device/index.js';
+import { bindLaunch, pipelineOf, record, type Launch } from '../../gpu/launch.js';
+import { GpuTransformer, into } from '../../targets/gpu-transformer.js';
 import { batchGradKernel, runLossKernel, windowsKernel } from './device-kernels.js';
 import type { DeviceTarget, DeviceTaskData, TargetBuffers } from './device-target.js';
 import type { TextTaskData } from './inner-task.js';
@@ -23,6 +25,8 @@ export class DeviceLmTarget implements DeviceTarget {
   readonly items: number;
   private readonly T: number;
   private readonly buffers: Record<'ids' | 'targets' | 'work' | 'sequenceLosses' | 'rows' | 'cols', GPUBuffer>;
+  /** The transformer's forward, backward and gain-gradient dispatches over the inner runs' buffers, bound at the first step. */
+  private bound: { theta: GPUBuffer; forward: BoundDispatch[]; backward: BoundDispatch[]; release(): void } | undefined;
   /** The test windows' forward pass (built at the first `testLosses`). */
   private test: TestPass | undefined;
   private readonly owned: GPUBuffer[] = [];
@@ -74,15 +78,36 @@ export class DeviceLmTarget implements DeviceTarget {
     const R = this.runs;
     const B = this.buffers;
     const { batch } = this.data;
+    const bound = this.bind(io);
+    this.launch(step, KERNELS.windows, { T, indexOff }, [this.task.buffer('text'), io.index, B.ids, B.targets], R * items);
+    for (const d of bound.forward) step.dispatchBound(d);
+    this.launch(step, KERNELS.runLoss, { b: batch, scale: 1 / (items * steps) }, [B.sequenceLosses, io.losses], R);
+    for (const d of bound.backward) step.dispatchBound(d);
+  }
+
+  /** The bound dispatches over `io` (the inner runs' buffers, the same at every step). */
+  private bind(io: TargetBuffers): NonNullable<DeviceLmTarget['bound']> {
+    if (this.bound !== undefined) {
+      if (this.bound.theta !== io.theta) throw new Error('internal: a language-model target serves one set of inner runs');
+      return this.bound;
+    }
+    const B = this.buffers;
+    const { items } = this;
     const P = this.data.layout.paramCount;
     const N = this.data.layout.neuronCount;
     const net = { theta: io.theta, ids: B.ids, targets: B.targets, work: B.work, losses: B.sequenceLosses, factors: io.factors };
-    this.launch(step, KERNELS.windows, { T, indexOff }, [this.task.buffer('text'), io.index, B.ids, B.targets], R * items);
-    this.net.recordForward(step, net);
-    this.launch(step, KERNELS.runLoss, { b: batch, scale: 1 / (items * steps) }, [B.sequenceLosses, io.losses], R);
-    this.net.recordBackward(step, net);
-    this.launch(step, KERNELS.grad, { P, N, b: items, invB: 1 / items }, [io.factors, B.rows, B.cols, io.grad], R * P);
-    this.net.recordGainGradients(step, B.work, io.grad, 1 / items);
+    const forward: Launch[] = [];
+    const backward: Launch[] = [];
+    this.net.recordForward((l) => forward.push(l), net);
+    this.net.recordBackward((l) => backward.push(l), net);
+    const grad = KERNELS.grad;
+    const count = this.runs * P;
+    backward.push({ kernel: grad, pipeline: this.pipelines.get(grad)!, uniforms: { count, P, N, b: items, invB: 1 / items }, buffers: [io.factors, B.rows, B.cols, io.grad], workgroups: linearGrid(count) });
+    this.net.recordGainGradients((l) => backward.push(l), B.work, io.grad, 1 / items);
+    const bind = (launches: Launch[]) => launches.map((l) => bindLaunch(this.gpu, l));
+    const [f, b] = [bind(forward), bind(backward)];
+    this.bound = { theta: io.theta, forward: f.map((x) => x.dispatch), backward: b.map((x) => x.dispatch), release: () => [...f, ...b].forEach((x) => x.release()) };
+    return this.bound;
   }
 
   /** Each run's mean NLL per token on the test windows (testLoss in float64). */
@@ -93,7 +118,7 @@ export class DeviceLmTarget implements DeviceTarget {
     const zeros = new Float32Array(R);
     this.gpu.device.queue.writeBuffer(test.buffers.losses, 0, zeros.buffer, 0, zeros.byteLength);
     const step = this.gpu.step();
-    test.net.recordForward(step, { ...test.buffers, theta, losses: test.buffers.sequenceLosses });
+    test.net.recordForward(into(step), { ...test.buffers, theta, losses: test.buffers.sequenceLosses });
     this.launch(step, KERNELS.runLoss, { b: count, scale: 1 / (count * this.T) }, [test.buffers.sequenceLosses, test.buffers.losses], R);
     const { data } = await this.gpu.validated('learned-optimizer test loss', () => step.submit([{ buffer: test.buffers.losses, bytes: R * 4 }]));
     return Float64Array.from(new Float32Array(data[0]!));
@@ -114,6 +139,7 @@ export class DeviceLmTarget implements DeviceTarget {
   }
 
   release(): void {
+    this.bound?.release();
     for (const b of this.owned) this.gpu.pool.release(b);
   }
 }
