@@ -1,4 +1,5 @@
-// Golden IR dumps: the lowering of a std net and of a fine-group eqlinear, byte for byte.
+// Golden IR dumps: the lowering of a std net, of a fine-group eqlinear and of an np one with a
+// subset of its terms, byte for byte.
 // To accept an intended change, regenerate with GMN_UPDATE_GOLDEN=1 and review the diff.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,6 +28,17 @@ describe('IR dump goldens', () => {
     // mlp [1,2,1]: fixed↔fixed 2·2 = 4, fixed↔hidden 2·2 = 4, hidden→hidden 2: 10 terms
     expect(r.value.eqlinears[0]!.terms).toHaveLength(10);
     golden('fine-neuron-layer', dumpGraph(r.value.graph, r.value.instantiation));
+  });
+});
+
+describe('IR dump goldens: eqlinear terms', () => {
+  it('an np weight-space layer with terms: within_block on mlp [1, 2, 1]', () => {
+    const src = 'net f(w: weights(T)[2]) -> weights(T)[1] {\n  return eqlinear(w, 1, group: np, bias: false, terms: within_block)\n}\n';
+    const r = lowerSource(src, 'f', { target: probe([1, 2, 1]) });
+    if (!r.ok) throw new Error(r.diagnostics[0]!.message);
+    // each block with itself: W_1 [2×1] and b_1 (hidden index equal or not: 2 each), W_2 [1×2] 2, b_2 1
+    expect(r.value.eqlinears[0]!.terms).toHaveLength(7);
+    golden('np-within-block', dumpGraph(r.value.graph, r.value.instantiation));
   });
 });
 
