@@ -5,7 +5,8 @@
 // the float64 ones to float32 accuracy (tests/learned-optimizer/device-evaluation.test.ts).
 import type { GpuDevice } from '../../device/index.js';
 import { Rng } from '../../util/rng.js';
-import { DeviceInnerRuns, DeviceTaskData, type AdamConstants } from './device-inner-runs.js';
+import { DeviceInnerRuns, type AdamConstants } from './device-inner-runs.js';
+import { DeviceTaskData } from './device-target.js';
 import type { Curve, CurveOptions } from './evaluation.js';
 import type { InnerTask } from './inner-task.js';
 import type { LearnedOptimizer } from './learned-optimizer.js';

@@ -20,8 +20,6 @@ import { MOMENTUM_DECAYS, NORMALISED_CHANNELS, paramTensors } from './features.j
 import type { LearnedOptimizer } from './learned-optimizer.js';
 import { ruleValues, type RuleState } from './update-rule.js';
 
-export { DeviceTaskData } from './device-target.js';
-
 /** Adam's constants (the learning rate is per run). */
 export interface AdamConstants {
   beta1: number;
@@ -160,8 +158,9 @@ export class DeviceInnerRuns {
 
   /**
    * `steps` inner steps of every run; `index` holds the batches' draws (examples, or window starts),
-   * [steps, runs, batch] (run r's batch at step t: index[(t·runs + r)·batch …]). `done` counts the steps taken since the runs were
-   * loaded (Adam's bias correction; the learned rule's time embedding adds it to each run's own count).
+   * [steps, runs, batch] (run r's batch at step t: index[(t·runs + r)·batch …]). `done` counts the
+   * steps taken since the runs were loaded (Adam's bias correction; the learned rule's time
+   * embedding adds it to each run's own count).
    */
   async train(steps: number, index: Uint32Array, done = 0): Promise<void> {
     const { batch } = this.task.data;
@@ -190,7 +189,7 @@ export class DeviceInnerRuns {
     const R = this.runs;
     const k = KERNELS;
     const B = this.buffers;
-    const examples = R * b;
+    const items = R * b;
     this.target.record(step, { ...B, index }, t * R * this.task.data.batch, steps);
     if (this.rule.kind === 'adam') {
       const { beta1, beta2, eps } = this.rule.adam;
@@ -206,7 +205,7 @@ export class DeviceInnerRuns {
       const T = layout.params.length;
       this.launch(step, k.rms, { count: R * T * NORMALISED_CHANNELS, P, T }, [B.theta, B.grad, S.moms!, S.tensors!, S.scales!], R * T * NORMALISED_CHANNELS);
       this.launch(step, k.features, { count: R * P, P, T, t: since }, [B.theta, B.grad, S.moms!, S.tensorOf!, S.scales!, S.steps!, net.features], R * P);
-      if (net.gradSets !== undefined) this.launch(step, k.sets, { count: examples * N, items: b * N }, [B.factors, S.emas!, net.gradSets], examples * N);
+      if (net.gradSets !== undefined) this.launch(step, k.sets, { count: items * N, items: b * N }, [B.factors, S.emas!, net.gradSets], items * N);
       net.record(step);
     }
     this.launch(step, k.update, { count: R * P, P, learned: net === undefined ? 0 : 1 }, [S.mom!, S.rule!, net?.direction ?? B.grad, B.theta], R * P);

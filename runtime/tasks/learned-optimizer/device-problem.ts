@@ -6,7 +6,8 @@
 import type { GpuDevice } from '../../device/index.js';
 import type { ParticleSets } from '../../particles/particle-sets.js';
 import { Rng } from '../../util/rng.js';
-import { DeviceInnerRuns, DeviceTaskData } from './device-inner-runs.js';
+import { DeviceInnerRuns } from './device-inner-runs.js';
+import { DeviceTaskData } from './device-target.js';
 import type { DeviceTaskForm, InnerTask } from './inner-task.js';
 import type { LearnedOptimizer } from './learned-optimizer.js';
 import type { UnrollProblem, Unrolled } from './pes.js';
