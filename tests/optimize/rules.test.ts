@@ -9,7 +9,7 @@ import { linearOfConcat, linearOfRowCopy } from '../../compiler/optimize/rules/l
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
 import { pointwiseBeforeBroadcast } from '../../compiler/optimize/rules/pointwise.js';
 import { reluGradOfRelu } from '../../compiler/optimize/rules/relu.js';
-import { stackedSiteTerms } from '../../compiler/optimize/rules/site-terms.js';
+import { stackedSiteTerms, stackingSiteTerms } from '../../compiler/optimize/rules/site-terms.js';
 import { smallTermsFirst } from '../../compiler/optimize/rules/sums.js';
 import { gradsType, inst, neuronsType, SET, weightsType } from '../autodiff/fixtures.js';
 import { expectGolden, expectSameFunction, expectSameGradients } from './check.js';
@@ -172,6 +172,10 @@ describe('rules (golden before/after, same function in float64)', () => {
     expectSameFunction(before, after, inst);
     // The stacked op's VJP (the adjoint terms on their channel blocks) gives the same gradients.
     expectSameGradients(before, after, inst);
+    // With room for two terms' products (30 positions × 4 channels), the third stays on its own.
+    const { graph: capped } = pass(before, [stackingSiteTerms(30 * 4)]);
+    expect(capped.nodes.flatMap((n) => (n.op.op === 'site_terms' ? [n.op.terms.length] : n.op.op === 'site_term' ? [1] : []))).toEqual([1, 2]);
+    expectSameFunction(before, capped, inst);
   });
 
   it('relu-grad-of-relu: the mask reads the ReLU output, so the pre-activation has one reader', () => {

@@ -9,10 +9,16 @@
 // weights may be params or batched inputs (params-as-inputs.ts): a concatenation is either.
 //
 // The engine offers every add of a left-deep sum in turn, so the terms merge one at a time: each add
-// extends the stack its left operand already is.
+// extends the stack its left operand already is. The stacked product has T·c channels at every
+// position, where each term's own had c: a stack closes at STACK_FLOATS floats per batch element
+// and the next term opens another (a transformer's 1,322 terms over 67,520 parameters would need
+// 357 MB per batch element in one stack, past the 128 MB a buffer binding may hold on lavapipe).
 import type { Node, SiteTerm, ValueId } from '../../ir/ops.js';
-import type { TensorType } from '../../ir/types.js';
+import { siteSize, type TensorType } from '../../ir/types.js';
 import type { RewriteContext, Rule } from '../rewrite.js';
+
+/** Floats of a stacked product per batch element: 2 MB, so a batch of 64 fits a 128 MB binding. */
+export const STACK_FLOATS = 1 << 19;
 
 /** Site terms of matmul(x, W) for one x, as a stack: the weights to concatenate and their terms in order. */
 interface Stack {
@@ -22,39 +28,46 @@ interface Stack {
   type: TensorType;
   weights: ValueId[];
   terms: SiteTerm[];
+  /** The summand it was read from, which stands for it until another piece joins it. */
+  source: ValueId;
+  extended: boolean;
 }
 
-export const stackedSiteTerms: Rule = {
-  name: 'stacked-site-terms',
-  apply(node, ctx) {
-    if (node.op.op !== 'binary' || node.op.fn !== 'add') return null;
-    const summands = flatten(node, ctx, true);
-    // Stacks by input and result type (the sum of two eqlinears of one input joins one stack).
-    const stacks = new Map<string, Stack>();
-    const order: (ValueId | string)[] = [];
-    let merged = false;
-    for (const v of summands) {
-      const piece = stackOf(ctx.node(v), ctx);
-      if (piece === null) {
-        order.push(v);
-        continue;
-      }
-      const key = `${piece.x} ${JSON.stringify(ctx.node(v).type)}`;
-      const stack = stacks.get(key);
-      if (stack === undefined) {
-        stacks.set(key, piece);
-        order.push(key);
-      } else {
-        stack.weights.push(...piece.weights);
-        stack.terms.push(...piece.terms);
-        merged = true;
-      }
+export const stackedSiteTerms = stackingSiteTerms(STACK_FLOATS);
+
+/** The rule with stacks of at most `floats` product floats per batch element. */
+export function stackingSiteTerms(floats: number): Rule {
+  return { name: 'stacked-site-terms', apply: (node, ctx) => stackTerms(node, ctx, floats) };
+}
+
+function stackTerms(node: Node, ctx: RewriteContext, floats: number): ValueId | null {
+  if (node.op.op !== 'binary' || node.op.fn !== 'add') return null;
+  const summands = flatten(node, ctx, true);
+  // The open stack of each input and result type (the sum of two eqlinears of one input joins one).
+  const open = new Map<string, Stack>();
+  const order: (ValueId | Stack)[] = [];
+  let merged = false;
+  for (const v of summands) {
+    const piece = stackOf(ctx.node(v), ctx);
+    if (piece === null) {
+      order.push(v);
+      continue;
     }
-    if (!merged) return null;
-    const parts = order.map((p) => (typeof p === 'number' ? p : stacked(stacks.get(p)!, node, ctx)));
-    return sum(parts, node, ctx);
-  },
-};
+    const key = `${piece.x} ${JSON.stringify(piece.type)}`;
+    const stack = open.get(key);
+    if (stack !== undefined && fits(stack, piece, floats, ctx)) {
+      stack.weights.push(...piece.weights);
+      stack.terms.push(...piece.terms);
+      stack.extended = merged = true;
+    } else {
+      open.set(key, piece);
+      order.push(piece);
+    }
+  }
+  if (!merged) return null;
+  const parts = order.map((p) => (typeof p === 'number' ? p : p.extended ? stacked(p, node, ctx) : p.source));
+  return sum(parts, node, ctx);
+}
 
 /** The summands of a tree of adds, descending below the root only into adds with a single reader. */
 function flatten(node: Node, ctx: RewriteContext, root: boolean): ValueId[] {
@@ -69,10 +82,19 @@ function stackOf(term: Node, ctx: RewriteContext): Stack | null {
   if ((term.op.op !== 'site_term' && term.op.op !== 'site_terms') || ctx.readers(term.id) !== 1) return null;
   const product = ctx.node(term.op.x);
   if (product.op.op !== 'matmul' || product.op.transposeW || ctx.readers(product.id) !== 1) return null;
-  if (term.op.op === 'site_term') return { x: product.op.x, product, type: term.type, weights: [product.op.w], terms: [term.op.term] };
+  const read = { x: product.op.x, product, type: term.type, source: term.id, extended: false };
+  if (term.op.op === 'site_term') return { ...read, weights: [product.op.w], terms: [term.op.term] };
   const w = ctx.node(product.op.w);
   const weights = w.op.op === 'concat' && ctx.readers(w.id) === 1 ? [...w.op.xs] : [w.id];
-  return { x: product.op.x, product, type: term.type, weights, terms: [...term.op.terms] };
+  return { ...read, weights, terms: [...term.op.terms] };
+}
+
+/** Whether the stacked product of `stack` and `piece` stays within `floats` per batch element. */
+function fits(stack: Stack, piece: Stack, floats: number, ctx: RewriteContext): boolean {
+  const t = stack.product.type;
+  const positions = (t.set?.size ?? 1) * (t.site === null ? 1 : siteSize(t.site, ctx.inst));
+  const channels = (stack.terms.length + piece.terms.length) * stack.type.channels;
+  return positions * channels <= floats;
 }
 
 function stacked(stack: Stack, like: Node, ctx: RewriteContext): ValueId {
@@ -83,11 +105,16 @@ function stacked(stack: Stack, like: Node, ctx: RewriteContext): ValueId {
   return ctx.emit({ op: 'site_terms', x: product, terms: stack.terms }, stack.type, like);
 }
 
-/** p₁ + p₂ + … + pₙ, each partial sum typed by broadcasting (operands may lack axes). */
+/**
+ * p₁ + p₂ + … + pₙ, each partial sum typed by broadcasting (operands may lack axes). A partial sum
+ * already in the graph is reused without offering it to the rules again: an add of a long sum
+ * rebuilds the unchanged partial sums before it, which would otherwise each be flattened anew.
+ */
 function sum(parts: ValueId[], like: Node, ctx: RewriteContext): ValueId {
   return parts.reduce((acc, p) => {
     const [a, b] = [ctx.node(acc).type, ctx.node(p).type];
     const type = { set: a.set ?? b.set, site: a.site ?? b.site, channels: like.type.channels };
-    return ctx.emit({ op: 'binary', fn: 'add', a: acc, b: p }, type, like);
+    const op = { op: 'binary', fn: 'add', a: acc, b: p } as const;
+    return ctx.existing(op, type) ?? ctx.emit(op, type, like);
   });
 }
