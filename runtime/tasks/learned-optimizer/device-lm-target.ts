@@ -6,7 +6,7 @@
 // biases, the embeddings through their one-hot columns; weight sharing over positions is that sum),
 // except the LayerNorm gains, Σ g ⊙ x̂, which are no product of a and g and get their own kernel.
 // The transformer's ~130 dispatches are the same every step: they are bound once (at the first step)
-// and replayed, which on lavapipe halves the host's recording time.
+// and replayed (the LM's Adam step on lavapipe: 51 → 31 ms).
 import { incidence } from '../../../compiler/spaces/tables.js';
 import type { Kernel } from '../../../compiler/wgsl/kernel.js';
 import { linearGrid } from '../../../compiler/wgsl/kernel.js';
