@@ -44,7 +44,6 @@ export function kernelCatalog(): Kernel[] {
     batchedMatmulKernel(),
     batchedMatvecKernel(),
     batchedMatmulVec4Kernel(),
-    batchedMatmulVec4Kernel({ expr: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, acc: 0, vec4Inputs: new Set([1]) }, true),
     batchedMatvecVec4Kernel(),
     matmulKernel(GENERIC_TILE),
     matmulKernel({ tm: 3, tn: 5, wx: 4, wy: 4 }),

@@ -93,15 +93,14 @@ const VN = 8;
 
 /**
  * The product when N % 4 == 0 and the weight is not transposed (GradMetaNet's and F_ϕ's 32-wide
- * layers): 8 × 8 register blocks, B and C as vec4 runs along N, A read one scalar at a time (any K),
- * or, with `vec4A` (K % 4 == 0), as vec4 runs along K: a quarter of A's loads, as in matmulFastKernel.
+ * layers): 8 × 8 register blocks, B and C as vec4 runs along N, A read one scalar at a time (any K).
  * Element z's weight starts at vec4 b_off + z·sb: a block of rows of a larger batched matrix (the
  * part of a concatenation's weight one input reads) is read in place. With an epilogue, the
  * consumer's elementwise chain runs on the product before the store (as in matmul.ts), the
  * output's rows being [batch, d1, d2] with d1·d2 = M.
  */
-export function batchedMatmulVec4Kernel(epilogue?: Epilogue, vec4A = false): Kernel {
-  const { uniforms, bindings } = fastLayout(vec4A ? 'vec4f' : 'f32', epilogue, ['M', 'N', 'K', 'sa', 'b_off', 'sb']);
+export function batchedMatmulVec4Kernel(epilogue?: Epilogue): Kernel {
+  const { uniforms, bindings } = fastLayout('f32', epilogue, ['M', 'N', 'K', 'sa', 'b_off', 'sb']);
   const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
   const v = VN / 4;
   const lines: string[] = [];
@@ -111,38 +110,27 @@ export function batchedMatmulVec4Kernel(epilogue?: Epilogue, vec4A = false): Ker
   lines.push(`  if (col4 >= N4 || row0 >= u.M) { return; }`);
   lines.push(`  let z = gid.z;`);
   lines.push(`  let bz = u.b_off + z * u.sb;`);
-  // (in vec4 units of A with vec4A: sa and K are multiples of 4)
-  for (const r of range(VM)) lines.push(`  let arow${r} = (z * u.sa + min(row0 + ${r}u, u.M - 1u) * u.K)${vec4A ? ' / 4u' : ''};`);
+  for (const r of range(VM)) lines.push(`  let arow${r} = z * u.sa + min(row0 + ${r}u, u.M - 1u) * u.K;`);
   for (const j of range(v)) lines.push(`  let c${j} = min(col4 + ${j}u, N4 - 1u);`);
   for (const r of range(VM)) for (const j of range(v)) lines.push(`  var acc${r}_${j} = vec4f(0.0);`);
-  if (vec4A) {
-    lines.push(`  for (var k4 = 0u; k4 < u.K / 4u; k4++) {`);
-    lines.push(`    let brow = bz + k4 * 4u * N4;`);
-    for (const kk of range(4)) for (const j of range(v)) lines.push(`    let b${kk}_${j} = B[brow + ${kk}u * N4 + c${j}];`);
-    for (const r of range(VM)) {
-      lines.push(`    let a${r} = A[arow${r} + k4];`);
-      for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r}.x * b0_${j} + a${r}.y * b1_${j} + a${r}.z * b2_${j} + a${r}.w * b3_${j};`);
-    }
-  } else {
-    lines.push(`  for (var k = 0u; k < u.K; k++) {`);
-    for (const j of range(v)) lines.push(`    let b${j} = B[bz + k * N4 + c${j}];`);
-    for (const r of range(VM)) {
-      lines.push(`    let a${r} = A[arow${r} + k];`);
-      for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
-    }
+  lines.push(`  for (var k = 0u; k < u.K; k++) {`);
+  for (const j of range(v)) lines.push(`    let b${j} = B[bz + k * N4 + c${j}];`);
+  for (const r of range(VM)) {
+    lines.push(`    let a${r} = A[arow${r} + k];`);
+    for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
   }
   lines.push(`  }`);
   // N4 is a multiple of v only when N % 8 == 0: the stores guard their column too.
   lines.push(...fastStores(VM, v, epilogue, 'z * u.M + ', true));
   const note = epilogue === undefined ? '' : `, then ${exprName(epilogue.expr)} with x${epilogue.acc} = the product`;
-  const source = `// matmul_batched_w_vec4: C[z] = A[z]·B[z], each batch element with its own weight; ${VM}x${VN} register blocks, vec4 ${vec4A ? 'A, ' : ''}B and C${note}
+  const source = `// matmul_batched_w_vec4: C[z] = A[z]·B[z], each batch element with its own weight; ${VM}x${VN} register blocks, vec4 B and C${note}
 ${header(uniforms, bindings)}
 @compute @workgroup_size(${wx}, ${wy})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `matmul_batched_w_vec4${vec4A ? 'a' : ''}_${VM}x${VN}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [wx, wy] };
+  return { name: `matmul_batched_w_vec4_${VM}x${VN}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [wx, wy] };
 }
 
 /** Workgroups of the vec4 kernel for an [M, N] product per element over `batch` elements. */

@@ -879,14 +879,14 @@ class Planner {
       const shape = { M, N, K, sa: uniforms.sa, b_off: view.offset / 4, sb: view.stride / 4 };
       const operands = [this.buf(x), this.buf(view.root)];
       if (consumer === undefined) {
-        this.dispatch(batchedMatmulVec4Kernel(undefined, K % 4 === 0), node, shape, [...operands, this.output(node)], batchedMatmulVec4Grid(M, N, d[0]));
+        this.dispatch(batchedMatmulVec4Kernel(), node, shape, [...operands, this.output(node)], batchedMatmulVec4Grid(M, N, d[0]));
         return;
       }
       const { node: out, expr, leaves } = consumer;
       const acc = leaves.indexOf(node.id);
       const others = epilogueInputs({ expr, acc });
       const views = new Map(others.map((k) => [k, this.broadcastView(leaves[k]!, d)]));
-      const kernel = batchedMatmulVec4Kernel({ expr, acc, vec4Inputs: new Set(others.filter((k) => vec4Readable(views.get(k)!))) }, K % 4 === 0);
+      const kernel = batchedMatmulVec4Kernel({ expr, acc, vec4Inputs: new Set(others.filter((k) => vec4Readable(views.get(k)!))) });
       const u: Record<string, number> = { ...shape, d1: S, d2: T };
       for (const k of others) Object.assign(u, viewValues(`x${k}`, views.get(k)!));
       factors(expr).forEach((f, j) => { u[`f${j}`] = f; });

@@ -56,7 +56,7 @@ describe('elementwise and epilogue fusion', () => {
     const names = plan.dispatches.map((d) => plan.kernels[d.kernel]!.name);
     expect(names).not.toContain('copy');
     const full = plan.dispatches.filter((d) => plan.optimized.nodes[d.node]!.type.set !== null && plan.optimized.nodes[d.node]!.type.site !== null);
-    expect(full.map((d) => plan.kernels[d.kernel]!.name)).toEqual(['matmul_batched_w_vec4a_8x8_fused']);
+    expect(full.map((d) => plan.kernels[d.kernel]!.name)).toEqual(['matmul_batched_w_vec4_8x8_fused']);
   });
 
   it('a pair readout: gathers read only by elementwise kernels are never materialised', () => {
