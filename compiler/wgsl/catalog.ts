@@ -3,6 +3,7 @@
 // backend, and `gmn doctor --kernels` style checks can walk the same list.
 import type { UnaryFn } from '../ir/ops.js';
 import { attentionDKernel, attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from './attention.js';
+import { concatKernel } from './concat.js';
 import { fillKernel, mapKernel } from './elementwise.js';
 import { gatherKernel, scatterKernel, sparseSiteKernel } from './incidence.js';
 import type { Kernel } from './kernel.js';
@@ -11,7 +12,7 @@ import { contractColumnKernel, contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matm
 import { adamKernel, sgdKernel } from './optimizers.js';
 import { batchedMatmulKernel, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
-import { siteKeyReadKernel, siteKeySumKernel } from './site-term.js';
+import { siteKeyReadKernel, siteKeySumKernel, siteTermsReadKernel } from './site-term.js';
 
 const UNARY: UnaryFn[] = ['relu', 'gelu', 'tanh', 'sigmoid', 'silu', 'sin', 'cos', 'exp', 'log', 'neg', 'square', 'sqrt', 'abs', 'relu_grad', 'gelu_grad', 'tanh_grad', 'sigmoid_grad', 'silu_grad', 'sign'];
 
@@ -41,6 +42,9 @@ export function kernelCatalog(): Kernel[] {
     sparseSiteKernel(),
     siteKeySumKernel(),
     siteKeyReadKernel(),
+    siteTermsReadKernel(),
+    concatKernel(1),
+    concatKernel(7),
     batchedMatmulKernel(),
     batchedMatvecKernel(),
     batchedMatmulVec4Kernel(),
