@@ -4,9 +4,9 @@
 // (concat along the weights' output channels, so term k reads channel block k). An eqlinear under the
 // fine or np group lowers to one (matmul, site term) pair per basis term, and linear-of-site-term puts
 // the matmul first where it narrows; on the device each pair was three dispatches (matmul, key sums,
-// key reads): 96 of the 117 of UNF's update net, for its 32 terms. Stacked, the terms are the weight
-// concatenation, one matmul and two kernels (compiler/wgsl/site-term.ts), whatever their number. The
-// weights may be params or batched inputs (params-as-inputs.ts): a concatenation is either.
+// key reads): 96 of the 117 of UNF's update net, for its 32 terms. Stacked, a stack of terms is the
+// weight concatenation, one matmul and two kernels (compiler/wgsl/site-term.ts), whatever its number
+// of terms. The weights may be params or batched inputs (params-as-inputs.ts): a concatenation is either.
 //
 // The engine offers every add of a left-deep sum in turn, so the terms merge one at a time: each add
 // extends the stack its left operand already is. The stacked product has T·c channels at every
