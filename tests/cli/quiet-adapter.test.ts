@@ -3,11 +3,11 @@
 // Run through a shell, as a user would: a Node parent's own pipes are sockets, which cannot be
 // reopened (runtime/device/native-chatter.ts).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findAdapter } from '../../runtime/device/index.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/gmn.mjs');
@@ -37,7 +37,7 @@ describe.skipIf(adapter === null)('no Dawn chatter in gmn output', () => {
   });
 
   it('gmn run logged to a file (> log 2>&1): no chatter, and both streams intact', () => {
-    const work = mkdtempSync(join(tmpdir(), 'gmn-quiet-'));
+    const work = tempDir('gmn-quiet-');
     const log = join(work, 'run.log');
     shell(`"${process.execPath}" "${CLI}" run tests/fixtures/tiny-curvature.gmn --preset short --backend webgpu --out "${join(work, 'run')}" > "${log}" 2>&1`);
     const text = readFileSync(log, 'utf8');

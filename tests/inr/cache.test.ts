@@ -1,11 +1,11 @@
 // The content-addressed cache of fitted INRs: a second request is a hit with the same arrays, a
 // changed setting is another entry, and a damaged file is refitted (with the reason), never used.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mlpLayout } from '../../compiler/spaces/target.js';
 import { cachedFits, type InrFitKey } from '../../runtime/inr/cache.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const layout = mlpLayout('Inr', { kind: 'mlp', widths: [2, 4, 1], activation: { kind: 'sine', omega0: 30 }, init: 'siren' });
 const key: InrFitKey = { target: layout.spec, images: 'mnist', count: 3, steps: 10, lr: 0.005, batch: 3, seed: 0 };
@@ -22,7 +22,7 @@ function fitter() {
 
 describe('the INR fit cache', () => {
   it('fits once, then hits with the same arrays; another key is another entry', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'gmn-inr-cache-'));
+    const root = tempDir('gmn-inr-cache-');
     const f = fitter();
     const first = await cachedFits(layout, key, f.fit, root);
     expect(first.outcome).toEqual({ kind: 'fitted', reason: 'not in the cache' });
@@ -37,7 +37,7 @@ describe('the INR fit cache', () => {
   });
 
   it('refits a damaged entry and says why', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'gmn-inr-cache-'));
+    const root = tempDir('gmn-inr-cache-');
     const f = fitter();
     const { dir } = await cachedFits(layout, key, f.fit, root);
     writeFileSync(join(dir, 'theta.f32'), Buffer.alloc(3 * layout.paramCount * 4));

@@ -2,8 +2,7 @@
 // MLP (SGDM and UNF + GradMetaNet, PES on WebGPU) stopped after its first checkpoint and resumed
 // gives results and meta-trained optimizers bit-identical to an uninterrupted run, and the report
 // names the backend; with `backend: 'reference'` it names float64 on the CPU.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkFiles } from '../../compiler/check.js';
@@ -11,6 +10,7 @@ import { learnedOptimizationConfig, type LearnedOptimizationConfig } from '../..
 import { runLearnedOptimizationTask } from '../../runtime/tasks/learned-optimizer/run.js';
 import type { Progress } from '../../runtime/tasks/progress.js';
 import { openTestGpu } from '../device/gpu-fixture.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -32,7 +32,7 @@ describe.skipIf(gpu === null)('the F-MNIST MLP task on the device', () => {
     adamLrs: [0.01],
     seeds: [1],
   };
-  const work = mkdtempSync(join(tmpdir(), 'gmn-lopt-device-'));
+  const work = tempDir('gmn-lopt-device-');
   const run = (outDir: string, backend: 'auto' | 'reference' = 'auto', shouldStop?: () => boolean) =>
     runLearnedOptimizationTask({ program, module, config, outDir, progress: silent, checkpointEvery: 2, backend, ...(backend === 'auto' ? { gpu: gpu! } : {}), ...(shouldStop ? { shouldStop } : {}) });
   const results = (dir: string) => JSON.parse(readFileSync(join(work, dir, 'results.json'), 'utf8')) as { context: { device: string }; results: unknown };

@@ -2,14 +2,14 @@
 // through the CLI writes the report, results and meta-trained optimizers; a run stopped after a
 // checkpoint and resumed gives results bit-identical to an uninterrupted run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkFiles } from '../../compiler/check.js';
 import type { Progress } from '../../runtime/tasks/progress.js';
 import { learnedOptimizationConfig } from '../../runtime/tasks/learned-optimizer/config.js';
 import { runLearnedOptimizationTask } from '../../runtime/tasks/learned-optimizer/run.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EXAMPLE = join(ROOT, 'dsl-examples/learned_optimizer.gmn');
@@ -25,7 +25,7 @@ let out: string;
 describe('gmn run dsl-examples/learned_optimizer.gmn --preset quick', () => {
   beforeAll(() => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
-    out = join(mkdtempSync(join(tmpdir(), 'gmn-lopt-')), 'run');
+    out = join(tempDir('gmn-lopt-'), 'run');
     const run = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', EXAMPLE, '--preset', 'quick', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(run.stderr).not.toMatch(/internal error|at .*\.ts:\d+/);
     expect(run.status).toBe(0);
@@ -106,7 +106,7 @@ describe('resume', () => {
     // the test stays short.
     const quick = learnedOptimizationConfig(task, 'quick');
     const config = { ...quick, optimizers: quick.optimizers.filter((o) => o.net === 'sgdm' || o.net === 'unf_gradmetanet'), pes: { ...quick.pes, outerSteps: 10, pairs: 2 } };
-    const work = mkdtempSync(join(tmpdir(), 'gmn-lopt-resume-'));
+    const work = tempDir('gmn-lopt-resume-');
     const run = (outDir: string, shouldStop?: () => boolean, progress: Progress = silent) => runLearnedOptimizationTask({ program, module, config, outDir, progress, checkpointEvery: 5, shouldStop });
     expect(await run(join(work, 'straight'))).toBe('finished');
     expect(await run(join(work, 'resumed'), () => true)).toBe('stopped');

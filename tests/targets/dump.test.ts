@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mlpLayout } from '../../compiler/spaces/target.js';
@@ -13,6 +12,7 @@ import { transformerGradients } from '../../runtime/targets/transformer.js';
 import { dumpTargetGradients } from '../../runtime/tasks/dump-grads.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { B, setup, T } from './transformer-fixture.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const hasNumpy = ((): boolean => {
   try {
@@ -41,7 +41,7 @@ describe('.npy writer', () => {
   });
 
   it.skipIf(!hasNumpy)('is read by numpy.load with the right dtype, shape and values', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gmn-npy-'));
+    const dir = tempDir('gmn-npy-');
     writeFileSync(join(dir, 'a.npy'), encodeNpy([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [3, 2], 'float64'));
     const out = execFileSync('python3', ['-c', `import numpy as np; a = np.load('${join(dir, 'a.npy')}'); print(a.dtype, a.shape, repr(float(a[2, 1])))`]).toString().trim();
     expect(out).toBe('float64 (3, 2) 0.6');
@@ -55,7 +55,7 @@ describe('gradient dumps', () => {
     const theta = initMlp(layout, rng);
     const inputs = Float64Array.from({ length: 10 }, () => rng.range(-1, 1));
     const grads = mlpGradients(layout, { count: 5, inputs, theta }, { kind: 'output' });
-    const dir = join(mkdtempSync(join(tmpdir(), 'gmn-dump-')), 'run1');
+    const dir = join(tempDir('gmn-dump-'), 'run1');
     const manifest = dumpGrads(layout, mlpGradBundle(layout, grads), dir, { dtype: 'float64' });
     const onDisk = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as GradManifest;
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(manifest)));
@@ -68,7 +68,7 @@ describe('gradient dumps', () => {
   it.skipIf(!hasNumpy)('lets a Python user rebuild per-example gradients from factors and the manifest (transformer, float32)', () => {
     const { layout, theta, tokens, targets } = setup('pre', 9);
     const grads = transformerGradients(layout, { sequences: B, length: T, tokens, theta }, targets);
-    const dir = mkdtempSync(join(tmpdir(), 'gmn-dump-'));
+    const dir = tempDir('gmn-dump-');
     dumpGrads(layout, transformerGradBundle(layout, grads), dir);
     // Only the manifest and numpy: weight blocks Σ_t g_row a_colᵀ, biases Σ_t g_row (gains excluded).
     const script = `
@@ -100,7 +100,7 @@ print(G.dtype, worst)
 
   it('a transformer dump holds θ, the token ids it was fed and its next-token targets (int32)', () => {
     const { layout } = setup('pre', 9);
-    const dir = mkdtempSync(join(tmpdir(), 'gmn-dump-'));
+    const dir = tempDir('gmn-dump-');
     const manifest = dumpTargetGradients({ layout, dir, count: B, seed: 4 });
     expect(manifest.loss).toBe('next_token_nll');
     expect(manifest.arrays['theta']!.shape).toEqual([layout.paramCount]);
@@ -120,7 +120,7 @@ print(G.dtype, worst)
   });
 
   it('refuses to dump into an existing file, with a hint', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'gmn-dump-')), 'taken');
+    const file = join(tempDir('gmn-dump-'), 'taken');
     writeFileSync(file, 'x');
     const layout = mlpLayout('M', { kind: 'mlp', widths: [1, 1], activation: { kind: 'relu' }, init: 'kaiming' });
     const bundle = { factors: new Float64Array(4), examples: 1, itemsPerExample: 1 };

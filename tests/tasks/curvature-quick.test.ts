@@ -5,11 +5,11 @@
 // sweep through the job queue (a real redis-server, a submitter and two workers) must give the very
 // same numbers (docs/distributed.md).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGmn, startRedis, stopProcess, type GmnProcess, type RedisServer } from '../fixtures/redis.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -22,7 +22,7 @@ describe('gmn run dsl-examples/curvature.gmn --preset quick', () => {
 
   beforeAll(() => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
-    work = mkdtempSync(join(tmpdir(), 'gmn-quick-'));
+    work = tempDir('gmn-quick-');
     out = join(work, 'run');
     const run = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', join(ROOT, 'dsl-examples/curvature.gmn'), '--preset', 'quick', '--out', out],
       { cwd: work, encoding: 'utf8', timeout: 300_000 });

@@ -1,16 +1,16 @@
 // The scaled-up curvature study (trace label, invariant head), `quick` preset, through the CLI:
 // both models are trained and reported next to the paper's normalised MAE.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 it('gmn run dsl-examples/curvature_scaled.gmn --preset quick reports both models with the paper\'s figures', () => {
   expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
-  const work = mkdtempSync(join(tmpdir(), 'gmn-scaled-'));
+  const work = tempDir('gmn-scaled-');
   const out = join(work, 'run');
   const run = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', join(ROOT, 'dsl-examples/curvature_scaled.gmn'), '--preset', 'quick', '--out', out],
     { cwd: work, encoding: 'utf8', timeout: 300_000 });

@@ -4,8 +4,7 @@
 // editors pass the numeric equivariance check; `gmn edit` applies one; a second run resumes (finds
 // every run done).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pngjs from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { referenceBackend } from '../../runtime/verify/backend.js';
 import { verifyNet } from '../../runtime/verify/program.js';
 import { loadTrainedNet } from '../../runtime/verify/trained.js';
 import { openTestGpu } from '../device/gpu-fixture.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const { PNG } = pngjs;
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -39,7 +39,7 @@ describe.skipIf(gpu === null)('gmn run dsl-examples/inr_editing.gmn --preset qui
 
   beforeAll(() => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
-    work = mkdtempSync(join(tmpdir(), 'gmn-inr-'));
+    work = tempDir('gmn-inr-');
     out = join(work, 'run');
     const first = run();
     expect(first.stderr).not.toMatch(/internal error|validation:/);

@@ -5,10 +5,11 @@
 // damaged config.json and an oversized dataset are errors with a file and a way out — and none of
 // it is ever an internal error.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/gmn.mjs');
@@ -61,7 +62,7 @@ async function killedWithTwoGenerations(dir: string): Promise<string> {
 describe('gmn run: concurrency and damage', () => {
   beforeAll(() => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
-    work = mkdtempSync(join(tmpdir(), 'gmn-recovery-'));
+    work = tempDir('gmn-recovery-');
     full = join(work, 'full');
     const r = run(full);
     expectClean(r);

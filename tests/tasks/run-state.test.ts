@@ -2,8 +2,8 @@
 // over, a live or unknowable one is not), the two-generation training checkpoint and JSON state file
 // (a damaged generation is named and skipped; with none left the run restarts from scratch).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireRunLock, LOCK_FILE, RunLockedError, type LockHolder } from '../../runtime/tasks/run-lock.js';
@@ -11,8 +11,9 @@ import { loadStateFile, saveStateFile } from '../../runtime/tasks/state-file.js'
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint } from '../../runtime/tasks/training-checkpoint.js';
 import type { TrainState } from '../../runtime/train/executor.js';
 import { Rng } from '../../runtime/util/rng.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
-const fresh = (): string => mkdtempSync(join(tmpdir(), 'gmn-run-state-'));
+const fresh = (): string => tempDir('gmn-run-state-');
 
 /** The pid of a process that has exited (so `kill(pid, 0)` fails with ESRCH). */
 function deadPid(): number {

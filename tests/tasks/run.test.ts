@@ -2,10 +2,10 @@
 // reproducible): the run directory's report, resuming after a hard kill, refusing to mix
 // configurations, and dumping decomposed gradients.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/gmn.mjs');
@@ -28,7 +28,7 @@ describe('gmn run', () => {
 
   beforeAll(() => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
-    work = mkdtempSync(join(tmpdir(), 'gmn-run-'));
+    work = tempDir('gmn-run-');
     full = join(work, 'full');
     const run = gmn(['run', FIXTURE, '--out', full, '--backend', 'reference'], work);
     expect(run.stderr).not.toMatch(/internal error/);
