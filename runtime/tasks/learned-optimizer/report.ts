@@ -51,7 +51,7 @@ function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): strin
   const lines = [
     `# ${ctx.task} — preset \`${ctx.preset}\``, '',
     `Meta-training: PES, ${pes.outerSteps} outer steps, ${pes.pairs} antithetic pairs, truncation ${pes.truncation}, σ ${pes.sigma}, outer Adam lr ${pes.outerLr}, clip ${pes.clip};`,
-    `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps: ${ctx.device}. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min (this invocation: optimizers meta-trained by an earlier one are read from trained/).`,
+    `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps: ${ctx.device}. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min (of this invocation only: a resumed run reads what earlier ones meta-trained and evaluated from trained/ and outcomes/).`,
     'Metric (paper §6.2): Adam\'s best test loss L* within the horizon and the steps N* it needs; per optimizer the',
     'step-reduction factor N* ÷ (its steps to reach L*) and its best test loss, mean ± std over seeds.', '',
   ];
