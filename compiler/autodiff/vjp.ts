@@ -55,8 +55,6 @@ export function vjp(b: GraphBuilder, node: Node, dy: ValueId): Contributions {
     // the per-segment mean is a symmetric (orthogonal-projection) linear map
     case 'segment_mean': return [[op.x, b.segmentMean(dy)]];
     case 'site_term': return [[op.x, siteTermVjp(b, op.term, op.x, node.type.site, dy)]];
-    // term k read channel block k: its adjoint writes block k
-    case 'site_terms': return [[op.x, b.concat(op.terms.map((term) => siteTermVjp(b, term, op.x, node.type.site, dy)))]];
     case 'select': {
       const masked = b.binary('mul', dy, op.mask);
       return [[op.a, masked], [op.b, b.binary('sub', dy, masked)]];
@@ -89,6 +87,8 @@ export function vjp(b: GraphBuilder, node: Node, dy: ValueId): Contributions {
     }
     case 'attention_vjp': case 'layernorm_vjp': case 'render_vjp':
       throw new NotDifferentiable(`${op.op} has no VJP (second derivatives of attention, layer norm and rendering are not supported)`);
+    // built by the step pass (after autodiff) from site_term and matmul, which have theirs
+    case 'site_terms': throw new NotDifferentiable('site_terms has no VJP (the step pass builds it after autodiff)');
   }
 }
 

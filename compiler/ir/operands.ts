@@ -6,10 +6,10 @@ export function operandsOf(op: Op): ValueId[] {
     case 'input': case 'param': case 'const': return [];
     case 'unary': case 'scale': case 'reduce': case 'broadcast': case 'slice': case 'gather': case 'scatter':
     case 'segment_mean': case 'layernorm': case 'fold': case 'unfold': case 'batch_sum': case 'channel_sum':
-    case 'pad': case 'site_term': case 'site_terms':
+    case 'pad': case 'site_term':
       return [op.x];
     case 'binary': return [op.a, op.b];
-    case 'matmul': case 'dense': return [op.x, op.w];
+    case 'matmul': case 'dense': case 'site_terms': return [op.x, op.w];
     case 'contract': return [op.a, op.b];
     case 'bias': return [op.x, op.b];
     case 'concat': return [...op.xs];

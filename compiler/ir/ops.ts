@@ -159,12 +159,13 @@ export type Op =
   /** One fine-group basis term of `eqlinear` along the site axis (see `SiteTerm`); channels unchanged. */
   | { op: 'site_term'; x: ValueId; term: SiteTerm }
   /**
-   * A sum of site terms of one input, term k on channel block k: x has T·c channels, y has c, and
-   * y[.., o, j] = Σ_k site_term(terms[k])(x[.., :, k·c + j])[o]. Every term has y's out site and
-   * x's in site. The step pass's `stacked-site-terms` builds it from Σ_k site_term_k(matmul(x, W_k)):
-   * one matmul to the stacked weights, then one key-sum and one read kernel for all T terms.
+   * A sum of site terms of one input's channel maps: w is [cin, T·c] (term k's weights W_k are
+   * channel block k; batched in a graph with its params as inputs), y has c channels, and
+   * y = Σ_k site_term(terms[k])(matmul(x, W_k)). Every term has y's out site and x's in site. The
+   * step pass's `stacked-site-terms` builds it; executors contract W_k inside each key's sum, so no
+   * [site, T·c] product is ever formed (compiler/wgsl/site-term.ts).
    */
-  | { op: 'site_terms'; x: ValueId; terms: SiteTerm[] }
+  | { op: 'site_terms'; x: ValueId; w: ValueId; terms: SiteTerm[] }
   /**
    * Renders target T (an MLP) with Θ-valued weights: y[k, o] = f_θ(coords[k])_o. `theta` is
    * weights(T)[1] (each batch element its own θ, e.g. one INR), `coords` is fixed(n)[d_0] (an input

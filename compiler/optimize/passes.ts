@@ -5,8 +5,8 @@
 //                  the backward pass is derived from (and is as cheap as) the optimised forward one
 //   optimizeStep   a training-step (or any) graph, just before planning: what autodiff leaves
 //                  behind — repeated reductions of one cotangent, masks read from pre-activations,
-//                  gradients nobody asked for — and the stacking of an eqlinear's site terms into
-//                  one matmul and one `site_terms` (after autodiff, so no backward is derived from it)
+//                  gradients nobody asked for — and the stacking of an eqlinear's site terms and
+//                  their channel maps into one `site_terms` (after autodiff: it has no backward)
 // Elementwise fusion is not a rewrite of the IR but a planning decision (compiler/wgsl/plan.ts).
 import type { Graph, ValueId } from '../ir/ops.js';
 import type { Instantiation } from '../ir/types.js';

@@ -12,7 +12,7 @@ import { contractColumnKernel, contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matm
 import { adamKernel, sgdKernel } from './optimizers.js';
 import { batchedMatmulKernel, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
-import { siteKeyReadKernel, siteKeySumKernel, siteTermsReadKernel } from './site-term.js';
+import { siteKeyContractKernel, siteKeyReadKernel, siteKeySumKernel, siteTermsReadKernel } from './site-term.js';
 
 const UNARY: UnaryFn[] = ['relu', 'gelu', 'tanh', 'sigmoid', 'silu', 'sin', 'cos', 'exp', 'log', 'neg', 'square', 'sqrt', 'abs', 'relu_grad', 'gelu_grad', 'tanh_grad', 'sigmoid_grad', 'silu_grad', 'sign'];
 
@@ -42,6 +42,7 @@ export function kernelCatalog(): Kernel[] {
     sparseSiteKernel(),
     siteKeySumKernel(),
     siteKeyReadKernel(),
+    siteKeyContractKernel(),
     siteTermsReadKernel(),
     concatKernel(1),
     concatKernel(7),

@@ -34,7 +34,7 @@ import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENE
 import { batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel } from './reduce.js';
 import { siteKeyMeanKernel } from './site-key-mean.js';
-import { siteKeyReadKernel, siteKeySumKernel, siteKeyTables, siteTermsReadKernel, stackedKeyTables } from './site-term.js';
+import { siteKeyContractKernel, siteKeyReadKernel, siteKeySumKernel, siteKeyTables, siteTermsReadKernel, stackedKeyTables, type StackedKeyTables } from './site-term.js';
 import { pointGrid, renderFactorLayout, renderFactorsKernel, renderGradKernel, renderKernel } from './render.js';
 import type { TargetLayout } from '../spaces/target.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
@@ -160,6 +160,8 @@ class Planner {
   private batched = new Map<ValueId, boolean>();
   private readonly outputs: ValueId[];
   private readonly tableCache = new Map<string, number>();
+  /** site_terms' tables by their terms and sites: a stack read twice is built once. */
+  private readonly stackedCache = new Map<string, StackedKeyTables>();
   /**
    * Softmax statistics shared by the VJPs of one attention (wrt q, k and v read the same
    * (max, sum, D) rows): max and sum written by the forward attention when it is in the graph
@@ -463,6 +465,12 @@ class Planner {
     return id;
   }
 
+  private stackedTables(name: string, terms: number, relation: (k: number) => TermRelation): StackedKeyTables {
+    const cached = this.stackedCache.get(name) ?? stackedKeyTables(terms, relation);
+    this.stackedCache.set(name, cached);
+    return cached;
+  }
+
   private output(node: Node): number {
     const d = this.dims.get(node.id)!;
     const id = this.slot(`%${node.id} ${node.label}`, d[0] * d[1] * d[2] * d[3]);
@@ -682,8 +690,8 @@ class Planner {
       case 'site_terms': {
         const layout = this.layoutOf(op.terms[0]!.target);
         const inSite = this.node(op.x).type.site;
-        const relations = op.terms.map((term) => termRelation(term, layout, node.type.site, inSite));
-        return this.stackedKeyedMeans(node, op.x, relations, `site_terms ${JSON.stringify(op.terms)} ${JSON.stringify(node.type.site)} ${JSON.stringify(inSite)}`);
+        const name = `site_terms ${JSON.stringify(op.terms)} ${JSON.stringify(node.type.site)} ${JSON.stringify(inSite)}`;
+        return this.stackedKeyedMeans(node, op.x, op.w, op.terms.length, (k) => termRelation(op.terms[k]!, layout, node.type.site, inSite), name);
       }
       case 'render': {
         const layout = this.layoutOf(op.target);
@@ -780,20 +788,28 @@ class Planner {
   }
 
   /**
-   * Σ_k of the keyed means of x's channel block k (`site_terms`, site-term.ts): every term's key sums
-   * in one pass, then every output adds its keys' means over the terms.
+   * Σ_k of the keyed means of matmul(x, W_k) (`site_terms`, site-term.ts): every term's key sums of
+   * x in one pass, their contraction with the terms' weights, then every output adds its keys' means.
    */
-  private stackedKeyedMeans(node: Node, x: ValueId, relations: TermRelation[], name: string): void {
+  private stackedKeyedMeans(node: Node, x: ValueId, w: ValueId, terms: number, relation: (k: number) => TermRelation, name: string): void {
     const d = this.dims.get(node.id)!;
-    const keyed = stackedKeyTables(relations);
+    const xd = this.dims.get(x)!;
+    const cin = xd[3];
+    const wcols = terms * d[3];
+    const keyed = this.stackedTables(name, terms, relation);
     const keys = keyed.scale.length;
+    const xsumDims: Dims4 = [xd[0], xd[1], keys, cin];
+    const xsumCount = xsumDims[0] * xsumDims[1] * keys * cin;
+    const xsums = this.slot(`key sums of x of %${node.id}`, xsumCount, 'scratch');
+    const start = this.table(`${name} key start`, keyed.start);
+    const members = this.table(`${name} key members`, keyed.members);
+    this.dispatch(siteKeySumKernel(), node, { ...dimValues(xsumDims), site_in: xd[2] }, [this.buf(x), start, members, xsums], linearGrid(xsumCount));
     const sumDims: Dims4 = [d[0], d[1], keys, d[3]];
     const sumCount = d[0] * d[1] * keys * d[3];
     const sums = this.slot(`key sums of %${node.id}`, sumCount, 'scratch');
-    const start = this.table(`${name} key start`, keyed.start);
-    const members = this.table(`${name} key members`, keyed.members);
-    // x is [.., site_in, T·c]: T·site_in positions of c channels, position i of block k at i·T + k.
-    this.dispatch(siteKeySumKernel(), node, { ...dimValues(sumDims), site_in: this.dims.get(x)![2] * relations.length }, [this.buf(x), start, members, sums], linearGrid(sumCount));
+    const contract = { ...dimValues(sumDims), cin, wcols, w_n: this.weightBatched(w) ? cin * wcols : 0, x_n: xd[0] === 1 ? 0 : 1 };
+    this.dispatch(siteKeyContractKernel(), node, contract, [xsums, this.buf(w), this.table(`${name} key term`, keyed.keyTerm), sums], linearGrid(sumCount));
+    this.release(xsums);
     const tables = [this.table(`${name} out start`, keyed.outStart), this.table(`${name} out keys`, keyed.outKeys), this.table(`${name} key scale`, keyed.scale)];
     this.dispatch(siteTermsReadKernel(), node, { ...dimValues(d), keys }, [sums, ...tables, this.output(node)], linearGrid(d[0] * d[1] * d[2] * d[3]));
     this.release(sums);

@@ -87,16 +87,52 @@ export function siteTerm(x: Value4, term: SiteTerm, layout: TargetLayout, outSit
   return { data: out, dims: [B, S, O, C] };
 }
 
-/** Σ_k siteTerm(channel block k of x, terms[k]): x has T·c channels, the result c. */
-export function siteTerms(x: Value4, terms: SiteTerm[], layout: TargetLayout, outSite: Site | null, inSite: Site | null): Value4 {
-  const [B, S, T, TC] = x.dims;
+/**
+ * Σ_k siteTerm(matmul(x, W_k), terms[k]), W_k channel block k of w [cin, T·c] (batched: per
+ * element). W_k is applied to each key's sum of x's cin-vectors, never to x: Σ_k |in_k|·cin + keys_k·cin·c
+ * operations, not site·cin·T·c, and one term's relation alive at a time (a transformer's 1,322 terms
+ * over 67,520 parameters would hold 0.7 GB of keys at once).
+ */
+export function siteTerms(x: Value4, w: Value4, terms: SiteTerm[], layout: TargetLayout, outSite: Site | null, inSite: Site | null): Value4 {
+  const [Bx, S, P, cin] = x.dims;
+  const Bw = w.dims[0];
+  const B = Math.max(Bx, Bw);
+  const TC = w.data.length / Bw / cin;
   const C = TC / terms.length;
-  const parts = terms.map((term, k) => {
-    const block = new Float64Array(B * S * T * C);
-    for (let r = 0; r < B * S * T; r++) for (let c = 0; c < C; c++) block[r * C + c] = x.data[r * TC + k * C + c]!;
-    return siteTerm({ data: block, dims: [B, S, T, C] }, term, layout, outSite, inSite);
+  if ((Bx !== 1 && Bx !== B) || (Bw !== 1 && Bw !== B) || !Number.isInteger(C)) throw new Error(`internal: site_terms of a batch of ${Bx} (${cin} channels) with weights batched ${Bw} (${w.data.length} for ${terms.length} terms)`);
+  let out: Float64Array | null = null;
+  let O = 0;
+  terms.forEach((term, k) => {
+    const { outKey, inKey, inCount } = termRelation(term, layout, outSite, inSite);
+    O = outKey.length;
+    out ??= new Float64Array(B * S * O * C);
+    const keys = inCount.length;
+    const sums = new Float64Array(keys * cin);
+    const means = new Float64Array(keys * C);
+    for (let b = 0; b < B; b++) {
+      const ws = w.data.subarray((Bw === 1 ? 0 : b) * cin * TC);
+      for (let s = 0; s < S; s++) {
+        const xo = ((Bx === 1 ? 0 : b) * S + s) * P;
+        sums.fill(0);
+        for (let i = 0; i < P; i++) {
+          const key = inKey[i]!;
+          if (key >= 0) for (let j = 0; j < cin; j++) sums[key * cin + j] += x.data[(xo + i) * cin + j]!;
+        }
+        means.fill(0);
+        for (let key = 0; key < keys; key++) {
+          if (inCount[key] === 0) continue;
+          for (let j = 0; j < cin; j++) {
+            const v = sums[key * cin + j]! / inCount[key]!;
+            for (let c = 0; c < C; c++) means[key * C + c] += v * ws[j * TC + k * C + c]!;
+          }
+        }
+        const oo = (b * S + s) * O;
+        for (let o = 0; o < O; o++) {
+          const key = outKey[o]!;
+          if (key >= 0) for (let c = 0; c < C; c++) out[(oo + o) * C + c] += means[key * C + c]!;
+        }
+      }
+    }
   });
-  const out = parts[0]!;
-  for (const y of parts.slice(1)) for (let i = 0; i < y.data.length; i++) out.data[i] += y.data[i]!;
-  return out;
+  return { data: out!, dims: [B, S, O, C] };
 }

@@ -9,10 +9,10 @@ import { linearOfConcat, linearOfRowCopy } from '../../compiler/optimize/rules/l
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
 import { pointwiseBeforeBroadcast } from '../../compiler/optimize/rules/pointwise.js';
 import { reluGradOfRelu } from '../../compiler/optimize/rules/relu.js';
-import { stackedSiteTerms, stackingSiteTerms } from '../../compiler/optimize/rules/site-terms.js';
+import { stackedSiteTerms } from '../../compiler/optimize/rules/site-terms.js';
 import { smallTermsFirst } from '../../compiler/optimize/rules/sums.js';
 import { gradsType, inst, neuronsType, SET, weightsType } from '../autodiff/fixtures.js';
-import { expectGolden, expectSameFunction, expectSameGradients } from './check.js';
+import { expectGolden, expectSameFunction } from './check.js';
 
 const NEURONS = { kind: 'neurons', target: 'T' } as const;
 
@@ -155,7 +155,7 @@ describe('rules (golden before/after, same function in float64)', () => {
     expectSameFunction(before, after, inst);
   });
 
-  it('stacked-site-terms: an np layer\'s site terms of one input are one matmul to the stacked weights and one site_terms', () => {
+  it('stacked-site-terms: an np layer\'s site terms of one input are one site_terms of x and the stacked weights', () => {
     const g = new GraphBuilder('np_layer', inst);
     const x = g.input('x', weightsType(3));
     const term = (out: number, from: number, classes: number[]): SiteTerm => ({ target: 'T', out: { space: 'params', index: out }, in: { space: 'params', index: from }, labels: classes.map((c) => ({ class: c })) });
@@ -167,15 +167,12 @@ describe('rules (golden before/after, same function in float64)', () => {
     const before = g.finish(g.binary('add', g.binary('add', g.binary('add', keyed[0]!, keyed[1]!), pooled), keyed[2]!));
     const { graph: after } = pass(before, [stackedSiteTerms]);
     expect(ops(after).filter((op) => op === 'site_term' || op === 'site_terms')).toEqual(['site_terms']);
-    expect(ops(after).filter((op) => op === 'matmul')).toHaveLength(2);
+    // only the pooled term's matmul is left: the stacked weights are contracted inside the key sums
+    expect(ops(after).filter((op) => op === 'matmul')).toHaveLength(1);
+    const stacked = after.nodes.flatMap((n) => (n.op.op === 'site_terms' ? [n.op] : []));
+    expect(stacked.map((op) => after.nodes.find((n) => n.id === op.x)!.op.op)).toEqual(['input']);
     expectGolden('stacked-site-terms', before, after, inst);
     expectSameFunction(before, after, inst);
-    // The stacked op's VJP (the adjoint terms on their channel blocks) gives the same gradients.
-    expectSameGradients(before, after, inst);
-    // With room for two terms' products (30 positions × 4 channels), the third stays on its own.
-    const { graph: capped } = pass(before, [stackingSiteTerms(30 * 4)]);
-    expect(capped.nodes.flatMap((n) => (n.op.op === 'site_terms' ? [n.op.terms.length] : n.op.op === 'site_term' ? [1] : []))).toEqual([1, 2]);
-    expectSameFunction(before, capped, inst);
   });
 
   it('relu-grad-of-relu: the mask reads the ReLU output, so the pre-activation has one reader', () => {

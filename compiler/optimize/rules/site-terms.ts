@@ -1,30 +1,25 @@
-// stacked-site-terms: a sum of site terms of one input's channel maps is one channel map to the
-// stacked weights, then one op for all the terms:
-//   Σ_k site_term_k(matmul(x, W_k))  =  site_terms(matmul(x, concat(W_1 … W_T)), term_1 … term_T)
+// stacked-site-terms: a sum of site terms of one input's channel maps is one op for all the terms:
+//   Σ_k site_term_k(matmul(x, W_k))  =  site_terms(x, concat(W_1 … W_T), term_1 … term_T)
 // (concat along the weights' output channels, so term k reads channel block k). An eqlinear under the
 // fine or np group lowers to one (matmul, site term) pair per basis term, and linear-of-site-term puts
 // the matmul first where it narrows; on the device each pair was three dispatches (matmul, key sums,
-// key reads): 96 of the 117 of UNF's update net, for its 32 terms. Stacked, a stack of terms is the
-// weight concatenation, one matmul and two kernels (compiler/wgsl/site-term.ts), whatever its number
-// of terms. The weights may be params or batched inputs (params-as-inputs.ts): a concatenation is either.
+// key reads): 96 of the 117 of UNF's update net, for its 32 terms. Stacked, the terms are three
+// kernels (compiler/wgsl/site-term.ts) whatever their number, and W_k is applied to each key's sum of
+// x, not to x: a term reads only its in-cell, so a transformer's 1,322 terms over 67,520 parameters
+// cost Σ_k |in_k|·cin adds, where the matmul to the stacked weights was 67,520·cin·1,322 multiply-adds
+// and a [site, T·c] product (357 MB per batch element). The weights may be params or batched inputs
+// (params-as-inputs.ts): a concatenation is either.
 //
 // The engine offers every add of a left-deep sum in turn, so the terms merge one at a time: each add
-// extends the stack its left operand already is. The stacked product has T·c channels at every
-// position, where each term's own had c: a stack closes at STACK_FLOATS floats per batch element
-// and the next term opens another (a transformer's 1,322 terms over 67,520 parameters would need
-// 357 MB per batch element in one stack, past the 128 MB a buffer binding may hold on lavapipe).
+// extends the stack its left operand already is.
 import type { Node, SiteTerm, ValueId } from '../../ir/ops.js';
-import { siteSize, type TensorType } from '../../ir/types.js';
+import type { TensorType } from '../../ir/types.js';
 import type { RewriteContext, Rule } from '../rewrite.js';
-
-/** Floats of a stacked product per batch element: 2 MB, so a batch of 64 fits a 128 MB binding. */
-export const STACK_FLOATS = 1 << 19;
 
 /** Site terms of matmul(x, W) for one x, as a stack: the weights to concatenate and their terms in order. */
 interface Stack {
   x: ValueId;
-  /** The matmul whose channels the terms read (the first piece's, for its type), and the terms' sum's type. */
-  product: Node;
+  /** The terms' sum's type. */
   type: TensorType;
   weights: ValueId[];
   terms: SiteTerm[];
@@ -33,14 +28,9 @@ interface Stack {
   extended: boolean;
 }
 
-export const stackedSiteTerms = stackingSiteTerms(STACK_FLOATS);
+export const stackedSiteTerms: Rule = { name: 'stacked-site-terms', apply: stackTerms };
 
-/** The rule with stacks of at most `floats` product floats per batch element. */
-export function stackingSiteTerms(floats: number): Rule {
-  return { name: 'stacked-site-terms', apply: (node, ctx) => stackTerms(node, ctx, floats) };
-}
-
-function stackTerms(node: Node, ctx: RewriteContext, floats: number): ValueId | null {
+function stackTerms(node: Node, ctx: RewriteContext): ValueId | null {
   if (node.op.op !== 'binary' || node.op.fn !== 'add') return null;
   const summands = flatten(node, ctx, true);
   // The open stack of each input and result type (the sum of two eqlinears of one input joins one).
@@ -55,7 +45,7 @@ function stackTerms(node: Node, ctx: RewriteContext, floats: number): ValueId | 
     }
     const key = `${piece.x} ${JSON.stringify(piece.type)}`;
     const stack = open.get(key);
-    if (stack !== undefined && fits(stack, piece, floats, ctx)) {
+    if (stack !== undefined) {
       stack.weights.push(...piece.weights);
       stack.terms.push(...piece.terms);
       stack.extended = merged = true;
@@ -77,32 +67,26 @@ function flatten(node: Node, ctx: RewriteContext, root: boolean): ValueId[] {
   return [...flatten(ctx.node(node.op.a), ctx, false), ...flatten(ctx.node(node.op.b), ctx, false)];
 }
 
-/** A summand that is site_term(matmul(x, W)) or an earlier stack, each read only by the sum; else null. */
+/** A summand that is site_term(matmul(x, W)) (the matmul read only by it) or an earlier stack, read only by the sum; else null. */
 function stackOf(term: Node, ctx: RewriteContext): Stack | null {
-  if ((term.op.op !== 'site_term' && term.op.op !== 'site_terms') || ctx.readers(term.id) !== 1) return null;
+  if (ctx.readers(term.id) !== 1) return null;
+  const read = { type: term.type, source: term.id, extended: false };
+  if (term.op.op === 'site_terms') {
+    const w = ctx.node(term.op.w);
+    const weights = w.op.op === 'concat' && ctx.readers(w.id) === 1 ? [...w.op.xs] : [w.id];
+    return { ...read, x: term.op.x, weights, terms: [...term.op.terms] };
+  }
+  if (term.op.op !== 'site_term') return null;
   const product = ctx.node(term.op.x);
   if (product.op.op !== 'matmul' || product.op.transposeW || ctx.readers(product.id) !== 1) return null;
-  const read = { x: product.op.x, product, type: term.type, source: term.id, extended: false };
-  if (term.op.op === 'site_term') return { ...read, weights: [product.op.w], terms: [term.op.term] };
-  const w = ctx.node(product.op.w);
-  const weights = w.op.op === 'concat' && ctx.readers(w.id) === 1 ? [...w.op.xs] : [w.id];
-  return { ...read, weights, terms: [...term.op.terms] };
-}
-
-/** Whether the stacked product of `stack` and `piece` stays within `floats` per batch element. */
-function fits(stack: Stack, piece: Stack, floats: number, ctx: RewriteContext): boolean {
-  const t = stack.product.type;
-  const positions = (t.set?.size ?? 1) * (t.site === null ? 1 : siteSize(t.site, ctx.inst));
-  const channels = (stack.terms.length + piece.terms.length) * stack.type.channels;
-  return positions * channels <= floats;
+  return { ...read, x: product.op.x, weights: [product.op.w], terms: [term.op.term] };
 }
 
 function stacked(stack: Stack, like: Node, ctx: RewriteContext): ValueId {
   const first = ctx.node(stack.weights[0]!).type;
   const channels = stack.weights.reduce((n, w) => n + ctx.node(w).type.channels, 0);
   const w = ctx.emit({ op: 'concat', xs: stack.weights }, { ...first, channels }, like);
-  const product = ctx.emit({ op: 'matmul', x: stack.x, w, transposeW: false }, { ...stack.product.type, channels }, like);
-  return ctx.emit({ op: 'site_terms', x: product, terms: stack.terms }, stack.type, like);
+  return ctx.emit({ op: 'site_terms', x: stack.x, w, terms: stack.terms }, stack.type, like);
 }
 
 /**
