@@ -3,8 +3,9 @@
 // batch 8 sequences of 8 bytes) with Adam, DS and DS + GradMetaNet on the device, the task's runner
 // (runtime/tasks/learned-optimizer/device-inner-runs.ts with device-lm-target.ts): one step = the
 // windows' forward and backward with the per-token Γ, the batch gradient, then Adam, or the
-// features, GradMetaNet_ψ over the 64 tokens, F_ϕ and the learned update. UNF is not run on the LM
-// (its np layer on the transformer is refused: 9,428 basis terms), so DS stands in for it.
+// features, GradMetaNet_ψ over the 64 tokens, F_ϕ and the learned update. UNF on the LM is
+// UNF-local (std/optimizers.gmn: 1,322 of the 9,428 np basis terms; the complete layer is refused),
+// its np layer one `site_terms` with the channel maps inside the key sums.
 // `inner` is one inner run; `particles` the same step for the 4 runs of a `default`-preset PES
 // estimate (2 antithetic pairs), batched (particle-steps/s).
 import { join } from 'node:path';
@@ -64,12 +65,13 @@ export async function benchLanguageModelOptimizers(gpu: GpuDevice, steps = 8): P
   };
   const thetas = Array.from({ length: PARTICLES }, () => task.initialTheta(rng));
   await measure('adam', { kind: 'adam', adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 } }, (d, runs) => d.loadAdam(thetas.slice(0, runs), thetas.slice(0, runs).map(() => 3e-3)));
-  for (const net of ['ds_optimizer', 'ds_gradmetanet']) {
+  const nets = { ds_optimizer: 'ds', ds_gradmetanet: 'ds_gradmetanet', unf_local_optimizer: 'unf_local' };
+  for (const [net, name] of Object.entries(nets)) {
     const entry = config.optimizers.find((o) => o.net === net)!;
     const optimizer = optimizerFor(program, module, entry, gradientSetSize(base, layout), layout);
     const phi = optimizer.initialMeta(PAPER_RULE, rng);
     const states = thetas.map((t) => initialRuleState(t));
-    await measure(net === 'ds_optimizer' ? 'ds' : 'ds_gradmetanet', { kind: 'learned', optimizer }, (d, runs) => d.loadLearned(states.slice(0, runs), states.slice(0, runs).map(() => phi)));
+    await measure(name, { kind: 'learned', optimizer }, (d, runs) => d.loadLearned(states.slice(0, runs), states.slice(0, runs).map(() => phi)));
   }
   return { inner, particles, params: task.paramCount };
 }

@@ -9,7 +9,8 @@ export function operandsOf(op: Op): ValueId[] {
     case 'pad': case 'site_term':
       return [op.x];
     case 'binary': return [op.a, op.b];
-    case 'matmul': case 'dense': case 'site_terms': return [op.x, op.w];
+    case 'matmul': case 'dense': return [op.x, op.w];
+    case 'site_terms': return op.w === null ? [op.x] : [op.x, op.w];
     case 'contract': return [op.a, op.b];
     case 'bias': return [op.x, op.b];
     case 'concat': return [...op.xs];

@@ -161,11 +161,12 @@ export type Op =
   /**
    * A sum of site terms of one input's channel maps: w is [cin, T·c] (term k's weights W_k are
    * channel block k; batched in a graph with its params as inputs), y has c channels, and
-   * y = Σ_k site_term(terms[k])(matmul(x, W_k)). Every term has y's out site and x's in site. The
-   * step pass's `stacked-site-terms` builds it; executors contract W_k inside each key's sum, so no
-   * [site, T·c] product is ever formed (compiler/wgsl/site-term.ts).
+   * y = Σ_k site_term(terms[k])(matmul(x, W_k)); executors contract W_k inside each key's sum, so no
+   * [site, T·c] product is formed (compiler/wgsl/site-term.ts). With w null, x is that product
+   * already: y = Σ_k site_term(terms[k])(channel block k of x). Every term has y's out site and x's
+   * in site. The step pass's `stacked-site-terms` builds both forms.
    */
-  | { op: 'site_terms'; x: ValueId; w: ValueId; terms: SiteTerm[] }
+  | { op: 'site_terms'; x: ValueId; w: ValueId | null; terms: SiteTerm[] }
   /**
    * Renders target T (an MLP) with Θ-valued weights: y[k, o] = f_θ(coords[k])_o. `theta` is
    * weights(T)[1] (each batch element its own θ, e.g. one INR), `coords` is fixed(n)[d_0] (an input

@@ -41,6 +41,7 @@ export function kernelCatalog(): Kernel[] {
     scatterKernel(true),
     sparseSiteKernel(),
     siteKeySumKernel(),
+    siteKeySumKernel(true),
     siteKeyReadKernel(),
     siteKeyContractKernel(),
     siteTermsReadKernel(),

@@ -5,7 +5,9 @@
 // UNF take seconds on lavapipe):
 //   siteKeySumKernel    sums[n, s, k, c] = Σ_{i with key k} x[n, s, i, c]   (inputs listed by key: CSR)
 //   siteKeyReadKernel   y[n, s, o, c] = scale[key o] · sums[n, s, key o, c] (0 where o has no key)
-// with scale[k] = 1 / (inputs with key k). `site_terms` (Σ_k of term k on matmul(x, W_k)) moves the
+// with scale[k] = 1 / (inputs with key k). `site_terms` with w null (term k on channel block k of
+// the product x·concat(W)) is the key sums over all terms' keys (x read as T blocks per position),
+// then siteTermsReadKernel. `site_terms` with w (Σ_k of term k on matmul(x, W_k)) moves the
 // channel map inside the key sums, (Σ_{i with key} x[i, :]) · W_k, in three passes over all terms'
 // keys: the key sums of x's cin channels (siteKeySumKernel; a term reads only its in-cell), each
 // key's contraction with its term's weights (siteKeyContractKernel), then siteTermsReadKernel, where
@@ -30,21 +32,27 @@ export function siteKeyTables(r: TermRelation): { start: Uint32Array; members: U
   return { start, members, outKey: r.outKey, scale: scale.length > 0 ? scale : new Float32Array(1) };
 }
 
-/** One invocation per (n, s, key, c): the key's sum over its in positions (uniforms: dims of `sums`, site_in). */
-export function siteKeySumKernel(): Kernel {
+/**
+ * One invocation per (n, s, key, c): the key's sum over its in positions (uniforms: dims of `sums`,
+ * site_in). `vec4`: c counts runs of 4 channels (x and sums read as vec4: a quarter of the loads,
+ * for the cin channels of the contracted `site_terms`).
+ */
+export function siteKeySumKernel(vec4 = false): Kernel {
   const uniforms = [...DIM_FIELDS, { name: 'site_in', type: 'u32' as const }];
+  const unit = vec4 ? 'vec4f' : 'f32';
   const bindings = [
-    { name: 'x', element: 'f32', access: 'read' as const },
+    { name: 'x', element: unit, access: 'read' as const },
     { name: 'start', element: 'u32', access: 'read' as const },
     { name: 'members', element: 'u32', access: 'read' as const },
-    { name: 'sums', element: 'f32', access: 'read_write' as const },
+    { name: 'sums', element: unit, access: 'read_write' as const },
   ];
   const body = `${SPLIT_INDEX}
   let base = (n * u.d1 + s) * u.site_in;
-  var acc = 0.0;
+  var acc = ${unit}(0.0);
   for (var k = start[t]; k < start[t + 1u]; k++) { acc += x[(base + members[k]) * u.d3 + c]; }
   sums[i] = acc;`;
-  return { name: 'site_key_sum', source: `// site_key_sum: a site term's inputs summed per key\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+  const name = vec4 ? 'site_key_sum_v4' : 'site_key_sum';
+  return { name, source: `// ${name}: a site term's inputs summed per key${vec4 ? ', vec4 runs' : ''}\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
 }
 
 /** One invocation per output entry (uniforms: dims of the output, `keys` per (n, s)). */
@@ -134,6 +142,15 @@ export function stackedKeyTables(terms: number, relation: (k: number) => TermRel
   byKey.keyTerm.set(keyTerm);
   byKey.scale.set(scale);
   return { start, members: all, outStart, outKeys, ...byKey };
+}
+
+/** The members as positions of the product x·concat(W) read as T·site_in positions of c channels: i·T + k. */
+export function productMembers(t: StackedKeyTables, terms: number): Uint32Array {
+  const out = new Uint32Array(t.members.length);
+  for (let key = 0; key + 1 < t.start.length; key++) {
+    for (let e = t.start[key]!; e < t.start[key + 1]!; e++) out[e] = t.members[e]! * terms + t.keyTerm[key]!;
+  }
+  return out;
 }
 
 /**

@@ -113,7 +113,7 @@ function evaluate(node: Node, dims: Dims4, get: (id: ValueId) => Value4, env: En
     case 'scatter': return scatter(get(op.x), op.incidence, layoutOf(env.inst, op.target));
     case 'segment_mean': return segmentMean(get(op.x), siteOf(node.type), layoutOf(env.inst, op.target));
     case 'site_term': return siteTerm(get(op.x), op.term, layoutOf(env.inst, op.term.target), node.type.site, env.typeOf(op.x).site);
-    case 'site_terms': return siteTerms(get(op.x), get(op.w), op.terms, layoutOf(env.inst, op.terms[0]!.target), node.type.site, env.typeOf(op.x).site);
+    case 'site_terms': return siteTerms(get(op.x), op.w === null ? null : get(op.w), op.terms, layoutOf(env.inst, op.terms[0]!.target), node.type.site, env.typeOf(op.x).site);
     case 'layernorm': return layernorm(get(op.x), op.eps);
     case 'layernorm_vjp': return layernormVjp(get(op.x), sameDims(get(op.dy), get(op.x).dims), op.eps);
     case 'render': return render(get(op.theta), get(op.coords), layoutOf(env.inst, op.target));

@@ -89,17 +89,19 @@ export function siteTerm(x: Value4, term: SiteTerm, layout: TargetLayout, outSit
 
 /**
  * Σ_k siteTerm(matmul(x, W_k), terms[k]), W_k channel block k of w [cin, T·c] (batched: per
- * element). W_k is applied to each key's sum of x's cin-vectors, never to x: Σ_k |in_k|·cin + keys_k·cin·c
- * operations, not site·cin·T·c, and one term's relation alive at a time (a transformer's 1,322 terms
- * over 67,520 parameters would hold 0.7 GB of keys at once).
+ * element); without w, x is the product already (channel block k is term k's input). W_k is applied
+ * to each key's sum of x's cin-vectors, never to x: Σ_k |in_k|·cin + keys_k·cin·c operations, not
+ * site·cin·T·c, and one term's relation alive at a time (a transformer's 1,322 terms over 67,520
+ * parameters would hold 0.7 GB of keys at once).
  */
-export function siteTerms(x: Value4, w: Value4, terms: SiteTerm[], layout: TargetLayout, outSite: Site | null, inSite: Site | null): Value4 {
-  const [Bx, S, P, cin] = x.dims;
-  const Bw = w.dims[0];
+export function siteTerms(x: Value4, w: Value4 | null, terms: SiteTerm[], layout: TargetLayout, outSite: Site | null, inSite: Site | null): Value4 {
+  const [Bx, S, P, X] = x.dims;
+  const Bw = w === null ? 1 : w.dims[0];
   const B = Math.max(Bx, Bw);
-  const TC = w.data.length / Bw / cin;
-  const C = TC / terms.length;
-  if ((Bx !== 1 && Bx !== B) || (Bw !== 1 && Bw !== B) || !Number.isInteger(C)) throw new Error(`internal: site_terms of a batch of ${Bx} (${cin} channels) with weights batched ${Bw} (${w.data.length} for ${terms.length} terms)`);
+  const C = w === null ? X / terms.length : w.data.length / Bw / X / terms.length;
+  const cin = w === null ? C : X;
+  if ((Bx !== 1 && Bx !== B) || (Bw !== 1 && Bw !== B) || !Number.isInteger(C)) throw new Error(`internal: site_terms of a batch of ${Bx} (${X} channels) with weights batched ${Bw} for ${terms.length} terms`);
+  const TC = terms.length * C;
   let out: Float64Array | null = null;
   let O = 0;
   terms.forEach((term, k) => {
@@ -107,23 +109,24 @@ export function siteTerms(x: Value4, w: Value4, terms: SiteTerm[], layout: Targe
     O = outKey.length;
     out ??= new Float64Array(B * S * O * C);
     const keys = inCount.length;
+    const offset = w === null ? k * C : 0;
     const sums = new Float64Array(keys * cin);
     const means = new Float64Array(keys * C);
     for (let b = 0; b < B; b++) {
-      const ws = w.data.subarray((Bw === 1 ? 0 : b) * cin * TC);
+      const weight = w === null ? (j: number, c: number) => (j === c ? 1 : 0) : ((ws) => (j: number, c: number) => ws[j * TC + k * C + c]!)(w.data.subarray((Bw === 1 ? 0 : b) * X * TC));
       for (let s = 0; s < S; s++) {
         const xo = ((Bx === 1 ? 0 : b) * S + s) * P;
         sums.fill(0);
         for (let i = 0; i < P; i++) {
           const key = inKey[i]!;
-          if (key >= 0) for (let j = 0; j < cin; j++) sums[key * cin + j] += x.data[(xo + i) * cin + j]!;
+          if (key >= 0) for (let j = 0; j < cin; j++) sums[key * cin + j] += x.data[(xo + i) * X + offset + j]!;
         }
         means.fill(0);
         for (let key = 0; key < keys; key++) {
           if (inCount[key] === 0) continue;
           for (let j = 0; j < cin; j++) {
             const v = sums[key * cin + j]! / inCount[key]!;
-            for (let c = 0; c < C; c++) means[key * C + c] += v * ws[j * TC + k * C + c]!;
+            for (let c = 0; c < C; c++) means[key * C + c] += v * weight(j, c);
           }
         }
         const oo = (b * S + s) * O;

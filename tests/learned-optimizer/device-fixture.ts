@@ -20,7 +20,10 @@ export const SMALL_MLP = mlpLayout('Small', { kind: 'mlp', widths: [4, 5, 3], ac
 /** The optimizers of Table 1 by their `std/optimizers.gmn` net (`sgdm`: the rule alone). */
 export const OPTIMIZER_NETS = ['sgdm', 'ds_optimizer', 'unf_optimizer', 'ds_gradmetanet', 'unf_gradmetanet'] as const;
 
-export function smallOptimizer(net: (typeof OPTIMIZER_NETS)[number], setSize: number, layout: TargetLayout = SMALL_MLP): LearnedOptimizer {
+/** The optimizers of the transformer (UNF's complete np layer is refused there: UNF-local stands for it). */
+export const LM_OPTIMIZER_NETS = ['sgdm', 'ds_optimizer', 'unf_local_optimizer', 'ds_gradmetanet'] as const;
+
+export function smallOptimizer(net: (typeof OPTIMIZER_NETS)[number] | (typeof LM_OPTIMIZER_NETS)[number], setSize: number, layout: TargetLayout = SMALL_MLP): LearnedOptimizer {
   if (net === 'sgdm') return new LearnedOptimizer('sgdm', undefined);
   const file = join(import.meta.dirname, 'device-opt.gmn');
   const spec = layout.spec;

@@ -1,9 +1,10 @@
 // The language-model base task on the device (device-lm-target.ts) against the float64 task: PES
-// particles of SGDM, DS and DS + GradMetaNet (each with its own φ and batches of windows) give the
-// states (θ, momenta, slot EMAs of the per-token Γ) and mean losses of the float64 problem after a
-// few steps to float32 accuracy; particles run together equal each particle run alone exactly; the
-// evaluation curves of Adam and of a learned optimizer equal the float64 curves; PES meta-training
-// resumes bit-identically. UNF is not run: its np layer on a transformer is refused (learned_optimizer.gmn).
+// particles of SGDM, DS, UNF-local and DS + GradMetaNet (each with its own φ and batches of windows)
+// give the states (θ, momenta, slot EMAs of the per-token Γ) and mean losses of the float64 problem
+// after a few steps to float32 accuracy; particles run together equal each particle run alone
+// exactly; the evaluation curves of Adam and of a learned optimizer equal the float64 curves; PES
+// meta-training resumes bit-identically. UNF-local's np layer is one `site_terms` of 1,322 basis
+// terms on the device (UNF's complete layer on a transformer is refused: learned_optimizer.gmn).
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParticleSets } from '../../runtime/particles/particle-sets.js';
 import { deviceAdamCurves, deviceLearnedCurves } from '../../runtime/tasks/learned-optimizer/device-evaluation.js';
@@ -14,7 +15,7 @@ import { PesMetaTrainer, type MetaTrainerState } from '../../runtime/tasks/learn
 import { PAPER_RULE, type RuleState } from '../../runtime/tasks/learned-optimizer/update-rule.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
-import { SMALL_LM, smallOptimizer, smallTextTask } from './device-fixture.js';
+import { LM_OPTIMIZER_NETS, SMALL_LM, smallOptimizer, smallTextTask } from './device-fixture.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -33,7 +34,7 @@ function startStates(problem: LearnedOptimizerProblem, metas: ParticleSets, rng:
   return warmed.map((s) => ({ ...s, theta: f32(s.theta), momentum: f32(s.momentum), momenta: s.momenta.map(f32), ...(s.setEmas ? { setEmas: s.setEmas.map(f32) } : {}) }));
 }
 
-for (const name of ['sgdm', 'ds_optimizer', 'ds_gradmetanet'] as const) {
+for (const name of LM_OPTIMIZER_NETS) {
   describe.skipIf(gpu === null)(`${name} on the LM: 4 particles on the device`, () => {
     const optimizer = smallOptimizer(name, SET, SMALL_LM);
     const reference = new LearnedOptimizerProblem(task, optimizer);

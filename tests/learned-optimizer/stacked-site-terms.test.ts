@@ -1,7 +1,8 @@
 // UNF's F_ϕ under the step pass's stacked-site-terms: the np-group layer's 32 basis terms, planned
 // for a batch of particles with the params as batched inputs (every particle its own ϕ), are one
-// weight concatenation and one `site_terms` (key sums of x, their contraction with each term's
-// weights, key reads), not 32 × (matmul, key sums, key reads); on the device every particle's direction equals the float64
+// weight concatenation, one matmul and one `site_terms` on its channel blocks (a key-sum and a read
+// kernel; the product is small, so the weights are not contracted inside the key sums), not 32 ×
+// (matmul, key sums, key reads); on the device every particle's direction equals the float64
 // reference of the unrewritten net under that particle's ϕ, on a small MLP and on the 64 → 32 → 10
 // Fashion-MNIST MLP the learned optimizers train.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,9 +36,9 @@ for (const layout of [SMALL_MLP, FASHION_MLP]) {
       const stacked = ops.filter((op) => op.op === 'site_terms');
       expect(stacked.map((op) => op.terms.length)).toEqual([32]);
       const layer = plan.dispatches.filter((d) => d.label.includes('eqlinear')).map((d) => plan.kernels[d.kernel]!.name);
-      // 32 weights in 3 concatenations (12 parts each at most), key sums, contraction, reads, bias.
+      // 32 weights in 3 concatenations (12 parts each at most), the matmul, key sums, reads, bias.
       expect(layer.filter((k) => k.startsWith('concat_'))).toEqual(['concat_12', 'concat_12', 'concat_8']);
-      expect(layer.filter((k) => k.startsWith('site_'))).toEqual(['site_key_sum', 'site_key_contract', 'site_terms_read']);
+      expect(layer.filter((k) => k.startsWith('site_'))).toEqual(['site_key_sum', 'site_terms_read']);
       expect(layer.length).toBe(7);
     });
 

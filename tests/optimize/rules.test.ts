@@ -9,7 +9,7 @@ import { linearOfConcat, linearOfRowCopy } from '../../compiler/optimize/rules/l
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
 import { pointwiseBeforeBroadcast } from '../../compiler/optimize/rules/pointwise.js';
 import { reluGradOfRelu } from '../../compiler/optimize/rules/relu.js';
-import { stackedSiteTerms } from '../../compiler/optimize/rules/site-terms.js';
+import { stackedSiteTerms, stackingSiteTerms } from '../../compiler/optimize/rules/site-terms.js';
 import { smallTermsFirst } from '../../compiler/optimize/rules/sums.js';
 import { gradsType, inst, neuronsType, SET, weightsType } from '../autodiff/fixtures.js';
 import { expectGolden, expectSameFunction } from './check.js';
@@ -155,7 +155,7 @@ describe('rules (golden before/after, same function in float64)', () => {
     expectSameFunction(before, after, inst);
   });
 
-  it('stacked-site-terms: an np layer\'s site terms of one input are one site_terms of x and the stacked weights', () => {
+  it('stacked-site-terms: an np layer\'s site terms of one input are one site_terms, its product kept where it is small, contracted inside the key sums where not', () => {
     const g = new GraphBuilder('np_layer', inst);
     const x = g.input('x', weightsType(3));
     const term = (out: number, from: number, classes: number[]): SiteTerm => ({ target: 'T', out: { space: 'params', index: out }, in: { space: 'params', index: from }, labels: classes.map((c) => ({ class: c })) });
@@ -165,14 +165,21 @@ describe('rules (golden before/after, same function in float64)', () => {
       g.node({ op: 'site_term', x: g.matmul(x, g.param(`t${k}`, [3, 2], { kind: 'uniform_fan_in', fanIn: 12 })), term: t }, weightsType(2), `t${k}`));
     const pooled = g.broadcast(g.linear(g.reduce('mean', x, ['site']), 2, 'pooled', false), { set: null, site: { kind: 'params', target: 'T' } });
     const before = g.finish(g.binary('add', g.binary('add', g.binary('add', keyed[0]!, keyed[1]!), pooled), keyed[2]!));
-    const { graph: after } = pass(before, [stackedSiteTerms]);
-    expect(ops(after).filter((op) => op === 'site_term' || op === 'site_terms')).toEqual(['site_terms']);
-    // only the pooled term's matmul is left: the stacked weights are contracted inside the key sums
-    expect(ops(after).filter((op) => op === 'matmul')).toHaveLength(1);
-    const stacked = after.nodes.flatMap((n) => (n.op.op === 'site_terms' ? [n.op] : []));
-    expect(stacked.map((op) => after.nodes.find((n) => n.id === op.x)!.op.op)).toEqual(['input']);
-    expectGolden('stacked-site-terms', before, after, inst);
-    expectSameFunction(before, after, inst);
+    const stacks = (graph: typeof before) => graph.nodes.flatMap(({ op }) => {
+      if (op.op === 'site_term') return [null];
+      return op.op === 'site_terms' ? [{ terms: op.terms.length, x: graph.nodes.find((m) => m.id === op.x)!.op.op, w: op.w !== null }] : [];
+    });
+    // 30 positions × 6 channels fit: one matmul to the stacked weights, the terms on its channel blocks
+    const { graph: product } = pass(before, [stackedSiteTerms]);
+    expect(stacks(product)).toEqual([{ terms: 3, x: 'matmul', w: false }]);
+    expectGolden('stacked-site-terms', before, product, inst);
+    expectSameFunction(before, product, inst);
+    // with room for two terms' products (30 × 4), the stacked weights are contracted inside the key sums
+    const { graph: contracted } = pass(before, [stackingSiteTerms(30 * 4)]);
+    expect(stacks(contracted)).toEqual([{ terms: 3, x: 'input', w: true }]);
+    expect(ops(contracted).filter((op) => op === 'matmul')).toHaveLength(1);
+    expectGolden('stacked-site-terms-contracted', before, contracted, inst);
+    expectSameFunction(before, contracted, inst);
   });
 
   it('relu-grad-of-relu: the mask reads the ReLU output, so the pre-activation has one reader', () => {
