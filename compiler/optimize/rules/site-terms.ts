@@ -17,7 +17,8 @@
 // step where the matmul and 1-channel key sums took 12, and UNF's inner step fell from 157–180 to
 // 121–130 it/s (same load, alternating). So a stack whose product fits PRODUCT_FLOATS per batch
 // element keeps the matmul; a larger one is contracted (UNF-local on `Lm1b`: 1,324,032 member reads
-// against 89 M product positions).
+// against 89 M product positions). The bound is the old per-stack memory cap, not a measured
+// crossover: between these two layers no stack has been timed both ways.
 //
 // The engine offers every add of a left-deep sum in turn, so the terms merge one at a time: each add
 // extends the stack its left operand already is.
