@@ -3,8 +3,9 @@
 // give the states (θ, momenta, slot EMAs of the per-token Γ) and mean losses of the float64 problem
 // after a few steps to float32 accuracy; particles run together equal each particle run alone
 // exactly; the evaluation curves of Adam and of a learned optimizer equal the float64 curves; PES
-// meta-training resumes bit-identically. UNF-local's np layer is one `site_terms` of 1,322 basis
-// terms on the device (UNF's complete layer on a transformer is refused: learned_optimizer.gmn).
+// meta-training resumes bit-identically. UNF-local's np layer is one `site_terms` of its 578 basis
+// terms on this transformer, the weights contracted inside the key sums (UNF's complete layer on a
+// transformer is refused: learned_optimizer.gmn).
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParticleSets } from '../../runtime/particles/particle-sets.js';
 import { deviceAdamCurves, deviceLearnedCurves } from '../../runtime/tasks/learned-optimizer/device-evaluation.js';
