@@ -788,34 +788,36 @@ class Planner {
   }
 
   /**
-   * Σ_k of the keyed means of matmul(x, W_k) (`site_terms`, site-term.ts): every term's key sums of
-   * x in one pass, their contraction with the terms' weights, then every output adds its keys' means.
+   * Σ_k of the keyed means of matmul(x, W_k) (`site_terms`, site-term.ts): the key sums of x in one
+   * pass (once per distinct in-keying), their contraction with the terms' weights, then every output
+   * adds its keys' means; with w null, the key sums of the product's channel blocks, then the reads.
    */
   private stackedKeyedMeans(node: Node, x: ValueId, w: ValueId | null, terms: number, relation: (k: number) => TermRelation, name: string): void {
     const d = this.dims.get(node.id)!;
     const xd = this.dims.get(x)!;
     const keyed = this.stackedTables(name, terms, relation);
     const keys = keyed.scale.length;
-    const start = this.table(`${name} key start`, keyed.start);
     const sumDims: Dims4 = [d[0], d[1], keys, d[3]];
     const sumCount = d[0] * d[1] * keys * d[3];
     const sums = this.slot(`key sums of %${node.id}`, sumCount, 'scratch');
     if (w === null) {
       // x is the product [.., site_in, T·c]: T·site_in positions of c channels, position i of block k at i·T + k.
-      const members = this.table(`${name} product members`, productMembers(keyed, terms));
-      this.dispatch(siteKeySumKernel(), node, { ...dimValues(sumDims), site_in: xd[2] * terms }, [this.buf(x), start, members, sums], linearGrid(sumCount));
+      const members = [this.table(`${name} key start`, keyed.start), this.table(`${name} product members`, productMembers(keyed, terms))];
+      this.dispatch(siteKeySumKernel(), node, { ...dimValues(sumDims), site_in: xd[2] * terms }, [this.buf(x), ...members, sums], linearGrid(sumCount));
     } else {
       const cin = xd[3];
       const wcols = terms * d[3];
       // cin in runs of 4 where it divides (UNF-local's key sums on a transformer are its bulk)
       const v = cin % 4 === 0 ? 4 : 1;
-      const xsumDims: Dims4 = [xd[0], xd[1], keys, cin / v];
-      const xsumCount = xsumDims[0] * xsumDims[1] * keys * cin;
+      const sources = keyed.sourceStart.length - 1;
+      const xsumDims: Dims4 = [xd[0], xd[1], sources, cin / v];
+      const xsumCount = xsumDims[0] * xsumDims[1] * sources * cin;
       const xsums = this.slot(`key sums of x of %${node.id}`, xsumCount, 'scratch');
-      const members = this.table(`${name} key members`, keyed.members);
-      this.dispatch(siteKeySumKernel(v === 4), node, { ...dimValues(xsumDims), site_in: xd[2] }, [this.buf(x), start, members, xsums], linearGrid(xsumCount / v));
-      const contract = { ...dimValues(sumDims), cin, wcols, w_n: this.weightBatched(w) ? cin * wcols : 0, x_n: xd[0] === 1 ? 0 : 1 };
-      this.dispatch(siteKeyContractKernel(), node, contract, [xsums, this.buf(w), this.table(`${name} key term`, keyed.keyTerm), sums], linearGrid(sumCount));
+      const sourceTables = [this.table(`${name} source start`, keyed.sourceStart), this.table(`${name} source members`, keyed.sourceMembers)];
+      this.dispatch(siteKeySumKernel(v === 4), node, { ...dimValues(xsumDims), site_in: xd[2] }, [this.buf(x), ...sourceTables, xsums], linearGrid(xsumCount / v));
+      const contract = { ...dimValues(sumDims), cin, wcols, w_n: this.weightBatched(w) ? cin * wcols : 0, x_n: xd[0] === 1 ? 0 : 1, sources };
+      const keyTables = [this.table(`${name} key term`, keyed.keyTerm), this.table(`${name} key source`, keyed.keySource)];
+      this.dispatch(siteKeyContractKernel(), node, contract, [xsums, this.buf(w), ...keyTables, sums], linearGrid(sumCount));
       this.release(xsums);
     }
     const tables = [this.table(`${name} out start`, keyed.outStart), this.table(`${name} out keys`, keyed.outKeys), this.table(`${name} key scale`, keyed.scale)];
