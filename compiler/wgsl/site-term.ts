@@ -9,11 +9,12 @@
 // the product x·concat(W)) is the key sums over all terms' keys (x read as T blocks per position),
 // then siteTermsReadKernel. `site_terms` with w (Σ_k of term k on matmul(x, W_k)) moves the
 // channel map inside the key sums, (Σ_{i with key} x[i, :]) · W_k, in three passes over all terms'
-// keys: the key sums of x's cin channels (siteKeySumKernel; a term reads only its in-cell), each
-// key's contraction with its term's weights (siteKeyContractKernel), then siteTermsReadKernel, where
-// every out position adds its keys' means over the terms. The matmul to the stacked weights first
-// was site·cin·T·c multiply-adds and a [site, T·c] product: on a transformer's 1,322 terms over 67,520
-// parameters 2.9 G and 357 MB per batch element, against Σ_k |in_k|·cin adds here.
+// keys: the key sums of x's cin channels (siteKeySumKernel; a term reads only its in-cell, and terms
+// that group x alike share them), each key's contraction with its term's weights
+// (siteKeyContractKernel), then siteTermsReadKernel, where every out position adds its keys' means
+// over the terms. The matmul to the stacked weights first was site·cin·T·c multiply-adds and a
+// [site, T·c] product: on a transformer's 1,322 terms over 67,520 parameters 2.9 G and 357 MB per
+// batch element, against at most Σ_k |in_k|·cin adds here (9.6 M with the sharing).
 import type { TermRelation } from '../symmetry/term-relation.js';
 import { header, linearMain, type Kernel } from './kernel.js';
 import { DIM_FIELDS, SPLIT_INDEX } from './view.js';
