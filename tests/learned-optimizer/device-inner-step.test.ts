@@ -4,14 +4,13 @@
 // EMAs) and mean losses after a few steps agree to float32 accuracy; particles run together equal
 // each particle run alone exactly; PES meta-training on the device resumes bit-identically.
 import { afterAll, describe, expect, it } from 'vitest';
-import { ParticleSets } from '../../runtime/particles/particle-sets.js';
 import { DeviceLearnedOptimizerProblem } from '../../runtime/tasks/learned-optimizer/device-problem.js';
-import { LearnedOptimizerProblem } from '../../runtime/tasks/learned-optimizer/inner-task.js';
 import { PesMetaTrainer, type MetaTrainerState } from '../../runtime/tasks/learned-optimizer/meta-trainer.js';
 import { PAPER_RULE, type RuleState } from '../../runtime/tasks/learned-optimizer/update-rule.js';
 import { Rng } from '../../runtime/util/rng.js';
-import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
+import { openTestGpu } from '../device/gpu-fixture.js';
 import { OPTIMIZER_NETS, smallImageTask, smallOptimizer } from './device-fixture.js';
+import { describeParticlesOnDevice } from './device-particles.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -20,55 +19,7 @@ const BATCH = 5;
 const task = smallImageTask(BATCH);
 const STEPS = 4;
 
-/** Fresh float32-exact states, then `warm` float64 steps so that momenta and EMAs are not zero. */
-function startStates(problem: LearnedOptimizerProblem, metas: ParticleSets, rng: Rng): RuleState[] {
-  const fresh = Array.from({ length: metas.count }, () => problem.initialState(rng));
-  const warmed = problem.unroll(fresh, metas, 2, [11, 12]).states;
-  const f32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
-  return warmed.map((s) => ({ ...s, theta: f32(s.theta), momentum: f32(s.momentum), momenta: s.momenta.map(f32), ...(s.setEmas ? { setEmas: s.setEmas.map(f32) } : {}) }));
-}
-
-for (const name of OPTIMIZER_NETS) {
-  describe.skipIf(gpu === null)(`${name}: 4 particles on the device`, () => {
-    const optimizer = smallOptimizer(name, BATCH);
-    const reference = new LearnedOptimizerProblem(task, optimizer);
-    const rng = new Rng(4);
-    const phi = optimizer.initialMeta(PAPER_RULE, rng);
-    // β large enough that F_ϕ moves θ visibly (the paper's 0.001 would hide it under float32 noise).
-    if (optimizer.net !== undefined) phi[2] = Math.log(0.5);
-    const metas = ParticleSets.antithetic(phi, [0, 1].map(() => Float64Array.from(phi, () => 0.05 * rng.normal())));
-    const starts = startStates(reference, metas, rng);
-
-    it('states and losses after 4 steps equal the float64 problem\'s (float32 tolerance)', async () => {
-      const device = new DeviceLearnedOptimizerProblem(gpu!, task, optimizer);
-      const got = await device.unroll(starts, metas, STEPS, [42, 43]);
-      await device.release();
-      const want = reference.unroll(starts, metas, STEPS, [42, 43]);
-      expectClose(got.losses, want.losses, 1e-4, 1e-5);
-      got.states.forEach((s, j) => {
-        const w = want.states[j]!;
-        expect(s.step).toBe(w.step);
-        expectClose(s.theta, w.theta, 1e-4, 1e-5);
-        expectClose(s.momentum, w.momentum, 1e-4, 1e-5);
-        s.momenta.forEach((m, k) => expectClose(m, w.momenta[k]!, 1e-4, 1e-5));
-        expect(s.setEmas === undefined).toBe(w.setEmas === undefined);
-        s.setEmas?.forEach((e, k) => expectClose(e, w.setEmas![k]!, 1e-4, 1e-5));
-      });
-    });
-
-    it('particles run together equal each particle run alone', async () => {
-      const device = new DeviceLearnedOptimizerProblem(gpu!, task, optimizer);
-      const together = await device.unroll(starts, metas, STEPS, [42, 43]);
-      for (let j = 0; j < metas.count; j++) {
-        const alone = await device.unroll([starts[j]!], new ParticleSets(1, metas.size, Float64Array.from(metas.row(j))), STEPS, [[42, 43][j >> 1]!]);
-        expect(alone.losses[0]).toBe(together.losses[j]);
-        expect([...alone.states[0]!.theta]).toEqual([...together.states[j]!.theta]);
-        expect(alone.states[0]!.setEmas?.map((e) => [...e])).toEqual(together.states[j]!.setEmas?.map((e) => [...e]));
-      }
-      await device.release();
-    });
-  });
-}
+for (const name of OPTIMIZER_NETS) describeParticlesOnDevice(name, gpu, task, () => smallOptimizer(name, BATCH), STEPS);
 
 describe.skipIf(gpu === null)('PES meta-training with the device problem', () => {
   it('resumes bit-identically from its checkpoint (UNF + GradMetaNet)', async () => {

@@ -7,16 +7,15 @@
 // terms on this transformer, the weights contracted inside the key sums (UNF's complete layer on a
 // transformer is refused: learned_optimizer.gmn).
 import { afterAll, describe, expect, it } from 'vitest';
-import { ParticleSets } from '../../runtime/particles/particle-sets.js';
 import { deviceAdamCurves, deviceLearnedCurves } from '../../runtime/tasks/learned-optimizer/device-evaluation.js';
 import { DeviceLearnedOptimizerProblem } from '../../runtime/tasks/learned-optimizer/device-problem.js';
 import { adamCurve, learnedCurve } from '../../runtime/tasks/learned-optimizer/evaluation.js';
-import { LearnedOptimizerProblem } from '../../runtime/tasks/learned-optimizer/inner-task.js';
 import { PesMetaTrainer, type MetaTrainerState } from '../../runtime/tasks/learned-optimizer/meta-trainer.js';
 import { PAPER_RULE, type RuleState } from '../../runtime/tasks/learned-optimizer/update-rule.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
 import { LM_OPTIMIZER_NETS, SMALL_LM, smallOptimizer, smallTextTask } from './device-fixture.js';
+import { describeParticlesOnDevice } from './device-particles.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -26,56 +25,8 @@ const task = smallTextTask(BATCH);
 /** GradMetaNet's set: every token of the batch. */
 const SET = BATCH * (SMALL_LM.spec.kind === 'transformer' ? SMALL_LM.spec.seq : 0);
 const STEPS = 3;
-const f32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
 
-/** Fresh float32-exact states, then 2 float64 steps so that momenta and EMAs are not zero. */
-function startStates(problem: LearnedOptimizerProblem, metas: ParticleSets, rng: Rng): RuleState[] {
-  const fresh = Array.from({ length: metas.count }, () => problem.initialState(rng));
-  const warmed = problem.unroll(fresh, metas, 2, [11, 12]).states;
-  return warmed.map((s) => ({ ...s, theta: f32(s.theta), momentum: f32(s.momentum), momenta: s.momenta.map(f32), ...(s.setEmas ? { setEmas: s.setEmas.map(f32) } : {}) }));
-}
-
-for (const name of LM_OPTIMIZER_NETS) {
-  describe.skipIf(gpu === null)(`${name} on the LM: 4 particles on the device`, () => {
-    const optimizer = smallOptimizer(name, SET, SMALL_LM);
-    const reference = new LearnedOptimizerProblem(task, optimizer);
-    const rng = new Rng(4);
-    const phi = optimizer.initialMeta(PAPER_RULE, rng);
-    // β large enough that F_ϕ moves θ visibly (the paper's 0.001 would hide it under float32 noise).
-    if (optimizer.net !== undefined) phi[2] = Math.log(0.5);
-    const metas = ParticleSets.antithetic(phi, [0, 1].map(() => Float64Array.from(phi, () => 0.05 * rng.normal())));
-    const starts = startStates(reference, metas, rng);
-
-    it('states and losses after 3 steps equal the float64 problem\'s (float32 tolerance)', async () => {
-      const device = new DeviceLearnedOptimizerProblem(gpu!, task, optimizer);
-      const got = await device.unroll(starts, metas, STEPS, [42, 43]);
-      await device.release();
-      const want = reference.unroll(starts, metas, STEPS, [42, 43]);
-      expectClose(got.losses, want.losses, 1e-4, 1e-5);
-      got.states.forEach((s, j) => {
-        const w = want.states[j]!;
-        expect(s.step).toBe(w.step);
-        expectClose(s.theta, w.theta, 1e-4, 1e-5);
-        expectClose(s.momentum, w.momentum, 1e-4, 1e-5);
-        s.momenta.forEach((m, k) => expectClose(m, w.momenta[k]!, 1e-4, 1e-5));
-        expect(s.setEmas === undefined).toBe(w.setEmas === undefined);
-        s.setEmas?.forEach((e, k) => expectClose(e, w.setEmas![k]!, 1e-4, 1e-5));
-      });
-    });
-
-    it('particles run together equal each particle run alone', async () => {
-      const device = new DeviceLearnedOptimizerProblem(gpu!, task, optimizer);
-      const together = await device.unroll(starts, metas, STEPS, [42, 43]);
-      for (let j = 0; j < metas.count; j++) {
-        const alone = await device.unroll([starts[j]!], new ParticleSets(1, metas.size, Float64Array.from(metas.row(j))), STEPS, [[42, 43][j >> 1]!]);
-        expect(alone.losses[0]).toBe(together.losses[j]);
-        expect([...alone.states[0]!.theta]).toEqual([...together.states[j]!.theta]);
-        expect(alone.states[0]!.setEmas?.map((e) => [...e])).toEqual(together.states[j]!.setEmas?.map((e) => [...e]));
-      }
-      await device.release();
-    });
-  });
-}
+for (const name of LM_OPTIMIZER_NETS) describeParticlesOnDevice(`${name} on the LM`, gpu, task, () => smallOptimizer(name, SET, SMALL_LM), STEPS);
 
 describe.skipIf(gpu === null)('the LM on the device: evaluation and PES', () => {
   const SEEDS = [1, 2];
