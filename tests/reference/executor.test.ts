@@ -40,6 +40,22 @@ describe('reference executor', () => {
     expect(maxDiff(cRun.data, matmul64(xs.data, run.output.data, 3, rows, 5, true))).toBeLessThan(1e-12);
   });
 
+  it("keep: 'outputs' drops each value after its last reader and returns the same outputs", () => {
+    const g = new GraphBuilder('k', inst);
+    const x = g.input('x', grads(3));
+    const w = g.param('w', [3, 3], { kind: 'zeros' });
+    const h = g.matmul(g.matmul(x, w), w);
+    const graph = g.finish(g.matmul(h, w), { outputs: new Map([['h', h]]) });
+    const inputs = new Map([['x', random([2, 4, 6, 3])]]);
+    const params = new Map([['w', random([3, 3]).data]]);
+    const all = executeGraph(graph, inst, inputs, params);
+    const lean = executeGraph(graph, inst, inputs, params, { keep: 'outputs' });
+    expect(lean.output.data).toEqual(all.output.data);
+    expect(lean.outputs.get('h')!.data).toEqual(all.outputs.get('h')!.data);
+    expect([...lean.values.keys()].sort()).toEqual([graph.output, h].sort());
+    expect(all.values.size).toBe(graph.nodes.length);
+  });
+
   it('layernorm and attention (set and site axes) match the independent float64 oracles', () => {
     const g = new GraphBuilder('a', inst);
     const q = g.input('q', grads(6));

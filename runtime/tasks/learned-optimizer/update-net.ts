@@ -90,5 +90,5 @@ export function updateDirection(net: UpdateNet, phi: Float64Array, features: Flo
     if (gradSets === undefined) throw new Error(`internal: ${net.net} reads gradient sets, none given`);
     inputs.set(net.gradsInput, tensor([1, net.setSize, gradSets.length / net.setSize / GRAD_SET_CHANNELS, GRAD_SET_CHANNELS], gradSets));
   }
-  return executeGraph(net.graph, net.inst, inputs, params).output.data;
+  return executeGraph(net.graph, net.inst, inputs, params, { keep: 'outputs' }).output.data;
 }
