@@ -1,7 +1,6 @@
 // What a worker accepts from the queue, and what the submitter accepts back, without a Redis: the
 // payload schema and size limit, job ids, the queue URL and credentials, and exact state encoding.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFiles } from '../../compiler/check.js';
@@ -11,6 +10,7 @@ import { checkPayload, jobId, jobPayload, MAX_PAYLOAD_BYTES, type TaskPayload } 
 import { QueueError } from '../../runtime/queue/queue-error.js';
 import { checkTaskSource } from '../../runtime/queue/task-source.js';
 import type { RunResult } from '../../runtime/tasks/report.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const TASK: TaskPayload = { file: 'curvature.gmn', source: 'task t { }', task: 'curvature', preset: 'quick' };
 
@@ -83,7 +83,7 @@ describe('job payloads', () => {
 
 describe('a task rebuilt from its text on a worker', () => {
   it('reads the standard library and nothing else: a module of its own is not found there, though it is on disk', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gmn-task-'));
+    const dir = tempDir('gmn-task-');
     writeFileSync(join(dir, 'mine.gmn'), 'target T = mlp(widths: [1, 2, 1], activation: relu)\n');
     const source = `use std/gradmetanet\nuse ${relative(process.cwd(), join(dir, 'mine'))}\n`;
     const checked = checkTaskSource({ file: 'task.gmn', source, task: 't', preset: 'default' });
@@ -123,7 +123,7 @@ describe('queue URLs and credentials', () => {
     expect(fromEnv.redis).toMatchObject({ host: 'queue.example', port: 6380, db: 2, username: 'gmn', password: 'pw-env', tls: { servername: 'queue.example' } });
     expect(fromEnv.display).toBe('rediss://queue.example:6380/2 queue sweeps');
     expect(fromEnv.redact('WRONGPASS for pw-env')).toBe('WRONGPASS for ***');
-    const dir = mkdtempSync(join(tmpdir(), 'gmn-pw-'));
+    const dir = tempDir('gmn-pw-');
     const file = join(dir, 'password');
     writeFileSync(file, 'pw-file\n');
     chmodSync(file, 0o600);
