@@ -8,14 +8,12 @@
 // transformer is refused: learned_optimizer.gmn).
 import { afterAll, describe, expect, it } from 'vitest';
 import { deviceAdamCurves, deviceLearnedCurves } from '../../runtime/tasks/learned-optimizer/device-evaluation.js';
-import { DeviceLearnedOptimizerProblem } from '../../runtime/tasks/learned-optimizer/device-problem.js';
 import { adamCurve, learnedCurve } from '../../runtime/tasks/learned-optimizer/evaluation.js';
-import { PesMetaTrainer, type MetaTrainerState } from '../../runtime/tasks/learned-optimizer/meta-trainer.js';
-import { PAPER_RULE, type RuleState } from '../../runtime/tasks/learned-optimizer/update-rule.js';
+import { PAPER_RULE } from '../../runtime/tasks/learned-optimizer/update-rule.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
 import { LM_OPTIMIZER_NETS, SMALL_LM, smallOptimizer, smallTextTask } from './device-fixture.js';
-import { describeParticlesOnDevice } from './device-particles.js';
+import { describeParticlesOnDevice, expectPesResumesBitIdentically } from './device-particles.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -54,24 +52,5 @@ describe.skipIf(gpu === null)('the LM on the device: evaluation and PES', () => 
     });
   });
 
-  it('PES meta-training resumes bit-identically from its checkpoint (DS + GradMetaNet)', async () => {
-    const optimizer = smallOptimizer('ds_gradmetanet', SET, SMALL_LM);
-    const device = new DeviceLearnedOptimizerProblem(gpu!, task, optimizer);
-    const options = { pes: { pairs: 2, truncation: 2, horizon: 4, sigma: 0.01, accumulate: true, stagger: true, seed: 3 }, outerLr: 0.01, clip: 1 };
-    const phi0 = optimizer.initialMeta(PAPER_RULE, new Rng(1));
-    const straight = new PesMetaTrainer(device, options, phi0);
-    const losses: number[] = [];
-    for (let s = 0; s < 4; s++) losses.push(await straight.outerUpdate());
-    const first = new PesMetaTrainer(device, options, phi0);
-    for (let s = 0; s < 2; s++) await first.outerUpdate();
-    const replace = (_: string, v: unknown) => (v instanceof Float64Array ? { f64: [...v] } : v);
-    const revive = (_: string, v: unknown) => (typeof v === 'object' && v !== null && 'f64' in v ? Float64Array.from((v as { f64: number[] }).f64) : v);
-    const saved = JSON.parse(JSON.stringify(first.state(), replace), revive) as MetaTrainerState<RuleState>;
-    const resumed = new PesMetaTrainer(device, options, phi0, saved);
-    const rest: number[] = [];
-    for (let s = 0; s < 2; s++) rest.push(await resumed.outerUpdate());
-    await device.release();
-    expect(rest).toEqual(losses.slice(2));
-    expect([...resumed.phi]).toEqual([...straight.phi]);
-  });
+  it('PES meta-training resumes bit-identically from its checkpoint (DS + GradMetaNet)', () => expectPesResumesBitIdentically(gpu!, task, smallOptimizer('ds_gradmetanet', SET, SMALL_LM), 4));
 });

@@ -1,14 +1,15 @@
-// The check every device base task passes for every learned optimizer: 4 PES particles (2
-// antithetic pairs around one φ, each with its own state and batches) unrolled on the device give
-// the float64 problem's states (θ, momenta, slot EMAs) and mean losses to float32 accuracy, and the
-// particles run together equal each particle run alone, bit for bit. Used by the image-MLP
-// (device-inner-step.test.ts) and language-model (device-lm.test.ts) tests.
+// The checks every device base task passes (device-inner-step.test.ts: image MLPs; device-lm.test.ts:
+// the LM): for every learned optimizer, 4 PES particles (2 antithetic pairs around one φ, each with
+// its own state and batches) unrolled on the device give the float64 problem's states (θ, momenta,
+// slot EMAs) and mean losses to float32 accuracy, and the particles run together equal each particle
+// run alone, bit for bit; PES meta-training on the device resumes bit-identically from a checkpoint.
 import { describe, expect, it } from 'vitest';
 import type { GpuDevice } from '../../runtime/device/index.js';
 import { ParticleSets } from '../../runtime/particles/particle-sets.js';
 import { DeviceLearnedOptimizerProblem } from '../../runtime/tasks/learned-optimizer/device-problem.js';
 import { LearnedOptimizerProblem, type InnerTask } from '../../runtime/tasks/learned-optimizer/inner-task.js';
 import type { LearnedOptimizer } from '../../runtime/tasks/learned-optimizer/learned-optimizer.js';
+import { PesMetaTrainer, type MetaTrainerState } from '../../runtime/tasks/learned-optimizer/meta-trainer.js';
 import { PAPER_RULE, type RuleState } from '../../runtime/tasks/learned-optimizer/update-rule.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose } from '../device/gpu-fixture.js';
@@ -62,4 +63,25 @@ export function describeParticlesOnDevice(title: string, gpu: GpuDevice | null, 
       await device.release();
     });
   });
+}
+
+/** `steps` PES outer steps straight through, against 2 steps, a JSON round trip of the trainer's state, and the rest. */
+export async function expectPesResumesBitIdentically(gpu: GpuDevice, task: InnerTask, optimizer: LearnedOptimizer, steps: number): Promise<void> {
+  const device = new DeviceLearnedOptimizerProblem(gpu, task, optimizer);
+  const options = { pes: { pairs: 2, truncation: 2, horizon: 4, sigma: 0.01, accumulate: true, stagger: true, seed: 3 }, outerLr: 0.01, clip: 1 };
+  const phi0 = optimizer.initialMeta(PAPER_RULE, new Rng(1));
+  const straight = new PesMetaTrainer(device, options, phi0);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) losses.push(await straight.outerUpdate());
+  const first = new PesMetaTrainer(device, options, phi0);
+  for (let s = 0; s < 2; s++) await first.outerUpdate();
+  const replace = (_: string, v: unknown) => (v instanceof Float64Array ? { f64: [...v] } : v);
+  const revive = (_: string, v: unknown) => (typeof v === 'object' && v !== null && 'f64' in v ? Float64Array.from((v as { f64: number[] }).f64) : v);
+  const saved = JSON.parse(JSON.stringify(first.state(), replace), revive) as MetaTrainerState<RuleState>;
+  const resumed = new PesMetaTrainer(device, options, phi0, saved);
+  const rest: number[] = [];
+  for (let s = 2; s < steps; s++) rest.push(await resumed.outerUpdate());
+  await device.release();
+  expect(rest).toEqual(losses.slice(2));
+  expect([...resumed.phi]).toEqual([...straight.phi]);
 }
