@@ -1,18 +1,16 @@
 // Golden IR dumps: the lowering of a std net, of a fine-group eqlinear and of an np one with a
 // subset of its terms, byte for byte.
 // To accept an intended change, regenerate with GMN_UPDATE_GOLDEN=1 and review the diff.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dumpGraph } from '../../compiler/ir/dump.js';
+import { matchGolden } from '../fixtures/golden.js';
 import { lowerSource, probe } from './lower-helpers.js';
 
 const GOLDEN = resolve(import.meta.dirname, 'golden');
 
 function golden(name: string, text: string): void {
-  const path = resolve(GOLDEN, `${name}.ir`);
-  if (process.env.GMN_UPDATE_GOLDEN === '1' || !existsSync(path)) writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
+  matchGolden(resolve(GOLDEN, `${name}.ir`), text);
 }
 
 describe('IR dump goldens', () => {

@@ -1,6 +1,5 @@
 // Shared checks of the optimisation tests: golden before/after dumps, and numeric equality of a
 // graph and its rewrite on the float64 reference executor (random inputs and parameters).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect } from 'vitest';
 import { buildTrainingStep, STEP_COTANGENT, STEP_TARGET } from '../../compiler/autodiff/index.js';
@@ -10,6 +9,7 @@ import { shapeOf, type Instantiation } from '../../compiler/ir/types.js';
 import { executeGraph, tensor } from '../../runtime/reference/index.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose } from '../device/gpu-fixture.js';
+import { matchGolden } from '../fixtures/golden.js';
 import { randomParams, randomTensor } from '../autodiff/fixtures.js';
 
 const GOLDEN = resolve(import.meta.dirname, 'golden');
@@ -20,9 +20,7 @@ const GOLDEN = resolve(import.meta.dirname, 'golden');
  */
 export function expectGolden(name: string, before: Graph, after: Graph, inst: Instantiation): void {
   const text = `# before\n${dumpGraph(before, inst)}\n# after\n${dumpGraph(after, inst)}`;
-  const path = resolve(GOLDEN, `${name}.ir`);
-  if (process.env.GMN_UPDATE_GOLDEN === '1' || !existsSync(path)) writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
+  matchGolden(resolve(GOLDEN, `${name}.ir`), text);
 }
 
 const BATCH = 2;

@@ -1,10 +1,11 @@
-// Golden ASTs: representative files parse to the expected tree (spans stripped and snapshotted
+// Golden ASTs: representative files parse to the expected tree (spans stripped and checked
 // separately), and key nodes carry the exact spans diagnostics will point at.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Expr } from '../../compiler/syntax/ast.js';
 import { parseSource } from '../../compiler/syntax/parse.js';
+import { matchGolden } from '../fixtures/golden.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 
@@ -16,10 +17,10 @@ function withoutSpans(value: unknown): unknown {
 
 describe('golden ASTs', () => {
   for (const file of ['std/layers.gmn', 'std/gradmetanet_pp.gmn', 'dsl-examples/curvature.gmn']) {
-    it(file, async () => {
+    it(file, () => {
       const { program, diagnostics } = parseSource(readFileSync(join(repo, file), 'utf8'), file);
       expect(diagnostics).toEqual([]);
-      await expect(JSON.stringify(withoutSpans(program), null, 1)).toMatchFileSnapshot(`__snapshots__/${file.replace(/\//g, '_')}.ast.json`);
+      matchGolden(join(import.meta.dirname, '__snapshots__', `${file.replace(/\//g, '_')}.ast.json`), JSON.stringify(withoutSpans(program), null, 1));
     });
   }
 });

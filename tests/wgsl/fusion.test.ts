@@ -2,19 +2,16 @@
 // set layer planned without and with fusion (golden/set-layer-{unfused,fused}.plan). Fused, the
 // Hartford layer is one matmul whose epilogue adds the broadcast pooled terms and applies the ReLU:
 // the only dispatch that writes a full-size [B, b, N, c] tensor.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { paramsAsInputs } from '../../compiler/ir/params-as-inputs.js';
 import { optimizeNet } from '../../compiler/optimize/passes.js';
 import { planGraph, type Plan } from '../../compiler/wgsl/plan.js';
 import { layoutTables } from '../../runtime/gpu/tables.js';
+import { matchGolden } from '../fixtures/golden.js';
 import { lowerSource, probe } from '../ir/lower-helpers.js';
 
-const golden = (name: string, text: string): void => {
-  const path = new URL(`./golden/${name}`, import.meta.url);
-  if (process.env['GMN_UPDATE_GOLDEN'] === '1' || !existsSync(path)) writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
-};
+const golden = (name: string, text: string): void => matchGolden(resolve(import.meta.dirname, 'golden', name), text);
 
 /** One line per dispatch: kernel, the value it computes and that value's 4-D dims. */
 function dispatchList(plan: Plan): string {

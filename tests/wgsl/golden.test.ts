@@ -1,14 +1,11 @@
 // Golden kernel text: the fused elementwise chain and the plan a small graph compiles to.
 // To update after an intended change: GMN_UPDATE_GOLDEN=1 npx vitest run tests/wgsl/golden.test.ts
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mapKernel, type Expr } from '../../compiler/wgsl/elementwise.js';
+import { matchGolden } from '../fixtures/golden.js';
 
-const golden = (name: string, text: string): void => {
-  const path = new URL(`./golden/${name}`, import.meta.url);
-  if (process.env['GMN_UPDATE_GOLDEN'] === '1' || !existsSync(path)) writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
-};
+const golden = (name: string, text: string): void => matchGolden(resolve(import.meta.dirname, 'golden', name), text);
 
 describe('fused elementwise kernels', () => {
   it('relu(x0·f0 + x1) selected against -x0 is one kernel that reads top-down like the IR', () => {
