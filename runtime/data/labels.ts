@@ -6,11 +6,13 @@
 //                           output itself: with no observed y in this setting it *coincides* with
 //                           diag F (computed along the per-example-gradient path, so the two agree
 //                           as a check)
-//   fisher_trace            tr F = Σ_p diag F[p]  (one number per model)
+//   fisher_trace            tr F = Σ_p diag F[p] = mean_k ‖∇_θ f(x_k)‖²  (one number per model; for a
+//                           scalar output from the rank-1 factors, O(N) per point instead of O(P))
 //   obd_saliency            θ² ⊙ diag F  (Optimal Brain Damage, without the ½)
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { LabelKind } from '../tasks/task-config.js';
 import { fisherTrace, obdSaliency, trueFisherDiagonal } from '../targets/fisher.js';
+import { meanSquaredGradientNorm } from '../targets/gradient-norms.js';
 import { mlpGradients, mlpOutputModel, mlpPerExampleGradients } from '../targets/mlp.js';
 
 /** Numbers per model of a label: 1 for the trace, else one per parameter. */
@@ -25,12 +27,20 @@ export function curvatureLabel(layout: TargetLayout, kind: LabelKind, theta: Flo
     const perExample = mlpPerExampleGradients(layout, mlpGradients(layout, batch, { kind: 'output' }));
     return meanOfSquares(perExample, count, layout.paramCount);
   }
+  if (kind === 'fisher_trace' && hasScalarOutput(layout)) {
+    return Float64Array.of(meanSquaredGradientNorm(layout, mlpGradients(layout, batch, { kind: 'output' }).factors, count));
+  }
   const diagonal = trueFisherDiagonal(mlpOutputModel(layout, batch), 'gaussian');
   switch (kind) {
     case 'fisher_diag': return diagonal;
     case 'fisher_trace': return Float64Array.of(fisherTrace(diagonal));
     case 'obd_saliency': return obdSaliency(theta, diagonal);
   }
+}
+
+/** One output: each point's output gradient is exactly one rank-1 factor pair per layer. */
+export function hasScalarOutput(layout: TargetLayout): boolean {
+  return layout.segments[layout.segments.length - 1]!.size === 1;
 }
 
 /** mean over rows of the squares, [rows, width] → [width]. */
