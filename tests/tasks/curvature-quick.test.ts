@@ -1,21 +1,33 @@
 // The paper's curvature study, `quick` preset, end to end through the CLI on the machine's WebGPU
-// adapter (lavapipe in CI): every model of the file is trained or evaluated (and the estimator
-// recalibrated), and the report is sane. The suite's one run of all ten models on the GPU: its hook
-// may take 300 s (the preset takes about 35 s on a quiet 2-core machine; docs/testing.md). The same
-// sweep through the job queue (a real redis-server, a submitter and two workers) must give the very
-// same numbers (docs/distributed.md).
+// adapter (lavapipe in CI), asked for with --backend webgpu and checked in results.json (without an
+// adapter the file skips, saying what to install): every model of the file is trained or evaluated
+// (and the estimator recalibrated), and the report is sane. The suite's one run of all ten models
+// on the GPU: its hook may take 300 s (the preset takes about 35 s on a quiet 2-core machine;
+// docs/testing.md). The same sweep through the job queue (a real redis-server, a submitter and two
+// workers) must give the very same numbers (docs/distributed.md).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestGpu } from '../device/gpu-fixture.js';
 import { startGmn, startRedis, stopProcess, type GmnProcess, type RedisServer } from '../fixtures/redis.js';
 import { tempDir } from '../fixtures/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 interface Summary { model: string; mean: number; trainSize: number }
+interface Results { context: { device: string }; summaries: Summary[]; results: { model: string; device: string }[] }
 
-describe('gmn run dsl-examples/curvature.gmn --preset quick', () => {
+/** What results.json says ran the models: every result on the WebGPU adapter. */
+function expectRanOnWebGpu(results: Results): void {
+  expect(results.results.length).toBeGreaterThan(0);
+  for (const r of results.results) expect(r.device, r.model).toMatch(/^WebGPU /);
+}
+
+const gpu = await openTestGpu();
+gpu?.destroy();
+
+describe.skipIf(gpu === null)('gmn run dsl-examples/curvature.gmn --preset quick', () => {
   let out: string;
   let work: string;
   let summaries: Summary[];
@@ -24,11 +36,14 @@ describe('gmn run dsl-examples/curvature.gmn --preset quick', () => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT }).status).toBe(0);
     work = tempDir('gmn-quick-');
     out = join(work, 'run');
-    const run = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', join(ROOT, 'dsl-examples/curvature.gmn'), '--preset', 'quick', '--out', out],
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', join(ROOT, 'dsl-examples/curvature.gmn'), '--preset', 'quick', '--backend', 'webgpu', '--out', out],
       { cwd: work, encoding: 'utf8', timeout: 300_000 });
     expect(run.stderr).not.toMatch(/internal error|validation:/);
     expect(run.status).toBe(0);
-    summaries = (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { summaries: Summary[] }).summaries;
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    expect(results.context.device).toMatch(/^WebGPU /);
+    expectRanOnWebGpu(results);
+    summaries = results.summaries;
   }, 300_000);
 
   it('reports every model of the file with a finite error', () => {
@@ -67,7 +82,7 @@ describe('gmn run dsl-examples/curvature.gmn --preset quick', () => {
     it('write the same results, number for number, as the local run', async () => {
       redis = await startRedis();
       const env = { GMN_REDIS_PASSWORD: redis.password };
-      for (const name of ['a', 'b']) workers.push(startGmn(['worker', '--queue', redis.url, '--cache', join(work, `cache-${name}`)], env, work));
+      for (const name of ['a', 'b']) workers.push(startGmn(['worker', '--queue', redis.url, '--backend', 'webgpu', '--cache', join(work, `cache-${name}`)], env, work));
       const queued = join(work, 'queued');
       const submitter = startGmn(['run', join(ROOT, 'dsl-examples/curvature.gmn'), '--preset', 'quick', '--queue', redis.url, '--out', queued], env, work);
       expect(await submitter.exited).toBe(0);
@@ -75,6 +90,7 @@ describe('gmn run dsl-examples/curvature.gmn --preset quick', () => {
         .map(({ model, trainSize, seed, testError, validationError, bestEpoch, params }) => ({ model, trainSize, seed, testError, validationError, bestEpoch, params }))
         .sort((x, y) => String(x.model).localeCompare(String(y.model)));
       expect(numbers(queued)).toEqual(numbers(out));
+      expectRanOnWebGpu(JSON.parse(readFileSync(join(queued, 'results.json'), 'utf8')) as Results);
       // Both workers took jobs, each recording its own device.
       for (const w of workers) expect(w.output()).toMatch(/: done\n/);
       for (const p of [submitter, ...workers]) expect(p.output()).not.toMatch(/internal error|validation:/);
