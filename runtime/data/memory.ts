@@ -8,8 +8,8 @@ import { labelWidth } from './labels.js';
 
 /** The share of the memory available now that a dataset may take (generation and training need the rest). */
 const MEMORY_SHARE = 0.6;
-/** The largest file Node reads in one piece (fs kIoMaxLength): one cached array must stay below it. */
-const MAX_ARRAY_BYTES = 2 ** 31 - 1;
+/** The largest Float32Array V8 allocates (2^32 elements): one array of the dataset must stay within it. */
+const MAX_ARRAY_BYTES = 4 * 2 ** 32;
 
 export interface DatasetMemory {
   /** Every array of the dataset, float32, in bytes. */
@@ -41,7 +41,7 @@ export function datasetTooLarge(layout: TargetLayout, config: DataConfig, label:
   }
   const largest = need.arrays.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   if (largest.bytes > MAX_ARRAY_BYTES) {
-    return `the dataset's ${largest.name} take ${formatBytes(largest.bytes)} in one array, over the 2 GiB a cached array may hold`;
+    return `the dataset's ${largest.name} take ${formatBytes(largest.bytes)} in one array, over the ${formatBytes(MAX_ARRAY_BYTES)} one array may hold`;
   }
   return null;
 }

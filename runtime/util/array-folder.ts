@@ -3,9 +3,11 @@
 // array (the platform's byte order, recorded) and manifest.json (format, version, key, and each
 // file's shape, byte size and SHA-256). Every file is written to a temporary name and renamed, and
 // the manifest is removed first and written last: a folder without a sound manifest, or with a file
-// of the wrong size or checksum, is never read back.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// of the wrong size or checksum, is never read back. Files are read, written and hashed in chunks:
+// one array may be larger than the 2 GiB Node reads or writes in one call (a scaled-up curvature
+// dataset's θ: 3000 models of 1M parameters, 12.6 GB).
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -54,9 +56,9 @@ export function readArrays<Key, Name extends string>(dir: string, identity: Fold
     if (!existsSync(path)) return { ok: false, reason: `${name}.f32 is missing from the cache` };
     const size = statSync(path).size;
     if (size !== bytes) return { ok: false, reason: `${name}.f32 has ${size} bytes, expected ${bytes}` };
-    const buffer = readFileSync(path);
-    if (sha256(buffer) !== entry.sha256) return { ok: false, reason: `${name}.f32 does not match its checksum` };
-    arrays[name] = toFloat32(buffer);
+    const array = readFloat32(path, bytes);
+    if (sha256(array) !== entry.sha256) return { ok: false, reason: `${name}.f32 does not match its checksum` };
+    arrays[name] = array;
   }
   return { ok: true, arrays: arrays as Record<Name, Float32Array> };
 }
@@ -69,27 +71,61 @@ export function writeArrays<Key, Name extends string>(dir: string, identity: Fol
   const files = {} as Manifest<Key, Name>['files'];
   for (const name of Object.keys(shapes) as Name[]) {
     const array = arrays[name];
-    const bytes = Buffer.from(array.buffer, array.byteOffset, array.byteLength);
     const file = `${name}.f32`;
-    writeAtomically(join(dir, file), bytes);
-    files[name] = { file, shape: shapes[name], bytes: bytes.byteLength, sha256: sha256(bytes) };
+    writeAtomically(join(dir, file), array);
+    files[name] = { file, shape: shapes[name], bytes: array.byteLength, sha256: sha256(array) };
   }
   const manifest: Manifest<Key, Name> = { ...identity, endianness: endianness(), files };
   writeAtomically(join(dir, 'manifest.json'), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
 }
 
-function writeAtomically(path: string, bytes: Uint8Array): void {
+/** Bytes per read, write or hash update: below the 2 GiB one fs call handles (fs kIoMaxLength). */
+const CHUNK_BYTES = 1 << 30;
+
+function writeAtomically(path: string, data: ArrayBufferView): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const chunk of chunks(data)) {
+      for (let done = 0; done < chunk.byteLength;) done += writeSync(fd, chunk, done);
+    }
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** The `bytes` bytes of a file as float32 (the caller has checked its size). */
+function readFloat32(path: string, bytes: number): Float32Array {
+  const array = new Float32Array(bytes / 4);
+  const fd = openSync(path, 'r');
+  try {
+    let position = 0;
+    for (const chunk of chunks(array)) {
+      for (let done = 0; done < chunk.byteLength;) {
+        const read = readSync(fd, chunk, done, chunk.byteLength - done, position + done);
+        if (read === 0) throw new Error(`${path} ended after ${position + done} of ${bytes} bytes`);
+        done += read;
+      }
+      position += chunk.byteLength;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return array;
 }
 
-/** A float32 view of file bytes (copied when the buffer is not 4-byte aligned). */
-function toFloat32(buffer: Buffer): Float32Array {
-  if (buffer.byteOffset % 4 === 0) return new Float32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 4);
-  return new Float32Array(new Uint8Array(buffer).buffer);
+function sha256(data: ArrayBufferView): string {
+  const hash: Hash = createHash('sha256');
+  for (const chunk of chunks(data)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** Byte views of at most CHUNK_BYTES covering `data`. */
+function chunks(data: ArrayBufferView): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let start = 0; start < data.byteLength; start += CHUNK_BYTES) {
+    out.push(new Uint8Array(data.buffer, data.byteOffset + start, Math.min(CHUNK_BYTES, data.byteLength - start)));
+  }
+  return out;
 }
