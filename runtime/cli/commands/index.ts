@@ -19,6 +19,7 @@ import { runCommand } from './run.js';
 import { exportCommand } from './export.js';
 import { editCommand } from './edit.js';
 import { optimizeCommand } from './optimize.js';
+import { predictCommand } from './predict.js';
 import { workerCommand } from './worker.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   editCommand,
   optimizeCommand,
+  predictCommand,
   benchCommand,
 ];
 
