@@ -54,6 +54,8 @@ export interface TrainedRequest {
   net?: string;
   /** Default: the preset of the enclosing run directory, else `default`. */
   preset?: string;
+  /** The set size to instantiate the net at (default: the one it was trained at); `gmn predict` reads sets of any size. */
+  setSize?: number;
 }
 
 export function loadTrainedNet(req: TrainedRequest): TrainedNet {
@@ -73,7 +75,7 @@ export function loadTrainedNet(req: TrainedRequest): TrainedNet {
   const target = elaborateTarget(sym.decl);
   if (!target.ok) throw new DiagnosticError(target.diagnostics);
   const lowered = lowerNet({
-    program: req.program, module: req.module, net: model.config.net, args: model.config.args, target: target.value, setSize: config.data.points,
+    program: req.program, module: req.module, net: model.config.net, args: model.config.args, target: target.value, setSize: req.setSize ?? config.data.points,
   });
   if (!lowered.ok) throw new DiagnosticError(lowered.diagnostics);
   const params = readParams(req.dir);

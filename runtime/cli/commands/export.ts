@@ -15,6 +15,7 @@ import { taskKind } from '../../../compiler/resolve/task-schema.js';
 import { checkGraph } from '../../../compiler/symmetry/check.js';
 import { encodeSafetensors, type NamedTensor } from '../../export/safetensors.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
+import { recordedRun } from '../../tasks/recorded-run.js';
 import { loadTrainedNet } from '../../verify/trained.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 import { reportFailure } from '../failure.js';
@@ -121,17 +122,3 @@ export const exportCommand: Command = {
     }
   },
 };
-
-/** The task and .gmn file recorded in `<run>/config.json` when `dir` is `<run>/trained/X` or `<run>/checkpoints/X`. */
-function recordedRun(dir: string): { task?: string; file?: string } | undefined {
-  const configFile = join(dirname(dirname(resolve(dir))), 'config.json');
-  if (!existsSync(configFile)) return undefined;
-  try {
-    const recorded = JSON.parse(readFileSync(configFile, 'utf8')) as { config?: { name?: unknown; models?: { span?: { file?: unknown } }[] } };
-    const task = recorded.config?.name;
-    const file = recorded.config?.models?.[0]?.span?.file;
-    return { ...(typeof task === 'string' ? { task } : {}), ...(typeof file === 'string' ? { file } : {}) };
-  } catch {
-    return undefined;
-  }
-}
