@@ -91,7 +91,7 @@ function curvature(program: ResolvedProgram, root: ResolvedModule, decl: TaskDec
   const models = curvatureModels(setup);
   const ctx = loadCurvatureContext(setup, models);
   return {
-    jobs: curvatureJobs(config, models),
+    jobs: curvatureJobs(config, models, setup.target),
     run: async (job, h) => {
       if (job.kind !== 'train' && job.kind !== 'evaluate') throw new Error(`internal: a ${job.kind} job in a curvature task`);
       const store = redisJobStore(h.client, h.keys, h.token, h.stopping, h.log);

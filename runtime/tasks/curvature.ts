@@ -1,7 +1,8 @@
 // The curvature-estimation protocol (paper §6.1): for every model of the task, every training-set
 // size of the sweep and every seed, train on the first n training examples, pick the epoch with the
 // best validation error, and report the test error at that epoch. Nets without learned parameters
-// (the standard estimator) are evaluated once on raw inputs.
+// (the standard estimator) are evaluated once on raw inputs; a task whose label is tr F also
+// evaluates the trace's standard estimator (trace-estimator.ts), which needs no net.
 //
 // Each training run, and each evaluation, is an independent job (CurvatureJob): a local run does
 // them one after another in this process; `gmn run --queue` hands the same jobs to workers
@@ -29,6 +30,7 @@ import { initOptimizerState, type OptimizerConfig as TrainOptimizer } from '../t
 import type { ExecutorFactory, TrainState } from '../train/executor.js';
 import { Rng } from '../util/rng.js';
 import { applyRecalibration, fitRecalibration } from './recalibration.js';
+import { TRACE_ESTIMATOR, hasTraceEstimator, traceEstimates } from './trace-estimator.js';
 import { writeReport, type RunResult } from './report.js';
 import { JobHandedBack, runDirectoryStore, type JobStore } from './job-store.js';
 import type { Runner } from './job-runner.js';
@@ -139,10 +141,11 @@ export function loadCurvatureContext(setup: CurvatureSetup, models: readonly Cur
 }
 
 /** Every job of the task, in the order a local run does them. */
-export function curvatureJobs(config: TaskConfig, models: readonly CurvatureModel[]): CurvatureJob[] {
-  return models.flatMap((model): CurvatureJob[] => (model.params === 0
+export function curvatureJobs(config: TaskConfig, models: readonly CurvatureModel[], target: TargetLayout): CurvatureJob[] {
+  const jobs = models.flatMap((model): CurvatureJob[] => (model.params === 0
     ? [{ kind: 'evaluate', model: model.label }]
     : config.trainSizes.flatMap((trainSize) => config.seeds.map((seed): CurvatureJob => ({ kind: 'train', model: model.label, trainSize, seed })))));
+  return hasTraceEstimator(config, target) ? [{ kind: 'evaluate', model: TRACE_ESTIMATOR }, ...jobs] : jobs;
 }
 
 /** Progress units of a job: one per epoch of a training run, one for an evaluation. */
@@ -153,13 +156,14 @@ export function jobUnits(config: TaskConfig, job: CurvatureJob): number {
 /** The (model, size, seed) results a job produces. */
 export function jobResultKeys(config: TaskConfig, models: readonly CurvatureModel[], job: CurvatureJob): { model: string; trainSize: number; seed: number }[] {
   if (job.kind === 'train') return [{ model: job.model, trainSize: job.trainSize, seed: job.seed }];
-  const model = findModel(models, job.model);
-  const labels = model.config.net === REFERENCE_NET ? [model.label, recalibratedLabel(model)] : [model.label];
+  const isReference = job.model === TRACE_ESTIMATOR || findModel(models, job.model).config.net === REFERENCE_NET;
+  const labels = isReference ? [job.model, recalibratedLabel(job.model)] : [job.model];
   return labels.flatMap((label) => config.trainSizes.flatMap((trainSize) => config.seeds.map((seed) => ({ model: label, trainSize, seed }))));
 }
 
 /** Runs one job. A training job keeps its checkpoints and metrics in `store`, and resumes from it. */
 export async function runCurvatureJob(ctx: CurvatureContext, job: CurvatureJob, store: JobStore): Promise<RunResult[]> {
+  if (job.kind === 'evaluate' && job.model === TRACE_ESTIMATOR) return evaluateTraceEstimator(ctx);
   const model = findModel(ctx.models, job.model);
   return blamingModel(model, async () => (job.kind === 'evaluate'
     ? evaluateUntrained(ctx, model)
@@ -200,7 +204,7 @@ const NO_STORE: JobStore = {
 async function sweep(run: CurvatureRun, dir: RunDirectory, models: CurvatureModel[], runner: JobRunner, started: number): Promise<{ results: RunResult[]; reportDir: string }> {
   const { config } = run;
   await runner.prepare();
-  const jobs = curvatureJobs(config, models);
+  const jobs = curvatureJobs(config, models, run.target);
   run.progress.startTraining(jobs.reduce((n, job) => n + jobUnits(config, job), 0));
   const pending: CurvatureJob[] = [];
   const finished: CurvatureJob[] = [];
@@ -214,8 +218,8 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: CurvatureMode
   }
   await runner.run(pending, finished, (outcome) => recordOutcome(dir, outcome));
   run.progress.stop();
-  const reference = models.find((m) => m.config.net === REFERENCE_NET);
-  const labels = new Set([...models.map((m) => m.label), ...(reference === undefined ? [] : [recalibratedLabel(reference)])]);
+  const reference = hasTraceEstimator(config, run.target) ? TRACE_ESTIMATOR : models.find((m) => m.config.net === REFERENCE_NET)?.label;
+  const labels = new Set([...models.map((m) => m.label), ...(reference === undefined ? [] : [reference, recalibratedLabel(reference)])]);
   const results = dir.results().filter((r) => labels.has(r.model));
   await writeReport(run.outDir, {
     task: config.name,
@@ -223,7 +227,7 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: CurvatureMode
     target: run.target.name,
     metric: config.loss === 'mse' ? 'relative test MSE (MSE / Var of test labels)' : 'normalised test MAE (MAE / mean absolute deviation of test labels)',
     device: runner.device,
-    referenceModel: reference?.label ?? null,
+    referenceModel: reference ?? null,
     recalibratedModel: reference === undefined ? null : recalibratedLabel(reference),
     paperImprovement: config.label === 'fisher_trace' ? new Map() : PAPER_IMPROVEMENT,
     paperErrors: config.label === 'fisher_trace' && config.loss === 'mae' ? PAPER_TRACE_MAE : new Map(),
@@ -295,47 +299,62 @@ function lowerModel(run: CurvatureSetup, m: ModelConfig, all: readonly ModelConf
 
 /**
  * A net without learned parameters is evaluated once on the test set, its result recorded for every
- * size and seed of the sweep. The standard estimator also gets its recalibrated line
- * (runtime/tasks/recalibration.ts), fitted on each training set of the sweep: the same for every
- * seed, so recorded once per seed like the estimator itself.
+ * size and seed of the sweep. The standard estimator also gets its recalibrated line.
  */
 async function evaluateUntrained(ctx: CurvatureContext, model: CurvatureModel): Promise<RunResult[]> {
   const started = performance.now();
-  const { setup, splits, testSpread } = ctx;
-  const { trainSizes, seeds, loss } = setup.config;
-  const recalibrated = model.config.net === REFERENCE_NET ? recalibratedLabel(model) : null;
+  const { setup, splits } = ctx;
   const executor = await setup.executor(program(setup, model), emptyState());
-  const results: RunResult[] = [];
   try {
     const forward = executor.forward.bind(executor);
     const test = await predictions(forward, splits.test, model.inputs, null);
-    const record = (label: string, trainSize: number, testError: number, params: number, seconds: number): void => {
-      for (const seed of seeds) {
-        results.push({ model: label, net: model.config.net, trainSize, seed, testError, validationError: Number.NaN, bestEpoch: 0, params, seconds, device: setup.device });
-      }
-    };
-    const testError = predictionError(test, splits.test, loss) / testSpread;
-    for (const trainSize of trainSizes) record(model.label, trainSize, testError, 0, (performance.now() - started) / 1000);
-    if (recalibrated === null) return results;
-    const groupOf = entryGroups(setup.target, splits.test.data.labelWidth);
-    const groups = Math.max(...groupOf) + 1;
+    if (model.config.net !== REFERENCE_NET) return referenceResults(ctx, model.label, model.config.net, test, null, started);
     const pool = await predictions(forward, splits.train, model.inputs, null);
-    for (const trainSize of trainSizes) {
-      const fitted = performance.now();
-      const width = splits.train.data.labelWidth;
-      const train = trainingSubset(splits.train, trainSize);
-      const fits = fitRecalibration(pool.subarray(0, trainSize * width), allLabels(train), groupOf, groups);
-      const error = predictionError(applyRecalibration(fits, test, groupOf), splits.test, loss) / testSpread;
-      record(recalibrated, trainSize, error, 2 * groups, (performance.now() - fitted) / 1000);
-    }
-    return results;
+    return referenceResults(ctx, model.label, model.config.net, test, pool, started);
   } finally {
     executor.dispose();
   }
 }
 
-function recalibratedLabel(model: CurvatureModel): string {
-  return `${model.label}+recalibrated`;
+/** The standard estimator of tr F on the test set, and its recalibrated line. */
+function evaluateTraceEstimator(ctx: CurvatureContext): RunResult[] {
+  const started = performance.now();
+  return referenceResults(ctx, TRACE_ESTIMATOR, TRACE_ESTIMATOR, traceEstimates(ctx.splits.test), traceEstimates(ctx.splits.train), started);
+}
+
+/**
+ * The results of a reference without learned parameters, from its raw-unit predictions on the test
+ * set: recorded for every size and seed of the sweep. With its predictions on the training pool, also
+ * its recalibrated line (runtime/tasks/recalibration.ts), fitted on each training set of the sweep:
+ * the same for every seed, so recorded once per seed like the reference itself.
+ */
+function referenceResults(ctx: CurvatureContext, label: string, net: string, test: Float64Array, pool: Float64Array | null, started: number): RunResult[] {
+  const { setup, splits, testSpread } = ctx;
+  const { trainSizes, seeds, loss } = setup.config;
+  const results: RunResult[] = [];
+  const record = (name: string, trainSize: number, testError: number, params: number, seconds: number): void => {
+    for (const seed of seeds) {
+      results.push({ model: name, net, trainSize, seed, testError, validationError: Number.NaN, bestEpoch: 0, params, seconds, device: setup.device });
+    }
+  };
+  const testError = predictionError(test, splits.test, loss) / testSpread;
+  for (const trainSize of trainSizes) record(label, trainSize, testError, 0, (performance.now() - started) / 1000);
+  if (pool === null) return results;
+  const width = splits.train.data.labelWidth;
+  const groupOf = entryGroups(setup.target, width);
+  const groups = Math.max(...groupOf) + 1;
+  for (const trainSize of trainSizes) {
+    const fitted = performance.now();
+    const train = trainingSubset(splits.train, trainSize);
+    const fits = fitRecalibration(pool.subarray(0, trainSize * width), allLabels(train), groupOf, groups);
+    const error = predictionError(applyRecalibration(fits, test, groupOf), splits.test, loss) / testSpread;
+    record(recalibratedLabel(label), trainSize, error, 2 * groups, (performance.now() - fitted) / 1000);
+  }
+  return results;
+}
+
+function recalibratedLabel(label: string): string {
+  return `${label}+recalibrated`;
 }
 
 /** The recalibration group of each label entry: its parameter block (one group for a scalar label). */
