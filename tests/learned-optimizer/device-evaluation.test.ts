@@ -1,6 +1,7 @@
 // Evaluation curves on the device against evaluation.ts's float64 curves (the same initialisations,
 // batches and recording steps per seed): Adam, and a learned optimizer (UNF + GradMetaNet) with a
-// perturbed φ, agree to float32 accuracy at every recorded step.
+// perturbed φ, agree to float32 accuracy at every recorded step; so do Adam and SGDM with the MLP
+// kernels (targets/gpu-mlp-runs.ts) split into small tiles.
 import { afterAll, describe, expect, it } from 'vitest';
 import { deviceAdamCurves, deviceLearnedCurves } from '../../runtime/tasks/learned-optimizer/device-evaluation.js';
 import { adamCurve, learnedCurve } from '../../runtime/tasks/learned-optimizer/evaluation.js';
@@ -25,6 +26,19 @@ describe.skipIf(gpu === null)('evaluation curves on the device', () => {
       expect(got[r]!.steps).toEqual([0, 3, 6, 7]);
       expect(got[r]!.steps).toEqual(want.steps);
       expectClose(got[r]!.losses, want.losses, 1e-4, 1e-5);
+    });
+  });
+
+  // The default tiles hold the small MLP's every layer in one block and its 5 examples in one
+  // group; these split them (partial blocks and groups, clamped lanes) and must not change a number.
+  it.each([{ lanes: 2, block: 2 }, { lanes: 3, block: 4 }])('Adam and SGDM with the MLP kernels tiled $lanes × $block equal the float64 curves', async (tiles) => {
+    const adam = await deviceAdamCurves(gpu!, task, 0.05, SEEDS, { ...OPTIONS, tiles });
+    const sgdm = smallOptimizer('sgdm', BATCH);
+    const phi = sgdm.initialMeta(PAPER_RULE, new Rng(6));
+    const learned = await deviceLearnedCurves(gpu!, task, sgdm, phi, SEEDS, { ...OPTIONS, tiles });
+    SEEDS.forEach((seed, r) => {
+      expectClose(adam[r]!.losses, adamCurve(task, 0.05, { ...OPTIONS, seed }).losses, 1e-4, 1e-5);
+      expectClose(learned[r]!.losses, learnedCurve(task, sgdm, phi, { ...OPTIONS, seed }).losses, 1e-4, 1e-5);
     });
   });
 

@@ -4,6 +4,7 @@
 // run is taken on the device every `every` steps (and at step 0). Float32: the curves agree with
 // the float64 ones to float32 accuracy (tests/learned-optimizer/device-evaluation.test.ts).
 import type { GpuDevice } from '../../device/index.js';
+import type { MlpRunsTiles } from '../../targets/gpu-mlp-runs.js';
 import { Rng } from '../../util/rng.js';
 import { DeviceInnerRuns, type AdamConstants } from './device-inner-runs.js';
 import { DeviceTaskData } from './device-target.js';
@@ -12,20 +13,21 @@ import type { InnerTask } from './inner-task.js';
 import type { LearnedOptimizer } from './learned-optimizer.js';
 import { initialRuleState } from './update-rule.js';
 
-export type DeviceCurveOptions = Omit<CurveOptions, 'seed' | 'trajectory'>;
+/** `tiles`: an image MLP's kernel tiles (default: the measured ones; tests split the layers finer). */
+export type DeviceCurveOptions = Omit<CurveOptions, 'seed' | 'trajectory'> & { tiles?: MlpRunsTiles };
 
 /** Adam's constants as adam() sets them (train/optimizers.ts); the rate is the curve's. */
 const ADAM: AdamConstants = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 export async function deviceAdamCurves(gpu: GpuDevice, task: InnerTask, lr: number, seeds: readonly number[], options: DeviceCurveOptions): Promise<Curve[]> {
-  const runs = await DeviceInnerRuns.create(gpu, deviceData(gpu, task), { kind: 'adam', adam: ADAM }, seeds.length);
+  const runs = await DeviceInnerRuns.create(gpu, deviceData(gpu, task), { kind: 'adam', adam: ADAM }, seeds.length, options.tiles);
   const starts = seeds.map((seed) => seeded(task, seed));
   runs.loadAdam(starts.map((s) => s.theta), seeds.map(() => lr));
   return curves(runs, task, starts.map((s) => s.data), options);
 }
 
 export async function deviceLearnedCurves(gpu: GpuDevice, task: InnerTask, optimizer: LearnedOptimizer, phi: Float64Array, seeds: readonly number[], options: DeviceCurveOptions): Promise<Curve[]> {
-  const runs = await DeviceInnerRuns.create(gpu, deviceData(gpu, task), { kind: 'learned', optimizer }, seeds.length);
+  const runs = await DeviceInnerRuns.create(gpu, deviceData(gpu, task), { kind: 'learned', optimizer }, seeds.length, options.tiles);
   const starts = seeds.map((seed) => seeded(task, seed));
   runs.loadLearned(starts.map((s) => initialRuleState(s.theta)), seeds.map(() => phi));
   return curves(runs, task, starts.map((s) => s.data), options);

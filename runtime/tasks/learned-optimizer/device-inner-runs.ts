@@ -10,6 +10,7 @@
 import type { Kernel } from '../../../compiler/wgsl/kernel.js';
 import { linearGrid } from '../../../compiler/wgsl/kernel.js';
 import type { GpuDevice, Step } from '../../device/index.js';
+import type { MlpRunsTiles } from '../../targets/gpu-mlp-runs.js';
 import { pipelineOf, record } from '../../gpu/launch.js';
 import { adamRunsKernel, featuresKernel, gradSetsKernel, momentumKernel, rmsKernel, updateKernel } from './device-kernels.js';
 import { DeviceLmTarget } from './device-lm-target.js';
@@ -84,8 +85,10 @@ export class DeviceInnerRuns {
     if (net?.gradSets !== undefined) this.learned.emas = f32(R * MOMENTA * this.b * this.N * 2, 'slot emas');
   }
 
-  static async create(gpu: GpuDevice, task: DeviceTaskData, rule: DeviceRule, runs: number): Promise<DeviceInnerRuns> {
-    const target = task.data.kind === 'image' ? await DeviceMlpTarget.create(gpu, task, runs) : await DeviceLmTarget.create(gpu, task, runs);
+  /** `tiles`: the image MLP's kernel tiles (default: the measured MLP_RUNS_TILES). */
+  static async create(gpu: GpuDevice, task: DeviceTaskData, rule: DeviceRule, runs: number, tiles?: MlpRunsTiles): Promise<DeviceInnerRuns> {
+    const factors = rule.kind === 'learned' && rule.optimizer.net?.gradsInput !== undefined;
+    const target = task.data.kind === 'image' ? await DeviceMlpTarget.create(gpu, task, runs, { factors, tiles }) : await DeviceLmTarget.create(gpu, task, runs);
     const pipelines = new Map<Kernel, GPUComputePipeline>();
     for (const k of Object.values(KERNELS)) pipelines.set(k, await pipelineOf(gpu, k));
     const updateNet = rule.kind === 'learned' && rule.optimizer.net !== undefined ? await DeviceUpdateNet.create(gpu, rule.optimizer.net, runs) : undefined;
@@ -190,14 +193,20 @@ export class DeviceInnerRuns {
     const k = KERNELS;
     const B = this.buffers;
     const items = R * b;
-    this.target.record(step, { ...B, index }, t * R * this.task.data.batch, steps);
+    const indexOff = t * R * this.task.data.batch;
     if (this.rule.kind === 'adam') {
       const { beta1, beta2, eps } = this.rule.adam;
       const n = since + 1;
-      const uniforms = { count: R * P, P, beta1, beta2, eps, bc1: 1 - beta1 ** n, bc2: 1 - beta2 ** n };
-      this.launch(step, k.adam, uniforms, [B.grad, this.adam.lrs!, B.theta, this.adam.m!, this.adam.v!], R * P);
+      const adam = { beta1, beta2, eps, bc1: 1 - beta1 ** n, bc2: 1 - beta2 ** n };
+      if (this.target.fusesAdam) {
+        this.target.record(step, { ...B, index }, indexOff, steps, { ...adam, m: this.adam.m!, v: this.adam.v!, lrs: this.adam.lrs! });
+        return;
+      }
+      this.target.record(step, { ...B, index }, indexOff, steps);
+      this.launch(step, k.adam, { count: R * P, P, ...adam }, [B.grad, this.adam.lrs!, B.theta, this.adam.m!, this.adam.v!], R * P);
       return;
     }
+    this.target.record(step, { ...B, index }, indexOff, steps);
     const S = this.learned;
     this.launch(step, k.momentum, { count: R * P, P }, [B.grad, S.rule!, S.mom!, S.moms!], R * P);
     const net = this.net;

@@ -3,11 +3,10 @@
 // entry, shapes in uniforms (compiler/wgsl/kernel.ts conventions). Every kernel is the float32
 // twin of a float64 function, its test oracle:
 //
-//   batchInputKernel   the drawn training examples into layer 0 of `act`  (image-mlp.ts trainLoss)
 //   windowsKernel      the drawn text windows into token ids and targets (language-model.ts trainLoss)
 //   nllSeedKernel      g^L = softmax(f) − e_y and ℓ = −log softmax(f)_y   (targets/mlp.ts)
 //   runLossKernel      each run's mean batch loss, added into its truncation mean (inner-task.ts)
-//   batchGradKernel    ∇ = mean over the run's examples of the rank-1 factors' products (factors.ts)
+//   batchGradKernel    ∇ = mean over the run's items of the rank-1 factors' products (factors.ts; the LM)
 //   adamRunsKernel     Adam with a learning rate per run                   (train/optimizers.ts)
 //   momentumKernel     v ← μv + (1 − μ)∇ and the six feature momenta      (update-rule.ts)
 //   rmsKernel          per tensor and channel: 1/√(ε + mean clip(x)²)     (features.ts)
@@ -35,16 +34,6 @@ const DECAYS = `const DECAYS = array<f32, ${MOMENTUM_DECAYS.length}>(${MOMENTUM_
 const MOMENTA = MOMENTUM_DECAYS.length;
 /** Channels normalised per tensor: θ, ∇ and the six momenta. */
 const NORMALISED = 2 + MOMENTA;
-
-/** One invocation per (example e, input j): act[e, j] = images[index[e], j]; labels[e] = trainLabels[index[e]]. */
-export function batchInputKernel(): Kernel {
-  return kernel('lopt_batch_input', 'the drawn examples into layer 0', [u32('count'), u32('d0'), u32('N'), u32('indexOff')],
-    [read('images'), read('trainLabels', 'u32'), read('index', 'u32'), write('act'), write('labels', 'u32')], `  let e = i / u.d0;
-  let j = i % u.d0;
-  let k = index[u.indexOff + e];
-  act[e * u.N + j] = images[k * u.d0 + j];
-  if (j == 0u) { labels[e] = trainLabels[k]; }`);
-}
 
 /**
  * One invocation per token row r of [R, batch, T]: ids[r] = text[s + t] and targets[r] = text[s + t + 1]

@@ -23,6 +23,7 @@ type TestPass = { net: GpuTransformer; buffers: Record<'ids' | 'targets' | 'work
 
 export class DeviceLmTarget implements DeviceTarget {
   readonly items: number;
+  readonly fusesAdam = false;
   private readonly T: number;
   private readonly buffers: Record<'ids' | 'targets' | 'work' | 'sequenceLosses' | 'rows' | 'cols', GPUBuffer>;
   /** The transformer's forward, backward and gain-gradient dispatches over the inner runs' buffers, bound at the first step. */

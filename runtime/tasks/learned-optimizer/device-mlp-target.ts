@@ -1,21 +1,32 @@
-// An image-MLP base task's inner-step target on the device, R runs at once: the drawn examples into
-// layer 0 → the MLP forward (targets/gpu-mlp.ts, θ per run) → loss and output gradient → backward →
-// the rank-1 factors Γ_b → the batch gradient (device-kernels.ts).
-import { incidence } from '../../../compiler/spaces/tables.js';
+// An image-MLP base task's inner-step target on the device, R runs at once: the drawn examples →
+// the MLP forward (layer 1 reads them through the batch index) → loss and output gradient →
+// backward → the batch gradient (or Adam's step on θ, fused), and the rank-1 factors Γ_b only for
+// a rule that reads them (GradMetaNet). The layers' kernels are targets/gpu-mlp-runs.ts: θ read
+// uniformly per workgroup, blocks of neurons per invocation; an L-layer step is 2L + 2 dispatches.
 import type { MlpSpec } from '../../../compiler/spaces/target.js';
 import type { Kernel } from '../../../compiler/wgsl/kernel.js';
 import { linearGrid } from '../../../compiler/wgsl/kernel.js';
 import type { GpuDevice, Step } from '../../device/index.js';
 import { pipelineOf, record } from '../../gpu/launch.js';
-import { mlpBackwardKernel, mlpFactorsKernel, mlpForwardKernel } from '../../targets/gpu-mlp.js';
-import { batchGradKernel, batchInputKernel, nllSeedKernel, runLossKernel } from './device-kernels.js';
-import type { DeviceTarget, DeviceTaskData, TargetBuffers } from './device-target.js';
+import { mlpFactorsKernel } from '../../targets/gpu-mlp.js';
+import {
+  MLP_RUNS_TILES, mlpRunsBackwardKernel, mlpRunsForwardKernel, mlpRunsGradGrid, mlpRunsGradKernel, mlpRunsGrid, type MlpRunsTiles,
+} from '../../targets/gpu-mlp-runs.js';
+import { nllSeedKernel, runLossKernel } from './device-kernels.js';
+import type { DeviceTarget, DeviceTaskData, FusedAdam, TargetBuffers } from './device-target.js';
 import type { ImageTaskData } from './inner-task.js';
 
-type Buffers = Record<'act' | 'pre' | 'g' | 'labels' | 'exampleLoss' | 'rows' | 'cols', GPUBuffer>;
+type Buffers = Record<'act' | 'pre' | 'g' | 'labels' | 'exampleLoss', GPUBuffer>;
+
+export interface MlpTargetOptions {
+  /** Write Γ_b every step (a rule with GradMetaNet reads it). */
+  factors: boolean;
+  tiles?: MlpRunsTiles;
+}
 
 export class DeviceMlpTarget implements DeviceTarget {
   readonly items: number;
+  readonly fusesAdam = true;
   private readonly spec: MlpSpec;
   private readonly P: number;
   private readonly N: number;
@@ -29,6 +40,7 @@ export class DeviceMlpTarget implements DeviceTarget {
     private readonly task: DeviceTaskData,
     private readonly data: ImageTaskData,
     private readonly runs: number,
+    private readonly options: MlpTargetOptions & { tiles: MlpRunsTiles },
     private readonly pipelines: Map<Kernel, GPUComputePipeline>,
     private readonly kernels: ReturnType<typeof kernelsFor>,
   ) {
@@ -40,21 +52,20 @@ export class DeviceMlpTarget implements DeviceTarget {
     this.items = batch;
     const examples = runs * batch;
     const f32 = (n: number, label: string) => this.own(gpu.scratch(n * 4, label));
-    const { rows, cols } = incidence(layout);
     this.buffers = {
       act: f32(examples * this.N, 'act'), pre: f32(examples * this.N, 'pre'), g: f32(examples * this.N, 'g'),
       labels: f32(examples, 'labels'), exampleLoss: f32(examples, 'example loss'),
-      rows: this.own(gpu.upload(rows, 'incidence rows')), cols: this.own(gpu.upload(cols, 'incidence cols')),
     };
   }
 
-  static async create(gpu: GpuDevice, task: DeviceTaskData, runs: number): Promise<DeviceMlpTarget> {
+  static async create(gpu: GpuDevice, task: DeviceTaskData, runs: number, options: MlpTargetOptions): Promise<DeviceMlpTarget> {
     const data = task.data;
     if (data.kind !== 'image' || data.layout.spec.kind !== 'mlp') throw new Error(`internal: ${data.layout.name} is not an image MLP task`);
-    const kernels = kernelsFor(data.layout.spec.activation);
+    const tiles = options.tiles ?? MLP_RUNS_TILES;
+    const kernels = kernelsFor(data.layout.spec.activation, tiles);
     const pipelines = new Map<Kernel, GPUComputePipeline>();
     for (const k of Object.values(kernels)) pipelines.set(k, await pipelineOf(gpu, k));
-    return new DeviceMlpTarget(gpu, task, data, runs, pipelines, kernels);
+    return new DeviceMlpTarget(gpu, task, data, runs, { ...options, tiles }, pipelines, kernels);
   }
 
   private own(buffer: GPUBuffer): GPUBuffer {
@@ -62,41 +73,58 @@ export class DeviceMlpTarget implements DeviceTarget {
     return buffer;
   }
 
-  private launch(step: Step, kernel: Kernel, uniforms: Record<string, number>, buffers: GPUBuffer[], count: number): void {
-    record(step, { kernel, pipeline: this.pipelines.get(kernel)!, uniforms, buffers, workgroups: linearGrid(count) });
+  private launch(step: Step, kernel: Kernel, uniforms: Record<string, number>, buffers: GPUBuffer[], workgroups: [number, number, number]): void {
+    record(step, { kernel, pipeline: this.pipelines.get(kernel)!, uniforms, buffers, workgroups });
   }
 
-  record(step: Step, io: TargetBuffers, indexOff: number, steps: number): void {
+  record(step: Step, io: TargetBuffers, indexOff: number, steps: number, adam?: FusedAdam): void {
     const { layout } = this.data;
     const spec = this.spec;
-    const { P, N } = this;
+    const { N } = this;
     const b = this.items;
     const R = this.runs;
     const k = this.kernels;
     const B = this.buffers;
-    const examples = R * b;
     const L = spec.widths.length - 1;
-    const d0 = spec.widths[0]!;
     const outOff = layout.segments[L]!.offset;
-    this.launch(step, k.input, { count: examples * d0, d0, N, indexOff }, [this.task.buffer('images'), this.task.buffer('labels'), io.index, B.act, B.labels], examples * d0);
-    const layer = this.layerUniforms(b);
-    for (let l = 1; l <= L; l++) this.launch(step, k.forward, layer(l, examples * spec.widths[l]!), [io.theta, B.pre, B.act], examples * spec.widths[l]!);
-    this.launch(step, k.seed, { count: examples, N, outOff, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], examples);
-    this.launch(step, k.runLoss, { count: R, b, scale: 1 / (b * steps) }, [B.exampleLoss, io.losses], R);
-    for (let l = L - 1; l >= 1; l--) this.launch(step, k.backward, layer(l + 1, examples * spec.widths[l]!), [io.theta, B.pre, B.g], examples * spec.widths[l]!);
-    this.launch(step, k.factors, { count: examples * N, N, d0, outOff }, [B.act, B.g, io.factors], examples * N);
-    this.launch(step, k.grad, { count: R * P, P, N, b, invB: 1 / b }, [io.factors, B.rows, B.cols, io.grad], R * P);
+    this.forward(step, B, io.theta, io.index, indexOff, b, this.task.buffer('images'), this.task.buffer('labels'));
+    this.launch(step, k.seed, { count: R * b, N, outOff, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], linearGrid(R * b));
+    this.launch(step, k.runLoss, { count: R, b, scale: 1 / (b * steps) }, [B.exampleLoss, io.losses], linearGrid(R));
+    const { tiles } = this.options;
+    for (let l = L - 1; l >= 1; l--) this.launch(step, k.backward, this.layer(l + 1, b), [io.theta, B.pre, B.g], mlpRunsGrid(tiles, b, spec.widths[l]!, R));
+    for (let l = L; l >= 1; l--) {
+      const uniforms = { ...this.layer(l, b), invB: 1 / b };
+      const grid = mlpRunsGradGrid(tiles, spec.widths[l]!, spec.widths[l - 1]!, R);
+      if (adam === undefined) this.launch(step, k.grad, uniforms, [B.act, B.g, io.grad], grid);
+      else {
+        const { beta1, beta2, eps, bc1, bc2 } = adam;
+        this.launch(step, k.gradAdam, { ...uniforms, beta1, beta2, eps, bc1, bc2 }, [B.act, B.g, adam.lrs, io.theta, adam.m, adam.v], grid);
+      }
+    }
+    if (this.options.factors) {
+      const d0 = spec.widths[0]!;
+      this.launch(step, k.factors, { count: R * b * N, N, d0, outOff }, [B.act, B.g, io.factors], linearGrid(R * b * N));
+    }
   }
 
-  /** Uniforms of MLP layer l's forward (and, with l + 1, backward) kernel, `perTheta` examples per run. */
-  private layerUniforms(perTheta: number): (l: number, count: number) => Record<string, number> {
+  /** Every layer's forward for R runs of `b` examples drawn at index[indexOff …] from `images`. */
+  private forward(step: Step, B: Pick<Buffers, 'act' | 'pre' | 'labels'>, theta: GPUBuffer, index: GPUBuffer, indexOff: number, b: number, images: GPUBuffer, labels: GPUBuffer): void {
+    const spec = this.spec;
+    const { tiles } = this.options;
+    const k = this.kernels;
+    const L = spec.widths.length - 1;
+    this.launch(step, k.input, { ...this.layer(1, b), indexOff }, [images, labels, index, theta, B.pre, B.act, B.labels], mlpRunsGrid(tiles, b, spec.widths[1]!, this.runs));
+    for (let l = 2; l <= L; l++) this.launch(step, k.forward, this.layer(l, b), [theta, B.pre, B.act], mlpRunsGrid(tiles, b, spec.widths[l]!, this.runs));
+  }
+
+  /** Uniforms of MLP layer l (W_l: layer l − 1 → l), `b` examples per run; the backward of layer l − 1 takes layer l's. */
+  private layer(l: number, b: number): Record<string, number> {
     const { layout } = this.data;
     const L = layout.segments.length - 1;
-    return (l, count) => {
-      const W = layout.params[2 * (l - 1)]!;
-      return { count, rows: W.rows, cols: W.cols!, N: this.N, thetaStride: this.P, perTheta, wOff: W.offset, bOff: layout.params[2 * (l - 1) + 1]!.offset,
-        inOff: layout.segments[l - 1]!.offset, outOff: layout.segments[l]!.offset, last: l === L ? 1 : 0, omega0: 1 };
-    };
+    const W = layout.params[2 * (l - 1)]!;
+    const omega0 = this.spec.activation.kind === 'sine' ? this.spec.activation.omega0 : 1;
+    return { b, rows: W.rows, cols: W.cols!, N: this.N, P: this.P, wOff: W.offset, bOff: layout.params[2 * (l - 1) + 1]!.offset,
+      inOff: layout.segments[l - 1]!.offset, outOff: layout.segments[l]!.offset, last: l === L ? 1 : 0, omega0 };
   }
 
   /** Each run's mean NLL on the task's test examples (testLoss in float64). */
@@ -118,15 +146,12 @@ export class DeviceMlpTarget implements DeviceTarget {
     const B = this.test;
     const k = this.kernels;
     const L = spec.widths.length - 1;
-    const d0 = spec.widths[0]!;
-    const layer = this.layerUniforms(n);
     const zeros = new Float32Array(R);
     this.gpu.device.queue.writeBuffer(B.losses, 0, zeros.buffer, 0, zeros.byteLength);
     const step = this.gpu.step();
-    this.launch(step, k.input, { count: examples * d0, d0, N, indexOff: 0 }, [this.task.buffer('testImages'), this.task.buffer('testLabels'), B.index, B.act, B.labels], examples * d0);
-    for (let l = 1; l <= L; l++) this.launch(step, k.forward, layer(l, examples * spec.widths[l]!), [theta, B.pre, B.act], examples * spec.widths[l]!);
-    this.launch(step, k.seed, { count: examples, N, outOff: layout.segments[L]!.offset, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], examples);
-    this.launch(step, k.runLoss, { count: R, b: n, scale: 1 / n }, [B.exampleLoss, B.losses], R);
+    this.forward(step, B, theta, B.index, 0, n, this.task.buffer('testImages'), this.task.buffer('testLabels'));
+    this.launch(step, k.seed, { count: examples, N, outOff: layout.segments[L]!.offset, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], linearGrid(examples));
+    this.launch(step, k.runLoss, { count: R, b: n, scale: 1 / n }, [B.exampleLoss, B.losses], linearGrid(R));
     const { data } = await this.gpu.validated('learned-optimizer test loss', () => step.submit([{ buffer: B.losses, bytes: R * 4 }]));
     return Float64Array.from(new Float32Array(data[0]!));
   }
@@ -136,9 +161,9 @@ export class DeviceMlpTarget implements DeviceTarget {
   }
 }
 
-function kernelsFor(activation: Parameters<typeof mlpForwardKernel>[0]) {
+function kernelsFor(activation: MlpSpec['activation'], tiles: MlpRunsTiles) {
   return {
-    input: batchInputKernel(), forward: mlpForwardKernel(activation), seed: nllSeedKernel(), runLoss: runLossKernel(),
-    backward: mlpBackwardKernel(activation), factors: mlpFactorsKernel(), grad: batchGradKernel(),
+    input: mlpRunsForwardKernel(activation, tiles, true), forward: mlpRunsForwardKernel(activation, tiles, false), seed: nllSeedKernel(), runLoss: runLossKernel(),
+    backward: mlpRunsBackwardKernel(activation, tiles), grad: mlpRunsGradKernel(tiles, false), gradAdam: mlpRunsGradKernel(tiles, true), factors: mlpFactorsKernel(),
   };
 }

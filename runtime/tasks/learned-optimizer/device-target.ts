@@ -14,20 +14,39 @@ export interface TargetBuffers {
   grad: GPUBuffer;
   /** [R]: each run's losses, added into. */
   losses: GPUBuffer;
-  /** [R · items, N, 2]: Γ of every run's batch (GradMetaNet's set). */
+  /** [R · items, N, 2]: Γ of every run's batch (GradMetaNet's set; an image MLP writes it only when asked to at creation). */
   factors: GPUBuffer;
   /** The batches' draws: [steps, R, batch] indices (examples, or window starts). */
   index: GPUBuffer;
 }
 
+/**
+ * Adam's step applied where a target makes the gradient (image MLPs: in the gradient kernel), so
+ * that ∇ is neither stored nor read again: the moments, each run's rate and the step's constants.
+ */
+export interface FusedAdam {
+  m: GPUBuffer;
+  v: GPUBuffer;
+  lrs: GPUBuffer;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** 1 − β1ⁿ and 1 − β2ⁿ at the step's count n. */
+  bc1: number;
+  bc2: number;
+}
+
 export interface DeviceTarget {
   /** Γ items per run and step: an MLP's examples, an LM's tokens. */
   readonly items: number;
+  /** True when `record` applies Adam itself given `adam` (then θ is updated and ∇ is not written). */
+  readonly fusesAdam: boolean;
   /**
    * One inner step of every run: the batch drawn at index[indexOff …] ([R, batch]), Γ, ∇, and each
    * run's mean batch loss ÷ `steps` added into losses[run] (the mean over an unroll of `steps`).
+   * With `adam` (only where `fusesAdam`), θ takes Adam's step instead of ∇ being written.
    */
-  record(step: Step, buffers: TargetBuffers, indexOff: number, steps: number): void;
+  record(step: Step, buffers: TargetBuffers, indexOff: number, steps: number, adam?: FusedAdam): void;
   /** Each run's mean test loss at θ [R, P]. */
   testLosses(theta: GPUBuffer): Promise<Float64Array>;
   release(): void;
