@@ -51,7 +51,8 @@ export function checkFiles(paths: readonly string[], options: CheckOptions = {})
   return { diagnostics: sortDiagnostics(diagnostics), program: resolved.program, sources };
 }
 
-function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+/** By file, then position; diagnostics at one position keep their order. */
+export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics
     .map((d, i) => ({ d, i }))
     .sort((x, y) =>

@@ -13,8 +13,9 @@ await build({
   target: 'node20',
   sourcemap: true,
   // Runtime dependencies stay imports of node_modules: the Dawn addon is native, and the others
-  // (parser, plotting, progress bars, the job queue) are CommonJS or large, and load only when used.
-  external: ['webgpu', 'chevrotain', 'vega', 'vega-lite', 'cli-progress', 'pngjs', 'bullmq', 'ioredis', 'ajv'],
+  // (parser, plotting, progress bars, the job queue, the language server) are CommonJS or large, and load only when used.
+  external: ['webgpu', 'chevrotain', 'vega', 'vega-lite', 'cli-progress', 'pngjs', 'bullmq', 'ioredis', 'ajv',
+    'vscode-languageserver', 'vscode-languageserver-textdocument'],
   banner: { js: '#!/usr/bin/env node' },
   define: { GMN_VERSION: JSON.stringify(version) },
   logLevel: 'warning',

@@ -58,11 +58,16 @@ export interface CheckResult {
 
 interface Origin { node: Node; breakage: Breakage }
 
-/** Proves or rejects one lowered net. `declSpan` locates warnings about the declaration itself. */
-export function checkGraph(lowered: Lowered, declSpan: Span): CheckResult {
+export interface Propagation {
+  /** For every value: the symmetries it fails to respect (keyed by `symmetryKey`), each with the ops that broke it. */
+  broken: Map<string, Origin[]>[];
+  ops: OpCertificate[];
+}
+
+/** Applies every op's typing rule in graph order (also what an editor's hover shows of one value). */
+export function propagateSymmetries(lowered: Lowered): Propagation {
   const { graph, instantiation: inst } = lowered;
   const type = (id: ValueId): TensorType => graph.nodes[id]!.type;
-  // For every value: the symmetries it fails to respect, each with the ops that broke it.
   const broken: Map<string, Origin[]>[] = [];
   const ops: OpCertificate[] = [];
   for (const node of graph.nodes) {
@@ -78,6 +83,14 @@ export function checkGraph(lowered: Lowered, declSpan: Span): CheckResult {
     broken[node.id] = inherited;
     ops.push({ id: node.id, op: node.op.op, label: node.label, span: node.span, rule: verdict.rule, breaks: verdict.breaks.map((b) => b.message) });
   }
+  return { broken, ops };
+}
+
+/** Proves or rejects one lowered net. `declSpan` locates warnings about the declaration itself. */
+export function checkGraph(lowered: Lowered, declSpan: Span): CheckResult {
+  const { graph, instantiation: inst } = lowered;
+  const type = (id: ValueId): TensorType => graph.nodes[id]!.type;
+  const { broken, ops } = propagateSymmetries(lowered);
 
   const diagnostics: Diagnostic[] = [];
   const declared = new Set(graph.declaredBreaks);

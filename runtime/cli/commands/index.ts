@@ -10,6 +10,7 @@
 // main.ts turns those into `gmn: internal error: ...` (exit 70).
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
+import { lspCommand } from './lsp.js';
 import { doctorCommand } from './doctor.js';
 import { explainCommand } from './explain.js';
 import { benchCommand } from './bench.js';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   optimizeCommand,
   predictCommand,
   benchCommand,
+  lspCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {
