@@ -3,7 +3,11 @@
 // declarations visible in the module, the builtins and the keywords.
 import { BUILTINS, type Builtin } from '../resolve/builtins.js';
 import type { ResolvedModule } from '../resolve/resolve.js';
-import type { CallExpr, FunctionDecl, Node } from '../syntax/ast.js';
+import { tokenMatcher, type IToken } from 'chevrotain';
+import type { FunctionDecl, Node } from '../syntax/ast.js';
+import { lex } from '../syntax/lexer.js';
+import { LineMap } from '../syntax/line-map.js';
+import { Colon, Identifier, LBrace, LBracket, LParen, RBrace, RBracket, RParen } from '../syntax/tokens.js';
 import { nodesAt } from './ast-walk.js';
 import { visibleLocals } from './scope.js';
 import { builtinSignature, builtinsNamed, KEYWORDS, TASK_CALLS, TASK_FIELDS } from './vocabulary.js';
@@ -25,9 +29,8 @@ export function completionsAt(module: ResolvedModule, offset: number): Completio
   const fn = path.find((n): n is FunctionDecl => kindOf(n) === 'net' || kindOf(n) === 'block');
   const inTask = path.some((n) => kindOf(n) === 'task');
   const out: Completion[] = [];
-  // The innermost call whose parentheses hold the cursor (not its callee).
-  const call = path.filter((n): n is CallExpr => kindOf(n) === 'call').at(-1);
-  if (call !== undefined && offset > call.callee.span.end.offset) out.push(...namedArguments(module, call, inTask));
+  const call = openCallAt(module.source, offset);
+  if (call !== undefined) out.push(...namedArguments(module, call, inTask));
   if (inTask) {
     for (const f of TASK_FIELDS) out.push({ label: f.name, kind: 'field', insertText: `${f.name}: `, documentation: f.doc, detail: 'task field' });
   }
@@ -47,12 +50,44 @@ export function completionsAt(module: ResolvedModule, offset: number): Completio
   return out;
 }
 
-/** The named arguments of the call's callee: a net's or block's parameters, or a builtin's. */
-function namedArguments(module: ResolvedModule, call: CallExpr, inTask: boolean): Completion[] {
-  const given = new Set(call.args.flatMap((a) => (a.name === undefined ? [] : [a.name.name])));
-  const sym = module.visible.get(call.callee.name);
+interface OpenCall {
+  callee: string;
+  /** The named arguments already written. */
+  given: Set<string>;
+}
+
+/**
+ * The innermost call whose `(` is open at `offset`, read from the tokens: while the user types,
+ * the call is unfinished (`mean(y, `) and the recovering parser's tree may not hold it.
+ */
+function openCallAt(source: string, offset: number): OpenCall | undefined {
+  const { tokens } = lex(new LineMap('', source));
+  const isOpen = (t: IToken): boolean => t.tokenType === LParen || t.tokenType === LBracket || t.tokenType === LBrace;
+  const isClose = (t: IToken): boolean => t.tokenType === RParen || t.tokenType === RBracket || t.tokenType === RBrace;
+  const open: number[] = [];
+  for (let i = 0; i < tokens.length && tokens[i]!.startOffset < offset; i++) {
+    if (isOpen(tokens[i]!)) open.push(i);
+    else if (isClose(tokens[i]!)) open.pop();
+  }
+  const at = open.at(-1);
+  const callee = at === undefined ? undefined : tokens[at - 1];
+  if (at === undefined || tokens[at]!.tokenType !== LParen || callee === undefined || !tokenMatcher(callee, Identifier)) return undefined;
+  // The arguments already named, before and after the cursor, up to the matching `)`.
+  const given = new Set<string>();
+  for (let i = at + 1, depth = 1; i < tokens.length && depth > 0; i++) {
+    const t = tokens[i]!;
+    if (isOpen(t)) depth++;
+    else if (isClose(t)) depth--;
+    else if (depth === 1 && t.tokenType === Colon) given.add(tokens[i - 1]!.image);
+  }
+  return { callee: callee.image, given };
+}
+
+/** The named arguments of the call's callee not yet given: a net's or block's parameters, or a builtin's. */
+function namedArguments(module: ResolvedModule, call: OpenCall, inTask: boolean): Completion[] {
+  const sym = module.visible.get(call.callee);
   const params = sym !== undefined && (sym.kind === 'net' || sym.kind === 'block')
     ? sym.decl.params.map((p) => ({ name: p.name.name, detail: module.source.slice(p.span.start.offset, p.span.end.offset) }))
-    : (builtinsNamed(call.callee.name, inTask)[0]?.params ?? []).map((p) => ({ name: p.name, detail: `${p.name}${p.optional ? '?' : ''}` }));
-  return params.filter((p) => !given.has(p.name)).map((p) => ({ label: p.name, kind: 'property', insertText: `${p.name}: `, detail: p.detail }));
+    : (builtinsNamed(call.callee, inTask)[0]?.params ?? []).map((p) => ({ name: p.name, detail: `${p.name}${p.optional ? '?' : ''}` }));
+  return params.filter((p) => !call.given.has(p.name)).map((p) => ({ label: p.name, kind: 'property', insertText: `${p.name}: `, detail: p.detail }));
 }
