@@ -50,6 +50,14 @@ export const DATA_GENERATORS: readonly Builtin[] = [
       { name: 'seed', type: int, optional: true },
     ],
   },
+  {
+    name: 'gradient_files', context: 'task',
+    doc: 'sets of per-example gradients (rank-1 factors), θ and labels read from .npy files in a folder (docs/gradient-files.md); `dir` relative to the .gmn file, `points` the set size b',
+    params: [
+      { name: 'dir', type: { kind: 'string' }, optional: true },
+      { name: 'points', type: int, optional: true },
+    ],
+  },
 ];
 
 /** `schedule: cosine` decays lr to 0 over the run's updates (epochs × batches per epoch). */
@@ -150,6 +158,14 @@ export const META_TRAINERS: readonly Builtin[] = [
       { name: 'seed', type: int, optional: true },
     ],
   },
+  {
+    name: 'gradient_files', context: 'task',
+    doc: 'sets of per-example gradients (rank-1 factors), θ and labels read from .npy files in a folder (docs/gradient-files.md); `dir` relative to the .gmn file, `points` the set size b',
+    params: [
+      { name: 'dir', type: { kind: 'string' }, optional: true },
+      { name: 'points', type: int, optional: true },
+    ],
+  },
 ];
 
 export const BASELINES: readonly Builtin[] = [
@@ -191,6 +207,14 @@ export const INR_DATA: readonly Builtin[] = [
       { name: 'fit_lr', type: float, optional: true },
       { name: 'fit_batch', type: int, optional: true },
       { name: 'seed', type: int, optional: true },
+    ],
+  },
+  {
+    name: 'gradient_files', context: 'task',
+    doc: 'sets of per-example gradients (rank-1 factors), θ and labels read from .npy files in a folder (docs/gradient-files.md); `dir` relative to the .gmn file, `points` the set size b',
+    params: [
+      { name: 'dir', type: { kind: 'string' }, optional: true },
+      { name: 'points', type: int, optional: true },
     ],
   },
 ];

@@ -12,10 +12,11 @@ import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/res
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
 import {
-  batchInputs, denormaliseLabels, fitNormalisation, labelWidth, loadCurvatureData, splitCurvatureData, trainingSubset,
+  batchInputs, denormaliseLabels, fitNormalisation, labelWidth, splitCurvatureData, trainingSubset,
   type CurvatureData, type Normalisation,
 } from '../data/index.js';
 import { hasScalarOutput } from '../data/labels.js';
+import { loadTaskData } from '../data/task-data.js';
 import { mlpGradients, mlpPerExampleGradients } from '../targets/mlp.js';
 import type { LabelKind } from '../tasks/task-config.js';
 import { DEFAULT_PRESET, taskConfig } from '../tasks/task-config.js';
@@ -111,8 +112,8 @@ function trainingNormalisation(req: CurvaturePredictRequest, target: TargetLayou
     throw new HintedError(`cannot tell the training-set size of ${req.checkpoint} (${model}): its name is not <model>-n<size>-s<seed>.ckpt`,
       'pass the checkpoint folder as gmn run wrote it, under <run>/trained/');
   }
-  const cached = loadCurvatureData(target, config.data, config.label, req.dataCache === undefined ? {} : { root: req.dataCache });
-  const splits = splitCurvatureData(cached.data, config.splits, config.trainSizes);
+  const { data } = loadTaskData(target, config.data, config.label, req.dataCache === undefined ? {} : { root: req.dataCache });
+  const splits = splitCurvatureData(data, config.splits, config.trainSizes);
   return fitNormalisation(trainingSubset(splits.train, Number(match[1])), inputs);
 }
 

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import { decodeSafetensors, type ReadTensor } from '../export/safetensors-read.js';
-import { decodeNpy } from '../targets/npy.js';
+import { readNpyTensor } from '../targets/npy.js';
 import { HintedError } from '../util/hinted-error.js';
 
 /** Every tensor of a .safetensors file, or of a folder of `<name>.npy` files, by name. */
@@ -30,19 +30,6 @@ export function readStateDict(path: string): Map<string, ReadTensor> {
   const files = readdirSync(path).filter((f) => f.endsWith('.npy')).sort();
   if (files.length === 0) throw new HintedError(`the weights folder ${path} holds no .npy files`, 'save each tensor as <name>.npy, e.g. 0.weight.npy, 0.bias.npy, 2.weight.npy');
   return new Map(files.map((f) => [f.slice(0, -'.npy'.length), readNpyTensor(join(path, f))]));
-}
-
-/** One .npy file as float64 values with its shape; a file that is not a float array is refused by name. */
-export function readNpyTensor(file: string): ReadTensor {
-  let array;
-  try {
-    array = decodeNpy(readFileSync(file));
-  } catch (e) {
-    throw new HintedError(`${file} is not a readable .npy array: ${e instanceof Error ? e.message : String(e)}`,
-      'write it with numpy.save as a C-ordered float32 or float64 array');
-  }
-  if (array.dtype === 'int32') throw new HintedError(`${file} holds int32 values; gmn expects a float array`, 'convert it with .astype(numpy.float32) before saving');
-  return { shape: array.shape, values: Float64Array.from(array.data) };
 }
 
 /** The state_dict name of each parameter block of an MLP layout (`W2` → `2.weight`), in layout order. */

@@ -2,7 +2,8 @@
 //   "\x93NUMPY" 0x01 0x00, header length (uint16 LE), an ASCII dict
 //   {'descr': '<f4', 'fortran_order': False, 'shape': (b, N, 2), } padded with spaces to a
 //   64-byte boundary and ended by '\n', then the data, little-endian, C order.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { HintedError } from '../util/hinted-error.js';
 
 export type NpyDtype = 'float32' | 'float64' | 'int32';
 
@@ -63,4 +64,17 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
     data[i] = dtype === 'float64' ? view.getFloat64(at, true) : dtype === 'float32' ? view.getFloat32(at, true) : view.getInt32(at, true);
   }
   return { dtype, shape, data };
+}
+
+/** One .npy file as float64 values with its shape; a file that is not a float array is refused by name. */
+export function readNpyTensor(file: string): { shape: number[]; values: Float64Array } {
+  let array;
+  try {
+    array = decodeNpy(readFileSync(file));
+  } catch (e) {
+    throw new HintedError(`${file} is not a readable .npy array: ${e instanceof Error ? e.message : String(e)}`,
+      'write it with numpy.save as a C-ordered float32 or float64 array');
+  }
+  if (array.dtype === 'int32') throw new HintedError(`${file} holds int32 values; gmn expects a float array`, 'convert it with .astype(numpy.float32) before saving');
+  return { shape: array.shape, values: Float64Array.from(array.data) };
 }

@@ -18,10 +18,11 @@ import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/res
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
 import {
-  batchInputs, batchLabels, denormaliseLabels, fitNormalisation, loadCurvatureData, splitCurvatureData,
+  batchInputs, batchLabels, denormaliseLabels, fitNormalisation, splitCurvatureData,
   trainingSubset, checkSplitSizes, type CurvatureSplits, type Normalisation, type Split,
 } from '../data/index.js';
 import { datasetTooLarge, formatBytes, modelsThatFit } from '../data/memory.js';
+import { loadTaskData } from '../data/task-data.js';
 import { ExampleTooLargeError } from '../device/index.js';
 import type { Tensor } from '../reference/tensor.js';
 import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.js';
@@ -122,21 +123,24 @@ export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: Ru
 /** Checks that the task's data fits and lowers every model (no data is touched). */
 export function curvatureModels(setup: CurvatureSetup): CurvatureModel[] {
   const { config } = setup;
-  checkSplitSizes(config.data.models, config.splits, config.trainSizes);
-  checkDatasetFits(setup);
+  // A dataset read from files has as many models as its files hold: its splits are checked once it is read.
+  if (config.data.generator === 'random_targets') {
+    checkSplitSizes(config.data.models, config.splits, config.trainSizes);
+    checkDatasetFits(setup);
+  }
   return config.models.map((m, i) => lowerModel(setup, m, config.models, i));
 }
 
 /** Loads (or generates and caches) the task's dataset and splits it. */
 export function loadCurvatureContext(setup: CurvatureSetup, models: readonly CurvatureModel[]): CurvatureContext {
   const { config, progress } = setup;
-  progress.stage(`data: ${config.data.models} random ${setup.target.name} models`);
-  const cached = loadCurvatureData(setup.target, config.data, config.label, {
+  progress.stage(config.data.generator === 'gradient_files' ? `data: gradient files in ${config.data.dir}` : `data: ${config.data.models} random ${setup.target.name} models`);
+  const loaded = loadTaskData(setup.target, config.data, config.label, {
     progress: (done, total) => progress.data(done, total),
     ...(setup.dataCache === undefined ? {} : { root: setup.dataCache }),
   });
-  progress.log(cached.outcome.kind === 'hit' ? `data: cache hit (${cached.dir})` : `data: generated and cached in ${cached.dir} (${cached.outcome.reason})`);
-  const splits = splitCurvatureData(cached.data, config.splits, config.trainSizes);
+  progress.log(loaded.note);
+  const splits = splitCurvatureData(loaded.data, config.splits, config.trainSizes);
   return { setup, models, splits, testSpread: labelSpread(splits.test, config.loss) };
 }
 
@@ -229,8 +233,9 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: CurvatureMode
     device: runner.device,
     referenceModel: reference ?? null,
     recalibratedModel: reference === undefined ? null : recalibratedLabel(reference),
-    paperImprovement: config.label === 'fisher_trace' ? new Map() : PAPER_IMPROVEMENT,
-    paperErrors: config.label === 'fisher_trace' && config.loss === 'mae' ? PAPER_TRACE_MAE : new Map(),
+    // The paper's figures are of its own generated data, not of a user's files.
+    paperImprovement: config.label === 'fisher_trace' || config.data.generator === 'gradient_files' ? new Map() : PAPER_IMPROVEMENT,
+    paperErrors: config.label === 'fisher_trace' && config.loss === 'mae' && config.data.generator === 'random_targets' ? PAPER_TRACE_MAE : new Map(),
     seconds: (performance.now() - started) / 1000,
   }, results);
   return { results, reportDir: run.outDir };

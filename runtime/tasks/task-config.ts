@@ -1,6 +1,7 @@
 // The typed configuration of a task after a preset is applied: what the run protocol reads.
 // The resolver has already checked field names and kinds; this file turns values into numbers and
 // names, and reports anything it still cannot use as a diagnostic at the value's span.
+import { dirname, resolve } from 'node:path';
 import { DiagnosticError, error } from '../../compiler/diagnostics/diagnostic.js';
 import type { Span, TaskDecl } from '../../compiler/syntax/ast.js';
 import { taskFields, type CallValue, type Value } from './values.js';
@@ -8,7 +9,13 @@ import { taskFields, type CallValue, type Value } from './values.js';
 export type LabelKind = 'fisher_diag' | 'fisher_trace' | 'empirical_fisher_diag' | 'obd_saliency';
 
 export interface DataConfig {
-  generator: 'random_targets';
+  /**
+   * `random_targets` generates the data; `gradient_files` reads it from `dir` (runtime/data/gradient-files.ts),
+   * whose arrays fix the model count: `models`, `labelPoints`, `inputs` and `seed` are then unused (0, 0, uniform, 0).
+   */
+  generator: 'random_targets' | 'gradient_files';
+  /** The folder of a `gradient_files` dataset, absolute (resolved against the .gmn file's folder); absent when generated. */
+  dir?: string;
   models: number;
   points: number;
   labelPoints: number;
@@ -80,14 +87,7 @@ export function taskConfig(task: TaskDecl, preset: string): TaskConfig {
     name: task.name.name,
     preset,
     target: read.bareName('target'),
-    data: {
-      generator: 'random_targets',
-      models: argInt(data, 'models', 3000),
-      points: argInt(data, 'points', 128),
-      labelPoints: argInt(data, 'label_points', 1024),
-      inputs: argEnum(data, 'inputs', ['uniform', 'mixture'] as const, 'mixture'),
-      seed: argInt(data, 'seed', 0),
-    },
+    data: dataConfig(task, data),
     label: read.enumName('label', ['fisher_diag', 'fisher_trace', 'empirical_fisher_diag', 'obd_saliency'] as const),
     splits: { test: recordInt(splits, 'test', 500, task.span), validation: recordInt(splits, 'validation', 500, task.span) },
     trainSizes: read.intList('train_sizes'),
@@ -98,6 +98,29 @@ export function taskConfig(task: TaskDecl, preset: string): TaskConfig {
     epochs: read.int('epochs'),
     seeds: read.intList('seeds'),
   };
+}
+
+function dataConfig(task: TaskDecl, data: CallValue): DataConfig {
+  if (data.name !== 'gradient_files') {
+    return {
+      generator: 'random_targets',
+      models: argInt(data, 'models', 3000),
+      points: argInt(data, 'points', 128),
+      labelPoints: argInt(data, 'label_points', 1024),
+      inputs: argEnum(data, 'inputs', ['uniform', 'mixture'] as const, 'mixture'),
+      seed: argInt(data, 'seed', 0),
+    };
+  }
+  const dir = data.named.get('dir');
+  if (typeof dir !== 'string' || dir === '') {
+    throw new DiagnosticError([error('task/bad-field', '`gradient_files` needs `dir:`, the folder of the dataset\'s .npy files', data.span,
+      'e.g. data: gradient_files(dir: "my-grads", points: 16), the folder relative to this .gmn file')]);
+  }
+  if (!data.named.has('points')) {
+    throw new DiagnosticError([error('task/bad-field', '`gradient_files` needs `points:`, the number of gradients in each set (factors.npy\'s second axis)', data.span,
+      'e.g. data: gradient_files(dir: "my-grads", points: 16)')]);
+  }
+  return { generator: 'gradient_files', dir: resolve(dirname(task.span.file), dir), models: 0, points: argInt(data, 'points', 1), labelPoints: 0, inputs: 'uniform', seed: 0 };
 }
 
 class FieldReader {
