@@ -31,7 +31,8 @@ describe.skipIf(gpu === null)('evaluation curves on the device', () => {
 
   // The default tiles hold the small MLP's every layer in one block and its 5 examples in one
   // group; these split them (partial blocks and groups, clamped lanes) and must not change a number.
-  it.each([{ lanes: 2, block: 2 }, { lanes: 3, block: 4 }])('Adam and SGDM with the MLP kernels tiled $lanes × $block equal the float64 curves', async (tiles) => {
+  it.each([[2, 2, 2], [3, 1, 4], [1, 3, 1]])('Adam and SGDM with the MLP kernels tiled %i lanes × %i items × %i neurons equal the float64 curves', async (lanes, items, block) => {
+    const tiles = { layers: { lanes, items, block }, grad: { lanes: items, items: lanes, block } };
     const adam = await deviceAdamCurves(gpu!, task, 0.05, SEEDS, { ...OPTIONS, tiles });
     const sgdm = smallOptimizer('sgdm', BATCH);
     const phi = sgdm.initialMeta(PAPER_RULE, new Rng(6));

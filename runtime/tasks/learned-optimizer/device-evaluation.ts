@@ -4,7 +4,7 @@
 // run is taken on the device every `every` steps (and at step 0). Float32: the curves agree with
 // the float64 ones to float32 accuracy (tests/learned-optimizer/device-evaluation.test.ts).
 import type { GpuDevice } from '../../device/index.js';
-import type { MlpRunsTiles } from '../../targets/gpu-mlp-runs.js';
+import type { MlpRunsShapes } from '../../targets/gpu-mlp-runs.js';
 import { Rng } from '../../util/rng.js';
 import { DeviceInnerRuns, type AdamConstants } from './device-inner-runs.js';
 import { DeviceTaskData } from './device-target.js';
@@ -14,7 +14,7 @@ import type { LearnedOptimizer } from './learned-optimizer.js';
 import { initialRuleState } from './update-rule.js';
 
 /** `tiles`: an image MLP's kernel tiles (default: the measured ones; tests split the layers finer). */
-export type DeviceCurveOptions = Omit<CurveOptions, 'seed' | 'trajectory'> & { tiles?: MlpRunsTiles };
+export type DeviceCurveOptions = Omit<CurveOptions, 'seed' | 'trajectory'> & { tiles?: MlpRunsShapes };
 
 /** Adam's constants as adam() sets them (train/optimizers.ts); the rate is the curve's. */
 const ADAM: AdamConstants = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };

@@ -10,7 +10,7 @@
 import type { Kernel } from '../../../compiler/wgsl/kernel.js';
 import { linearGrid } from '../../../compiler/wgsl/kernel.js';
 import type { GpuDevice, Step } from '../../device/index.js';
-import type { MlpRunsTiles } from '../../targets/gpu-mlp-runs.js';
+import type { MlpRunsShapes } from '../../targets/gpu-mlp-runs.js';
 import { pipelineOf, record } from '../../gpu/launch.js';
 import { adamRunsKernel, featuresKernel, gradSetsKernel, momentumKernel, rmsKernel, updateKernel } from './device-kernels.js';
 import { DeviceLmTarget } from './device-lm-target.js';
@@ -86,7 +86,7 @@ export class DeviceInnerRuns {
   }
 
   /** `tiles`: the image MLP's kernel tiles (default: the measured MLP_RUNS_TILES). */
-  static async create(gpu: GpuDevice, task: DeviceTaskData, rule: DeviceRule, runs: number, tiles?: MlpRunsTiles): Promise<DeviceInnerRuns> {
+  static async create(gpu: GpuDevice, task: DeviceTaskData, rule: DeviceRule, runs: number, tiles?: MlpRunsShapes): Promise<DeviceInnerRuns> {
     const factors = rule.kind === 'learned' && rule.optimizer.net?.gradsInput !== undefined;
     const target = task.data.kind === 'image' ? await DeviceMlpTarget.create(gpu, task, runs, { factors, tiles }) : await DeviceLmTarget.create(gpu, task, runs);
     const pipelines = new Map<Kernel, GPUComputePipeline>();

@@ -10,7 +10,7 @@ import type { GpuDevice, Step } from '../../device/index.js';
 import { pipelineOf, record } from '../../gpu/launch.js';
 import { mlpFactorsKernel } from '../../targets/gpu-mlp.js';
 import {
-  MLP_RUNS_TILES, mlpRunsBackwardKernel, mlpRunsForwardKernel, mlpRunsGradGrid, mlpRunsGradKernel, mlpRunsGrid, type MlpRunsTiles,
+  MLP_RUNS_TILES, mlpRunsBackwardKernel, mlpRunsForwardKernel, mlpRunsGradGrid, mlpRunsGradKernel, mlpRunsGrid, type MlpRunsShapes,
 } from '../../targets/gpu-mlp-runs.js';
 import { nllSeedKernel, runLossKernel } from './device-kernels.js';
 import type { DeviceTarget, DeviceTaskData, FusedAdam, TargetBuffers } from './device-target.js';
@@ -21,7 +21,7 @@ type Buffers = Record<'act' | 'pre' | 'g' | 'labels' | 'exampleLoss', GPUBuffer>
 export interface MlpTargetOptions {
   /** Write Γ_b every step (a rule with GradMetaNet reads it). */
   factors: boolean;
-  tiles?: MlpRunsTiles;
+  tiles?: MlpRunsShapes;
 }
 
 export class DeviceMlpTarget implements DeviceTarget {
@@ -40,7 +40,7 @@ export class DeviceMlpTarget implements DeviceTarget {
     private readonly task: DeviceTaskData,
     private readonly data: ImageTaskData,
     private readonly runs: number,
-    private readonly options: MlpTargetOptions & { tiles: MlpRunsTiles },
+    private readonly options: MlpTargetOptions & { tiles: MlpRunsShapes },
     private readonly pipelines: Map<Kernel, GPUComputePipeline>,
     private readonly kernels: ReturnType<typeof kernelsFor>,
   ) {
@@ -91,10 +91,10 @@ export class DeviceMlpTarget implements DeviceTarget {
     this.launch(step, k.seed, { count: R * b, N, outOff, width: spec.widths[L]! }, [B.act, B.labels, B.g, B.exampleLoss], linearGrid(R * b));
     this.launch(step, k.runLoss, { count: R, b, scale: 1 / (b * steps) }, [B.exampleLoss, io.losses], linearGrid(R));
     const { tiles } = this.options;
-    for (let l = L - 1; l >= 1; l--) this.launch(step, k.backward, this.layer(l + 1, b), [io.theta, B.pre, B.g], mlpRunsGrid(tiles, b, spec.widths[l]!, R));
+    for (let l = L - 1; l >= 1; l--) this.launch(step, k.backward, this.layer(l + 1, b), [io.theta, B.pre, B.g], mlpRunsGrid(tiles.layers, b, spec.widths[l]!, R));
     for (let l = L; l >= 1; l--) {
       const uniforms = { ...this.layer(l, b), invB: 1 / b };
-      const grid = mlpRunsGradGrid(tiles, spec.widths[l]!, spec.widths[l - 1]!, R);
+      const grid = mlpRunsGradGrid(tiles.grad, spec.widths[l]!, spec.widths[l - 1]!, R);
       if (adam === undefined) this.launch(step, k.grad, uniforms, [B.act, B.g, io.grad], grid);
       else {
         const { beta1, beta2, eps, bc1, bc2 } = adam;
@@ -113,8 +113,8 @@ export class DeviceMlpTarget implements DeviceTarget {
     const { tiles } = this.options;
     const k = this.kernels;
     const L = spec.widths.length - 1;
-    this.launch(step, k.input, { ...this.layer(1, b), indexOff }, [images, labels, index, theta, B.pre, B.act, B.labels], mlpRunsGrid(tiles, b, spec.widths[1]!, this.runs));
-    for (let l = 2; l <= L; l++) this.launch(step, k.forward, this.layer(l, b), [theta, B.pre, B.act], mlpRunsGrid(tiles, b, spec.widths[l]!, this.runs));
+    this.launch(step, k.input, { ...this.layer(1, b), indexOff }, [images, labels, index, theta, B.pre, B.act, B.labels], mlpRunsGrid(tiles.layers, b, spec.widths[1]!, this.runs));
+    for (let l = 2; l <= L; l++) this.launch(step, k.forward, this.layer(l, b), [theta, B.pre, B.act], mlpRunsGrid(tiles.layers, b, spec.widths[l]!, this.runs));
   }
 
   /** Uniforms of MLP layer l (W_l: layer l − 1 → l), `b` examples per run; the backward of layer l − 1 takes layer l's. */
@@ -161,9 +161,9 @@ export class DeviceMlpTarget implements DeviceTarget {
   }
 }
 
-function kernelsFor(activation: MlpSpec['activation'], tiles: MlpRunsTiles) {
+function kernelsFor(activation: MlpSpec['activation'], { layers, grad }: MlpRunsShapes) {
   return {
-    input: mlpRunsForwardKernel(activation, tiles, true), forward: mlpRunsForwardKernel(activation, tiles, false), seed: nllSeedKernel(), runLoss: runLossKernel(),
-    backward: mlpRunsBackwardKernel(activation, tiles), grad: mlpRunsGradKernel(tiles, false), gradAdam: mlpRunsGradKernel(tiles, true), factors: mlpFactorsKernel(),
+    input: mlpRunsForwardKernel(activation, layers, true), forward: mlpRunsForwardKernel(activation, layers, false), seed: nllSeedKernel(), runLoss: runLossKernel(),
+    backward: mlpRunsBackwardKernel(activation, layers), grad: mlpRunsGradKernel(grad, false), gradAdam: mlpRunsGradKernel(grad, true), factors: mlpFactorsKernel(),
   };
 }
