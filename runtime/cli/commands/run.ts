@@ -136,6 +136,7 @@ export const runCommand: Command = {
           throw new UsageError(`--dump-data writes a curvature task's dataset; \`${task.name.name}\` is a learned-optimization task`, this);
         }
         const config = taskConfig(task, preset);
+        if (config.data.generator === 'gradient_files') throw new UsageError(`task \`${task.name.name}\` reads its data from ${config.data.dir ?? 'files'}: there is no generated dataset to dump`, this);
         const manifest = dumpCurvatureData({ config, layout: taskTarget(root, task, config.target), dir: resolve(dataDir) });
         const shapes = Object.entries(manifest.arrays).map(([k, a]) => `${k} [${a.shape.join(', ')}]`).join(', ');
         process.stdout.write(`dumped the dataset of task ${config.name} (preset ${preset}) to ${resolve(dataDir)}: ${shapes}\n`);
@@ -160,6 +161,7 @@ export const runCommand: Command = {
       const target = taskTarget(root, task, config.target);
       const progress = consoleProgress();
       if (values.queue !== undefined) {
+        if (config.data.generator === 'gradient_files') throw new UsageError(`task \`${config.name}\` reads gradient files from this machine's ${config.data.dir ?? 'disk'}, which queue workers do not have: run it without --queue`, this);
         const endpoint = queueEndpoint(values.queue, values['queue-name'] ?? DEFAULT_QUEUE_NAME, process.env, values['password-file']);
         progress.stage(`gmn run: task ${config.name}, preset ${preset}, jobs on ${endpoint.display}`);
         progress.stage(`run directory: ${outDir}`);
