@@ -1,6 +1,6 @@
 // `gmn check FILE...`: parse and check .gmn files, print diagnostics (text or --json).
-import { checkFiles } from '../../../compiler/check.js';
-import { diagnosticsToJson, renderDiagnostics } from '../../../compiler/diagnostics/render.js';
+import { diagnosticsToJson } from '../../../compiler/diagnostics/render.js';
+import { check, formatDiagnostics } from '../../api/check.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 
 export const checkCommand: Command = {
@@ -21,12 +21,12 @@ export const checkCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, { json: { type: 'boolean' } });
     if (positionals.length === 0) throw new UsageError('no input files', this);
-    const result = checkFiles(positionals);
+    const result = check(positionals);
     if (values.json) {
       process.stdout.write(`${JSON.stringify(diagnosticsToJson(result.diagnostics), null, 2)}\n`);
     } else {
-      process.stderr.write(renderDiagnostics(result.diagnostics, result.sources));
+      process.stderr.write(formatDiagnostics(result));
     }
-    return result.diagnostics.some((d) => d.severity === 'error') ? EXIT.diagnostics : EXIT.ok;
+    return result.ok ? EXIT.ok : EXIT.diagnostics;
   },
 };

@@ -1,10 +1,10 @@
 // `gmn explain FILE [--ir] [--json]`: for every net of FILE (and every net its tasks train), the
 // symmetry certificate — the proved statement, the rule at each op, the basis of each eqlinear and
 // the parameter count — or the diagnostics that stop it.
-import { checkFiles } from '../../../compiler/check.js';
 import { diagnosticsToJson, renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { dumpGraph } from '../../../compiler/ir/dump.js';
-import { certifyProgram, type NetReport } from '../../../compiler/symmetry/program.js';
+import type { NetReport } from '../../../compiler/symmetry/program.js';
+import { explain } from '../../api/check.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 
 export const explainCommand: Command = {
@@ -27,10 +27,8 @@ export const explainCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, { json: { type: 'boolean' }, ir: { type: 'boolean' } });
     if (positionals.length !== 1) throw new UsageError('expected exactly one input file', this);
-    const result = checkFiles(positionals);
-    const failed = result.diagnostics.some((d) => d.severity === 'error');
-    const root = result.program.roots[0];
-    const reports = root === undefined ? [] : certifyProgram(result.program).filter((r) => r.file === root.file || r.instance !== 'probe');
+    const { result, nets: reports } = explain(positionals[0]!);
+    const failed = !result.ok;
     if (values.json) {
       const json = {
         diagnostics: diagnosticsToJson(result.diagnostics),
