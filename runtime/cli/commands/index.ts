@@ -11,6 +11,7 @@
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { lspCommand } from './lsp.js';
+import { fmtCommand } from './fmt.js';
 import { doctorCommand } from './doctor.js';
 import { explainCommand } from './explain.js';
 import { benchCommand } from './bench.js';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   optimizeCommand,
   predictCommand,
   benchCommand,
+  fmtCommand,
   lspCommand,
 ];
 
