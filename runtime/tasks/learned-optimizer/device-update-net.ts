@@ -29,8 +29,7 @@ export class DeviceUpdateNet {
   }
 
   static async create(gpu: GpuDevice, net: UpdateNet, particles: number): Promise<DeviceUpdateNet> {
-    const graph = paramsAsInputs(optimizeNet(net.graph, net.inst));
-    const plan = planGraph(graph, net.inst, { batch: particles, tables: layoutTables(net.inst) });
+    const plan = updateNetPlan(net, particles);
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(gpu, k)));
     const buffers = planBuffers(gpu, plan);
     return new DeviceUpdateNet(gpu, net, particles, plan, pipelines, buffers);
@@ -79,4 +78,9 @@ export class DeviceUpdateNet {
     for (const b of this.bound) b.release();
     for (const b of this.buffers) this.gpu.pool.release(b);
   }
+}
+
+/** F_ϕ's plan for `particles` particles, each with its own ϕ (what `DeviceUpdateNet.create` builds). */
+export function updateNetPlan(net: UpdateNet, particles: number): Plan {
+  return planGraph(paramsAsInputs(optimizeNet(net.graph, net.inst)), net.inst, { batch: particles, tables: layoutTables(net.inst) });
 }
