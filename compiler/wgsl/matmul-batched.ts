@@ -90,6 +90,8 @@ export function batchedMatvecKernel(): Kernel {
 
 const VM = 8;
 const VN = 8;
+/** Invocations per workgroup of the vec4 kernel, each 8 rows of one 8-column block. */
+const VEC4_ROW_LANES = 64;
 
 /**
  * The product when N % 4 == 0 and the weight is not transposed (GradMetaNet's and F_ϕ's 32-wide
@@ -101,14 +103,16 @@ const VN = 8;
  */
 export function batchedMatmulVec4Kernel(epilogue?: Epilogue): Kernel {
   const { uniforms, bindings } = fastLayout('f32', epilogue, ['M', 'N', 'K', 'sa', 'b_off', 'sb']);
-  const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
   const v = VN / 4;
   const lines: string[] = [];
-  lines.push(`  let col4 = gid.x * ${v}u;`);
-  lines.push(`  let row0 = gid.y * ${VM}u;`);
+  // A workgroup is one column block of one element: its reads of B have the same address in every
+  // invocation (uniform loads: on lavapipe a scalar load, not a gather; 14 → 9.5 ms of CPU for F_ϕ's
+  // 16 × [2410, 32]·[32, 32] against 8 × 8 workgroups, docs/performance.md).
+  lines.push(`  let col4 = wg.x * ${v}u;`);
+  lines.push(`  let row0 = (wg.y * ${VEC4_ROW_LANES}u + lid.y) * ${VM}u;`);
   lines.push(`  let N4 = u.N / 4u;`);
   lines.push(`  if (col4 >= N4 || row0 >= u.M) { return; }`);
-  lines.push(`  let z = gid.z;`);
+  lines.push(`  let z = wg.z;`);
   lines.push(`  let bz = u.b_off + z * u.sb;`);
   for (const r of range(VM)) lines.push(`  let arow${r} = z * u.sa + min(row0 + ${r}u, u.M - 1u) * u.K;`);
   for (const j of range(v)) lines.push(`  let c${j} = min(col4 + ${j}u, N4 - 1u);`);
@@ -125,18 +129,17 @@ export function batchedMatmulVec4Kernel(epilogue?: Epilogue): Kernel {
   const note = epilogue === undefined ? '' : `, then ${exprName(epilogue.expr)} with x${epilogue.acc} = the product`;
   const source = `// matmul_batched_w_vec4: C[z] = A[z]·B[z], each batch element with its own weight; ${VM}x${VN} register blocks, vec4 B and C${note}
 ${header(uniforms, bindings)}
-@compute @workgroup_size(${wx}, ${wy})
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+@compute @workgroup_size(1, ${VEC4_ROW_LANES})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `matmul_batched_w_vec4_${VM}x${VN}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [wx, wy] };
+  return { name: `matmul_batched_w_vec4_${VM}x${VN}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [1, VEC4_ROW_LANES] };
 }
 
 /** Workgroups of the vec4 kernel for an [M, N] product per element over `batch` elements. */
 export function batchedMatmulVec4Grid(M: number, N: number, batch: number): [number, number, number] {
-  const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
-  return [Math.ceil(N / VN / wx), Math.ceil(M / VM / wy), batch];
+  return [Math.ceil(N / VN), Math.ceil(M / VM / VEC4_ROW_LANES), batch];
 }
 
 /**
