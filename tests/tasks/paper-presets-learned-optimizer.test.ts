@@ -12,7 +12,7 @@ import { baseTaskOptimizers, learnedOptimizationConfig, optimizerLabel, truncati
 import { innerProblem, runsOnDevice } from '../../runtime/tasks/learned-optimizer/device-backend.js';
 import { formatBytes } from '../../runtime/data/memory.js';
 import { pipelineOf } from '../../runtime/gpu/launch.js';
-import { DeviceUpdateNet, updateNetPlan } from '../../runtime/tasks/learned-optimizer/device-update-net.js';
+import { DeviceUpdateNet, UpdateNetTooLargeError, updateNetPlan } from '../../runtime/tasks/learned-optimizer/device-update-net.js';
 import type { InnerTask } from '../../runtime/tasks/learned-optimizer/inner-task.js';
 import { optimizerFor, type LearnedOptimizer } from '../../runtime/tasks/learned-optimizer/learned-optimizer.js';
 import { PesMetaTrainer } from '../../runtime/tasks/learned-optimizer/meta-trainer.js';
@@ -74,7 +74,9 @@ describe.each(paperTasks('learned_optimization'))(`%s, preset ${PAPER}`, (_name,
           built.release();
           return;
         }
-        // This adapter cannot bind the buffer (F_ϕ is not micro-batched over particles): its kernels are still built.
+        // This adapter cannot bind the buffer (F_ϕ is not micro-batched over particles): the run says so
+        // with the pairs that fit, and the kernels are still built.
+        await expect(DeviceUpdateNet.create(gpu, optimizer.net, particles)).rejects.toThrow(UpdateNetTooLargeError);
         console.log(`${config.name} --preset ${PAPER}, ${label}, ${name}: F_ϕ for ${particles} particles binds ${formatBytes(largest)}, `
           + `over this adapter's ${formatBytes(limit)} (${gpu.description.path}): meta-training it needs an adapter with a larger binding limit`);
         for (const kernel of plan.kernels) await pipelineOf(gpu, kernel);

@@ -11,6 +11,8 @@ import type { GpuDevice, Step } from '../../device/index.js';
 import { layoutTables } from '../../gpu/index.js';
 import { bindLaunch, pipelineOf } from '../../gpu/launch.js';
 import { planBuffers } from '../../gpu/plan-buffers.js';
+import { formatBytes } from '../../data/memory.js';
+import { HintedError } from '../../util/hinted-error.js';
 import type { UpdateNet } from './update-net.js';
 
 export class DeviceUpdateNet {
@@ -30,6 +32,9 @@ export class DeviceUpdateNet {
 
   static async create(gpu: GpuDevice, net: UpdateNet, particles: number): Promise<DeviceUpdateNet> {
     const plan = updateNetPlan(net, particles);
+    // F_ϕ is not micro-batched over particles: say so before binding, not as a failed launch.
+    const largest = Math.max(...plan.buffers.map((b) => b.bytes));
+    if (largest > gpu.bindingLimit) throw new UpdateNetTooLargeError(net.net, particles, largest, gpu.bindingLimit);
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(gpu, k)));
     const buffers = planBuffers(gpu, plan);
     return new DeviceUpdateNet(gpu, net, particles, plan, pipelines, buffers);
@@ -83,4 +88,13 @@ export class DeviceUpdateNet {
 /** F_ϕ's plan for `particles` particles, each with its own ϕ (what `DeviceUpdateNet.create` builds). */
 export function updateNetPlan(net: UpdateNet, particles: number): Plan {
   return planGraph(paramsAsInputs(optimizeNet(net.graph, net.inst)), net.inst, { batch: particles, tables: layoutTables(net.inst) });
+}
+
+/** F_ϕ for this many inner runs at once needs a buffer over what the adapter can bind. */
+export class UpdateNetTooLargeError extends HintedError {
+  constructor(net: string, runs: number, bytes: number, limit: number) {
+    const fit = Math.floor(limit / (bytes / runs));
+    super(`${net} for ${runs} inner runs at once needs a ${formatBytes(bytes)} buffer, over the ${formatBytes(limit)} this WebGPU adapter can bind`,
+      `at most ${fit} runs fit: use fewer PES pairs (meta_training: pes(pairs: ${Math.max(1, Math.floor(fit / 2))})) or seeds, or an adapter with a larger maxStorageBufferBindingSize`);
+  }
 }
