@@ -108,34 +108,49 @@ export function siteTerms(x: Value4, w: Value4 | null, terms: SiteTerm[], layout
     const { outKey, inKey, inCount } = termRelation(term, layout, outSite, inSite);
     O = outKey.length;
     out ??= new Float64Array(B * S * O * C);
+    // A term relates positions of one cell to one cell: visit those, not the whole site, per element.
+    const ins = related(inKey);
+    const outs = related(outKey);
     const keys = inCount.length;
     const offset = w === null ? k * C : 0;
     const sums = new Float64Array(keys * cin);
     const means = new Float64Array(keys * C);
     for (let b = 0; b < B; b++) {
-      const weight = w === null ? (j: number, c: number) => (j === c ? 1 : 0) : ((ws) => (j: number, c: number) => ws[j * TC + k * C + c]!)(w.data.subarray((Bw === 1 ? 0 : b) * X * TC));
+      const wo = (Bw === 1 ? 0 : b) * X * TC + k * C;
       for (let s = 0; s < S; s++) {
         const xo = ((Bx === 1 ? 0 : b) * S + s) * P;
         sums.fill(0);
-        for (let i = 0; i < P; i++) {
-          const key = inKey[i]!;
-          if (key >= 0) for (let j = 0; j < cin; j++) sums[key * cin + j] += x.data[(xo + i) * X + offset + j]!;
+        for (const i of ins) {
+          const from = (xo + i) * X + offset;
+          const to = inKey[i]! * cin;
+          for (let j = 0; j < cin; j++) sums[to + j] += x.data[from + j]!;
         }
         means.fill(0);
         for (let key = 0; key < keys; key++) {
           if (inCount[key] === 0) continue;
           for (let j = 0; j < cin; j++) {
             const v = sums[key * cin + j]! / inCount[key]!;
-            for (let c = 0; c < C; c++) means[key * C + c] += v * weight(j, c);
+            // Without weights, channel block k is term k's input: the mean itself.
+            if (w === null) means[key * C + j] = v;
+            else for (let c = 0; c < C; c++) means[key * C + c] += v * w.data[wo + j * TC + c]!;
           }
         }
         const oo = (b * S + s) * O;
-        for (let o = 0; o < O; o++) {
-          const key = outKey[o]!;
-          if (key >= 0) for (let c = 0; c < C; c++) out[(oo + o) * C + c] += means[key * C + c]!;
+        for (const o of outs) {
+          const from = outKey[o]! * C;
+          for (let c = 0; c < C; c++) out[(oo + o) * C + c] += means[from + c]!;
         }
       }
     }
   });
   return { data: out!, dims: [B, S, O, C] };
+}
+
+/** The positions with a key (≥ 0), in order. */
+function related(key: Int32Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < key.length; i++) if (key[i]! >= 0) n++;
+  const positions = new Int32Array(n);
+  for (let i = 0, j = 0; i < key.length; i++) if (key[i]! >= 0) positions[j++] = i;
+  return positions;
 }

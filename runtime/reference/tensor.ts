@@ -50,6 +50,30 @@ export function expand(v: Value4, to: Dims4): Float64Array {
   return out;
 }
 
+/**
+ * For each row [b, s, t] of `to` (numbered in order), the offsets of that row in each operand, which
+ * `to` broadcasts (an axis of size 1 repeats), and the operands' channel steps (0 for a repeated
+ * channel): elementwise ops read their operands in place instead of expanding copies of them.
+ */
+export function forEachRow(to: Dims4, operands: readonly Dims4[], row: (index: number, offsets: readonly number[], channelSteps: readonly number[]) => void): void {
+  const strides = operands.map((d) => {
+    for (let a = 0; a < 4; a++) if (d[a] !== to[a] && d[a] !== 1) throw new Error(`internal: cannot broadcast [${d}] to [${to}]`);
+    const dense = [d[1] * d[2] * d[3], d[2] * d[3], d[3], 1];
+    return dense.map((n, a) => (d[a] === 1 && to[a] !== 1 ? 0 : n));
+  });
+  const steps = strides.map((st) => st[3]!);
+  const offsets = new Array<number>(operands.length).fill(0);
+  let index = 0;
+  for (let b = 0; b < to[0]; b++) {
+    for (let s = 0; s < to[1]; s++) {
+      for (let t = 0; t < to[2]; t++) {
+        for (let k = 0; k < strides.length; k++) offsets[k] = b * strides[k]![0]! + s * strides[k]![1]! + t * strides[k]![2]!;
+        row(index++, offsets, steps);
+      }
+    }
+  }
+}
+
 /** Elementwise max of dims (the broadcast result of several operands). */
 export function broadcastDims(...dims: Dims4[]): Dims4 {
   return [0, 1, 2, 3].map((a) => Math.max(...dims.map((d) => d[a]!))) as Dims4;

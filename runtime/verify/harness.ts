@@ -29,6 +29,8 @@ export interface VerifyOptions {
   backend?: VerifyBackend;
   /** Parameter values by name (e.g. trained ones); default: seeded random values. */
   params?: ReadonlyMap<string, Float64Array>;
+  /** Called after each run of the net: `done` of `total` (f(x), then one per comparison), and what it measured. */
+  onCheck?: (done: number, total: number, check: string) => void;
 }
 
 export interface VerifyReport {
@@ -55,6 +57,12 @@ export async function verifyGraph(graph: Graph, inst: Instantiation, options: Ve
   }
 }
 
+/** One comparison f(g·x) vs g·f(x): what it measures, and g. */
+interface Check {
+  measures: { kind: 'equivariance' } | { kind: 'invariance' } | { kind: 'break'; axis: AxisName } | { kind: 'sensitivity'; sensitivity: SensitivityKind };
+  transform: Transform;
+}
+
 async function measure(
   graph: Graph, inst: Instantiation, f: (xs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, rng: Rng, options: VerifyOptions,
 ): Promise<VerifyReport> {
@@ -66,28 +74,44 @@ async function measure(
     const shape = [batch, ...shapeOf(graph.nodes[id]!.type, inst)];
     inputs.set(name, tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal())));
   }
+  const checks = planChecks(graph, inst, rng, trials);
+  const total = checks.length + 1;
   const y = await f(inputs);
+  options.onCheck?.(1, total, 'f(x)');
   const outType = graph.nodes[graph.output]!.type;
-  const errorUnder = async (g: Transform): Promise<number> => {
+  const errors: number[] = [];
+  for (const [i, { measures, transform: g }] of checks.entries()) {
     const moved = new Map([...inputs].map(([name, x]) => [name, applyTransform(x, graph.nodes[graph.inputs.get(name)!]!.type, true, g, inst)]));
-    return relativeError((await f(moved)).data, applyTransform(y, outType, batched.get(graph.output)!, g, inst).data);
+    errors.push(relativeError((await f(moved)).data, applyTransform(y, outType, batched.get(graph.output)!, g, inst).data));
+    options.onCheck?.(i + 2, total, measures.kind === 'break' ? `break ${measures.axis}` : measures.kind === 'sensitivity' ? `sensitivity ${measures.sensitivity}` : measures.kind);
+  }
+  const worst = (pick: (c: Check) => boolean): number => Math.max(0, ...errors.filter((_, i) => pick(checks[i]!)));
+  const invariance = checks.some((c) => c.measures.kind === 'invariance') ? worst((c) => c.measures.kind === 'invariance') : null;
+  const breaks = graph.declaredBreaks.map((axis) => ({ axis, error: worst((c) => c.measures.kind === 'break' && c.measures.axis === axis) }));
+  const sensitivity = checks.flatMap((c, i) => (c.measures.kind === 'sensitivity' ? [{ kind: c.measures.sensitivity, error: errors[i]! }] : []));
+  return {
+    equivariance: worst((c) => c.measures.kind === 'equivariance'), invariance, breaks, sensitivity,
+    sensitivityMargin: Math.max(0, ...sensitivity.map((s) => s.error)),
   };
-  const maxOver = async (n: number, sample: () => Transform): Promise<number> => {
-    let worst = 0;
-    for (let i = 0; i < n; i++) worst = Math.max(worst, await errorUnder(sample()));
-    return worst;
-  };
+}
 
+/**
+ * Every comparison, its group element drawn up front (so a progress bar knows the total) in the
+ * order they are reported: equivariance trials, invariance trials, each declared break's, then the
+ * non-group transformations.
+ */
+function planChecks(graph: Graph, inst: Instantiation, rng: Rng, trials: number): Check[] {
+  const checks: Check[] = [];
+  const sample = (measures: Check['measures'], axes: AxisName[]): void => {
+    for (let i = 0; i < trials; i++) checks.push({ measures, transform: sampleGroupElement(graph, inst, rng, axes) });
+  };
   const acting = (['set', 'site'] as AxisName[]).filter((a) => !graph.declaredBreaks.includes(a));
-  const equivariance = await maxOver(trials, () => sampleGroupElement(graph, inst, rng, acting));
+  sample({ kind: 'equivariance' }, acting);
   const inputHasSet = [...graph.inputs.values()].some((id) => graph.nodes[id]!.type.set !== null);
-  const invariance = outType.set === null && inputHasSet && acting.includes('set')
-    ? await maxOver(trials, () => sampleGroupElement(graph, inst, rng, ['set'])) : null;
-  const breaks: VerifyReport['breaks'] = [];
-  for (const axis of graph.declaredBreaks) breaks.push({ axis, error: await maxOver(trials, () => sampleGroupElement(graph, inst, rng, [axis])) });
-  const sensitivity: VerifyReport['sensitivity'] = [];
-  for (const { kind, transform } of nonGroupTransforms(graph, inst, rng)) sensitivity.push({ kind, error: await errorUnder(transform) });
-  return { equivariance, invariance, breaks, sensitivity, sensitivityMargin: Math.max(0, ...sensitivity.map((s) => s.error)) };
+  if (graph.nodes[graph.output]!.type.set === null && inputHasSet && acting.includes('set')) sample({ kind: 'invariance' }, ['set']);
+  for (const axis of graph.declaredBreaks) sample({ kind: 'break', axis }, [axis]);
+  for (const { kind, transform } of nonGroupTransforms(graph, inst, rng)) checks.push({ measures: { kind: 'sensitivity', sensitivity: kind }, transform });
+  return checks;
 }
 
 /** Seeded random values for every param: normal, scaled by 1/sqrt(rows) for matrices. */

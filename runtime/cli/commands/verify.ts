@@ -8,7 +8,9 @@
 import { checkFiles } from '../../../compiler/check.js';
 import { diagnosticsToJson, renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
-import { referenceBackend, webgpuBackend, type VerifyBackend } from '../../verify/backend.js';
+import { consoleProgress } from '../../tasks/progress.js';
+import { asTrained, referenceBackend, webgpuBackend, type VerifyBackend } from '../../verify/backend.js';
+import { verifyConsoleProgress } from '../../verify/console-progress.js';
 import { verifyNet, verifyProgram, type NetVerification } from '../../verify/program.js';
 import { loadTrainedNet } from '../../verify/trained.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
@@ -102,7 +104,9 @@ export const verifyCommand: Command = {
       process.stderr.write(`gmn verify: error: no WebGPU adapter found. ${INSTALL_HINT}\n  hint: or run with --backend reference\n`);
       return EXIT.diagnostics;
     }
-    const { backend, gpu } = opened;
+    const { gpu } = opened;
+    const backend = asTrained(opened.backend);
+    const progress = verifyConsoleProgress(consoleProgress());
     try {
       let nets: NetVerification[];
       if (values.params !== undefined && root !== undefined && task !== undefined) {
@@ -110,11 +114,15 @@ export const verifyCommand: Command = {
           program: result.program, module: root, task, dir: values.params,
           ...(values.net !== undefined ? { net: values.net } : {}), ...(values.preset !== undefined ? { preset: values.preset } : {}),
         });
-        nets = [await verifyNet(trained.model, trained.file, trained.instance, trained.graph, trained.inst, { seed, backend, params: trained.params })];
+        progress.net(1, 1, trained.model, trained.instance);
+        nets = [await verifyNet(trained.model, trained.file, trained.instance, trained.graph, trained.inst, {
+          seed, backend, params: trained.params, onCheck: (done, total, check) => progress.check(done, total, check),
+        })];
       } else {
         const instances = { ...(values.preset === undefined ? {} : { preset: values.preset }), ...(values.target === undefined ? {} : { targets: values.target }) };
-        nets = root === undefined ? [] : await verifyProgram(result.program, seed, root.file, backend, instances);
+        nets = root === undefined ? [] : await verifyProgram(result.program, seed, root.file, backend, instances, progress);
       }
+      progress.stop();
       const failed = result.diagnostics.some((d) => d.severity === 'error');
       if (values.json) {
         const json = {
@@ -130,6 +138,7 @@ export const verifyCommand: Command = {
     } catch (e) {
       return reportFailure(e, this.name, result.sources);
     } finally {
+      progress.stop();
       gpu?.destroy();
     }
   },
