@@ -1,11 +1,13 @@
 // `gmn lsp`: the language server. Every open document is analysed by `gmn check`'s pipeline
 // (compiler/ide/analysis.ts) a moment after its last change, its diagnostics published, and the
-// analysis kept for hover, definition, references, completion, symbols and semantic tokens.
+// analysis kept for hover, definition, references, completion, symbols, formatting and semantic
+// tokens.
 import {
   createConnection, SemanticTokensBuilder, TextDocuments, TextDocumentSyncKind, type Connection, type Location,
   type Position, type Range,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { formatSource } from '../../compiler/format/format.js';
 import { analyzeFile, moduleOfFile, type Analysis } from '../../compiler/ide/analysis.js';
 import { completionsAt } from '../../compiler/ide/completion.js';
 import { hoverAt } from '../../compiler/ide/hover.js';
@@ -82,6 +84,7 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
       definitionProvider: true,
       referencesProvider: true,
       documentSymbolProvider: true,
+      documentFormattingProvider: true,
       completionProvider: { triggerCharacters: ['(', ',', ' '] },
       semanticTokensProvider: { legend: { tokenTypes: [...SEMANTIC_TOKEN_TYPES], tokenModifiers: [...SEMANTIC_TOKEN_MODIFIERS] }, full: true },
     },
@@ -133,6 +136,18 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
     const doc = documents.get(textDocument.uri);
     const module = doc === undefined ? undefined : analysisOf(doc)?.module;
     return module === undefined ? [] : documentSymbols(module.program).map(lspSymbol);
+  });
+
+  // `gmn fmt` on the editor's text: one edit replacing the whole document, none when it is formatted
+  // or does not parse (the diagnostics already say why).
+  connection.onDocumentFormatting(({ textDocument }) => {
+    const doc = documents.get(textDocument.uri);
+    const analysis = doc === undefined ? undefined : analysisOf(doc);
+    if (doc === undefined || analysis?.module === undefined || analysis.module.hasSyntaxErrors) return [];
+    const text = doc.getText();
+    const formatted = formatSource(text);
+    if (formatted === text) return [];
+    return [{ range: { start: doc.positionAt(0), end: doc.positionAt(text.length) }, newText: formatted }];
   });
 
   connection.languages.semanticTokens.on(({ textDocument }) => {

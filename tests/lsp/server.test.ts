@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CompletionRequest, DefinitionRequest, DocumentSymbolRequest, HoverRequest, ReferencesRequest, SemanticTokensRequest,
+  CompletionRequest, DefinitionRequest, DocumentFormattingRequest, DocumentSymbolRequest, HoverRequest, ReferencesRequest, SemanticTokensRequest,
   type CompletionItem, type DocumentSymbol, type Hover, type Location, type Position,
 } from 'vscode-languageserver-protocol/node';
 import { LspClient, repo, uriOf } from './client.js';
@@ -38,7 +38,7 @@ afterAll(async () => {
 describe('gmn lsp', () => {
   it('announces what it serves', () => {
     expect(client.capabilities).toMatchObject({
-      hoverProvider: true, definitionProvider: true, referencesProvider: true, documentSymbolProvider: true,
+      hoverProvider: true, definitionProvider: true, referencesProvider: true, documentSymbolProvider: true, documentFormattingProvider: true,
       completionProvider: {}, semanticTokensProvider: { full: true },
     });
   });
@@ -143,6 +143,19 @@ describe('gmn lsp', () => {
     const symbols = await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: uriOf('dsl-examples/curvature.gmn') } }) as DocumentSymbol[];
     expect(symbols.map((s) => s.name)).toEqual(['Siren', 'SirenOmega1', 'curvature']);
     expect(symbols[2]!.children!.map((c) => c.name)).toEqual(expect.arrayContaining(['target', 'models', 'quick', 'default']));
+  });
+
+  it('formats a document as gmn fmt does, and leaves a formatted or broken one alone', async () => {
+    const messy = 'net f( x:grads(T,b)[2] )->weights(T)[1]{\n      return eqlinear(rows(mean(x,over:set)),weights(T)[1]) // why\n}\n';
+    const uri = await client.open('tests/lsp/messy.gmn', messy);
+    await client.diagnostics(uri, 1);
+    const format = async (u: string) => client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } });
+    expect(await format(uri)).toEqual([{
+      range: { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } },
+      newText: 'net f(x: grads(T, b)[2]) -> weights(T)[1] {\n  return eqlinear(rows(mean(x, over: set)), weights(T)[1]) // why\n}\n',
+    }]);
+    expect(await format(uriOf('dsl-examples/curvature.gmn'))).toEqual([]);
+    expect(await format(uriOf('tests/corpus/invalid/syntax-missing-rparen.gmn'))).toEqual([]);
   });
 
   it('classifies tokens by what they resolve to', async () => {
