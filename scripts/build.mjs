@@ -1,12 +1,12 @@
-// Bundles the CLI into one ESM file (dist/gmn.mjs) so `npx gmn` works right after `npm ci`.
+// Bundles the CLI into one ESM file (dist/gmn.mjs) so `npx gmn` works right after `npm ci`, and the
+// library API (runtime/api/index.ts, docs/api.md) into dist/index.mjs; its types are tsc's
+// (tsconfig.types.json, run by `npm run build:types` and on `npm pack`).
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-await build({
-  entryPoints: ['runtime/cli/main.ts'],
-  outfile: 'dist/gmn.mjs',
+const shared = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -16,7 +16,11 @@ await build({
   // (parser, plotting, progress bars, the job queue, the language server) are CommonJS or large, and load only when used.
   external: ['webgpu', 'chevrotain', 'vega', 'vega-lite', 'cli-progress', 'pngjs', 'bullmq', 'ioredis', 'ajv',
     'vscode-languageserver', 'vscode-languageserver-textdocument'],
-  banner: { js: '#!/usr/bin/env node' },
   define: { GMN_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
-});
+};
+
+await Promise.all([
+  build({ ...shared, entryPoints: ['runtime/cli/main.ts'], outfile: 'dist/gmn.mjs', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...shared, entryPoints: ['runtime/api/index.ts'], outfile: 'dist/index.mjs' }),
+]);

@@ -3,15 +3,12 @@
 // standard estimator's on the same samples.
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { checkFiles } from '../../../compiler/check.js';
-import { renderDiagnostics } from '../../../compiler/diagnostics/render.js';
-import { taskKind } from '../../../compiler/resolve/task-schema.js';
+import { DiagnosticError } from '../../../compiler/diagnostics/diagnostic.js';
 import { encodeSafetensors } from '../../export/safetensors.js';
-import { predictCurvature, type CurvaturePrediction } from '../../predict/curvature.js';
-import { readStateDict, stateDictNames } from '../../predict/state-dict.js';
-import { readNpyTensor } from '../../targets/npy.js';
+import { predict } from '../../api/trained.js';
+import type { CurvaturePrediction } from '../../predict/curvature.js';
+import { stateDictNames } from '../../predict/state-dict.js';
 import { writeNpy } from '../../targets/npy.js';
-import { recordedRun } from '../../tasks/recorded-run.js';
 import { HintedError } from '../../util/hinted-error.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 import { reportFailure } from '../failure.js';
@@ -53,36 +50,17 @@ export const predictCommand: Command = {
     for (const flag of ['weights', 'inputs', 'out'] as const) if (values[flag] === undefined) throw new UsageError(`--${flag} is required`, this);
     try {
       const checkpoint = checkpointFolder(positionals[0]!, values.net);
-      const recorded = recordedRun(checkpoint);
-      const file = values.file ?? recorded?.file;
-      if (file === undefined) throw new HintedError(`cannot tell which .gmn file trained ${checkpoint}: there is no run directory config.json around it`, 'pass the file with --file SPEC.gmn');
-      if (!existsSync(file)) throw new HintedError(`the .gmn file ${file} that trained ${checkpoint} is not there`, 'pass the file with --file SPEC.gmn');
-      const checked = checkFiles([file]);
-      if (checked.diagnostics.length > 0) process.stderr.write(renderDiagnostics(checked.diagnostics, checked.sources));
-      if (checked.diagnostics.some((d) => d.severity === 'error')) return EXIT.diagnostics;
-      const root = checked.program.roots[0]!;
-      const tasks = [...root.symbols.tasks.values()];
-      const taskName = values.task ?? recorded?.task ?? (tasks.length === 1 ? tasks[0]!.name.name : undefined);
-      const task = tasks.find((t) => t.name.name === taskName);
-      if (task === undefined) throw new HintedError(`${file} has no task \`${taskName ?? '?'}\` to tell how ${checkpoint} was trained`, `pick one of ${tasks.map((t) => t.name.name).join(', ') || '(none)'} with --task`);
-      const kind = taskKind(task.fields)?.name;
-      if (kind === 'learned_optimization' || kind === 'inr_editing') {
-        throw new HintedError(`task \`${task.name.name}\` is not a curvature task; gmn predict applies curvature models`, kind === 'inr_editing' ? 'use gmn edit for INR editors' : 'use gmn optimize for learned optimizers');
-      }
-      try {
-        const result = await predictCurvature({
-          program: checked.program, module: root, task, checkpoint,
-          weights: readStateDict(values.weights!), weightsFile: values.weights!, samples: readNpyTensor(values.inputs!), samplesFile: values.inputs!,
-          ...(values.preset === undefined ? {} : { preset: values.preset }), ...(values['data-cache'] === undefined ? {} : { dataCache: values['data-cache'] }),
-        });
-        const out = resolve(values.out!);
-        writePrediction(out, result);
-        process.stdout.write(summary(result, out));
-        return EXIT.ok;
-      } catch (e) {
-        return reportFailure(e, this.name, checked.sources);
-      }
+      const result = await predict({
+        checkpoint, weights: values.weights!, samples: values.inputs!,
+        ...(values.file === undefined ? {} : { file: values.file }), ...(values.task === undefined ? {} : { task: values.task }),
+        ...(values.preset === undefined ? {} : { preset: values.preset }), ...(values['data-cache'] === undefined ? {} : { dataCache: values['data-cache'] }),
+      });
+      const out = resolve(values.out!);
+      writePrediction(out, result);
+      process.stdout.write(summary(result, out));
+      return EXIT.ok;
     } catch (e) {
+      if (e instanceof DiagnosticError) process.stderr.write(`gmn predict: the .gmn file that trained the checkpoint has errors:\n`);
       return reportFailure(e, this.name);
     }
   },

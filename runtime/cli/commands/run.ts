@@ -11,7 +11,8 @@ import type { TaskDecl } from '../../../compiler/syntax/ast.js';
 import { dumpCurvatureData } from '../../tasks/dump-data.js';
 import { dumpTargetGradients } from '../../tasks/dump-grads.js';
 import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
-import { chooseBackend, NoAdapterError, type BackendChoice } from '../../tasks/backend.js';
+import { NoAdapterError } from '../../tasks/backend.js';
+import { runTask } from '../../api/run-task.js';
 import { runCurvatureTask } from '../../tasks/curvature.js';
 import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
 import { webgpuExecutor } from '../../gpu/index.js';
@@ -175,14 +176,8 @@ export const runCommand: Command = {
         process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
         return EXIT.ok;
       }
-      const chosen: BackendChoice = await chooseBackend(backend);
-      progress.stage(`gmn run: task ${config.name}, preset ${preset}, ${chosen.device}`);
-      progress.stage(`run directory: ${outDir}`);
-      await runCurvatureTask({
-        program: checked.program, module: root, task, config, target, outDir,
-        executor: chosen.factory, device: chosen.device, progress,
-      });
-      process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
+      const run = await runTask({ file: { ...checked, ok: true }, task: task.name.name, preset, out: outDir, backend, progress });
+      process.stdout.write(`report: ${run.report}\n`);
       return EXIT.ok;
     } catch (e) {
       return reportFailure(e, this.name, checked.sources);
