@@ -1,6 +1,6 @@
 // Bundles the CLI into one ESM file (dist/gmn.mjs) so `npx gmn` works right after `npm ci`, and the
 // library API (runtime/api/index.ts, docs/api.md) into dist/index.mjs; its types are tsc's
-// (tsconfig.types.json, run by `npm run build:types` and on `npm pack`).
+// (tsconfig.types.json: `npm run build:types`, and `prepack` before `npm pack`).
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
