@@ -88,10 +88,16 @@ export function batchedMatvecKernel(): Kernel {
   return { name: 'matvec_batched_w', source: `// matvec_batched_w: C[z] = A[z]·B[z] for small N, one row per invocation\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
 }
 
-const VM = 8;
-const VN = 8;
-/** Invocations per workgroup of the vec4 kernel, each 8 rows of one 8-column block. */
-const VEC4_ROW_LANES = 64;
+/** The vec4 kernel's register block (cols a multiple of 4) and its invocations per workgroup, along rows. */
+export interface BatchedVec4Tile {
+  rows: number;
+  cols: number;
+  lanes: number;
+}
+
+// Measured on lavapipe for F_ϕ's 16 × [2410, 32]·[32, 32] (CPU ms, load ~16): 8×8 10.8, 16×8 10.6,
+// 4×8 11.6, 8×4 13.2, 16×4 13.4, 4×4 16.3: 8×8 kept (as fast as 16×8 with half the registers).
+export const BATCHED_VEC4_TILE: BatchedVec4Tile = { rows: 8, cols: 8, lanes: 64 };
 
 /**
  * The product when N % 4 == 0 and the weight is not transposed (GradMetaNet's and F_ϕ's 32-wide
@@ -101,15 +107,16 @@ const VEC4_ROW_LANES = 64;
  * consumer's elementwise chain runs on the product before the store (as in matmul.ts), the
  * output's rows being [batch, d1, d2] with d1·d2 = M.
  */
-export function batchedMatmulVec4Kernel(epilogue?: Epilogue): Kernel {
+export function batchedMatmulVec4Kernel(epilogue?: Epilogue, tile = BATCHED_VEC4_TILE): Kernel {
   const { uniforms, bindings } = fastLayout('f32', epilogue, ['M', 'N', 'K', 'sa', 'b_off', 'sb']);
+  const { rows: VM, cols: VN, lanes } = tile;
   const v = VN / 4;
   const lines: string[] = [];
   // A workgroup is one column block of one element: its reads of B have the same address in every
   // invocation (uniform loads: on lavapipe a scalar load, not a gather; 14 → 9.5 ms of CPU for F_ϕ's
   // 16 × [2410, 32]·[32, 32] against 8 × 8 workgroups, docs/performance.md).
   lines.push(`  let col4 = wg.x * ${v}u;`);
-  lines.push(`  let row0 = (wg.y * ${VEC4_ROW_LANES}u + lid.y) * ${VM}u;`);
+  lines.push(`  let row0 = (wg.y * ${lanes}u + lid.y) * ${VM}u;`);
   lines.push(`  let N4 = u.N / 4u;`);
   lines.push(`  if (col4 >= N4 || row0 >= u.M) { return; }`);
   lines.push(`  let z = wg.z;`);
@@ -129,17 +136,17 @@ export function batchedMatmulVec4Kernel(epilogue?: Epilogue): Kernel {
   const note = epilogue === undefined ? '' : `, then ${exprName(epilogue.expr)} with x${epilogue.acc} = the product`;
   const source = `// matmul_batched_w_vec4: C[z] = A[z]·B[z], each batch element with its own weight; ${VM}x${VN} register blocks, vec4 B and C${note}
 ${header(uniforms, bindings)}
-@compute @workgroup_size(1, ${VEC4_ROW_LANES})
+@compute @workgroup_size(1, ${lanes})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `matmul_batched_w_vec4_${VM}x${VN}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [1, VEC4_ROW_LANES] };
+  return { name: `matmul_batched_w_vec4_${VM}x${VN}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [1, lanes] };
 }
 
 /** Workgroups of the vec4 kernel for an [M, N] product per element over `batch` elements. */
-export function batchedMatmulVec4Grid(M: number, N: number, batch: number): [number, number, number] {
-  return [Math.ceil(N / VN), Math.ceil(M / VM / VEC4_ROW_LANES), batch];
+export function batchedMatmulVec4Grid(M: number, N: number, batch: number, tile = BATCHED_VEC4_TILE): [number, number, number] {
+  return [Math.ceil(N / tile.cols), Math.ceil(M / tile.rows / tile.lanes), batch];
 }
 
 /**

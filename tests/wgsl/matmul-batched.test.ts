@@ -1,9 +1,9 @@
 // The batched-weight vec4 matmul (each batch element with its own weight, compiler/wgsl/matmul-batched.ts)
 // against float64: weights read in place as a block of rows of a larger per-element matrix (b_off,
-// sb), N not a multiple of the 8-column block (guarded stores), and an epilogue that adds a
+// sb), N not a multiple of the 8-column block (guarded stores), register tiles and workgroups split finer, and an epilogue that adds a
 // per-(element, set) row broadcast over the sites and applies a ReLU before the store.
 import { afterAll, describe, expect, it } from 'vitest';
-import { batchedMatmulVec4Grid, batchedMatmulVec4Kernel } from '../../compiler/wgsl/matmul-batched.js';
+import { BATCHED_VEC4_TILE, batchedMatmulVec4Grid, batchedMatmulVec4Kernel } from '../../compiler/wgsl/matmul-batched.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
 import { matmul64, randomArray } from './oracle.js';
@@ -24,10 +24,11 @@ describe.skipIf(gpu === null)('batched-weight vec4 matmul', () => {
   const product = (z: number): Float64Array => matmul64(a.subarray(z * M * K, (z + 1) * M * K), w.subarray((z * rowsPerElement + firstRow) * N, (z * rowsPerElement + firstRow + K) * N), M, K, N);
   const view = { b_off: (firstRow * N) / 4, sb: (rowsPerElement * N) / 4 };
 
-  it('reads each element\'s block of weight rows in place, stores only the N columns', async () => {
+  // The default tile holds all 10 rows in one invocation; the others split them over invocations and workgroups (partial last ones).
+  it.each([BATCHED_VEC4_TILE, { rows: 4, cols: 4, lanes: 2 }, { rows: 1, cols: 8, lanes: 3 }])('reads each element\'s block of weight rows in place, stores only the N columns (tile $rows × $cols, $lanes lanes)', async (tile) => {
     const want = Array.from({ length: B }, (_, z) => [...product(z)]).flat();
     const out = new Float32Array(B * M * N + 8).fill(7);
-    const [got] = await runKernel(gpu!, batchedMatmulVec4Kernel(), { M, N, K, sa: M * K, ...view }, [f32(a), f32(w), out], batchedMatmulVec4Grid(M, N, B));
+    const [got] = await runKernel(gpu!, batchedMatmulVec4Kernel(undefined, tile), { M, N, K, sa: M * K, ...view }, [f32(a), f32(w), out], batchedMatmulVec4Grid(M, N, B, tile));
     expectClose(got!.subarray(0, B * M * N), want, 1e-4, 1e-5 * Math.sqrt(K));
     expect([...got!.subarray(B * M * N)]).toEqual(Array(8).fill(7));
   });
