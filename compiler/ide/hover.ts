@@ -43,15 +43,20 @@ function describeReferent(analysis: Analysis, referent: Referent, source: string
     case 'decl': {
       const { symbol } = referent;
       const text = moduleSource(analysis, symbol.decl.span.file) ?? source;
-      if (symbol.kind === 'net' || symbol.kind === 'block') return [code(header(symbol.decl, text)), ...certificates(analysis, symbol.decl)];
-      if (symbol.kind === 'target') {
-        const layout = elaborateTarget(symbol.decl);
-        const group = layout.ok ? `\n\nsymmetry group of its neurons: ${groupName(layout.value)}, ${layout.value.paramCount} parameters` : '';
-        return [code(slice(text, symbol.decl)) + group];
+      switch (symbol.kind) {
+        case 'net':
+        case 'block':
+          return [code(header(symbol.decl, text)), ...certificates(analysis, symbol.decl)];
+        case 'target': {
+          const layout = elaborateTarget(symbol.decl);
+          const group = layout.ok ? `\n\nsymmetry group of its neurons: ${groupName(layout.value)}, ${layout.value.paramCount} parameters` : '';
+          return [code(slice(text, symbol.decl)) + group];
+        }
+        case 'task': {
+          const presets = symbol.decl.presets.map((p) => `\`${p.name.name}\``).join(', ');
+          return [code(`task ${symbol.name}`) + (presets === '' ? '' : `\n\npresets: ${presets}`)];
+        }
       }
-      if (symbol.kind !== 'task') return [];
-      const presets = symbol.decl.presets.map((p) => `\`${p.name.name}\``).join(', ');
-      return [code(`task ${symbol.name}`) + (presets === '' ? '' : `\n\npresets: ${presets}`)];
     }
     case 'param': {
       const text = moduleSource(analysis, referent.param.span.file) ?? source;
@@ -61,6 +66,8 @@ function describeReferent(analysis: Analysis, referent: Referent, source: string
       return [code(`let ${referent.binding.name.name}`)];
     case 'builtin':
       return referent.builtins.map((b) => `${code(builtinSignature(b))}\n\n${b.doc}`);
+    case 'argument':
+      return referent.builtins.map((b) => `${code(builtinSignature(b))}\n\nargument \`${referent.name}\` of \`${b.name}\`: ${b.doc}`);
     case 'field':
       return [`${code(`${referent.spec.name}:`)}\n\n${referent.spec.doc}${referent.spec.required ? '' : ' (optional)'}`];
     case 'module':

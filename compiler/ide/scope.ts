@@ -15,6 +15,8 @@ export type Referent =
   | { kind: 'param'; decl: FunctionDecl; param: Parameter }
   | { kind: 'let'; decl: FunctionDecl; binding: LetStatement }
   | { kind: 'builtin'; builtins: Builtin[] }
+  /** A named argument of a builtin call (`over:` in `mean(x, over: set)`). */
+  | { kind: 'argument'; name: string; builtins: Builtin[] }
   | { kind: 'field'; spec: TaskFieldSpec }
   | { kind: 'module'; use: UseDecl; path: string | undefined };
 
@@ -67,8 +69,8 @@ export function nameAt(module: ResolvedModule, offset: number): NameAt | undefin
       const param = sym.decl.params.find((x) => x.name.name === name);
       if (param !== undefined) return { ...at, referent: { kind: 'param', decl: sym.decl, param } };
     }
-    const builtins = builtinsNamed(callee, inTask);
-    return { ...at, referent: builtins.length === 0 ? undefined : { kind: 'builtin', builtins } };
+    const builtins = builtinsNamed(callee, inTask).filter((b) => b.params.some((x) => x.name === name));
+    return { ...at, referent: builtins.length === 0 ? undefined : { kind: 'argument', name, builtins } };
   }
   return { ...at, referent: undefined };
 }

@@ -73,6 +73,7 @@ function classify(referent: Referent, at: Span): [SemanticTokenType, SemanticTok
     case 'param': return ['parameter', sameStart(referent.param.name.span, at) ? ['declaration'] : []];
     case 'let': return ['variable', sameStart(referent.binding.name.span, at) ? ['declaration'] : []];
     case 'builtin': return ['function', ['defaultLibrary']];
+    case 'argument': return ['parameter', ['defaultLibrary']];
     case 'field': return ['property', []];
     case 'module': return ['namespace', []];
   }

@@ -53,7 +53,7 @@ describe('gmn lsp', () => {
     expect(text).toMatch(/\*\*task curvature\*\*: S_128-invariant and S_32×S_32-equivariant: grads\(Siren, b=128\)\[2\] → weights\(Siren\)\[1\]; \d+ parameters/);
   });
 
-  it('goes to a definition across `use`, into std/', async () => {
+  it('goes to a definition across `use`, into std/, and hovers a target and a named argument', async () => {
     const path = 'dsl-examples/curvature.gmn';
     const text = read(path);
     const net = await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri: uriOf(path) }, position: positionOf(text, 'gradmetanet_pp(width: 16', 3) }) as Location;
@@ -65,6 +65,11 @@ describe('gmn lsp', () => {
       textDocument: { uri: uriOf(path) }, position: positionOf(text, 'target: Siren,', 9),
     }) as Location;
     expect(local).toEqual({ uri: uriOf(path), range: { start: positionOf(text, 'Siren = mlp'), end: positionOf(text, 'Siren = mlp', 5) } });
+    const target = hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: uriOf(path) }, position: positionOf(text, 'target: Siren,', 9) }));
+    expect(target).toContain('target Siren = mlp(widths: [1, 32, 32, 1]');
+    expect(target).toMatch(/symmetry group of its neurons: S_32×S_32, \d+ parameters/);
+    const argument = hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: uriOf(path) }, position: positionOf(text, 'lr: 1e-3', 1) }));
+    expect(argument).toContain('argument `lr` of `adam`');
   });
 
   it("hovers an expression with its symmetry type and shape, a builtin with its documentation", async () => {
@@ -177,5 +182,6 @@ describe('gmn lsp', () => {
     expect(typeAt(positionOf(text, 'epochs: 100'))).toBe('property');
     expect(typeAt(positionOf(text, '// Curvature estimation'))).toBe('comment');
     expect(typeAt(positionOf(text, '3000'))).toBe('number');
+    expect(typeAt(positionOf(text, 'lr: 1e-3'))).toBe('parameter');
   });
 });
