@@ -1,5 +1,5 @@
 // Learned-optimizer throughput (the counterpart of the paper's Table 8): inner steps per second of
-// Adam, UNF and UNF + GradMetaNet training dsl-examples/learned_optimizer.gmn's Fashion-MNIST MLP
+// Adam, DS, UNF and UNF + GradMetaNet training dsl-examples/learned_optimizer.gmn's Fashion-MNIST MLP
 // (64 → 32 → 10, batch 128, the paper's task 1) on the device, the task's runner
 // (runtime/tasks/learned-optimizer/device-inner-runs.ts): one step = the batch's forward and
 // backward with its Γ_b, then Adam, or the features, GradMetaNet_ψ, F_ϕ and the learned update.
@@ -21,7 +21,8 @@ export interface LearnedOptimizerBench extends InnerStepFigures {
   params: number;
 }
 
-const LEARNED: [string, string][] = [['unf', 'unf_optimizer'], ['unf_gradmetanet', 'unf_gradmetanet']];
+// DS is the PyTorch anchor's learned rule (../shared/bench/torch_lopt.py), so its line is the comparable one.
+const LEARNED: [string, string][] = [['ds', 'ds_optimizer'], ['unf', 'unf_optimizer'], ['unf_gradmetanet', 'unf_gradmetanet']];
 const PARTICLES = 16;
 
 export async function benchLearnedOptimizer(gpu: GpuDevice, steps = 10): Promise<LearnedOptimizerBench> {

@@ -1,12 +1,14 @@
 // `gmn bench`: throughput benchmarks on the current adapter, one line each:
 //   bench: NAME key=value ...
-// `--json FILE` writes the same figures (and the adapter) as JSON.
+// `--json FILE` writes the same figures as JSON, each with the 1-minute load average when it was
+// measured, with the adapter, the machine, the commit and the load averages at start and end.
 import { writeFileSync } from 'node:fs';
 import { ANCHOR_MODEL, benchCurvature, QUICK_MODELS, type CurvatureBench, type CurvatureModel } from '../../../bench/curvature.js';
 import { benchInrFit } from '../../../bench/inr.js';
 import { benchInrEditor } from '../../../bench/inr-editor.js';
 import { benchLearnedOptimizer } from '../../../bench/learned-optimizer.js';
 import { benchLanguageModelOptimizers } from '../../../bench/learned-optimizer-lm.js';
+import { loadAverages, machineInfo } from '../../../bench/machine.js';
 import { benchMatmul } from '../../../bench/matmul.js';
 import { GpuDevice, INSTALL_HINT, type KernelTimes } from '../../device/index.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
@@ -29,10 +31,10 @@ export const benchCommand: Command = {
     '  inr_fit                INR-steps/s fitting 64 SIRENs 2→32→32→1 to MNIST digits at once (28×28 grid)',
     '  inr_editor_train_step  examples/s training the WS + GradMetaNet INR editor of inr_editing.gmn\'s default',
     '                         preset (batch 16, Γ_64[2], rendering θ + Δθ on the 28×28 grid, AdamW)',
-    '  lopt_inner_step_adam, lopt_inner_step_unf, lopt_inner_step_unf_gradmetanet',
+    '  lopt_inner_step_adam, lopt_inner_step_ds, lopt_inner_step_unf, lopt_inner_step_unf_gradmetanet',
     '                         inner steps/s training learned_optimizer.gmn\'s Fashion-MNIST MLP (batch 128)',
-    '                         with Adam, UNF and UNF + GradMetaNet, one inner run on the device (the task\'s runner)',
-    '  lopt_particle_steps_adam, _unf, _unf_gradmetanet',
+    '                         with Adam, DS, UNF and UNF + GradMetaNet, one inner run on the device (the task\'s runner)',
+    '  lopt_particle_steps_adam, _ds, _unf, _unf_gradmetanet',
     '                         particle-steps/s of the same with 16 runs batched (a PES estimate of 8 pairs)',
     '  lopt_pes_outer_step_unf, lopt_pes_outer_step_unf_gradmetanet',
     '                         ms per PES outer step there (UNF: 2 antithetic pairs, UNF + GradMetaNet: 8; truncation 5)',
@@ -42,7 +44,9 @@ export const benchCommand: Command = {
     '                         one inner run on the device',
     '',
     'options:',
-    '  --json FILE   also write the figures as JSON',
+    '  --json FILE   also write the figures as JSON, each with the 1-minute load average after it was',
+    '                measured, and the machine (CPU, cores, memory, OS, node), the gmn version and',
+    '                commit, the options and the load averages at start and end',
     '  --busy-poll   keep dawn.node\'s busy polling (default: the polling throttle is on, which frees',
     '                a core for lavapipe)',
     '  --size N      matmul size (default 512)',
@@ -82,9 +86,10 @@ export const benchCommand: Command = {
     }
     const adapter = gpu.description;
     process.stdout.write(`adapter: ${adapter.path} (${adapter.description || adapter.device}, backend ${adapter.backend})\n`);
+    const started = { time: new Date().toISOString(), load: loadAverages() };
     const results: Record<string, Record<string, number>> = {};
     const print = (name: string, figures: Record<string, number>): void => {
-      results[name] = figures;
+      results[name] = { ...figures, load_1m: loadAverages()[0] };
       process.stdout.write(`bench: ${name} ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
     };
     if (values.only === undefined || values.only === 'matmul' || values.only === 'quick') {
@@ -122,7 +127,9 @@ export const benchCommand: Command = {
       for (const p of lm.particles) print(`lopt_lm_particle_steps_${p.name}`, { particle_steps_per_s: round(p.particleStepsPerS), step_ms: round(p.stepMs), runs: p.runs });
     }
     if (values.json !== undefined) {
-      writeFileSync(values.json, `${JSON.stringify({ adapter, throttlePolling: !(values['busy-poll'] ?? false), results }, null, 2)}\n`);
+      const finished = { time: new Date().toISOString(), load: loadAverages() };
+      const json = { machine: machineInfo(), adapter, throttlePolling: !(values['busy-poll'] ?? false), argv, started, finished, results };
+      writeFileSync(values.json, `${JSON.stringify(json, null, 2)}\n`);
     }
     gpu.destroy();
     return EXIT.ok;
