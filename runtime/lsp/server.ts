@@ -92,7 +92,18 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
   }));
 
   documents.onDidOpen((e) => publish(e.document));
-  documents.onDidChangeContent((e) => schedule(e.document));
+  documents.onDidChangeContent((e) => {
+    schedule(e.document);
+    // The open documents that `use` this one (directly or not) see its new text too.
+    const path = pathOfUri(e.document.uri);
+    for (const [uri, cached] of analyses) {
+      const dependent = documents.get(uri);
+      if (uri !== e.document.uri && dependent !== undefined && path !== undefined && cached.analysis.program.modules.has(path)) {
+        analyses.delete(uri);
+        schedule(dependent);
+      }
+    }
+  });
   documents.onDidClose((e) => {
     clearTimeout(pending.get(e.document.uri));
     analyses.delete(e.document.uri);

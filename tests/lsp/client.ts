@@ -63,6 +63,20 @@ export class LspClient {
     }
   }
 
+  /** How many times the server has published diagnostics for `uri`. */
+  publications(uri: string): number {
+    return this.published.filter((p) => p.uri === uri).length;
+  }
+
+  /** The diagnostics of the first publication for `uri` after the first `seen` ones. */
+  async diagnosticsAfter(uri: string, seen: number): Promise<Diagnostic[]> {
+    for (;;) {
+      const found = this.published.filter((p) => p.uri === uri)[seen];
+      if (found !== undefined) return found.diagnostics;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
   /** Shuts the server down as an editor does, resolving to its exit code. */
   async close(): Promise<number | null> {
     const exited = new Promise<number | null>((resolve) => this.server.once('exit', (code) => resolve(code)));

@@ -120,6 +120,21 @@ describe('gmn lsp', () => {
     expect(await client.diagnostics(uri, 3)).toEqual([]);
   });
 
+  it("reads a used module's unsaved text, and shows its problems on the `use`, again when it changes", async () => {
+    const lib = 'block helper(x: grads(T, b)[c]) -> grads(T, b)[c] {\n  return relu(x)\n}\n';
+    const main = 'use ./lib\nnet m(x: grads(T, b)[2]) -> weights(T)[1] {\n  return eqlinear(rows(mean(helper(x), over: set)), weights(T)[1])\n}\n';
+    const libUri = await client.open('tests/lsp/lib.gmn', lib);
+    await client.diagnostics(libUri, 1);
+    const mainUri = await client.open('tests/lsp/main.gmn', main);
+    expect(await client.diagnostics(mainUri, 1)).toEqual([]);
+    const seen = client.publications(mainUri);
+    await client.change(libUri, 2, lib.replace('relu(x)', 'relux(x)'));
+    const [d, ...rest] = await client.diagnosticsAfter(mainUri, seen);
+    expect(rest).toEqual([]);
+    expect(d!.message).toMatch(/^tests\/lsp\/lib\.gmn:2:10: .*`relux`/);
+    expect(d!.range).toEqual({ start: { line: 0, character: 0 }, end: { line: 0, character: 'use ./lib'.length } });
+  });
+
   it('completes named arguments not yet given, locals, task fields and keywords', async () => {
     const text = 'net f(x: grads(T, b)[2]) -> neurons(T)[2] {\n  let y = relu(x)\n  return mean(y, \n}\n';
     const uri = await client.open('tests/lsp/completing.gmn', text);
