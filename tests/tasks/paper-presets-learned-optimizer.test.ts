@@ -69,14 +69,14 @@ describe.each(paperTasks('learned_optimization'))(`%s, preset ${PAPER}`, (_name,
         const largest = Math.max(...plan.buffers.map((b) => b.bytes));
         const limit = gpu.device.limits.maxStorageBufferBindingSize;
         if (largest <= limit) {
-          const built = await DeviceUpdateNet.create(gpu, optimizer.net, particles);
+          const built = await DeviceUpdateNet.create(gpu, optimizer.net, particles, plan);
           expect(built.particles).toBe(particles);
           built.release();
           return;
         }
         // This adapter cannot bind the buffer (F_ϕ is not micro-batched over particles): the run says so
         // with the pairs that fit, and the kernels are still built.
-        await expect(DeviceUpdateNet.create(gpu, optimizer.net, particles)).rejects.toThrow(UpdateNetTooLargeError);
+        await expect(DeviceUpdateNet.create(gpu, optimizer.net, particles, plan)).rejects.toThrow(UpdateNetTooLargeError);
         console.log(`${config.name} --preset ${PAPER}, ${label}, ${name}: F_ϕ for ${particles} particles binds ${formatBytes(largest)}, `
           + `over this adapter's ${formatBytes(limit)} (${gpu.description.path}): meta-training it needs an adapter with a larger binding limit`);
         for (const kernel of plan.kernels) await pipelineOf(gpu, kernel);

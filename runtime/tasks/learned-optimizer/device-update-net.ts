@@ -30,8 +30,8 @@ export class DeviceUpdateNet {
     this.bound = plan.dispatches.map((d) => bindLaunch(gpu, { kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups, label: d.label }));
   }
 
-  static async create(gpu: GpuDevice, net: UpdateNet, particles: number): Promise<DeviceUpdateNet> {
-    const plan = updateNetPlan(net, particles);
+  /** `plan`: the net's updateNetPlan for `particles`, when the caller has it already. */
+  static async create(gpu: GpuDevice, net: UpdateNet, particles: number, plan = updateNetPlan(net, particles)): Promise<DeviceUpdateNet> {
     // F_ϕ is not micro-batched over particles: say so before binding, not as a failed launch.
     const largest = Math.max(...plan.buffers.map((b) => b.bytes));
     if (largest > gpu.bindingLimit) throw new UpdateNetTooLargeError(net.net, particles, largest, gpu.bindingLimit);
