@@ -35,7 +35,7 @@ import { batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedM
 import { reduceKernel, reduceMiddleKernel } from './reduce.js';
 import { siteKeyMeanKernel } from './site-key-mean.js';
 import { productMembers, siteKeyContractKernel, siteKeyReadKernel, siteKeySumKernel, siteKeyTables, siteTermsReadKernel, stackedKeyTables, type StackedKeyTables } from './site-term.js';
-import { pointGrid, renderFactorLayout, renderFactorsKernel, renderGradKernel, renderKernel } from './render.js';
+import { pointGrid, renderFactorLayout, renderFactorsKernel, renderGradGrid, renderGradKernel, renderKernel } from './render.js';
 import type { TargetLayout } from '../spaces/target.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
@@ -701,14 +701,14 @@ class Planner {
       }
       case 'render_vjp': {
         // Two passes: every point's layer inputs and back-propagated signals, then one invocation
-        // per (element, parameter) sums its outer-product entry over the points (render.ts).
+        // per (element, block of a parameter matrix) sums its outer products over the points (render.ts).
         const layout = this.layoutOf(op.target);
         const points = this.dims.get(op.coords)![2];
         if (this.dims.get(op.dy)![0] !== d[0]) throw new Error(`internal: render_vjp %${node.id} needs dy batched like its result`);
         const factors = this.slot(`render_vjp factors of %${node.id}`, d[0] * points * renderFactorLayout(layout).width, 'scratch');
         const u = { points, ...this.renderStrides(op.theta, op.coords, layout) };
         this.dispatch(renderFactorsKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.buf(op.dy), factors], pointGrid(d[0], points));
-        this.dispatch(renderGradKernel(layout), node, { points, zero: 0 }, [factors, this.output(node)], pointGrid(d[0], layout.paramCount));
+        this.dispatch(renderGradKernel(layout), node, { points, zero: 0 }, [factors, this.output(node)], renderGradGrid(layout, d[0]));
         this.release(factors);
         return;
       }

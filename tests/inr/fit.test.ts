@@ -63,6 +63,21 @@ describe.skipIf(gpu === null)('fitting many INRs at once', () => {
     }
   });
 
+  it('steps per submit change neither the fit nor the reported losses', async () => {
+    const run = async (stepsPerSubmit: number): Promise<{ theta: Float32Array; reports: [number, number][] }> => {
+      const reports: [number, number][] = [];
+      const fit = await fitParamSets(gpu!, inrProblem(small, images, 3, grid), theta0, { steps: 11, optimizer: OPT, stepsPerSubmit, progress: { every: 4, report: (step, loss) => reports.push([step, loss]) } });
+      return { theta: fit.theta, reports };
+    };
+    const one = await run(1);
+    expect(one.reports.map(([step]) => step)).toEqual([4, 8]);
+    for (const perSubmit of [3, 16]) {
+      const many = await run(perSubmit);
+      expect(many.theta).toEqual(one.theta);
+      expect(many.reports).toEqual(one.reports);
+    }
+  });
+
   it('follows the float64 reference fit and lowers the loss', async () => {
     const options = { steps: 5, optimizer: OPT };
     const problem = inrProblem(small, images, 3, grid);

@@ -9,12 +9,14 @@ import type { Graph } from '../../compiler/ir/ops.js';
 import type { Instantiation, TensorType } from '../../compiler/ir/types.js';
 import { mlpLayout, type TargetLayout } from '../../compiler/spaces/target.js';
 import { ruleFor } from '../../compiler/symmetry/rules/registry.js';
+import { RENDER_SHAPE, pointGrid, renderFactorLayout, renderFactorsKernel, renderGradGrid, renderGradKernel, renderKernel, type RenderShape } from '../../compiler/wgsl/render.js';
 import { GpuExecutor, layoutTables } from '../../runtime/gpu/index.js';
 import { executeGraph, tensor, type Tensor } from '../../runtime/reference/index.js';
 import { initMlpBatch } from '../../runtime/targets/mlp-init.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { verifyGraph } from '../../runtime/verify/index.js';
 import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
+import { f32, runKernel } from '../wgsl/run-kernel.js';
 
 const OMEGA = 30;
 const siren = (widths: number[]): TargetLayout => mlpLayout('Inr', { kind: 'mlp', widths, activation: { kind: 'sine', omega0: OMEGA }, init: 'siren' });
@@ -127,7 +129,7 @@ describe.skipIf(gpu === null)('render: WGSL kernels against the reference', () =
     exec.release();
   });
 
-  it('θ-gradient of the INR shape 2→32→32→1 at 301 points (past the 4 accumulators and the 64-point workgroups)', async () => {
+  it('θ-gradient of the INR shape 2→32→32→1 at 301 points (off the points per invocation and the workgroups)', async () => {
     const layout = siren([2, 32, 32, 1]);
     const inst = instOf(layout);
     const rng = new Rng(6);
@@ -146,5 +148,39 @@ describe.skipIf(gpu === null)('render: WGSL kernels against the reference', () =
     // Every parameter block, the last point's terms included (a dropped tail would miss them).
     expectClose(got, want, 1e-3, 1e-2);
     exec.release();
+  });
+});
+
+describe.skipIf(gpu === null)('render: every kernel shape against the reference', () => {
+  // Widths off the vec4 blocks (padding in every layer), a point count off the points per
+  // invocation and the workgroups, weights staged in workgroup memory or read from θ, row groups
+  // that split a layer, gradient blocks past the matrices' edges.
+  const shapes: [string, RenderShape][] = [
+    ['the default', RENDER_SHAPE],
+    ['1 point per invocation, weights from θ, 1×1 blocks', { pointWorkgroup: 64, pointsPerInvocation: 1, rowGroup: 4, stageBytes: 0, gradWorkgroup: 64, gradBlock: [1, 1] }],
+    ['3 points per invocation, split row groups, 2×1 blocks', { pointWorkgroup: 16, pointsPerInvocation: 3, rowGroup: 4, stageBytes: 16384, gradWorkgroup: 8, gradBlock: [2, 1] }],
+  ];
+  const layout = siren([3, 9, 7, 2]);
+  const inst = instOf(layout);
+  const rng = new Rng(8);
+  const B = 2;
+  const n = 37;
+  const { graph, inputs } = renderGraph(layout, n, B, rng);
+  const backward = buildBackward(graph, inst, { inputs: ['theta'] });
+  const u = tensor([B, n, 2], Array.from({ length: B * n * 2 }, () => rng.normal()));
+  const want = executeGraph(backward.graph, inst, new Map([...inputs, ['cotangent', u]]), new Map());
+  const P = layout.paramCount;
+  const uniforms = { points: n, thetaStride: P, coordsStride: n * 3, zero: 0, omega0: OMEGA };
+  const theta = f32(inputs.get('theta')!.data);
+  const coords = f32(inputs.get('coords')!.data);
+
+  it.each(shapes)('%s', async (_name, shape) => {
+    const [y] = await runKernel(gpu!, renderKernel(layout, shape), uniforms, [theta, coords, new Float32Array(B * n * 2)], pointGrid(B, n, shape));
+    expectClose(y!, want.outputs.get('output')!.data, 1e-4, 1e-4);
+    const width = renderFactorLayout(layout).width;
+    const [factors] = await runKernel(gpu!, renderFactorsKernel(layout, shape), uniforms, [theta, coords, f32(u.data), new Float32Array(B * n * width)], pointGrid(B, n, shape));
+    // NaN where the gradient kernel fails to write: every entry must be written.
+    const [grad] = await runKernel(gpu!, renderGradKernel(layout, shape), { points: n, zero: 0 }, [factors!, new Float32Array(B * P).fill(Number.NaN)], renderGradGrid(layout, B, shape));
+    expectClose(grad!, want.outputs.get('input_grad:theta')!.data, 1e-3, 1e-3);
   });
 });
