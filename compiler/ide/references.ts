@@ -6,15 +6,16 @@ import { walk } from './ast-walk.js';
 import { definitionSpan, nameAt } from './scope.js';
 
 export function referencesAt(program: ResolvedProgram, module: ResolvedModule, offset: number, includeDeclaration: boolean): Span[] {
-  const target = nameAt(module, offset)?.referent;
-  const definition = target === undefined ? undefined : definitionSpan(target);
-  if (definition === undefined) return [];
+  const at = nameAt(module, offset);
+  const definition = at?.referent === undefined ? undefined : definitionSpan(at.referent);
+  if (at === undefined || definition === undefined) return [];
   const same = (s: Span): boolean => s.file === definition.file && s.start.offset === definition.start.offset;
   const out: Span[] = [];
   for (const m of program.modules.values()) {
     walk(m.program, (node) => {
+      // Only a name spelled the same can refer to it: resolve just those.
       const isName = ('kind' in node && node.kind === 'name') || (!('kind' in node) && 'name' in node && typeof node.name === 'string');
-      if (!isName) return;
+      if (!isName || (node as unknown as { name: string }).name !== at.name) return;
       const found = nameAt(m, node.span.start.offset);
       if (found?.referent === undefined || found.span.start.offset !== node.span.start.offset) return;
       const def = definitionSpan(found.referent);

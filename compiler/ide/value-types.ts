@@ -1,6 +1,7 @@
 // What the checker knows of one expression: for every instantiation of the net it sits in, the IR
 // value it lowers to, its symmetry type and shape, and which groups it respects — e.g.
 // `task curvature: grads(Siren, b=128)[16], shape [128, 66, 16]: S_128-equivariant, S_32×S_32-equivariant`.
+import type { Lowered } from '../ir/lower.js';
 import type { ValueId } from '../ir/ops.js';
 import { formatType, shapeOf } from '../ir/types.js';
 import { propagateSymmetries, type Propagation } from '../symmetry/check.js';
@@ -11,16 +12,23 @@ import type { Span } from '../syntax/ast.js';
 /** One line per instantiation that lowers an expression with exactly this span (or, failing that, the smallest one around it). */
 export function valueTypeLines(reports: readonly NetReport[], span: Span): string[] {
   const lines: string[] = [];
-  const propagations = new Map<NetReport, Propagation>();
   for (const r of reports) {
     if (r.lowered === null) continue;
     const id = valueAt(r, span);
     if (id === undefined) continue;
-    if (!propagations.has(r)) propagations.set(r, propagateSymmetries(r.lowered));
-    const line = `${r.net} (${r.instance}): ${describeValue(r, propagations.get(r)!, id)}`;
+    const line = `${r.net} (${r.instance}): ${describeValue(r, propagationOf(r.lowered), id)}`;
     if (!lines.includes(line)) lines.push(line);
   }
   return lines;
+}
+
+/** Each lowered graph's propagation, computed on its first hover and kept while the graph lives. */
+const propagations = new WeakMap<Lowered, Propagation>();
+
+function propagationOf(lowered: Lowered): Propagation {
+  let p = propagations.get(lowered);
+  if (p === undefined) propagations.set(lowered, (p = propagateSymmetries(lowered)));
+  return p;
 }
 
 /** The graph value an expression produces: the last node of its span (its own ops come before it). */
