@@ -75,7 +75,7 @@ describe.each(paperTasks('curvature'))(`%s, preset ${PAPER}`, (_name, example) =
       if (!result.ok) throw new Error(`${net}: ${result.diagnostics.map((d) => d.message).join('; ')}`);
       lowered.set(net, result.value);
       const compiled = await compileModel(compiler, result.value.graph, result.value.instantiation, config.loss, config.batch);
-      console.log(`${config.name} --preset ${PAPER}, ${net}: ${compiled.kernels} kernels (${compiled.overGuaranteedBindings} over WebGPU's guaranteed 8 storage buffers), `
+      console.log(`${config.name} --preset ${PAPER}, ${net}: ${compiled.kernels} kernels (${compiled.overGuaranteedBindings} over WebGPU's guaranteed 8 storage buffers, at most ${compiled.mostBindings}), `
         + `${compiled.dispatches} dispatches, largest buffer ${formatBytes(compiled.largestBuffer)}`);
     });
 

@@ -65,7 +65,7 @@ describe.each(paperTasks('inr_editing'))(`%s, preset ${PAPER}`, (_name, example)
   describe.each(models.map((m) => [m.label, m] as const))('%s', (label, model) => {
     it(`compiles its forward pass and training step for ${target.name} and batches of ${config.batch}`, async () => {
       const compiled = await compileModel(gpu, model.lowered.graph, model.lowered.instantiation, 'mse', config.batch);
-      console.log(`${config.name} --preset ${PAPER}, ${label} (${model.params} parameters): ${compiled.kernels} kernels, ${compiled.dispatches} dispatches, largest buffer ${formatBytes(compiled.largestBuffer)}`);
+      console.log(`${config.name} --preset ${PAPER}, ${label} (${model.params} parameters): ${compiled.kernels} kernels (${compiled.overGuaranteedBindings} over WebGPU's guaranteed 8 storage buffers, at most ${compiled.mostBindings}), ${compiled.dispatches} dispatches, largest buffer ${formatBytes(compiled.largestBuffer)}`);
     });
 
     it.skipIf(gpu === null)('takes one training step on the slice of every edit (WebGPU executor)', async () => {
