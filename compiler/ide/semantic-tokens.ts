@@ -45,7 +45,7 @@ export function semanticTokens(module: ResolvedModule): SemanticToken[] {
       from = to + 1;
     }
   };
-  for (const t of tokens) {
+  tokens.forEach((t, i) => {
     const start = t.startOffset;
     const end = start + t.image.length;
     const name = NAME_TOKENS.has(t.tokenType) ? nameAt(module, start) : undefined;
@@ -53,12 +53,13 @@ export function semanticTokens(module: ResolvedModule): SemanticToken[] {
       const [type, modifiers] = classify(name.referent, name.span);
       push(start, end, type, modifiers);
     } else if (KEYWORD_TOKENS.has(t.tokenType)) push(start, end, 'keyword');
-    else if (t.tokenType === T.Identifier) push(start, end, 'enumMember');
+    // A key no schema names (a record's `{ models: 140 }`), else a bare word (`over: set`, `loss: mse`).
+    else if (t.tokenType === T.Identifier) push(start, end, tokens[i + 1]?.tokenType === T.Colon ? 'property' : 'enumMember');
     else if (t.tokenType === T.NumberLiteral) push(start, end, 'number');
     else if (t.tokenType === T.StringLiteral || t.tokenType === T.UnterminatedString) push(start, end, 'string');
     else if (t.tokenType === T.ModulePath) push(start, end, 'namespace');
     else if (OPERATOR_TOKENS.has(t.tokenType)) push(start, end, 'operator');
-  }
+  });
   for (const c of commentsOf(module.source, tokens)) push(c.start, c.end, 'comment');
   return out.sort((a, b) => a.line - b.line || a.character - b.character);
 }

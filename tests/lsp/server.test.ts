@@ -198,5 +198,7 @@ describe('gmn lsp', () => {
     expect(typeAt(positionOf(text, '// Curvature estimation'))).toBe('comment');
     expect(typeAt(positionOf(text, '3000'))).toBe('number');
     expect(typeAt(positionOf(text, 'lr: 1e-3'))).toBe('parameter');
+    expect(typeAt(positionOf(text, 'test: 500'))).toBe('property');
+    expect(typeAt(positionOf(text, 'loss: mse', 6))).toBe('enumMember');
   });
 });
