@@ -1,5 +1,5 @@
-// Completion: what may be typed at the cursor. Inside a call's parentheses, its named arguments
-// first; in a task or preset, its fields; in a net or block, the locals in scope; everywhere, the
+// Completion: what may be typed at the cursor. After `use`, the standard library's modules. Inside
+// a call's parentheses, its named arguments first; in a task or preset, its fields; in a net or block, the locals in scope; everywhere, the
 // declarations visible in the module, the builtins and the keywords.
 import { BUILTINS, type Builtin } from '../resolve/builtins.js';
 import type { ResolvedModule } from '../resolve/resolve.js';
@@ -23,7 +23,12 @@ export interface Completion {
   insertText?: string;
 }
 
-export function completionsAt(module: ResolvedModule, offset: number): Completion[] {
+/** `stdModules`: the standard library's module names (`layers`), offered after `use`. */
+export function completionsAt(module: ResolvedModule, offset: number, stdModules: readonly string[] = []): Completion[] {
+  const lineStart = module.source.lastIndexOf('\n', offset - 1) + 1;
+  if (/^\s*use\s+\S*$/.test(module.source.slice(lineStart, offset))) {
+    return stdModules.map((name) => ({ label: `std/${name}`, kind: 'module', detail: 'standard library' }));
+  }
   const path = nodesAt(module.program, offset);
   const kindOf = (n: Node): string | undefined => ('kind' in n ? String(n.kind) : undefined);
   const fn = path.find((n): n is FunctionDecl => kindOf(n) === 'net' || kindOf(n) === 'block');

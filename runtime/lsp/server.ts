@@ -2,6 +2,7 @@
 // (compiler/ide/analysis.ts) a moment after its last change, its diagnostics published, and the
 // analysis kept for hover, definition, references, completion, symbols, formatting and semantic
 // tokens.
+import { readdirSync } from 'node:fs';
 import {
   createConnection, SemanticTokensBuilder, TextDocuments, TextDocumentSyncKind, type Connection, type Location,
   type Position, type Range,
@@ -15,9 +16,15 @@ import { referencesAt } from '../../compiler/ide/references.js';
 import { definitionSpan, nameAt } from '../../compiler/ide/scope.js';
 import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES, semanticTokens } from '../../compiler/ide/semantic-tokens.js';
 import { documentSymbols } from '../../compiler/ide/symbols.js';
+import { defaultStdRoot } from '../../compiler/resolve/package-root.js';
 import type { Span } from '../../compiler/syntax/ast.js';
 import { completionItem, lspDiagnostic, lspSymbol, spanRange } from './convert.js';
 import { documentReader, pathOfUri, uriOfPath } from './documents.js';
+
+/** The standard library's module names (`use std/<name>`). */
+function stdModules(): string[] {
+  return readdirSync(defaultStdRoot()).filter((f) => f.endsWith('.gmn')).map((f) => f.slice(0, -'.gmn'.length)).sort();
+}
 
 /** How long a document must be left alone before it is re-analysed (keystrokes come faster). */
 const SETTLE_MS = 150;
@@ -140,7 +147,7 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
 
   connection.onCompletion(({ textDocument, position }) => {
     const here = at(textDocument.uri, position);
-    return here === undefined ? [] : completionsAt(here.analysis.module!, here.offset).map(completionItem);
+    return here === undefined ? [] : completionsAt(here.analysis.module!, here.offset, stdModules()).map(completionItem);
   });
 
   connection.onDocumentSymbol(({ textDocument }) => {

@@ -135,7 +135,7 @@ describe('gmn lsp', () => {
     expect(d!.range).toEqual({ start: { line: 0, character: 0 }, end: { line: 0, character: 'use ./lib'.length } });
   });
 
-  it('completes named arguments not yet given, locals, task fields and keywords', async () => {
+  it('completes named arguments not yet given, locals, task fields, keywords and std modules', async () => {
     const text = 'net f(x: grads(T, b)[2]) -> neurons(T)[2] {\n  let y = relu(x)\n  return mean(y, \n}\n';
     const uri = await client.open('tests/lsp/completing.gmn', text);
     await client.diagnostics(uri, 1);
@@ -149,6 +149,8 @@ describe('gmn lsp', () => {
     expect(inAdam).toContain('schedule');
     expect(inAdam).not.toContain('lr');
     expect(await labels(uriOf(path), positionOf(curvature, '  loss: mse', 2))).toEqual(expect.arrayContaining(['epochs', 'seeds', 'gradmetanet', 'Siren']));
+    expect(await labels(uriOf(path), positionOf(curvature, 'use std/baselines', 'use std/'.length)))
+      .toEqual(['std/baselines', 'std/gradmetanet', 'std/gradmetanet_pp', 'std/layers', 'std/optimizers']);
   });
 
   it('finds references across modules, and outlines a file', async () => {
