@@ -11,6 +11,7 @@ import { gradientSetSize, baseTaskLayout, loadBaseTask } from '../../runtime/tas
 import { baseTaskOptimizers, learnedOptimizationConfig, optimizerLabel, truncationFor } from '../../runtime/tasks/learned-optimizer/config.js';
 import { innerProblem, runsOnDevice } from '../../runtime/tasks/learned-optimizer/device-backend.js';
 import { formatBytes } from '../../runtime/data/memory.js';
+import { sizeClass } from '../../runtime/device/index.js';
 import { pipelineOf } from '../../runtime/gpu/launch.js';
 import { DeviceUpdateNet, UpdateNetTooLargeError, updateNetPlan } from '../../runtime/tasks/learned-optimizer/device-update-net.js';
 import type { InnerTask } from '../../runtime/tasks/learned-optimizer/inner-task.js';
@@ -66,7 +67,7 @@ describe.each(paperTasks('learned_optimization'))(`%s, preset ${PAPER}`, (_name,
         const plan = updateNetPlan(optimizer.net, particles);
         expect(plan.dispatches.length).toBeGreaterThan(0);
         if (gpu === null) return;
-        const largest = Math.max(...plan.buffers.map((b) => b.bytes));
+        const largest = Math.max(...plan.buffers.map((b) => sizeClass(b.bytes)));
         const limit = gpu.device.limits.maxStorageBufferBindingSize;
         if (largest <= limit) {
           const built = await DeviceUpdateNet.create(gpu, optimizer.net, particles, plan);
@@ -76,7 +77,9 @@ describe.each(paperTasks('learned_optimization'))(`%s, preset ${PAPER}`, (_name,
         }
         // This adapter cannot bind the buffer (F_ϕ is not micro-batched over particles): the run says so
         // with the pairs that fit, and the kernels are still built.
-        await expect(DeviceUpdateNet.create(gpu, optimizer.net, particles, plan)).rejects.toThrow(UpdateNetTooLargeError);
+        const refusal = await DeviceUpdateNet.create(gpu, optimizer.net, particles, plan).then(() => expect.fail('built over the binding limit'), (e: unknown) => e);
+        expect(refusal).toBeInstanceOf(UpdateNetTooLargeError);
+        expect((refusal as UpdateNetTooLargeError).hint).toMatch(/pes\(pairs: [1-7]\)/);
         console.log(`${config.name} --preset ${PAPER}, ${label}, ${name}: F_ϕ for ${particles} particles binds ${formatBytes(largest)}, `
           + `over this adapter's ${formatBytes(limit)} (${gpu.description.path}): meta-training it needs an adapter with a larger binding limit`);
         for (const kernel of plan.kernels) await pipelineOf(gpu, kernel);

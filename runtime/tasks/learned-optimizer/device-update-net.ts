@@ -7,7 +7,7 @@ import type { Plan } from '../../../compiler/wgsl/plan.js';
 import { paramInputName, paramsAsInputs } from '../../../compiler/ir/params-as-inputs.js';
 import { optimizeNet } from '../../../compiler/optimize/passes.js';
 import { planGraph } from '../../../compiler/wgsl/plan.js';
-import type { GpuDevice, Step } from '../../device/index.js';
+import { sizeClass, type GpuDevice, type Step } from '../../device/index.js';
 import { layoutTables } from '../../gpu/index.js';
 import { bindLaunch, pipelineOf } from '../../gpu/launch.js';
 import { planBuffers } from '../../gpu/plan-buffers.js';
@@ -32,9 +32,15 @@ export class DeviceUpdateNet {
 
   /** `plan`: the net's updateNetPlan for `particles`, when the caller has it already. */
   static async create(gpu: GpuDevice, net: UpdateNet, particles: number, plan = updateNetPlan(net, particles)): Promise<DeviceUpdateNet> {
-    // F_ϕ is not micro-batched over particles: say so before binding, not as a failed launch.
+    // F_ϕ is not micro-batched over particles: say so before binding, not as a failed launch. The
+    // pool allocates each buffer rounded up to its size class, and that is what gets bound.
     const largest = Math.max(...plan.buffers.map((b) => b.bytes));
-    if (largest > gpu.bindingLimit) throw new UpdateNetTooLargeError(net.net, particles, largest, gpu.bindingLimit);
+    if (sizeClass(largest) > gpu.bindingLimit) {
+      // Its largest buffer holds one row per particle: the most particles whose rows fit.
+      let fit = particles - 1;
+      while (fit > 0 && sizeClass(Math.ceil((largest / particles) * fit)) > gpu.bindingLimit) fit--;
+      throw new UpdateNetTooLargeError(net.net, particles, sizeClass(largest), gpu.bindingLimit, fit);
+    }
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(gpu, k)));
     const buffers = planBuffers(gpu, plan);
     return new DeviceUpdateNet(gpu, net, particles, plan, pipelines, buffers);
@@ -92,8 +98,7 @@ export function updateNetPlan(net: UpdateNet, particles: number): Plan {
 
 /** F_ϕ for this many inner runs at once needs a buffer over what the adapter can bind. */
 export class UpdateNetTooLargeError extends HintedError {
-  constructor(net: string, runs: number, bytes: number, limit: number) {
-    const fit = Math.floor(limit / (bytes / runs));
+  constructor(net: string, runs: number, bytes: number, limit: number, fit: number) {
     super(`${net} for ${runs} inner runs at once needs a ${formatBytes(bytes)} buffer, over the ${formatBytes(limit)} this WebGPU adapter can bind`,
       `at most ${fit} runs fit: use fewer PES pairs (meta_training: pes(pairs: ${Math.max(1, Math.floor(fit / 2))})) or seeds, or an adapter with a larger maxStorageBufferBindingSize`);
   }
