@@ -9,6 +9,7 @@
 // N and P are the task's target's; float32 or float64. The arrays become a CurvatureData (stored in
 // float32 as generated data is), so splits, normalisation, training, report and resumption are the
 // curvature task's. Every problem names the file and says what was expected.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
@@ -44,6 +45,20 @@ export function loadGradientFiles(layout: TargetLayout, config: DataConfig, labe
     theta: Float32Array.from(theta.values), mixture: new Float32Array(M).fill(Number.NaN),
     grads: Float32Array.from(factors.values), labels: Float32Array.from(labels.values),
   };
+}
+
+/**
+ * SHA-256 of the dataset's files (those present), recorded in the run directory's configuration so
+ * that a run resumed after the files changed is refused rather than mixed with the earlier results.
+ */
+export function gradientFilesFingerprint(dir: string): string {
+  const hash = createHash('sha256');
+  for (const name of ['factors.npy', 'theta.npy', 'labels.npy', 'manifest.json']) {
+    const file = join(dir, name);
+    hash.update(`${name}\0`);
+    if (existsSync(file)) hash.update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 function read(file: string): { shape: number[]; values: Float64Array } {

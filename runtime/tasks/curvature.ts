@@ -22,6 +22,7 @@ import {
   trainingSubset, checkSplitSizes, type CurvatureSplits, type Normalisation, type Split,
 } from '../data/index.js';
 import { datasetTooLarge, formatBytes, modelsThatFit } from '../data/memory.js';
+import { gradientFilesFingerprint } from '../data/gradient-files.js';
 import { loadTaskData } from '../data/task-data.js';
 import { ExampleTooLargeError } from '../device/index.js';
 import type { Tensor } from '../reference/tensor.js';
@@ -110,7 +111,10 @@ export interface CurvatureContext {
 export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: RunResult[]; reportDir: string }> {
   const started = performance.now();
   const models = curvatureModels(run);
-  const dir = RunDirectory.open(run.outDir, run.config, (line) => run.progress.log(line));
+  // A run on files is a run on their contents: other contents are another configuration.
+  const recorded = run.config.data.generator === 'gradient_files' && run.config.data.dir !== undefined
+    ? { ...run.config, dataFingerprint: gradientFilesFingerprint(run.config.data.dir) } : run.config;
+  const dir = RunDirectory.open(run.outDir, recorded, (line) => run.progress.log(line));
   const runner = (run.runner ?? localRunner(dir))(run, models);
   try {
     return await sweep(run, dir, models, runner, started);

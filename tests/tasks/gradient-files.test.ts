@@ -80,6 +80,21 @@ describe.skipIf(skip !== null)('gradient_files task', () => {
     expect(readFileSync(join(work, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(30);
   });
 
+  it('refuses to resume a run whose files have changed since', () => {
+    const labels = join(work, 'grads', 'labels.npy');
+    const original = readFileSync(labels);
+    try {
+      writeNpy(labels, new Float32Array(160 * 37).fill(2), [160, 37], 'float32');
+      const r = gmn(['run', 'task.gmn', '--out', 'run', '--backend', 'reference'], work);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/holds a run of a different configuration/);
+    } finally {
+      writeFileSync(labels, original);
+    }
+    // The same files again: the run is the same configuration.
+    expect(gmn(['run', 'task.gmn', '--out', 'run', '--backend', 'reference'], work).status).toBe(0);
+  });
+
   it('refuses missing and malformed files, naming the file', () => {
     const refused = (name: string, damage: (grads: string) => void): string => {
       const dir = join(work, name);
