@@ -91,66 +91,110 @@ export function siteTerm(x: Value4, term: SiteTerm, layout: TargetLayout, outSit
  * Σ_k siteTerm(matmul(x, W_k), terms[k]), W_k channel block k of w [cin, T·c] (batched: per
  * element); without w, x is the product already (channel block k is term k's input). W_k is applied
  * to each key's sum of x's cin-vectors, never to x: Σ_k |in_k|·cin + keys_k·cin·c operations, not
- * site·cin·T·c, and one term's relation alive at a time (a transformer's 1,322 terms over 67,520
- * parameters would hold 0.7 GB of keys at once).
+ * site·cin·T·c. Each term visits only the positions it relates (relatedPositions), in order.
  */
 export function siteTerms(x: Value4, w: Value4 | null, terms: SiteTerm[], layout: TargetLayout, outSite: Site | null, inSite: Site | null): Value4 {
   const [Bx, S, P, X] = x.dims;
   const Bw = w === null ? 1 : w.dims[0];
   const B = Math.max(Bx, Bw);
   const C = w === null ? X / terms.length : w.data.length / Bw / X / terms.length;
-  const cin = w === null ? C : X;
   if ((Bx !== 1 && Bx !== B) || (Bw !== 1 && Bw !== B) || !Number.isInteger(C)) throw new Error(`internal: site_terms of a batch of ${Bx} (${X} channels) with weights batched ${Bw} for ${terms.length} terms`);
-  const TC = terms.length * C;
-  let out: Float64Array | null = null;
-  let O = 0;
-  terms.forEach((term, k) => {
-    const { outKey, inKey, inCount } = termRelation(term, layout, outSite, inSite);
-    O = outKey.length;
-    out ??= new Float64Array(B * S * O * C);
-    // A term relates positions of one cell to one cell: visit those, not the whole site, per element.
-    const ins = related(inKey);
-    const outs = related(outKey);
-    const keys = inCount.length;
-    const offset = w === null ? k * C : 0;
-    const sums = new Float64Array(keys * cin);
-    const means = new Float64Array(keys * C);
-    for (let b = 0; b < B; b++) {
-      const wo = (Bw === 1 ? 0 : b) * X * TC + k * C;
-      for (let s = 0; s < S; s++) {
-        const xo = ((Bx === 1 ? 0 : b) * S + s) * P;
-        sums.fill(0);
-        for (const i of ins) {
-          const from = (xo + i) * X + offset;
-          const to = inKey[i]! * cin;
-          for (let j = 0; j < cin; j++) sums[to + j] += x.data[from + j]!;
-        }
-        means.fill(0);
-        for (let key = 0; key < keys; key++) {
-          if (inCount[key] === 0) continue;
-          for (let j = 0; j < cin; j++) {
-            const v = sums[key * cin + j]! / inCount[key]!;
-            // Without weights, channel block k is term k's input: the mean itself.
-            if (w === null) means[key * C + j] = v;
-            else for (let c = 0; c < C; c++) means[key * C + c] += v * w.data[wo + j * TC + c]!;
-          }
-        }
-        const oo = (b * S + s) * O;
-        for (const o of outs) {
-          const from = outKey[o]! * C;
-          for (let c = 0; c < C; c++) out[(oo + o) * C + c] += means[from + c]!;
-        }
-      }
-    }
-  });
-  return { data: out!, dims: [B, S, O, C] };
+  const relations = terms.map((term) => relatedPositions(term, layout, outSite, inSite));
+  const O = relations[0]!.outSize;
+  const out = new Float64Array(B * S * O * C);
+  const shape: TermsShape = { B, Bx, Bw, S, P, X, O, C, cin: w === null ? C : X, TC: terms.length * C };
+  relations.forEach((r, k) => addTerm(out, x.data, w?.data ?? null, r, k, shape));
+  return { data: out, dims: [B, S, O, C] };
 }
 
-/** The positions with a key (≥ 0), in order. */
-function related(key: Int32Array): Int32Array {
+interface TermsShape {
+  B: number; Bx: number; Bw: number; S: number; P: number; X: number; O: number; C: number;
+  /** Channels summed per key: x's, or (without weights) one term's block. */
+  cin: number;
+  /** Weight columns: terms × C. */
+  TC: number;
+}
+
+/** out += term k of site_terms (its key sums of x, contracted with W_k, read at its out positions). */
+function addTerm(out: Float64Array, x: Float64Array, w: Float64Array | null, r: RelatedPositions, k: number, shape: TermsShape): void {
+  const { B, Bx, Bw, S, P, X, O, C, cin, TC } = shape;
+  const { ins, inKeys, outs, outKeys, inCount } = r;
+  const keys = inCount.length;
+  const offset = w === null ? k * C : 0;
+  const sums = new Float64Array(keys * cin);
+  const means = new Float64Array(keys * C);
+  for (let b = 0; b < B; b++) {
+    const wo = (Bw === 1 ? 0 : b) * X * TC + k * C;
+    for (let s = 0; s < S; s++) {
+      const xo = ((Bx === 1 ? 0 : b) * S + s) * P;
+      sums.fill(0);
+      for (let m = 0; m < ins.length; m++) {
+        const from = (xo + ins[m]!) * X + offset;
+        const to = inKeys[m]! * cin;
+        for (let j = 0; j < cin; j++) sums[to + j] += x[from + j]!;
+      }
+      means.fill(0);
+      for (let key = 0; key < keys; key++) {
+        const n = inCount[key]!;
+        if (n === 0) continue;
+        for (let j = 0; j < cin; j++) {
+          const v = sums[key * cin + j]! / n;
+          // Without weights, channel block k is term k's input: the mean itself.
+          if (w === null) means[key * C + j] = v;
+          else for (let c = 0; c < C; c++) means[key * C + c] += v * w[wo + j * TC + c]!;
+        }
+      }
+      const oo = (b * S + s) * O;
+      for (let m = 0; m < outs.length; m++) {
+        const to = (oo + outs[m]!) * C;
+        const from = outKeys[m]! * C;
+        for (let c = 0; c < C; c++) out[to + c] += means[from + c]!;
+      }
+    }
+  }
+}
+
+/** A term's relation (term-relation.ts) as the positions it relates on each side, in order, with their keys. */
+interface RelatedPositions {
+  ins: Int32Array;
+  inKeys: Int32Array;
+  outs: Int32Array;
+  outKeys: Int32Array;
+  inCount: Int32Array;
+  /** Positions of the out site. */
+  outSize: number;
+}
+
+/**
+ * Kept per term object while its graph lives: a float64 check runs one graph many times, and the
+ * keys over the whole site (two arrays of 67,520 per term, 1,322 terms on the LM) cost more than
+ * its arithmetic. The positions a term relates are a fraction of the site.
+ */
+const related = new WeakMap<SiteTerm, { layout: TargetLayout; sites: string; positions: RelatedPositions }[]>();
+
+function relatedPositions(term: SiteTerm, layout: TargetLayout, outSite: Site | null, inSite: Site | null): RelatedPositions {
+  const sites = `${outSite?.kind ?? '-'} ${inSite?.kind ?? '-'}`;
+  const known = related.get(term) ?? [];
+  const hit = known.find((e) => e.layout === layout && e.sites === sites);
+  if (hit !== undefined) return hit.positions;
+  const { outKey, inKey, inCount } = termRelation(term, layout, outSite, inSite);
+  const [ins, inKeys] = withKeys(inKey);
+  const [outs, outKeys] = withKeys(outKey);
+  const positions = { ins, inKeys, outs, outKeys, inCount, outSize: outKey.length };
+  related.set(term, [...known, { layout, sites, positions }]);
+  return positions;
+}
+
+/** The positions with a key (≥ 0), in order, and their keys. */
+function withKeys(key: Int32Array): [Int32Array, Int32Array] {
   let n = 0;
   for (let i = 0; i < key.length; i++) if (key[i]! >= 0) n++;
   const positions = new Int32Array(n);
-  for (let i = 0, j = 0; i < key.length; i++) if (key[i]! >= 0) positions[j++] = i;
-  return positions;
+  const keys = new Int32Array(n);
+  for (let i = 0, j = 0; i < key.length; i++) {
+    if (key[i]! < 0) continue;
+    positions[j] = i;
+    keys[j++] = key[i]!;
+  }
+  return [positions, keys];
 }

@@ -1,7 +1,7 @@
 // Pointwise ops: unary functions (and their derivatives), binary arithmetic, scale, select, bias.
 // Operands broadcast per ops.ts: a missing batch/set/site axis or a single channel is repeated.
 import type { BinaryFn, UnaryFn } from '../../compiler/ir/ops.js';
-import { broadcastDims, forEachRow, type Value4 } from './tensor.js';
+import { broadcastDims, broadcastStrides, type Value4 } from './tensor.js';
 
 const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
@@ -53,20 +53,29 @@ export function unary(fn: UnaryFn, x: Value4): Value4 {
   return { data: out, dims: x.dims };
 }
 
-/** a ∘ b, broadcast; one loop per function (a callback per element was most of a large net's float64 check). */
+/** a ∘ b, broadcast, read in place; one loop per function (a callback per element was most of a large net's float64 check). */
 export function binary(fn: BinaryFn, a: Value4, b: Value4): Value4 {
   const dims = broadcastDims(a.dims, b.dims);
-  const out = new Float64Array(dims[0] * dims[1] * dims[2] * dims[3]);
-  const [x, y, C] = [a.data, b.data, dims[3]];
-  forEachRow(dims, [a.dims, b.dims], (row, [ia, ib], [ca, cb]) => {
-    let [i, p, q] = [row * C, ia!, ib!];
-    switch (fn) {
-      case 'add': for (let c = 0; c < C; c++, p += ca!, q += cb!) out[i++] = x[p]! + y[q]!; break;
-      case 'sub': for (let c = 0; c < C; c++, p += ca!, q += cb!) out[i++] = x[p]! - y[q]!; break;
-      case 'mul': for (let c = 0; c < C; c++, p += ca!, q += cb!) out[i++] = x[p]! * y[q]!; break;
-      case 'div': for (let c = 0; c < C; c++, p += ca!, q += cb!) out[i++] = x[p]! / y[q]!; break;
+  const [B, S, T, C] = dims;
+  const out = new Float64Array(B * S * T * C);
+  const [x, y] = [a.data, b.data];
+  const [xb, xs, xt, xc] = broadcastStrides(a.dims, dims);
+  const [yb, ys, yt, yc] = broadcastStrides(b.dims, dims);
+  let i = 0;
+  for (let n = 0; n < B; n++) {
+    for (let s = 0; s < S; s++) {
+      for (let t = 0; t < T; t++) {
+        let p = n * xb + s * xs + t * xt;
+        let q = n * yb + s * ys + t * yt;
+        switch (fn) {
+          case 'add': for (let c = 0; c < C; c++, p += xc, q += yc) out[i++] = x[p]! + y[q]!; break;
+          case 'sub': for (let c = 0; c < C; c++, p += xc, q += yc) out[i++] = x[p]! - y[q]!; break;
+          case 'mul': for (let c = 0; c < C; c++, p += xc, q += yc) out[i++] = x[p]! * y[q]!; break;
+          case 'div': for (let c = 0; c < C; c++, p += xc, q += yc) out[i++] = x[p]! / y[q]!; break;
+        }
+      }
     }
-  });
+  }
   return { data: out, dims };
 }
 
@@ -79,10 +88,18 @@ export function scale(x: Value4, factor: number): Value4 {
 /** mask ≠ 0 ? a : b */
 export function select(mask: Value4, a: Value4, b: Value4): Value4 {
   const dims = broadcastDims(mask.dims, a.dims, b.dims);
-  const out = new Float64Array(dims[0] * dims[1] * dims[2] * dims[3]);
-  forEachRow(dims, [mask.dims, a.dims, b.dims], (row, [im, ia, ib], [cm, ca, cb]) => {
-    for (let c = 0; c < dims[3]; c++) out[row * dims[3] + c] = mask.data[im! + c * cm!] !== 0 ? a.data[ia! + c * ca!]! : b.data[ib! + c * cb!]!;
-  });
+  const [B, S, T, C] = dims;
+  const out = new Float64Array(B * S * T * C);
+  const [ms, as, bs] = [mask, a, b].map((v) => broadcastStrides(v.dims, dims));
+  let i = 0;
+  for (let n = 0; n < B; n++) {
+    for (let s = 0; s < S; s++) {
+      for (let t = 0; t < T; t++) {
+        const [m, p, q] = [ms!, as!, bs!].map((st) => n * st[0] + s * st[1] + t * st[2]);
+        for (let c = 0; c < C; c++) out[i++] = mask.data[m! + c * ms![3]] !== 0 ? a.data[p! + c * as![3]]! : b.data[q! + c * bs![3]]!;
+      }
+    }
+  }
   return { data: out, dims };
 }
 

@@ -32,18 +32,16 @@ export function sizeOf(dims: readonly number[]): number {
 export function expand(v: Value4, to: Dims4): Float64Array {
   const d = v.dims;
   if (d.every((n, i) => n === to[i])) return v.data;
-  for (let a = 0; a < 4; a++) {
-    if (d[a] !== to[a] && d[a] !== 1) throw new Error(`internal: cannot broadcast [${d}] to [${to}]`);
-  }
+  const [sb, ss, st, sc] = broadcastStrides(d, to);
   const out = new Float64Array(sizeOf(to));
   const [B, S, T, C] = to;
-  const step = d.map((n, a) => (n === 1 && to[a] !== 1 ? 0 : 1));
+  const x = v.data;
   let i = 0;
   for (let b = 0; b < B; b++) {
     for (let s = 0; s < S; s++) {
       for (let t = 0; t < T; t++) {
-        const base = ((b * step[0]! * d[1] + s * step[1]!) * d[2] + t * step[2]!) * d[3];
-        for (let c = 0; c < C; c++) out[i++] = v.data[base + c * step[3]!]!;
+        const base = b * sb + s * ss + t * st;
+        for (let c = 0; c < C; c++) out[i++] = x[base + c * sc]!;
       }
     }
   }
@@ -51,27 +49,16 @@ export function expand(v: Value4, to: Dims4): Float64Array {
 }
 
 /**
- * For each row [b, s, t] of `to` (numbered in order), the offsets of that row in each operand, which
- * `to` broadcasts (an axis of size 1 repeats), and the operands' channel steps (0 for a repeated
- * channel): elementwise ops read their operands in place instead of expanding copies of them.
+ * The element strides of a value of dims `from` read as `to` (broadcasting: 0 along an axis of
+ * size 1 that `to` repeats), so elementwise ops read their operands in place instead of expanded
+ * copies.
  */
-export function forEachRow(to: Dims4, operands: readonly Dims4[], row: (index: number, offsets: readonly number[], channelSteps: readonly number[]) => void): void {
-  const strides = operands.map((d) => {
-    for (let a = 0; a < 4; a++) if (d[a] !== to[a] && d[a] !== 1) throw new Error(`internal: cannot broadcast [${d}] to [${to}]`);
-    const dense = [d[1] * d[2] * d[3], d[2] * d[3], d[3], 1];
-    return dense.map((n, a) => (d[a] === 1 && to[a] !== 1 ? 0 : n));
-  });
-  const steps = strides.map((st) => st[3]!);
-  const offsets = new Array<number>(operands.length).fill(0);
-  let index = 0;
-  for (let b = 0; b < to[0]; b++) {
-    for (let s = 0; s < to[1]; s++) {
-      for (let t = 0; t < to[2]; t++) {
-        for (let k = 0; k < strides.length; k++) offsets[k] = b * strides[k]![0]! + s * strides[k]![1]! + t * strides[k]![2]!;
-        row(index++, offsets, steps);
-      }
-    }
+export function broadcastStrides(from: Dims4, to: Dims4): Dims4 {
+  for (let a = 0; a < 4; a++) {
+    if (from[a] !== to[a] && from[a] !== 1) throw new Error(`internal: cannot broadcast [${from}] to [${to}]`);
   }
+  const dense = [from[1] * from[2] * from[3], from[2] * from[3], from[3], 1];
+  return dense.map((n, a) => (from[a] === 1 && to[a] !== 1 ? 0 : n)) as Dims4;
 }
 
 /** Elementwise max of dims (the broadcast result of several operands). */
