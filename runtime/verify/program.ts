@@ -49,7 +49,7 @@ export async function verifyProgram(
 /** `task learned_optimizer on Lm1b`: the instance and its targets (one task instantiates a net on several). */
 function describeInstance(instance: string, inst: Instantiation): string {
   const targets = [...inst.targets.keys()];
-  return targets.length === 0 || instance.startsWith('target ') ? instance : `${instance} on ${targets.join(', ')}`;
+  return targets.length === 0 || !instance.startsWith('task ') ? instance : `${instance} on ${targets.join(', ')}`;
 }
 
 /** One net, with random (seeded) or given parameters, judged by the backend's tolerances. */
