@@ -1,13 +1,14 @@
 // Runs IR graphs on a WebGPU device with the reference executor's semantics (float32 instead of
-// float64): a plan per batch size (compiler/wgsl/plan.ts), its buffers allocated once and kept,
-// parameters resident across steps, every dispatch of a run in one command encoder and one
-// submit, and only the requested values read back, in one mapping.
+// float64): a plan per batch size (compiler/wgsl/plan.ts), its buffers allocated and its dispatches
+// bound (uniforms and bind groups made) once and kept, parameters resident across steps, every
+// dispatch of a run in one command encoder and one submit, and only the requested values read
+// back, in one mapping.
 import type { Graph, ValueId } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { planGraph, type Plan, type PlanTables } from '../../compiler/wgsl/plan.js';
 import type { Tile } from '../../compiler/wgsl/matmul.js';
 import { ExampleTooLargeError, sizeClass, type GpuDevice, type KernelTimes, type Step } from '../device/index.js';
-import { pipelineOf, record } from './launch.js';
+import { bindLaunch, pipelineOf } from './launch.js';
 import { planBuffers } from './plan-buffers.js';
 
 export type HostTensor = Float32Array | Float64Array;
@@ -27,6 +28,12 @@ interface Prepared {
   pipelines: GPUComputePipeline[];
   /** One GPU buffer per plan buffer (params point at the executor's resident parameter buffers). */
   buffers: GPUBuffer[];
+  /**
+   * The plan's dispatches, bound once: a plan's uniforms and buffers never change between runs,
+   * and making a uniform buffer and a bind group per dispatch per run cost lavapipe runs about
+   * as much host time as a small kernel's work.
+   */
+  bound: ReturnType<typeof bindLaunch>[];
 }
 
 export interface RunOptions {
@@ -123,7 +130,10 @@ export class GpuExecutor {
     const plan = this.plan(batch, outputs);
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(this.gpu, k)));
     const buffers = planBuffers(this.gpu, plan, (b) => (b.role === 'param' ? this.paramBuffer(b.name) : undefined));
-    const prepared = { plan, pipelines, buffers };
+    const bound = plan.dispatches.map((d) => bindLaunch(this.gpu, {
+      kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups, label: d.label,
+    }));
+    const prepared = { plan, pipelines, buffers, bound };
     this.prepared.set(key, prepared);
     return prepared;
   }
@@ -134,7 +144,7 @@ export class GpuExecutor {
    * [batch, ...shape] and unbatched ones as their shape.
    */
   async run(inputs: ReadonlyMap<string, HostTensor>, batch: number, outputs: ValueId[] = [this.graph.output], options: RunOptions = {}): Promise<RunResult> {
-    const { plan, pipelines, buffers } = await this.prepare(batch, outputs);
+    const { plan, buffers, bound } = await this.prepare(batch, outputs);
     for (const [name, id] of plan.inputs) {
       const data = inputs.get(name);
       if (data === undefined) throw new Error(`missing input ${name}`);
@@ -143,9 +153,7 @@ export class GpuExecutor {
       this.gpu.device.queue.writeBuffer(buffers[id]!, 0, f32.buffer, f32.byteOffset, f32.byteLength);
     }
     const step = this.gpu.step();
-    for (const d of plan.dispatches) {
-      record(step, { kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups, label: d.label });
-    }
+    for (const b of bound) step.dispatchBound(b.dispatch);
     options.after?.(step, (v) => {
       const b = plan.values.get(v);
       if (b === undefined || !outputs.includes(v)) throw new Error(`internal: value %${v} is not an output of this run`);
@@ -166,6 +174,7 @@ export class GpuExecutor {
       p.plan.buffers.forEach((b, i) => {
         if (b.role !== 'param') this.gpu.pool.release(p.buffers[i]!);
       });
+      for (const b of p.bound) b.release();
     }
     if (this.ownsParams) {
       for (const b of this.params.values()) this.gpu.pool.release(b);

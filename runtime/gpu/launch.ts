@@ -1,6 +1,6 @@
 // Binds a generated kernel to buffers and records its dispatch into a step.
 import { packUniforms, type Kernel } from '../../compiler/wgsl/kernel.js';
-import { bindGroupOf, type BoundDispatch, type GpuDevice, type Step } from '../device/index.js';
+import { bindGroupOf, GpuRuntimeError, type BoundDispatch, type GpuDevice, type Step } from '../device/index.js';
 
 export interface Launch {
   kernel: Kernel;
@@ -41,7 +41,16 @@ export function bindLaunch(gpu: GpuDevice, launch: Launch): { dispatch: BoundDis
   const name = launch.label === undefined ? launch.kernel.name : `${launch.kernel.name} ${launch.label}`;
   const buffers = [uniform, ...launch.buffers];
   for (const [binding, buffer] of buffers.entries()) {
-    if (binding > 0 && buffer.size > gpu.bindingLimit) throw new Error(`kernel ${name}: binding ${binding} (${buffer.size} bytes) exceeds the device's maxStorageBufferBindingSize of ${gpu.bindingLimit} bytes`);
+    if (binding > 0 && buffer.size > gpu.bindingLimit) {
+      gpu.pool.release(uniform);
+      throw new GpuRuntimeError(`kernel ${name}: binding ${binding} (buffer "${buffer.label}", ${buffer.size} bytes) exceeds the device's maxStorageBufferBindingSize of ${gpu.bindingLimit} bytes`);
+    }
+  }
+  // Step.dispatchBound trusts what was checked here, as Step.dispatch checks while recording.
+  const maxGrid = gpu.device.limits.maxComputeWorkgroupsPerDimension;
+  if (launch.workgroups.some((n) => n > maxGrid)) {
+    gpu.pool.release(uniform);
+    throw new GpuRuntimeError(`kernel ${name}: dispatch of ${launch.workgroups.join('×')} workgroups exceeds maxComputeWorkgroupsPerDimension (${maxGrid})`);
   }
   const bindGroup = bindGroupOf(gpu, { name, pipeline: launch.pipeline, buffers, workgroups: launch.workgroups });
   return { dispatch: { name, pipeline: launch.pipeline, bindGroup, workgroups: launch.workgroups }, release: () => gpu.pool.release(uniform) };
