@@ -59,11 +59,12 @@ fi
 # Debian packages the tasks and tests read: Fashion-MNIST for the learned-optimizer task (paper
 # §6.2) and the INR-editing task (§6.3), in /usr/share/datasets/fashion-mnist; Python 3 with numpy for
 # the cross-framework tests (an independent numpy MLP recomputes gmn's gradient dumps and reads its
-# safetensors exports back; they skip, saying so, without it); redis-server for the job queue
+# safetensors exports back; they skip, saying so, without it); python3-torch for the README's "Your own
+# networks" walk-through (a PyTorch SIREN and hooks writing gradient files), which a test runs as written; redis-server for the job queue
 # (`gmn run --queue`, `gmn worker`: its tests start their own instance on a loopback port and stop
 # it; the package's own service is not needed). One apt-get update for all of them.
 missing=()
-for pkg in dataset-fashion-mnist python3-numpy redis-server; do
+for pkg in dataset-fashion-mnist python3-numpy python3-torch redis-server; do
   if dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
     echo "setup: $pkg already installed"
   else
