@@ -112,7 +112,7 @@ export const benchCommand: Command = {
     }
     if (values.only === undefined || values.only === 'inr') {
       const inr = await benchInrFit(gpu);
-      print('inr_fit', { inr_steps_per_s: round(inr.inrStepsPerS), step_ms: round(inr.stepMs), inrs: inr.count });
+      print('inr_fit', { inr_steps_per_s: round(inr.inrStepsPerS), step_ms: round(inr.stepMs), step_cpu_ms: round(inr.cpuMs), inrs: inr.count });
       const editor = await benchInrEditor(gpu);
       print('inr_editor_train_step', { examples_per_s: round(editor.examplesPerS), step_ms: round(editor.stepMs), step_cpu_ms: round(editor.cpuMs), batch: editor.batch });
       if (values.profile === true) process.stdout.write(profileTable('inr_editor', editor.profile));
