@@ -31,7 +31,14 @@ export function record(step: Step, launch: Launch): void {
  * A launch bound once, to be replayed by many steps (`Step.dispatchBound`): its uniforms live in
  * their own buffer until `release`. For dispatch series that repeat unchanged, step after step.
  */
-export function bindLaunch(gpu: GpuDevice, launch: Launch): { dispatch: BoundDispatch; release(): void } {
+export interface BoundLaunch {
+  dispatch: BoundDispatch;
+  /** The uniform buffer it binds: rewritten (queue.writeBuffer) by a launch whose uniforms change per step. */
+  uniform: GPUBuffer;
+  release(): void;
+}
+
+export function bindLaunch(gpu: GpuDevice, launch: Launch): BoundLaunch {
   if (launch.buffers.length !== launch.kernel.bindings.length) {
     throw new Error(`internal: kernel ${launch.kernel.name} takes ${launch.kernel.bindings.length} buffers, got ${launch.buffers.length}`);
   }
@@ -53,5 +60,5 @@ export function bindLaunch(gpu: GpuDevice, launch: Launch): { dispatch: BoundDis
     throw new GpuRuntimeError(`kernel ${name}: dispatch of ${launch.workgroups.join('×')} workgroups exceeds maxComputeWorkgroupsPerDimension (${maxGrid})`);
   }
   const bindGroup = bindGroupOf(gpu, { name, pipeline: launch.pipeline, buffers, workgroups: launch.workgroups });
-  return { dispatch: { name, pipeline: launch.pipeline, bindGroup, workgroups: launch.workgroups }, release: () => gpu.pool.release(uniform) };
+  return { dispatch: { name, pipeline: launch.pipeline, bindGroup, workgroups: launch.workgroups }, uniform, release: () => gpu.pool.release(uniform) };
 }

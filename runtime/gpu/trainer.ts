@@ -10,14 +10,14 @@ import type { TrainingStepGraph } from '../../compiler/autodiff/index.js';
 import { STEP_COTANGENT } from '../../compiler/autodiff/index.js';
 import type { ValueId } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
-import { linearGrid } from '../../compiler/wgsl/kernel.js';
+import { linearGrid, packUniforms } from '../../compiler/wgsl/kernel.js';
 import { accumulateKernel, adamKernel, sgdKernel } from '../../compiler/wgsl/optimizers.js';
 import type { PlanTables } from '../../compiler/wgsl/plan.js';
 import { learningRate, type OptimizerConfig } from '../train/optimizers.js';
 import type { GpuDevice } from '../device/index.js';
 import { stepOutputs } from './device-graphs.js';
 import { GpuExecutor, type HostTensor } from './executor.js';
-import { pipelineOf, record } from './launch.js';
+import { bindLaunch, pipelineOf, record, type BoundLaunch } from './launch.js';
 import { microBatches, sliceRows } from './micro-batch.js';
 
 interface ParamState {
@@ -28,6 +28,11 @@ interface ParamState {
   slots: GPUBuffer[];
   /** The summed gradient over micro-batches (allocated when a batch is first split). */
   accumulator?: GPUBuffer;
+  /**
+   * The update's dispatch, bound once per gradient buffer it reads (one per planned batch size):
+   * only its uniforms (learning rate, bias corrections) change from step to step, and are rewritten.
+   */
+  updates: Map<GPUBuffer, BoundLaunch>;
 }
 
 export class GpuTrainer {
@@ -54,7 +59,7 @@ export class GpuTrainer {
       if (param === undefined || param.op.op !== 'param') throw new Error(`internal: no parameter ${name}`);
       const size = param.op.shape.reduce((a, b) => a * b, 1);
       const count = optimizer.kind === 'sgd' ? 1 : 2;
-      this.state.push({ name, size, grad, slots: Array.from({ length: count }, () => gpu.upload(new Float32Array(size), 'optimizer slot')) });
+      this.state.push({ name, size, grad, slots: Array.from({ length: count }, () => gpu.upload(new Float32Array(size), 'optimizer slot')), updates: new Map() });
     }
   }
 
@@ -90,8 +95,17 @@ export class GpuTrainer {
               grad = p.accumulator;
             }
             if (!last) continue;
-            const buffers = [grad, this.executor.paramBuffer(p.name), ...p.slots];
-            record(step, { kernel, pipeline, uniforms: { ...uniforms, count: p.size }, buffers, workgroups: linearGrid(p.size), label: `update ${p.name}` });
+            const values = { ...uniforms, count: p.size };
+            let update = p.updates.get(grad);
+            if (update === undefined) {
+              const buffers = [grad, this.executor.paramBuffer(p.name), ...p.slots];
+              update = bindLaunch(this.gpu, { kernel, pipeline, uniforms: values, buffers, workgroups: linearGrid(p.size), label: `update ${p.name}` });
+              p.updates.set(grad, update);
+            } else {
+              const words = packUniforms(kernel, values);
+              this.gpu.device.queue.writeBuffer(update.uniform, 0, words.buffer, words.byteOffset, words.byteLength);
+            }
+            step.dispatchBound(update.dispatch);
           }
         },
       });
@@ -131,6 +145,7 @@ export class GpuTrainer {
     for (const p of this.state) {
       for (const b of p.slots) this.gpu.pool.release(b);
       if (p.accumulator !== undefined) this.gpu.pool.release(p.accumulator);
+      for (const u of p.updates.values()) u.release();
     }
     this.executor.release();
   }
