@@ -1,8 +1,10 @@
 // The channel matmul with per-element weights: C[z] = A[z] · B[z] for every batch element z, where
 // B (the weight) is batched — a graph whose params became inputs (compiler/ir/params-as-inputs.ts:
-// PES particles, each with its own update-net weights). Workgroup z is the batch element; each
-// invocation owns a 4 × 4 register block of its element's output, with guards on every edge (K, N
-// and M are free: update nets map 19, 22 or 33 channels to 32, 14 or 1).
+// PES particles, each with its own update-net weights). Workgroup z is the batch element and
+// workgroup x one block of columns, so every read of the element's weight has one address in the
+// whole workgroup (lavapipe: a uniform load, not a gather); each invocation owns a register block of
+// rows, with guards on every edge (K, N and M are free: update nets map 19, 22 or 33 channels to 32,
+// 14 or 1).
 //
 //   C[z·M·N + m·N + n] = Σ_k A[z·sa + m·K + k] · B[z·sb + k·sbk + n·sbn]
 //
@@ -14,7 +16,8 @@ import { fastLayout, fastStores, type Epilogue } from './matmul.js';
 
 const TM = 4;
 const TN = 4;
-export const BATCHED_MATMUL_WORKGROUP: [number, number] = [8, 8];
+/** Invocations per workgroup of the 4 × 4 kernel, along rows. */
+const ROW_LANES = 64;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -25,12 +28,11 @@ export function batchedMatmulKernel(): Kernel {
     { name: 'B', element: 'f32', access: 'read' as const },
     { name: 'C', element: 'f32', access: 'read_write' as const },
   ];
-  const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
   const lines: string[] = [];
-  lines.push(`  let col0 = gid.x * ${TN}u;`);
-  lines.push(`  let row0 = gid.y * ${TM}u;`);
+  lines.push(`  let col0 = wg.x * ${TN}u;`);
+  lines.push(`  let row0 = (wg.y * ${ROW_LANES}u + lid.y) * ${TM}u;`);
   lines.push(`  if (col0 >= u.N || row0 >= u.M) { return; }`);
-  lines.push(`  let z = gid.z;`);
+  lines.push(`  let z = wg.z;`);
   lines.push(`  let bz = z * u.sb;`);
   // Out-of-range rows and columns read the last valid one (and are not stored).
   for (const r of range(TM)) lines.push(`  let arow${r} = z * u.sa + min(row0 + ${r}u, u.M - 1u) * u.K;`);
@@ -51,18 +53,17 @@ export function batchedMatmulKernel(): Kernel {
   }
   const source = `// matmul_batched_w: C[z] = A[z]·B[z], each batch element with its own weight B[z]; ${TM}x${TN} register blocks
 ${header(uniforms, bindings)}
-@compute @workgroup_size(${wx}, ${wy})
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+@compute @workgroup_size(1, ${ROW_LANES})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `matmul_batched_w_${TM}x${TN}`, source, uniforms, bindings, workgroup: [wx, wy] };
+  return { name: `matmul_batched_w_${TM}x${TN}`, source, uniforms, bindings, workgroup: [1, ROW_LANES] };
 }
 
 /** Workgroups for an [M, N] product per element over `batch` elements. */
 export function batchedMatmulGrid(M: number, N: number, batch: number): [number, number, number] {
-  const [wx, wy] = BATCHED_MATMUL_WORKGROUP;
-  return [Math.ceil(N / TN / wx), Math.ceil(M / TM / wy), batch];
+  return [Math.ceil(N / TN), Math.ceil(M / TM / ROW_LANES), batch];
 }
 
 /**

@@ -1,9 +1,10 @@
-// The batched-weight vec4 matmul (each batch element with its own weight, compiler/wgsl/matmul-batched.ts)
-// against float64: weights read in place as a block of rows of a larger per-element matrix (b_off,
+// The batched-weight matmuls (each batch element with its own weight, compiler/wgsl/matmul-batched.ts)
+// against float64: the 4 × 4 kernel for any N (a weight [K, N] or transposed [N, K], A shared or per
+// element, over more rows than one workgroup holds); the vec4 kernel: weights read in place as a block of rows of a larger per-element matrix (b_off,
 // sb), N not a multiple of the 8-column block (guarded stores), register tiles and workgroups split finer, and an epilogue that adds a
 // per-(element, set) row broadcast over the sites and applies a ReLU before the store.
 import { afterAll, describe, expect, it } from 'vitest';
-import { BATCHED_VEC4_TILE, batchedMatmulVec4Grid, batchedMatmulVec4Kernel } from '../../compiler/wgsl/matmul-batched.js';
+import { BATCHED_VEC4_TILE, batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedMatmulVec4Kernel } from '../../compiler/wgsl/matmul-batched.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
 import { matmul64, randomArray } from './oracle.js';
@@ -40,6 +41,26 @@ describe.skipIf(gpu === null)('batched-weight vec4 matmul', () => {
     expect(kernel.name).toBe('matmul_batched_w_vec4_8x8_fused');
     const uniforms = { M, N, K, sa: M * K, ...view, d1: S, d2: T, x1_off: 0, x1_s0: S * N, x1_s1: N, x1_s2: 0, x1_s3: 1 };
     const [got] = await runKernel(gpu!, kernel, uniforms, [f32(a), f32(w), f32(pooled), new Float32Array(B * M * N)], batchedMatmulVec4Grid(M, N, B));
+    expectClose(got!, want, 1e-4, 1e-5 * Math.sqrt(K));
+  });
+});
+
+describe.skipIf(gpu === null)('batched-weight 4 × 4 matmul', () => {
+  // 3 elements, M = 300 rows (more than a workgroup's 64 × 4, a partial last block), K = 7, N = 14.
+  const [B, M, K, N] = [3, 300, 7, 14];
+  const rng = new Rng(22);
+  const a = randomArray(rng, B * M * K);
+  const w = randomArray(rng, B * K * N);
+  const transposed = (z: number) => Float64Array.from({ length: N * K }, (_, i) => w[z * K * N + (i % K) * N + Math.floor(i / K)]!);
+
+  it.each([
+    { layout: '[K, N]', weight: () => w, sbk: N, sbn: 1, shared: false },
+    { layout: '[N, K]', weight: () => Array.from({ length: B }, (_, z) => [...transposed(z)]).flat(), sbk: 1, sbn: K, shared: false },
+    { layout: '[K, N], one A for all elements', weight: () => w, sbk: N, sbn: 1, shared: true },
+  ])('C[z] = A[z]·B[z] with the weight as $layout', async ({ weight, sbk, sbn, shared }) => {
+    const want = Array.from({ length: B }, (_, z) => [...matmul64(a.subarray(shared ? 0 : z * M * K, (shared ? 1 : z + 1) * M * K), w.subarray(z * K * N, (z + 1) * K * N), M, K, N)]).flat();
+    const uniforms = { M, N, K, sa: shared ? 0 : M * K, sb: K * N, sbk, sbn };
+    const [got] = await runKernel(gpu!, batchedMatmulKernel(), uniforms, [f32(a), f32(Float64Array.from(weight())), new Float32Array(B * M * N)], batchedMatmulGrid(M, N, B));
     expectClose(got!, want, 1e-4, 1e-5 * Math.sqrt(K));
   });
 });
