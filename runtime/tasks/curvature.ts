@@ -145,7 +145,7 @@ export function loadCurvatureContext(setup: CurvatureSetup, models: readonly Cur
   });
   progress.log(loaded.note);
   const splits = splitCurvatureData(loaded.data, config.splits, config.trainSizes);
-  return { setup, models, splits, testSpread: labelSpread(splits.test, config.loss) };
+  return { setup, models, splits, testSpread: labelSpread(allLabels(splits.test), config.loss) };
 }
 
 /** Every job of the task, in the order a local run does them. */
@@ -316,9 +316,9 @@ async function evaluateUntrained(ctx: CurvatureContext, model: CurvatureModel): 
   const executor = await setup.executor(program(setup, model), emptyState());
   try {
     const forward = executor.forward.bind(executor);
-    const test = await predictions(forward, splits.test, model.inputs, null);
+    const test = await predictions(forward, splits.test, evalBatches(splits.test, model.inputs, null), null);
     if (model.config.net !== REFERENCE_NET) return referenceResults(ctx, model.label, model.config.net, test, null, started);
-    const pool = await predictions(forward, splits.train, model.inputs, null);
+    const pool = await predictions(forward, splits.train, evalBatches(splits.train, model.inputs, null), null);
     return referenceResults(ctx, model.label, model.config.net, test, pool, started);
   } finally {
     executor.dispose();
@@ -346,7 +346,8 @@ function referenceResults(ctx: CurvatureContext, label: string, net: string, tes
       results.push({ model: name, net, trainSize, seed, testError, validationError: Number.NaN, bestEpoch: 0, params, seconds, device: setup.device });
     }
   };
-  const testError = predictionError(test, splits.test, loss) / testSpread;
+  const testLabels = allLabels(splits.test);
+  const testError = predictionError(test, testLabels, loss) / testSpread;
   for (const trainSize of trainSizes) record(label, trainSize, testError, 0, (performance.now() - started) / 1000);
   if (pool === null) return results;
   const width = splits.train.data.labelWidth;
@@ -356,7 +357,7 @@ function referenceResults(ctx: CurvatureContext, label: string, net: string, tes
     const fitted = performance.now();
     const train = trainingSubset(splits.train, trainSize);
     const fits = fitRecalibration(pool.subarray(0, trainSize * width), allLabels(train), groupOf, groups);
-    const error = predictionError(applyRecalibration(fits, test, groupOf), splits.test, loss) / testSpread;
+    const error = predictionError(applyRecalibration(fits, test, groupOf), testLabels, loss) / testSpread;
     record(recalibratedLabel(label), trainSize, error, 2 * groups, (performance.now() - fitted) / 1000);
   }
   return results;
@@ -385,6 +386,8 @@ async function train(ctx: CurvatureContext, model: CurvatureModel, size: number,
   // The batch order comes from one Rng per training run, saved with every checkpoint.
   const order = resumed === null ? new Rng(seed * 1_000_003 + size) : Rng.fromState(resumed.rng);
   const executor = await setup.executor(program(setup, model, size), state);
+  const validation = evalSet(splits.validation, model.inputs, norm, config.loss);
+  const test = evalSet(splits.test, model.inputs, norm, config.loss);
   let best = resumed?.best ?? { epoch: 0, validationError: Number.POSITIVE_INFINITY, testError: Number.NaN };
   let seconds = resumed?.seconds ?? 0;
   try {
@@ -405,11 +408,11 @@ async function train(ctx: CurvatureContext, model: CurvatureModel, size: number,
         throw new DiagnosticError([trainingDiverged(model, size, seed, epoch)]);
       }
       const forward = executor.forward.bind(executor);
-      const validationError = (await rawError(forward, splits.validation, model.inputs, norm, config.loss)) / labelSpread(splits.validation, config.loss);
+      const validationError = (await rawError(forward, validation, norm, config.loss)) / validation.spread;
       // Only the best validation epoch's test error is reported, so the test set is evaluated only
       // when validation improves.
       if (validationError < best.validationError) {
-        const testError = (await rawError(forward, splits.test, model.inputs, norm, config.loss)) / testSpread;
+        const testError = (await rawError(forward, test, norm, config.loss)) / testSpread;
         best = { epoch, validationError, testError };
       }
       seconds += (performance.now() - started) / 1000;
@@ -453,31 +456,56 @@ function emptyState(): TrainState {
   return { params: new Map(), optimizer: { slots: new Map() }, step: 0 };
 }
 
-/** Every prediction of a split, [count, label width] row-major, in raw label units. */
-async function predictions(
-  forward: (inputs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, split: Split, inputs: string[], norm: Normalisation | null,
-): Promise<Float64Array> {
-  const out = new Float64Array(split.count * split.data.labelWidth);
+/** The input batches of a split as evaluation reads them: EVAL_BATCH examples each, normalised with `norm` (raw if null). */
+function* evalBatches(split: Split, inputs: string[], norm: Normalisation | null): Generator<Map<string, Tensor>> {
   for (let start = 0; start < split.count; start += EVAL_BATCH) {
     const indices = Array.from({ length: Math.min(EVAL_BATCH, split.count - start) }, (_, i) => start + i);
-    const batch = (await forward(batchInputs(split, indices, inputs, norm))).data;
-    if (batch.length !== indices.length * split.data.labelWidth) {
-      throw new Error(`internal: prediction has ${batch.length} values for ${indices.length * split.data.labelWidth} labels`);
+    yield batchInputs(split, indices, inputs, norm);
+  }
+}
+
+/**
+ * A split that a training run evaluates after every epoch, prepared once per run: its normalised
+ * input batches, raw labels and label spread are the same every epoch.
+ */
+interface EvalSet {
+  split: Split;
+  batches: Map<string, Tensor>[];
+  labels: Float64Array;
+  spread: number;
+}
+
+function evalSet(split: Split, inputs: string[], norm: Normalisation, loss: LossKind): EvalSet {
+  const labels = allLabels(split);
+  return { split, batches: [...evalBatches(split, inputs, norm)], labels, spread: labelSpread(labels, loss) };
+}
+
+/** Every prediction of a split, [count, label width] row-major, in raw label units. */
+async function predictions(
+  forward: (inputs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, split: Split, batches: Iterable<Map<string, Tensor>>, norm: Normalisation | null,
+): Promise<Float64Array> {
+  const out = new Float64Array(split.count * split.data.labelWidth);
+  let start = 0;
+  for (const inputs of batches) {
+    const count = Math.min(EVAL_BATCH, split.count - start);
+    const batch = (await forward(inputs)).data;
+    if (batch.length !== count * split.data.labelWidth) {
+      throw new Error(`internal: prediction has ${batch.length} values for ${count * split.data.labelWidth} labels`);
     }
     out.set(norm === null ? batch : denormaliseLabels(norm, Float64Array.from(batch)), start * split.data.labelWidth);
+    start += count;
   }
   return out;
 }
 
 /** Mean over examples and entries of (prediction − label)² (mse) or |prediction − label| (mae), in raw label units. */
 async function rawError(
-  forward: (inputs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, split: Split, inputs: string[], norm: Normalisation | null, loss: LossKind,
+  forward: (inputs: ReadonlyMap<string, Tensor>) => Promise<Tensor>, set: EvalSet, norm: Normalisation, loss: LossKind,
 ): Promise<number> {
-  return predictionError(await predictions(forward, split, inputs, norm), split, loss);
+  return predictionError(await predictions(forward, set.split, set.batches, norm), set.labels, loss);
 }
 
-function predictionError(predicted: Float64Array, split: Split, loss: LossKind): number {
-  const labels = allLabels(split);
+function predictionError(predicted: Float64Array, labels: Float64Array, loss: LossKind): number {
   let sum = 0;
   for (let i = 0; i < labels.length; i++) sum += deviation(predicted[i]! - labels[i]!, loss);
   return sum / labels.length;
@@ -488,8 +516,7 @@ function allLabels(split: Split): Float64Array {
 }
 
 /** The error of always predicting the mean label: Var(labels) for mse, mean |label − mean| for mae. */
-function labelSpread(split: Split, loss: LossKind): number {
-  const labels = allLabels(split);
+function labelSpread(labels: Float64Array, loss: LossKind): number {
   const mean = labels.reduce((a, b) => a + b, 0) / labels.length;
   return labels.reduce((a, b) => a + deviation(b - mean, loss), 0) / labels.length;
 }
