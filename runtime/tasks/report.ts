@@ -113,7 +113,9 @@ function markdown(ctx: ReportContext, summaries: readonly Summary[]): string {
     if (ref !== undefined) {
       lines.push(`## Improvement over \`${ctx.referenceModel}\` (train ${largest})`, '');
       if (recalibrated !== undefined) {
-        lines.push(`\`${recalibrated.model}\` is the estimator with a least-squares line a·x + c per parameter block, fitted on the training sets:`,
+        // Two numbers: one line for a scalar label (the trace); otherwise one line per parameter block.
+        const fit = recalibrated.params === 2 ? 'one least-squares line a·x + c' : 'a least-squares line a·x + c per parameter block';
+        lines.push(`\`${recalibrated.model}\` is the estimator with ${fit}, fitted on the training sets:`,
           'the last column is the gain over that shrinkage.', '');
       }
       const vsRecalibrated = recalibrated === undefined ? '' : ` vs \`${recalibrated.model}\` |`;

@@ -48,7 +48,9 @@ describe('the standard estimator of tr F', () => {
       expect(run.stderr).not.toMatch(/internal error/);
       expect(run.status).toBe(0);
       rows = readFileSync(join(work, 'run', 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Result);
-      expect(readFileSync(join(work, 'run', 'report.md'), 'utf8')).toMatch(/Improvement over `trace_estimator`/);
+      const report = readFileSync(join(work, 'run', 'report.md'), 'utf8');
+      expect(report).toMatch(/Improvement over `trace_estimator`/);
+      expect(report).toMatch(/estimator with one least-squares line a·x \+ c, fitted/);
     });
 
     it('reports its normalised test MAE: MAE / mean |label − mean label| over the test set', () => {
