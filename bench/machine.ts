@@ -12,7 +12,10 @@ export interface MachineInfo {
   os: string;
   node: string;
   gmn: string;
-  /** The checkout's commit, `+dirty` when its tracked files differ from it; null outside a git checkout. */
+  /**
+   * The commit the running bundle was built from (sources under vitest: the checkout's), `+dirty`
+   * when its tracked files differed from it; null outside a git checkout.
+   */
   commit: string | null;
 }
 
@@ -25,7 +28,7 @@ export function machineInfo(): MachineInfo {
     os: `${type()} ${release()}`,
     node: process.version,
     gmn: gmnVersion(),
-    commit: gitCommit(),
+    commit: typeof GMN_BUILD_COMMIT === 'undefined' ? gitCommit() : GMN_BUILD_COMMIT,
   };
 }
 

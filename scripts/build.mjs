@@ -2,9 +2,15 @@
 // library API (runtime/api/index.ts, docs/api.md) into dist/index.mjs; its types are tsc's
 // (tsconfig.types.json: `npm run build:types`, and `prepack` before `npm pack`).
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+// The commit the bundle is built from (`+dirty` with uncommitted changes), for `gmn bench --json`;
+// null outside a git checkout (an npm install).
+const git = (...args) => spawnSync('git', args, { cwd: new URL('..', import.meta.url), encoding: 'utf8' });
+const head = git('rev-parse', 'HEAD');
+const commit = head.status === 0 ? `${head.stdout.trim()}${git('diff', '--quiet', 'HEAD', '--').status === 0 ? '' : '+dirty'}` : null;
 
 const shared = {
   bundle: true,
@@ -16,7 +22,7 @@ const shared = {
   // (parser, plotting, progress bars, the job queue, the language server) are CommonJS or large, and load only when used.
   external: ['webgpu', 'chevrotain', 'vega', 'vega-lite', 'cli-progress', 'pngjs', 'bullmq', 'ioredis', 'ajv',
     'vscode-languageserver', 'vscode-languageserver-textdocument'],
-  define: { GMN_VERSION: JSON.stringify(version) },
+  define: { GMN_VERSION: JSON.stringify(version), GMN_BUILD_COMMIT: JSON.stringify(commit) },
   logLevel: 'warning',
 };
 
