@@ -144,6 +144,14 @@ export class GpuExecutor {
    * [batch, ...shape] and unbatched ones as their shape.
    */
   async run(inputs: ReadonlyMap<string, HostTensor>, batch: number, outputs: ValueId[] = [this.graph.output], options: RunOptions = {}): Promise<RunResult> {
+    return (await this.submit(inputs, batch, outputs, options)).result;
+  }
+
+  /**
+   * `run` up to its submit: resolves once the work is on the queue, with its readback still to
+   * come, so that the host can prepare the next run while the device computes this one.
+   */
+  async submit(inputs: ReadonlyMap<string, HostTensor>, batch: number, outputs: ValueId[] = [this.graph.output], options: RunOptions = {}): Promise<{ result: Promise<RunResult> }> {
     const { plan, buffers, bound } = await this.prepare(batch, outputs);
     for (const [name, id] of plan.inputs) {
       const data = inputs.get(name);
@@ -164,8 +172,11 @@ export class GpuExecutor {
       const [a, b, c, e] = plan.dims.get(v)!;
       return { buffer: buffers[plan.values.get(v)!]!, bytes: a * b * c * e * 4 };
     });
-    const { data, times } = await step.submit(readbacks);
-    return { values: new Map(wanted.map((v, i) => [v, new Float32Array(data[i]!)])), times };
+    // Step.submit queues the work before its first await; only the readback is awaited here.
+    const result = step.submit(readbacks).then(({ data, times }) => ({ values: new Map(wanted.map((v, i) => [v, new Float32Array(data[i]!)])), times }));
+    // Its failure reaches whoever awaits it, which may be after later runs were submitted.
+    result.catch(() => undefined);
+    return { result };
   }
 
   /** Returns every buffer to the device's pool. */

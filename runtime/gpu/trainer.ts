@@ -39,8 +39,10 @@ export class GpuTrainer {
   readonly executor: GpuExecutor;
   private readonly loss: ValueId;
   private readonly state: ParamState[] = [];
-  /** Number of updates applied so far (drives Adam's bias corrections). */
+  /** Number of updates applied or queued so far (drives Adam's bias corrections). */
   step = 0;
+  /** Settles once the latest step is on the device's queue: the next step records after it. */
+  private queued: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly gpu: GpuDevice,
@@ -67,23 +69,37 @@ export class GpuTrainer {
     this.executor.setParams(params);
   }
 
-  /** One optimizer step on a batch; returns the per-example losses (before the update). */
-  async trainStep(inputs: ReadonlyMap<string, HostTensor>, batch: number): Promise<Float32Array> {
+  /**
+   * One optimizer step on a batch; resolves to the per-example losses (before the update). It may
+   * be called again before that: the next step is recorded and submitted right behind this one
+   * (the queue keeps their order), so the host prepares it while the device computes this one.
+   */
+  trainStep(inputs: ReadonlyMap<string, HostTensor>, batch: number): Promise<Float32Array> {
+    const t = this.step++;
+    const submitted = this.queued.then(() => this.submitStep(inputs, batch, t));
+    this.queued = submitted.catch(() => undefined);
+    return submitted.then((s) => s.losses);
+  }
+
+  /** Records and submits update `t` (0-based) on a batch; resolves once submitted, with the losses to come. */
+  private async submitStep(inputs: ReadonlyMap<string, HostTensor>, batch: number, t: number): Promise<{ losses: Promise<Float32Array> }> {
     const outputs = [this.loss, ...this.state.map((p) => p.grad)];
     const chunks = microBatches(batch, this.executor.microBatch(batch, outputs));
     const kernel = this.optimizer.kind === 'sgd' ? sgdKernel() : adamKernel();
     const pipeline = await pipelineOf(this.gpu, kernel);
     const accumulate = accumulateKernel();
     const accumulatePipeline = chunks.length > 1 ? await pipelineOf(this.gpu, accumulate) : null;
-    const uniforms = this.updateUniforms(this.step);
+    const uniforms = this.updateUniforms(t);
     const losses = new Float32Array(batch);
+    const reads: Promise<void>[] = [];
     for (const [k, range] of chunks.entries()) {
       const size = range[1] - range[0];
       const chunkInputs = chunks.length === 1 ? new Map(inputs) : sliceRows(inputs, batch, range);
       // The cotangent of each example's loss is 1/B of the whole batch, whichever chunk it is in.
       chunkInputs.set(STEP_COTANGENT, new Float32Array(size).fill(1 / batch));
       const last = k === chunks.length - 1;
-      const { values } = await this.executor.run(chunkInputs, size, outputs, {
+      // Chunks need not wait for each other either: their gradient sums are queue-ordered.
+      const { result } = await this.executor.submit(chunkInputs, size, outputs, {
         readback: [this.loss],
         after: (step, bufferOf) => {
           for (const p of this.state) {
@@ -109,14 +125,18 @@ export class GpuTrainer {
           }
         },
       });
-      losses.set(values.get(this.loss)!, range[0]);
+      const read = result.then(({ values }) => losses.set(values.get(this.loss)!, range[0]));
+      read.catch(() => undefined);
+      reads.push(read);
     }
-    this.step++;
-    return losses;
+    const all = Promise.all(reads).then(() => losses);
+    all.catch(() => undefined);
+    return { losses: all };
   }
 
   /** Reads parameters and optimizer slots back (for checkpoints and tests), in one mapping. */
   async readState(): Promise<{ params: Map<string, Float32Array>; slots: Map<string, Float32Array[]> }> {
+    await this.queued;
     const reads = this.state.flatMap((p) => [this.executor.paramBuffer(p.name), ...p.slots].map((buffer) => ({ buffer, bytes: p.size * 4 })));
     const { data } = await this.gpu.step().submit(reads);
     const params = new Map<string, Float32Array>();

@@ -396,14 +396,21 @@ async function train(ctx: CurvatureContext, model: CurvatureModel, size: number,
       const permutation = order.permutation(size);
       let lossSum = 0;
       let batches = 0;
+      // One step in flight ahead: the next batch is built and submitted while the device runs
+      // this one (the losses are still summed in order).
+      let pending: Promise<number> | null = null;
       for (let i = 0; i < size; i += config.batch) {
         const indices = permutation.slice(i, i + config.batch);
-        lossSum += await executor.trainStep({
+        const next = executor.trainStep({
           inputs: batchInputs(trainSplit, indices, model.inputs, norm),
           target: batchLabels(trainSplit, indices, norm),
         });
+        next.catch(() => undefined); // its failure is thrown where it is awaited
+        if (pending !== null) lossSum += await pending;
+        pending = next;
         batches++;
       }
+      if (pending !== null) lossSum += await pending;
       if (!Number.isFinite(lossSum)) {
         throw new DiagnosticError([trainingDiverged(model, size, seed, epoch)]);
       }

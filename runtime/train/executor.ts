@@ -41,7 +41,11 @@ export interface Executor {
   readonly backend: string;
   /** The net's output on a batch of inputs, shape [B, ...]. */
   forward(inputs: ReadonlyMap<string, Tensor>): Promise<Tensor>;
-  /** One optimizer step on the batch; returns the batch-mean loss before the update. */
+  /**
+   * One optimizer step on the batch; returns the batch-mean loss before the update. The next step
+   * may be asked for before this one resolves (steps apply in call order); await every step before
+   * `forward`, `readState` or `writeState`.
+   */
   trainStep(batch: Batch): Promise<number>;
   /** A copy of the current state (params, optimizer state, step). */
   readState(): Promise<TrainState>;
