@@ -35,7 +35,7 @@ import { batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedM
 import { reduceKernel, reduceMiddleKernel } from './reduce.js';
 import { siteKeyMeanKernel } from './site-key-mean.js';
 import { productMembers, siteKeyContractKernel, siteKeyReadKernel, siteKeySumKernel, siteKeyTables, siteTermsReadKernel, stackedKeyTables, type StackedKeyTables } from './site-term.js';
-import { pointGrid, renderFactorLayout, renderFactorsKernel, renderGradGrid, renderGradKernel, renderKernel } from './render.js';
+import { RENDER_SHAPE, pointGrid, renderFactorLayout, renderFactorsKernel, renderGradGrid, renderGradKernel, renderKernel, renderSignalsKernel } from './render.js';
 import type { TargetLayout } from '../spaces/target.js';
 import { contiguous, dimValues, viewValues, type Dims4, type View } from './view.js';
 
@@ -168,6 +168,8 @@ class Planner {
    * (`forward`), D at the first VJP; released after the last VJP.
    */
   private readonly attentionStats = new Map<string, { buffer: number; remaining: number; forward?: ValueId; hasD?: boolean; k?: Node; v?: Node }>();
+  /** A render whose render_vjp (same target, θ and points) runs later: the render keeps the factors (buffer set when it runs). */
+  private readonly keptFactors = new Map<ValueId, { vjp: ValueId; buffer: number }>();
 
   /** The optimised graph (the one planned), its nodes in execution order. */
   private readonly graph: Graph;
@@ -208,6 +210,7 @@ class Planner {
       if (node.op.wrt !== 'q') entry[node.op.wrt] = node;
       this.attentionStats.set(key, entry);
     }
+    this.findKeptFactors();
     this.order.forEach((node, step) => {
       for (const o of this.leafOperands(node)) this.lastUse.set(o, step);
     });
@@ -428,6 +431,28 @@ class Planner {
     const id = this.buffers.length;
     this.buffers.push({ id, role, name, bytes: Math.max(4, bytes) });
     return id;
+  }
+
+  /**
+   * Pairs each render with the one render_vjp of the same target, θ and points that runs after it
+   * on the same batch: the render then writes the factors (layer inputs, σ'(u)) and the VJP runs
+   * only the backward pass, instead of the forward a second time (render.ts).
+   */
+  private findKeptFactors(): void {
+    const key = (op: { target: string; theta: ValueId; coords: ValueId }): string => `${op.target}|${op.theta}|${op.coords}`;
+    const renders = new Map<string, Node[]>();
+    const vjps = new Map<string, Node[]>();
+    for (const node of this.order) {
+      if (node.op.op === 'render') renders.set(key(node.op), [...(renders.get(key(node.op)) ?? []), node]);
+      if (node.op.op === 'render_vjp') vjps.set(key(node.op), [...(vjps.get(key(node.op)) ?? []), node]);
+    }
+    for (const [k, [render, ...more]] of renders) {
+      const vjp = vjps.get(k);
+      if (render === undefined || more.length > 0 || vjp?.length !== 1 || this.absorbed(render.id)) continue;
+      const [v] = vjp;
+      if (this.order.indexOf(v!) < this.order.indexOf(render) || this.dims.get(render.id)![0] !== this.dims.get(v!.id)![0]) continue;
+      this.keptFactors.set(render.id, { vjp: v!.id, buffer: -1 });
+    }
   }
 
   /** A slot for an intermediate of `floats` floats: reused from the free list when one fits. */
@@ -696,18 +721,27 @@ class Planner {
       case 'render': {
         const layout = this.layoutOf(op.target);
         const u = { points: d[2], ...this.renderStrides(op.theta, op.coords, layout) };
-        this.dispatch(renderKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.output(node)], pointGrid(d[0], d[2]));
+        const kept = this.keptFactors.get(node.id);
+        if (kept === undefined) {
+          this.dispatch(renderKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.output(node)], pointGrid(d[0], d[2]));
+          return;
+        }
+        kept.buffer = this.slot(`render factors of %${node.id}`, d[0] * d[2] * renderFactorLayout(layout).width, 'scratch');
+        this.dispatch(renderKernel(layout, RENDER_SHAPE, true), node, u, [this.buf(op.theta), this.buf(op.coords), this.output(node), kept.buffer], pointGrid(d[0], d[2]));
         return;
       }
       case 'render_vjp': {
-        // Two passes: every point's layer inputs and back-propagated signals, then one invocation
-        // per (element, block of a parameter matrix) sums its outer products over the points (render.ts).
+        // Two passes: every point's layer inputs and back-propagated signals (only the signals
+        // when the render before it kept the factors), then one invocation per (element, block of a
+        // parameter matrix) sums its outer products over the points (render.ts).
         const layout = this.layoutOf(op.target);
         const points = this.dims.get(op.coords)![2];
         if (this.dims.get(op.dy)![0] !== d[0]) throw new Error(`internal: render_vjp %${node.id} needs dy batched like its result`);
-        const factors = this.slot(`render_vjp factors of %${node.id}`, d[0] * points * renderFactorLayout(layout).width, 'scratch');
         const u = { points, ...this.renderStrides(op.theta, op.coords, layout) };
-        this.dispatch(renderFactorsKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.buf(op.dy), factors], pointGrid(d[0], points));
+        const kept = [...this.keptFactors.values()].find((k) => k.vjp === node.id);
+        const factors = kept?.buffer ?? this.slot(`render_vjp factors of %${node.id}`, d[0] * points * renderFactorLayout(layout).width, 'scratch');
+        if (kept !== undefined) this.dispatch(renderSignalsKernel(layout), node, u, [this.buf(op.theta), this.buf(op.dy), factors], pointGrid(d[0], points));
+        else this.dispatch(renderFactorsKernel(layout), node, u, [this.buf(op.theta), this.buf(op.coords), this.buf(op.dy), factors], pointGrid(d[0], points));
         this.dispatch(renderGradKernel(layout), node, { points, zero: 0 }, [factors, this.output(node)], renderGradGrid(layout, d[0]));
         this.release(factors);
         return;

@@ -42,40 +42,105 @@ const UNIFORMS: UniformField[] = [
   { name: 'omega0', type: 'f32' },
 ];
 
-/** One invocation per (batch element, `points` points): y[e, k] = f_θe(coords[e, k]). */
-export function renderKernel(layout: TargetLayout, shape: RenderShape = RENDER_SHAPE): Kernel {
+/**
+ * One invocation per (batch element, `points` points): y[e, k] = f_θe(coords[e, k]). With
+ * `keepFactors` it also writes each point's layer inputs and σ'(u_l) to its row of `factors`, so
+ * that the render_vjp of the same θ and points runs only the backward pass (renderSignalsKernel).
+ */
+export function renderKernel(layout: TargetLayout, shape: RenderShape = RENDER_SHAPE, keepFactors = false): Kernel {
   const spec = mlpSpecOf(layout);
   const L = spec.widths.length - 1;
   const dL = spec.widths[L]!;
   const staged = stagedWeights(layout, shape);
+  const f = renderFactorLayout(layout);
   const bindings = [
     { name: 'theta', element: 'f32', access: 'read' as const },
     { name: 'coords', element: 'f32', access: 'read' as const },
     { name: 'y', element: 'f32', access: 'read_write' as const },
+    ...(keepFactors ? [{ name: 'factors', element: 'vec4f', access: 'read_write' as const }] : []),
   ];
   const out = perPoint(shape, (t) => Array.from({ length: dL }, (_, o) => `y[k${t} * ${dL}u + ${o}u] = a${L}_${t}[${o >> 2}].${'xyzw'[o & 3]};`).join(' '));
   const body = `${pointPrologue(spec, shape)}
-${forwardLayers(spec, shape, staged, false)}
+${keepFactors ? factorRows(shape, f) : ''}
+${forwardLayers(spec, shape, staged, keepFactors ? 'factors' : 'none', f)}
+${keepFactors ? inputRows(spec, shape, f) : ''}
 ${out}`;
   return {
-    name: `render_${shapeName(spec)}_${shapeTag(shape)}`,
-    source: `// render: the MLP ${spec.widths.join('→')} with per-element θ at every point\n${header(UNIFORMS, bindings)}${activationFns(spec)}${staged.declaration}${pointMain(body, shape, staged)}`,
+    name: `render${keepFactors ? '_keep' : ''}_${shapeName(spec)}_${shapeTag(shape)}`,
+    source: `// render: the MLP ${spec.widths.join('→')} with per-element θ at every point${keepFactors ? ', keeping the factors of its render_vjp' : ''}\n${header(UNIFORMS, bindings)}${activationFns(spec)}${staged.declaration}${pointMain(body, shape, staged)}`,
+    uniforms: [...UNIFORMS], bindings, workgroup: [shape.pointWorkgroup, 1],
+  };
+}
+
+/** Each point's row of `factors` (row0, row1, …). */
+function factorRows(shape: RenderShape, f: FactorLayout): string {
+  return Array.from({ length: shape.pointsPerInvocation }, (_, t) => `  let row${t} = k${t} * ${f.width / 4}u;`).join('\n');
+}
+
+/** Writes every point's layer inputs a_0 … a_{L−1} to its factor row. */
+function inputRows(spec: MlpSpec, shape: RenderShape, f: FactorLayout): string {
+  const L = spec.widths.length - 1;
+  const lines: string[] = [];
+  for (let l = 0; l < L; l++) {
+    lines.push(perPoint(shape, (t) => Array.from({ length: blocks(spec.widths[l]!) }, (_, b) => `factors[row${t} + ${f.a[l]! / 4 + b}u] = a${l}_${t}[${b}];`).join(' ')));
+  }
+  return lines.join('\n');
+}
+
+/** g_L of every point from dy, kept in g{L}_t and written to its factor row. */
+function outputSignals(spec: MlpSpec, shape: RenderShape, f: FactorLayout): string {
+  const L = spec.widths.length - 1;
+  const dL = spec.widths[L]!;
+  const lines: string[] = [];
+  for (let t = 0; t < shape.pointsPerInvocation; t++) {
+    lines.push(`  var g${L}_${t}: array<vec4f, ${blocks(dL)}>;`);
+    for (let b = 0; b < blocks(dL); b++) {
+      const parts = [0, 1, 2, 3].map((c) => (4 * b + c < dL ? `dy[k${t} * ${dL}u + ${4 * b + c}u]` : '0.0'));
+      lines.push(`  g${L}_${t}[${b}] = vec4f(${parts.join(', ')});`);
+    }
+  }
+  lines.push(perPoint(shape, (t) => Array.from({ length: blocks(dL) }, (_, b) => `factors[row${t} + ${f.g[L]! / 4 + b}u] = g${L}_${t}[${b}];`).join(' ')));
+  return lines.join('\n');
+}
+
+/**
+ * render_vjp pass 1 after a render that kept the factors: one invocation per (batch element,
+ * `points` points) runs the network backward only, σ'(u_l) read from the factor row, and writes
+ * the signals g_l to it.
+ */
+export function renderSignalsKernel(layout: TargetLayout, shape: RenderShape = RENDER_SHAPE): Kernel {
+  const spec = mlpSpecOf(layout);
+  const L = spec.widths.length - 1;
+  const f = renderFactorLayout(layout);
+  const staged = stagedWeights(layout, shape);
+  const bindings = [
+    { name: 'theta', element: 'f32', access: 'read' as const },
+    { name: 'dy', element: 'f32', access: 'read' as const },
+    { name: 'factors', element: 'vec4f', access: 'read_write' as const },
+  ];
+  const lines = [factorRows(shape, f), outputSignals(spec, shape, f)];
+  for (let l = L; l > 1; l--) lines.push(backwardLayer(spec, shape, staged, l, f, (t, index) => `factors[row${t} + ${f.d[l - 1]! / 4}u + ${index}]`));
+  return {
+    name: `render_signals_${shapeName(spec)}_${shapeTag(shape)}`,
+    source: `// render_vjp pass 1 (after a render that kept the factors): per point, the back-propagated signals of every layer of the MLP ${spec.widths.join('→')}\n${header(UNIFORMS, bindings)}${staged.declaration}${pointMain(lines.join('\n'), shape, staged)}`,
     uniforms: [...UNIFORMS], bindings, workgroup: [shape.pointWorkgroup, 1],
   };
 }
 
 /**
- * Where each point's factors lie in the scratch row render_vjp's two passes share: the layer
- * inputs a_0 … a_{L−1}, then the back-propagated signals g_1 … g_L (∂loss/∂u_l), each padded to a
- * multiple of 4 floats (vec4 blocks). The θ-gradient is their outer products summed over the
- * points (∂W_l = Σ_k g_l aᵀ_{l−1}, ∂b_l = Σ_k g_l).
+ * Where each point's factors lie in the scratch row render_vjp's passes share: the layer inputs
+ * a_0 … a_{L−1}, the back-propagated signals g_1 … g_L (∂loss/∂u_l), then the hidden layers'
+ * σ'(u_l) (written by a forward render that keeps factors for the render_vjp after it), each
+ * padded to a multiple of 4 floats (vec4 blocks). The θ-gradient is the outer products of a and g
+ * summed over the points (∂W_l = Σ_k g_l aᵀ_{l−1}, ∂b_l = Σ_k g_l).
  */
 export interface FactorLayout {
   /** Floats per point (a multiple of 4). */
   width: number;
-  /** a_l at float offset `a[l]` (l < L), g_l at `g[l]` (l ≥ 1; g[0] unused); multiples of 4. */
+  /** a_l at float offset `a[l]` (l < L), g_l at `g[l]` (l ≥ 1; g[0] unused), σ'(u_l) at `d[l]` (0 < l < L); multiples of 4. */
   a: number[];
   g: number[];
+  d: number[];
 }
 
 export function renderFactorLayout(layout: TargetLayout): FactorLayout {
@@ -86,7 +151,9 @@ export function renderFactorLayout(layout: TargetLayout): FactorLayout {
   let at = 0;
   for (let l = 0; l < L; l++) { a.push(at); at += 4 * blocks(widths[l]!); }
   for (let l = 1; l <= L; l++) { g.push(at); at += 4 * blocks(widths[l]!); }
-  return { width: at, a, g };
+  const d: number[] = [0];
+  for (let l = 1; l < L; l++) { d.push(at); at += 4 * blocks(widths[l]!); }
+  return { width: at, a, g, d };
 }
 
 /**
@@ -104,24 +171,11 @@ export function renderFactorsKernel(layout: TargetLayout, shape: RenderShape = R
     { name: 'dy', element: 'f32', access: 'read' as const },
     { name: 'factors', element: 'vec4f', access: 'read_write' as const },
   ];
-  const points = Array.from({ length: shape.pointsPerInvocation }, (_, t) => t);
-  const lines: string[] = [];
-  for (let l = 0; l < L; l++) {
-    lines.push(perPoint(shape, (t) => Array.from({ length: blocks(spec.widths[l]!) }, (_, b) => `factors[row${t} + ${f.a[l]! / 4 + b}u] = a${l}_${t}[${b}];`).join(' ')));
-  }
-  const dL = spec.widths[L]!;
-  for (const t of points) {
-    lines.push(`  var g${L}_${t}: array<vec4f, ${blocks(dL)}>;`);
-    for (let b = 0; b < blocks(dL); b++) {
-      const parts = [0, 1, 2, 3].map((c) => (4 * b + c < dL ? `dy[k${t} * ${dL}u + ${4 * b + c}u]` : '0.0'));
-      lines.push(`  g${L}_${t}[${b}] = vec4f(${parts.join(', ')});`);
-    }
-  }
-  lines.push(perPoint(shape, (t) => Array.from({ length: blocks(dL) }, (_, b) => `factors[row${t} + ${f.g[L]! / 4 + b}u] = g${L}_${t}[${b}];`).join(' ')));
-  for (let l = L; l > 1; l--) lines.push(backwardLayer(spec, shape, staged, l, f));
+  const lines = [inputRows(spec, shape, f), outputSignals(spec, shape, f)];
+  for (let l = L; l > 1; l--) lines.push(backwardLayer(spec, shape, staged, l, f, (t, index) => `dact4(u${l - 1}_${t}[${index}])`));
   const body = `${pointPrologue(spec, shape)}
-${points.map((t) => `  let row${t} = k${t} * ${f.width / 4}u;`).join('\n')}
-${forwardLayers(spec, shape, staged, true)}
+${factorRows(shape, f)}
+${forwardLayers(spec, shape, staged, 'pre', f)}
 ${lines.join('\n')}`;
   return {
     name: `render_factors_${shapeName(spec)}_${shapeTag(shape)}`,
@@ -357,31 +411,35 @@ function stagedWeights(layout: TargetLayout, shape: RenderShape): StagedWeights 
 }
 
 /**
- * u_l = W_l a_{l−1} + b_l, a_l = σ(u_l) (the last layer linear), `rowGroup` rows at a time;
- * `keepPre` also keeps u_l for the backward pass.
+ * u_l = W_l a_{l−1} + b_l, a_l = σ(u_l) (the last layer linear), `rowGroup` rows at a time; `keep`
+ * 'pre' also keeps u_l in private arrays (for a backward pass in the same kernel), 'factors'
+ * writes σ'(u_l) to the factor rows (for a later one).
  */
-function forwardLayers(spec: MlpSpec, shape: RenderShape, weights: StagedWeights, keepPre: boolean): string {
+function forwardLayers(spec: MlpSpec, shape: RenderShape, weights: StagedWeights, keep: 'none' | 'pre' | 'factors', f: FactorLayout): string {
   const L = spec.widths.length - 1;
   const out: string[] = [];
   for (let l = 1; l <= L; l++) {
     const R4 = blocks(spec.widths[l]!);
     const hidden = l < L;
-    const keep = keepPre && hidden;
+    const pre = keep === 'pre' && hidden;
     for (let t = 0; t < shape.pointsPerInvocation; t++) {
-      out.push(`  var a${l}_${t}: array<vec4f, ${R4}>;${keep ? ` var u${l}_${t}: array<vec4f, ${R4}>;` : ''}`);
+      out.push(`  var a${l}_${t}: array<vec4f, ${R4}>;${pre ? ` var u${l}_${t}: array<vec4f, ${R4}>;` : ''}`);
     }
+    // A dead point (past the last) repeats the last point's values: its writes are the same.
+    const kept = (t: number, index: string, s: string): string =>
+      pre ? `u${l}_${t}[${index}] = ${s}; ` : keep === 'factors' && hidden ? `factors[row${t} + ${f.d[l]! / 4}u + ${index}] = dact4(${s}); ` : '';
     out.push(groupedProduct(shape, {
       outBlocks: R4, inBlocks: blocks(spec.widths[l - 1]!), input: (t) => `a${l - 1}_${t}`,
       weight: (q, ob) => weights.forward(l, q, ob),
       init: (ob) => weights.bias(l, ob),
-      store: (t, index, s) => `${keep ? `u${l}_${t}[${index}] = ${s}; ` : ''}a${l}_${t}[${index}] = ${hidden ? `act4(${s})` : s};`,
+      store: (t, index, s) => `${kept(t, index, s)}a${l}_${t}[${index}] = ${hidden ? `act4(${s})` : s};`,
     }));
   }
   return out.join('\n');
 }
 
 /** g_{l−1} = σ'(u_{l−1}) ⊙ W_lᵀ g_l, kept in g{l−1}_t and written to the factor rows. */
-function backwardLayer(spec: MlpSpec, shape: RenderShape, weights: StagedWeights, l: number, f: FactorLayout): string {
+function backwardLayer(spec: MlpSpec, shape: RenderShape, weights: StagedWeights, l: number, f: FactorLayout, dact: (t: number, index: string) => string): string {
   const C4 = blocks(spec.widths[l - 1]!);
   const decl = Array.from({ length: shape.pointsPerInvocation }, (_, t) => `  var g${l - 1}_${t}: array<vec4f, ${C4}>;`);
   return `${decl.join('\n')}
@@ -390,7 +448,7 @@ ${groupedProduct(shape, {
     // the transpose: output q sums W_l[p, q] g_l[p] over the rows p
     weight: (p, ob) => weights.backward(l, p, ob),
     init: () => 'vec4f(0.0)',
-    store: (t, index, s) => `g${l - 1}_${t}[${index}] = ${s} * dact4(u${l - 1}_${t}[${index}]);`,
+    store: (t, index, s) => `g${l - 1}_${t}[${index}] = ${s} * ${dact(t, index)};`,
   })}
 ${perPoint(shape, (t) => Array.from({ length: C4 }, (_, b) => `factors[row${t} + ${f.g[l - 1]! / 4 + b}u] = g${l - 1}_${t}[${b}];`).join(' '))}`;
 }

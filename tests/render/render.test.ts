@@ -9,7 +9,7 @@ import type { Graph } from '../../compiler/ir/ops.js';
 import type { Instantiation, TensorType } from '../../compiler/ir/types.js';
 import { mlpLayout, type TargetLayout } from '../../compiler/spaces/target.js';
 import { ruleFor } from '../../compiler/symmetry/rules/registry.js';
-import { RENDER_SHAPE, pointGrid, renderFactorLayout, renderFactorsKernel, renderGradGrid, renderGradKernel, renderKernel, type RenderShape } from '../../compiler/wgsl/render.js';
+import { RENDER_SHAPE, pointGrid, renderFactorLayout, renderFactorsKernel, renderGradGrid, renderGradKernel, renderKernel, renderSignalsKernel, type RenderShape } from '../../compiler/wgsl/render.js';
 import { GpuExecutor, layoutTables } from '../../runtime/gpu/index.js';
 import { executeGraph, tensor, type Tensor } from '../../runtime/reference/index.js';
 import { initMlpBatch } from '../../runtime/targets/mlp-init.js';
@@ -182,5 +182,11 @@ describe.skipIf(gpu === null)('render: every kernel shape against the reference'
     // NaN where the gradient kernel fails to write: every entry must be written.
     const [grad] = await runKernel(gpu!, renderGradKernel(layout, shape), { points: n, zero: 0 }, [factors!, new Float32Array(B * P).fill(Number.NaN)], renderGradGrid(layout, B, shape));
     expectClose(grad!, want.outputs.get('input_grad:theta')!.data, 1e-3, 1e-3);
+    // The same through a render that keeps the factors and a backward-only first pass.
+    const [kept, keptFactors] = await runKernel(gpu!, renderKernel(layout, shape, true), uniforms, [theta, coords, new Float32Array(B * n * 2), new Float32Array(B * n * width)], pointGrid(B, n, shape));
+    expectClose(kept!, want.outputs.get('output')!.data, 1e-4, 1e-4);
+    const [signals] = await runKernel(gpu!, renderSignalsKernel(layout, shape), uniforms, [theta, f32(u.data), keptFactors!], pointGrid(B, n, shape));
+    const [keptGrad] = await runKernel(gpu!, renderGradKernel(layout, shape), { points: n, zero: 0 }, [signals!, new Float32Array(B * P).fill(Number.NaN)], renderGradGrid(layout, B, shape));
+    expectClose(keptGrad!, want.outputs.get('input_grad:theta')!.data, 1e-3, 1e-3);
   });
 });
