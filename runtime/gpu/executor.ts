@@ -8,7 +8,7 @@ import type { Instantiation } from '../../compiler/ir/types.js';
 import { planGraph, type Plan, type PlanTables } from '../../compiler/wgsl/plan.js';
 import type { Tile } from '../../compiler/wgsl/matmul.js';
 import { ExampleTooLargeError, sizeClass, type GpuDevice, type KernelTimes, type Step } from '../device/index.js';
-import { bindLaunch, pipelineOf } from './launch.js';
+import { bindPlan, pipelineOf, type BoundLaunch } from './launch.js';
 import { planBuffers } from './plan-buffers.js';
 
 export type HostTensor = Float32Array | Float64Array;
@@ -33,7 +33,7 @@ interface Prepared {
    * and making a uniform buffer and a bind group per dispatch per run cost lavapipe runs about
    * as much host time as a small kernel's work.
    */
-  bound: ReturnType<typeof bindLaunch>[];
+  bound: BoundLaunch[];
 }
 
 export interface RunOptions {
@@ -130,9 +130,7 @@ export class GpuExecutor {
     const plan = this.plan(batch, outputs);
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineOf(this.gpu, k)));
     const buffers = planBuffers(this.gpu, plan, (b) => (b.role === 'param' ? this.paramBuffer(b.name) : undefined));
-    const bound = plan.dispatches.map((d) => bindLaunch(this.gpu, {
-      kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups, label: d.label,
-    }));
+    const bound = bindPlan(this.gpu, plan, pipelines, buffers);
     const prepared = { plan, pipelines, buffers, bound };
     this.prepared.set(key, prepared);
     return prepared;

@@ -1,5 +1,6 @@
 // Binds a generated kernel to buffers and records its dispatch into a step.
 import { packUniforms, type Kernel } from '../../compiler/wgsl/kernel.js';
+import type { Plan } from '../../compiler/wgsl/plan.js';
 import { bindGroupOf, GpuRuntimeError, type BoundDispatch, type GpuDevice, type Step } from '../device/index.js';
 
 export interface Launch {
@@ -61,4 +62,11 @@ export function bindLaunch(gpu: GpuDevice, launch: Launch): BoundLaunch {
   }
   const bindGroup = bindGroupOf(gpu, { name, pipeline: launch.pipeline, buffers, workgroups: launch.workgroups });
   return { dispatch: { name, pipeline: launch.pipeline, bindGroup, workgroups: launch.workgroups }, uniform, release: () => gpu.pool.release(uniform) };
+}
+
+/** Every dispatch of a plan bound once, over the plan's pipelines and device buffers (by index). */
+export function bindPlan(gpu: GpuDevice, plan: Plan, pipelines: GPUComputePipeline[], buffers: GPUBuffer[]): BoundLaunch[] {
+  return plan.dispatches.map((d) => bindLaunch(gpu, {
+    kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups, label: d.label,
+  }));
 }

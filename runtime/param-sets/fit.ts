@@ -15,7 +15,7 @@ import { adamKernel } from '../../compiler/wgsl/optimizers.js';
 import { planGraph } from '../../compiler/wgsl/plan.js';
 import type { GpuDevice } from '../device/index.js';
 import { layoutTables } from '../gpu/index.js';
-import { bindLaunch, pipelineOf, record } from '../gpu/launch.js';
+import { bindPlan, pipelineOf, record } from '../gpu/launch.js';
 import { planBuffers } from '../gpu/plan-buffers.js';
 import { executeGraph, tensor, type Tensor } from '../reference/index.js';
 import { optimizerUpdate, type OptimizerConfig } from '../train/optimizers.js';
@@ -71,7 +71,7 @@ export async function fitParamSets(gpu: GpuDevice, problem: ParamSetProblem, the
   const adamPipeline = await pipelineOf(gpu, adam);
   const { optimizer: opt } = options;
   const lossBuffer = { buffer: buffers[plan.values.get(lossId)!]!, bytes: count * 4 };
-  const bound = plan.dispatches.map((d) => bindLaunch(gpu, { kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups, label: d.label }));
+  const bound = bindPlan(gpu, plan, pipelines, buffers);
   const perSubmit = options.stepsPerSubmit ?? STEPS_PER_SUBMIT;
   if (!Number.isInteger(perSubmit) || perSubmit < 1) throw new Error(`internal: stepsPerSubmit must be a positive integer, got ${perSubmit}`);
   try {

@@ -9,7 +9,7 @@ import { optimizeNet } from '../../../compiler/optimize/passes.js';
 import { planGraph } from '../../../compiler/wgsl/plan.js';
 import { sizeClass, type GpuDevice, type Step } from '../../device/index.js';
 import { layoutTables } from '../../gpu/index.js';
-import { bindLaunch, pipelineOf } from '../../gpu/launch.js';
+import { bindPlan, pipelineOf, type BoundLaunch } from '../../gpu/launch.js';
 import { planBuffers } from '../../gpu/plan-buffers.js';
 import { formatBytes } from '../../data/memory.js';
 import { HintedError } from '../../util/hinted-error.js';
@@ -17,7 +17,7 @@ import type { UpdateNet } from './update-net.js';
 
 export class DeviceUpdateNet {
   /** The plan's dispatches, bound once: F_ϕ runs every inner step with the same buffers and uniforms. */
-  private readonly bound: ReturnType<typeof bindLaunch>[];
+  private readonly bound: BoundLaunch[];
 
   private constructor(
     private readonly gpu: GpuDevice,
@@ -27,7 +27,7 @@ export class DeviceUpdateNet {
     pipelines: GPUComputePipeline[],
     private readonly buffers: GPUBuffer[],
   ) {
-    this.bound = plan.dispatches.map((d) => bindLaunch(gpu, { kernel: plan.kernels[d.kernel]!, pipeline: pipelines[d.kernel]!, uniforms: d.uniforms, buffers: d.buffers.map((b) => buffers[b]!), workgroups: d.workgroups, label: d.label }));
+    this.bound = bindPlan(gpu, plan, pipelines, buffers);
   }
 
   /** `plan`: the net's updateNetPlan for `particles`, when the caller has it already. */
