@@ -17,10 +17,10 @@ import { writePlan } from '../../../compiler/wgsl/emit.js';
 import { planGraph, type Plan } from '../../../compiler/wgsl/plan.js';
 import type { Instantiation } from '../../../compiler/ir/types.js';
 import { optimizeNet } from '../../../compiler/optimize/passes.js';
-import { deviceGraphs, stepOutputs } from '../../gpu/device-graphs.js';
 import { layoutTables } from '../../gpu/tables.js';
 import { DEFAULT_PRESET, taskConfig, type TaskConfig } from '../../tasks/task-config.js';
 import { lookup } from '../../../compiler/resolve/resolve.js';
+import { planModel } from '../../api/compile.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 
 /** Sizes for the nets of a file without tasks (a task brings its own). */
@@ -113,14 +113,12 @@ export const compileCommand: Command = {
       const target = elaborateTarget(targetSym.decl);
       if (!target.ok) { diagnostics.push(...target.diagnostics); continue; }
       for (const model of config.models) {
-        const lowered = lowerNet({ program: checked.program, module, net: model.net, args: model.args, target: target.value, setSize: config.data.points });
-        if (!lowered.ok) { diagnostics.push(...lowered.diagnostics); continue; }
-        const { graph, instantiation } = lowered.value;
-        const { forward, step } = deviceGraphs(graph, instantiation, config.loss);
-        const tables = layoutTables(instantiation);
+        const planned = planModel(checked.program, module, config, model, target.value);
+        if (!planned.ok) { diagnostics.push(...planned.diagnostics); continue; }
+        const { instantiation, forward, trainStep } = planned.value;
         const dir = join(out, config.name, model.net);
-        write(planGraph(forward, instantiation, { batch: config.batch, tables }), join(dir, 'forward'), instantiation);
-        write(planGraph(step.graph, instantiation, { batch: config.batch, tables, outputs: stepOutputs(step) }), join(dir, 'train_step'), instantiation);
+        write(forward, join(dir, 'forward'), instantiation);
+        write(trainStep, join(dir, 'train_step'), instantiation);
         written++;
       }
     }
