@@ -1,4 +1,4 @@
-// Packages the VS Code extension (editors/vscode) into dist/gmn-vscode-<version>.vsix, offline: the
+// Packages the VS Code extension (runtime/editors/vscode) into dist/gmn-vscode-<version>.vsix, offline: the
 // extension and its language client are bundled by esbuild into one file, and @vscode/vsce (a
 // devDependency) zips it with the grammar and manifest, with no dependency lookup.
 // Usage: node scripts/build-vsix.mjs   (npm run package:vscode)
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const extension = join(repo, 'editors', 'vscode');
+const extension = join(repo, 'runtime', 'editors', 'vscode');
 const { version } = JSON.parse(readFileSync(join(extension, 'package.json'), 'utf8'));
 const out = join(repo, 'dist', `gmn-vscode-${version}.vsix`);
 

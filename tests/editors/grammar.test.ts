@@ -1,4 +1,4 @@
-// The TextMate grammar of .gmn (editors/vscode/syntaxes/gmn.tmLanguage.json), run by the engine VS
+// The TextMate grammar of .gmn (runtime/editors/vscode/syntaxes/gmn.tmLanguage.json), run by the engine VS
 // Code runs it with (vscode-textmate + vscode-oniguruma) and checked against the lexer: every token
 // type of compiler/syntax/tokens.ts has a sample here (a new token fails the first test until it
 // has one and the grammar scopes it), every keyword is scoped as one, every builtin as a builtin,
@@ -17,7 +17,7 @@ import { LineMap } from '../../compiler/syntax/line-map.js';
 import { ALL_TOKENS, Identifier, StringLiteral } from '../../compiler/syntax/tokens.js';
 
 const repo = join(import.meta.dirname, '..', '..');
-const grammarPath = join(repo, 'editors', 'vscode', 'syntaxes', 'gmn.tmLanguage.json');
+const grammarPath = join(repo, 'runtime', 'editors', 'vscode', 'syntaxes', 'gmn.tmLanguage.json');
 
 /** For each token type: a line, the token's text in it, and the scope the grammar must give it. */
 const SAMPLES: Record<string, { line: string; image: string; scope: string }> = {

@@ -10,7 +10,7 @@ const repo = join(import.meta.dirname, '..', '..');
 describe('scripts/build-vsix.mjs', () => {
   it('builds a .vsix with the manifest, the bundled extension and the grammar', () => {
     const out = execFileSync(process.execPath, ['scripts/build-vsix.mjs'], { cwd: repo, encoding: 'utf8' }).trim().split('\n').at(-1)!;
-    const manifest = JSON.parse(readFileSync(join(repo, 'editors/vscode/package.json'), 'utf8')) as {
+    const manifest = JSON.parse(readFileSync(join(repo, 'runtime/editors/vscode/package.json'), 'utf8')) as {
       version: string; main: string; contributes: { grammars: { path: string }[]; languages: { extensions: string[] }[] };
     };
     expect(out).toBe(join(repo, 'dist', `gmn-vscode-${manifest.version}.vsix`));
@@ -23,7 +23,7 @@ describe('scripts/build-vsix.mjs', () => {
     expect(vsix.includes('extension/src/')).toBe(false);
     expect(manifest.contributes.languages[0]!.extensions).toEqual(['.gmn']);
     // The language client is bundled in: the .vsix needs no node_modules.
-    const bundle = readFileSync(join(repo, 'editors/vscode', manifest.main), 'utf8');
+    const bundle = readFileSync(join(repo, 'runtime/editors/vscode', manifest.main), 'utf8');
     expect(bundle).not.toMatch(/require\("vscode-languageclient/);
     expect(bundle).toContain('require("vscode")');
   });
