@@ -74,6 +74,9 @@ export interface TargetLayout {
   paramCount: number;
 }
 
+/** What the per-example gradient code needs of any layout (MLP, transformer or CNN): its segments and blocks. */
+export type LayoutBlocks = Pick<TargetLayout, 'segments' | 'neuronCount' | 'params' | 'paramCount'>;
+
 /** Elaborates an MLP: one segment per layer; hidden layers are permuted independently (paper §3). */
 export function mlpLayout(name: string, spec: MlpSpec): TargetLayout {
   const segments: NeuronSegment[] = [];

@@ -1,7 +1,7 @@
 // Errors in the *data* a target is run on (inputs, labels, parameters). They have no source span,
 // so they are not Diagnostics: each names the offending batch element and says how to fix it.
 // Callers (`gmn run`) print `message` and `hint` and exit as for diagnostics, never with a trace.
-import type { TargetLayout } from '../../compiler/spaces/target.js';
+import type { LayoutBlocks } from '../../compiler/spaces/target.js';
 import { HintedError } from '../util/hinted-error.js';
 
 export class DataError extends HintedError {
@@ -73,7 +73,7 @@ export function checkLabels(labels: ArrayLike<number>, classes: number, what: st
  * θ must be finite: `theta` is [P] (shared) or [count, P] (one vector per batch element). Names the
  * parameter block, and the batch element when θ is per element.
  */
-export function checkParameters(layout: TargetLayout, theta: Float64Array): void {
+export function checkParameters(layout: LayoutBlocks, theta: Float64Array): void {
   const P = layout.paramCount;
   for (let i = 0; i < theta.length; i++) {
     const v = theta[i]!;

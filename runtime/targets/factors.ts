@@ -1,16 +1,16 @@
 // From rank-1 factors Γ ([items, N, 2]: channel 0 = a, channel 1 = g) to gradients in Θ.
 // For every weight block ∇W[p, q] = Σ_t Γ[t, row p, 1] · Γ[t, col q, 0] and every bias block
 // ∇b[p] = Σ_t Γ[t, row p, 1], the sum running over the items of one example (1 for an MLP, the
-// tokens of a sequence for a transformer). LayerNorm gains are not of this form; transformers fill
+// tokens of a sequence for a transformer, the positions of an image for a CNN). LayerNorm gains are not of this form; transformers fill
 // them from their own backward pass (runtime/targets/transformer.ts).
-import type { TargetLayout } from '../../compiler/spaces/target.js';
+import type { LayoutBlocks } from '../../compiler/spaces/target.js';
 
 /**
  * Per-example gradients [examples, P] from factors of `examples · itemsPerExample` items (items of
  * one example contiguous). Blocks for which `skip` returns true are left at 0.
  */
 export function gradientsFromFactors(
-  layout: TargetLayout,
+  layout: LayoutBlocks,
   factors: Float64Array,
   examples: number,
   itemsPerExample = 1,

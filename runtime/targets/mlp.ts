@@ -140,7 +140,7 @@ export function mlpOutputModel(layout: TargetLayout, batch: MlpBatch): OutputMod
 }
 
 /** ℓ_i and its gradient with respect to the outputs (written to `seed`). */
-function outputLoss(loss: MlpLoss, i: number, f: Float64Array, seed: Float64Array): number {
+export function outputLoss(loss: MlpLoss, i: number, f: Float64Array, seed: Float64Array): number {
   switch (loss.kind) {
     case 'output':
       seed[0] = 1;
