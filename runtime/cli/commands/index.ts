@@ -23,6 +23,7 @@ import { editCommand } from './edit.js';
 import { optimizeCommand } from './optimize.js';
 import { predictCommand } from './predict.js';
 import { workerCommand } from './worker.js';
+import { playgroundCommand } from './playground.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Command[] = [
   benchCommand,
   fmtCommand,
   lspCommand,
+  playgroundCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {
