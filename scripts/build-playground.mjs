@@ -4,6 +4,7 @@
 // CLI. A Node built-in reaching either bundle fails the build, naming the module that imports it.
 // `node scripts/build-playground.mjs` (npm run build:playground) or, imported, buildPlayground().
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const site = join(root, 'runtime/playground/site');
 const STATIC_FILES = ['index.html', 'style.css'];
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
@@ -39,8 +41,9 @@ export async function buildPlayground({ outdir = join(root, 'dist/playground') }
     minify: true,
     sourcemap: 'linked',
     plugins: [noNodeBuiltins],
-    // The engine's sources share the CLI's globals (runtime/cli/globals.d.ts).
-    define: { GMN_VERSION: JSON.stringify(process.env.npm_package_version ?? '0.1.0'), GMN_BUILD_COMMIT: 'null' },
+    // The engine's sources share the CLI's globals (runtime/cli/globals.d.ts); no commit: a
+    // published site is not a checkout.
+    define: { GMN_VERSION: JSON.stringify(version), GMN_BUILD_COMMIT: 'null' },
     logLevel: 'warning',
   });
   await Promise.all(STATIC_FILES.map((f) => copyFile(join(site, f), join(outdir, f))));

@@ -62,9 +62,11 @@ fi
 # safetensors exports back; they skip, saying so, without it); python3-torch for the README's "Your own
 # networks" walk-through (a PyTorch SIREN and hooks writing gradient files), which a test runs as written; redis-server for the job queue
 # (`gmn run --queue`, `gmn worker`: its tests start their own instance on a loopback port and stop
-# it; the package's own service is not needed). One apt-get update for all of them.
+# it; the package's own service is not needed); chromium for the playground's end-to-end test
+# (tests/playground/e2e.test.ts drives it headless through puppeteer-core, with WebGPU through
+# SwiftShader: docs/playground.md). One apt-get update for all of them.
 missing=()
-for pkg in dataset-fashion-mnist python3-numpy python3-torch redis-server; do
+for pkg in dataset-fashion-mnist python3-numpy python3-torch redis-server chromium; do
   if dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
     echo "setup: $pkg already installed"
   else

@@ -1,0 +1,81 @@
+// Builds the playground (dist/playground), opens it in headless chromium, and writes
+//   docs/playground.png                          the page with its default example and certificate;
+//   docs/performance/playground-<date>.json      the bundle's size (raw and gzip) and the time from
+//                                                navigation to the first diagnostics shown, over
+//                                                several fresh loads, with the machine and its load.
+// Usage: npm run build && node scripts/playground-screenshot.mjs [--loads N]   (docs/playground.md)
+// The site is served by `gmn playground --no-build` (dist/gmn.mjs), as a reader would serve it.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { buildPlayground } from './build-playground.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS, chromiumMissing, launchChromium } from './playground-browser.mjs';
+
+const root = join(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { loads: { type: 'string', default: '5' } } });
+const loads = Number(values.loads);
+
+const missing = chromiumMissing();
+if (missing !== null) {
+  console.error(`playground-screenshot: ${missing}`);
+  process.exit(1);
+}
+
+const load = [loadavg()];
+const { outdir, sizes } = await buildPlayground();
+const bundle = Object.fromEntries(Object.entries(sizes).map(([f, bytes]) => [f, { bytes, gzip: gzipSync(readFileSync(join(outdir, f))).length }]));
+const server = spawn(process.execPath, [join(root, 'dist/gmn.mjs'), 'playground', '--port', '0', '--no-build'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise((resolve, reject) => {
+  let printed = '';
+  server.stdout.on('data', (chunk) => {
+    printed += chunk;
+    const found = /http:\/\/\S+/.exec(printed);
+    if (found !== null) resolve(found[0]);
+  });
+  server.on('exit', (code) => reject(new Error(`gmn playground exited ${code} before serving`)));
+});
+const browser = await launchChromium();
+try {
+  const firstDiagnosticsMs = [];
+  let page;
+  for (let i = 0; i < loads; i++) {
+    await page?.close();
+    page = await browser.newPage();
+    await page.goto(url);
+    const handle = await page.waitForFunction(() => performance.getEntriesByName('gmn:first-diagnostics')[0]?.startTime, { timeout: 120_000, polling: 20 });
+    firstDiagnosticsMs.push(Math.round(await handle.jsonValue()));
+    console.log(`load ${i + 1}/${loads}: first diagnostics after ${firstDiagnosticsMs.at(-1)} ms`);
+  }
+  await page.waitForFunction(() => document.querySelector('#certificate-text')?.textContent?.includes('proved:'), { timeout: 120_000 });
+  await page.click('#tabs [data-pane="run"]');
+  const adapter = await page.waitForFunction(() => {
+    const text = document.querySelector('#gpu')?.textContent ?? '';
+    return text.startsWith('Looking') ? false : text;
+  }, { timeout: 60_000 }).then((h) => h.jsonValue());
+  await page.click('#tabs [data-pane="certificate"]');
+  await page.screenshot({ path: join(root, 'docs/playground.png') });
+  load.push(loadavg());
+
+  const date = new Date().toISOString().slice(0, 10);
+  const sorted = [...firstDiagnosticsMs].sort((a, b) => a - b);
+  const report = {
+    what: 'gmn playground: browser bundle size and time from navigation to the first diagnostics shown (default example dsl-examples/curvature.gmn), fresh page loads in headless chromium',
+    script: 'scripts/playground-screenshot.mjs',
+    date: new Date().toISOString(),
+    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(),
+    machine: { cpu: cpus()[0]?.model, cores: cpus().length, loadavgBefore: load[0], loadavgAfter: load[1] },
+    browser: { executable: CHROMIUM, version: await browser.version(), flags: CHROMIUM_FLAGS, webgpu: adapter },
+    bundle,
+    bundleTotal: { bytes: Object.values(bundle).reduce((s, b) => s + b.bytes, 0), gzip: Object.values(bundle).reduce((s, b) => s + b.gzip, 0) },
+    firstDiagnosticsMs: { runs: firstDiagnosticsMs, median: sorted[Math.floor(sorted.length / 2)] },
+  };
+  const out = join(root, `docs/performance/playground-${date}.json`);
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote docs/playground.png and ${out}`);
+} finally {
+  await browser.close();
+  server.kill('SIGINT');
+}
