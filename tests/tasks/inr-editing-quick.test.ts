@@ -11,6 +11,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkFiles } from '../../compiler/check.js';
 import { referenceBackend } from '../../runtime/verify/backend.js';
 import { verifyNet } from '../../runtime/verify/program.js';
+import { IMAGE_SIDE } from '../../runtime/inr/images.js';
+import { gridGeometry, LINE_HEIGHT } from '../../runtime/inr/png.js';
+import { gridCaption } from '../../runtime/tasks/inr-editing/report.js';
+import { readTextLine } from '../fixtures/png-text.js';
 import { loadTrainedNet } from '../../runtime/verify/trained.js';
 import { openTestGpu } from '../device/gpu-fixture.js';
 import { tempDir } from '../fixtures/temp-dir.js';
@@ -25,6 +29,7 @@ interface Results {
     models: { model: string; lr: number; testMean: number; validationMean: number; initialValidationMean: number }[];
     runs: { model: string; seed: number; testError: number }[];
     curves: { model: string; points: { step: number; validation: number }[] }[];
+    grid: { file: string; columns: string[]; rows: { inr: number; mse: Record<string, number> }[] };
   }[];
 }
 
@@ -59,6 +64,24 @@ describe.skipIf(gpu === null)('gmn run dsl-examples/inr_editing.gmn --preset qui
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     for (const row of ['| ws |', '| ws_gradmetanet |', '| no edit (Δθ = 0) |']) expect(report).toContain(row);
     expect(existsSync(join(out, 'edits-dilate-mnist.png'))).toBe(true);
+  });
+
+  it('labels the image grid: a header naming each column, and under each rendering the MSE results.json holds', () => {
+    const { grid } = results.edits[0]!;
+    expect(grid.columns).toEqual(['image', 'INR', 'target', 'ws', 'ws_gradmetanet']);
+    expect(grid.rows.map((r) => r.inr)).toEqual([0, 1]);
+    const decoded = PNG.sync.read(readFileSync(join(out, grid.file)));
+    const image = { width: decoded.width, data: Uint8Array.from({ length: decoded.width * decoded.height }, (_, i) => decoded.data[4 * i]!) };
+    const g = gridGeometry(grid.rows.length, grid.columns.length, IMAGE_SIDE, { scale: 3, header: grid.columns, captions: [['MSE']] });
+    expect(decoded.width).toBe(g.width);
+    const header = grid.columns.map((_, c) => g.headerLines[c]!.map((_, i) => readTextLine(image, g.cellX(c), g.cell, g.headerY + i * LINE_HEIGHT)).join(''));
+    expect(header).toEqual(grid.columns.map((c) => c.toUpperCase()));
+    grid.rows.forEach((row, r) => grid.columns.forEach((column, c) => {
+      const mse = row.mse[column];
+      expect(readTextLine(image, g.cellX(c), g.cell, g.captionY(r)), `${column}, row ${r}`).toBe(mse === undefined ? '' : gridCaption(mse).toUpperCase());
+    }));
+    // Under the fitted INR: its own error to the edited image, the per-image "no edit".
+    for (const row of grid.rows) expect(Object.keys(row.mse).sort()).toEqual(['INR', 'ws', 'ws_gradmetanet']);
   });
 
   it('training lowers every editor\'s validation MSE, from "no edit" (the last layer starts at zero)', () => {

@@ -80,10 +80,10 @@ export const editCommand: Command = {
       const out = resolve(values.out);
       mkdirSync(out, { recursive: true });
       const image = (a: Float64Array): Float32Array => Float32Array.from(a);
-      writeImageGrid(join(out, 'before.png'), [[image(outcome.before)]], IMAGE_SIDE, 4, 0);
-      writeImageGrid(join(out, 'after.png'), [[image(outcome.after)]], IMAGE_SIDE, 4, 0);
-      writeImageGrid(join(out, 'target.png'), [[image(outcome.target)]], IMAGE_SIDE, 4, 0);
-      writeImageGrid(join(out, 'edit.png'), [[image(outcome.before), image(outcome.after), image(outcome.target)]], IMAGE_SIDE, 4);
+      writeImageGrid(join(out, 'before.png'), [[image(outcome.before)]], IMAGE_SIDE, { scale: 4, gap: 0 });
+      writeImageGrid(join(out, 'after.png'), [[image(outcome.after)]], IMAGE_SIDE, { scale: 4, gap: 0 });
+      writeImageGrid(join(out, 'target.png'), [[image(outcome.target)]], IMAGE_SIDE, { scale: 4, gap: 0 });
+      writeImageGrid(join(out, 'edit.png'), [[image(outcome.before), image(outcome.after), image(outcome.target)]], IMAGE_SIDE, { scale: 4 });
       writeFileSync(join(out, 'edit.json'), `${JSON.stringify({ editor: trained.model, edit: edit.label, mseBefore: outcome.mseBefore, mseAfter: outcome.mseAfter, edited: [...outcome.edited] })}\n`);
       process.stdout.write(`${trained.model} on ${edit.label}: MSE to the edited image ${outcome.mseBefore.toPrecision(4)} before, ${outcome.mseAfter.toPrecision(4)} after; images in ${out}\n`);
       return EXIT.ok;

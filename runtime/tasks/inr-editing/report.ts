@@ -1,6 +1,7 @@
 // The INR-editing report: report.md (Table 2's counterpart beside the paper's figures, the fits'
 // PSNR, the learning-rate choice), results.json, and per edit an image grid (PNG) of test INRs:
-// the image, the fitted INR, the edited image (target), then each model's edited INR.
+// the image, the fitted INR, the edited image (target), then each model's edited INR, under a
+// header naming the columns and with each rendering's MSE to the target printed beneath it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetLayout } from '../../../compiler/spaces/target.js';
@@ -125,14 +126,15 @@ export function writeInrEditingReport(dir: string, ctx: ReportContext, summaries
     lines.push(`| ${t.summary.data.edit.label} | ${t.summary.data.count} | ${config.data.fitSteps} | ${p.mean.toFixed(1)} | ${p.p5.toFixed(1)} | ${p.median.toFixed(1)} | ${p.p95.toFixed(1)} |`);
   }
   lines.push('', '## Images', '');
-  for (const t of tables) {
-    const file = `edits-${t.summary.data.edit.label}.png`;
-    const shown = writeGrid(join(dir, file), t.summary, t.rows, config);
-    if (shown > 0) {
-      lines.push(`![${t.summary.data.edit.label}](${file})`, '',
-        `${file}: the first ${shown} test INRs, one per row; columns: the image, the fitted INR, the edited image (target), then ${t.rows.map((r) => r.model).join(', ')} (each at its chosen learning rate, seed ${config.seeds[0]}).`, '');
+  const grids = tables.map((t) => {
+    const grid = writeGrid(dir, `edits-${t.summary.data.edit.label}.png`, t.summary, t.rows, config);
+    if (grid !== null) {
+      lines.push(`![${t.summary.data.edit.label}](${grid.file})`, '',
+        `${grid.file}: the first ${grid.rows.length} test INRs, one per row; columns: the image, the fitted INR, the edited image (target), then ${t.rows.map((r) => r.model).join(', ')} (each at its chosen learning rate, seed ${config.seeds[0]}).`,
+        'Under the fitted INR and each edited INR: its MSE to the target (under the INR: no edit).', '');
     }
-  }
+    return grid;
+  });
   writeFileSync(join(dir, 'report.md'), `${lines.join('\n')}\n`);
   const json = {
     task: config.name, preset: config.preset, target: ctx.target.name, device: ctx.device, seconds: ctx.seconds, dataSeconds: ctx.dataSeconds,
@@ -141,6 +143,7 @@ export function writeInrEditingReport(dir: string, ctx: ReportContext, summaries
       models: t.rows,
       curves: curves[i]!.curves,
       runs: t.summary.results.map(({ figure: _figure, ...r }) => r),
+      grid: grids[i],
     })),
   };
   writeFileSync(join(dir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
@@ -164,25 +167,56 @@ function validationCurves(dir: string, edit: string, rows: ModelRow[], config: I
   });
 }
 
-/** The image grid of one edit; returns how many test INRs it shows. */
-function writeGrid(path: string, summary: EditSummary, rows: ModelRow[], config: InrEditingConfig): number {
+/** What an image grid shows: its columns, and per test INR the MSE to the edited image printed under each rendering. */
+export interface GridRecord {
+  file: string;
+  columns: string[];
+  /** Per row: the test INR's index in the test split, and the MSE (to the target) of every column that has one. */
+  rows: { inr: number; mse: Record<string, number> }[];
+}
+
+/** The caption under a rendering: its MSE to the edited image, as the grid prints it. */
+export function gridCaption(mse: number): string {
+  return `MSE ${mse.toFixed(4)}`;
+}
+
+/**
+ * The image grid of one edit: a header row naming the columns (the image, the fitted INR, the
+ * edited image, then each model), and under the fitted INR and every edited INR its MSE to the
+ * edited image (the INR's: "no edit"). Returns what it drew, or null when it shows no INR.
+ */
+function writeGrid(dir: string, file: string, summary: EditSummary, rows: ModelRow[], config: InrEditingConfig): GridRecord | null {
   const { data } = summary;
   const shown = Math.min(config.figure, config.splits.test);
-  if (shown === 0) return 0;
+  if (shown === 0) return null;
   const P = data.layout.paramCount;
   const grid = Float64Array.from(pixelGrid(IMAGE_SIDE));
   const image = (a: ArrayLike<number>, e: number): Float32Array => Float32Array.from({ length: IMAGE_PIXELS }, (_, p) => a[e * IMAGE_PIXELS + p]!);
-  const lines: Float32Array[][] = [];
+  const columns = ['image', 'INR', 'target', ...rows.map((r) => r.model)];
+  const images: Float32Array[][] = [];
+  const captions: (string | undefined)[][] = [];
+  const records: GridRecord['rows'] = [];
   for (let e = 0; e < shown; e++) {
-    const fitted = mlpForward(data.layout, { count: IMAGE_PIXELS, inputs: grid, theta: Float64Array.from(data.theta.subarray(e * P, (e + 1) * P)) }).outputs;
+    const target = image(data.targets, e);
+    const fitted = Float32Array.from(mlpForward(data.layout, { count: IMAGE_PIXELS, inputs: grid, theta: Float64Array.from(data.theta.subarray(e * P, (e + 1) * P)) }).outputs);
     const models = rows.map((r) => {
       const run = summary.results.find((x) => x.editor === r.model && x.lr === r.lr && x.seed === config.seeds[0]);
-      return run === undefined || run.figure.length < (e + 1) * IMAGE_PIXELS ? new Float32Array(IMAGE_PIXELS) : image(run.figure, e);
+      return run === undefined || run.figure.length < (e + 1) * IMAGE_PIXELS ? null : image(run.figure, e);
     });
-    lines.push([image(data.images, e), Float32Array.from(fitted), image(data.targets, e), ...models]);
+    const mse: Record<string, number> = { INR: imageMse(fitted, target) };
+    models.forEach((m, i) => { if (m !== null) mse[rows[i]!.model] = imageMse(m, target); });
+    images.push([image(data.images, e), fitted, target, ...models.map((m) => m ?? new Float32Array(IMAGE_PIXELS))]);
+    captions.push(columns.map((c) => (mse[c] === undefined ? undefined : gridCaption(mse[c]))));
+    records.push({ inr: e, mse });
   }
-  writeImageGrid(path, lines, IMAGE_SIDE);
-  return shown;
+  writeImageGrid(join(dir, file), images, IMAGE_SIDE, { scale: 3, header: columns, captions });
+  return { file, columns, rows: records };
+}
+
+function imageMse(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
+  return sum / a.length;
 }
 
 function psnrStats(psnr: Float32Array): { mean: number; p5: number; median: number; p95: number } {
