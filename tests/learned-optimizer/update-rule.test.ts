@@ -56,16 +56,33 @@ describe('update rule', () => {
     expect(state.step).toBe(T);
   });
 
-  it('adds α·β·F_ϕ to the momentum step', () => {
+  it('adds α·β·tanh(F_ϕ) to the momentum step', () => {
     const scalars = ruleScalars({ alpha: 0.2, mu: 0.5, beta: 0.01 });
-    const plain = initialRuleState(Float64Array.of(1, -1));
-    const learned = initialRuleState(Float64Array.of(1, -1));
-    const grad = Float64Array.of(0.3, 0.4);
-    const direction = Float64Array.of(5, -7);
+    const plain = initialRuleState(Float64Array.of(1, -1, 2));
+    const learned = initialRuleState(Float64Array.of(1, -1, 2));
+    const grad = Float64Array.of(0.3, 0.4, -0.1);
+    const direction = Float64Array.of(0.5, -0.7, 1e-3);
     for (const s of [plain, learned]) accumulateGradient(s, grad, scalars);
     applyUpdate(plain, scalars, undefined);
     applyUpdate(learned, scalars, direction);
-    for (let i = 0; i < 2; i++) expect(learned.theta[i]! - plain.theta[i]!).toBeCloseTo(-0.2 * 0.01 * direction[i]!, 14);
+    for (let i = 0; i < 3; i++) expect(learned.theta[i]! - plain.theta[i]!).toBeCloseTo(-0.2 * 0.01 * Math.tanh(direction[i]!), 14);
+  });
+
+  it('the learned part moves a parameter by at most α·β per step, however large F_ϕ is', () => {
+    const scalars = ruleScalars({ alpha: 0.5, mu: 0.9, beta: 0.02 });
+    const rng = new Rng(3);
+    const plain = initialRuleState(Float64Array.from({ length: 64 }, () => rng.normal()));
+    const learned = initialRuleState(plain.theta);
+    const grad = Float64Array.from({ length: 64 }, () => rng.normal());
+    // What an F_ϕ whose weights ES noise has inflated writes: up to 1e30, of both signs.
+    const direction = Float64Array.from({ length: 64 }, (_, i) => (i % 2 === 0 ? 1 : -1) * 10 ** rng.range(0, 30));
+    for (const s of [plain, learned]) accumulateGradient(s, grad, scalars);
+    applyUpdate(plain, scalars, undefined);
+    applyUpdate(learned, scalars, direction);
+    for (let i = 0; i < 64; i++) {
+      expect(Number.isFinite(learned.theta[i]!)).toBe(true);
+      expect(Math.abs(learned.theta[i]! - plain.theta[i]!)).toBeLessThanOrEqual(0.5 * 0.02 * (1 + 1e-12));
+    }
   });
 });
 

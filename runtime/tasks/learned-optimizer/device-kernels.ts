@@ -12,7 +12,7 @@
 //   rmsKernel          per tensor and channel: 1/√(ε + mean clip(x)²)     (features.ts)
 //   featuresKernel     the [P, 19] features                                (features.ts)
 //   gradSetsKernel     the six slot EMAs of Γ_b and the stacked [b, N, 14] (gradient-sets.ts)
-//   updateKernel       θ ← θ − α(v + β·F_ϕ)                                (update-rule.ts)
+//   updateKernel       θ ← θ − α(v + β·tanh F_ϕ)                           (update-rule.ts)
 //
 // Layouts (row-major): θ, ∇, v [R, P]; the six momenta [R, 6, P]; act, g [R·b, N]; factors
 // [R·b, N, 2]; slot EMAs [R, 6, b, N, 2]; rule [R, 4] = (α, μ, 1 − μ, β).
@@ -182,11 +182,11 @@ export function gradSetsKernel(): Kernel {
   }`, DECAYS);
 }
 
-/** One invocation per (run, parameter): θ ← θ − α (v + β · direction) (`learned` 0: SGDM, no direction). */
+/** One invocation per (run, parameter): θ ← θ − α (v + β · tanh(direction)) (`learned` 0: SGDM, no direction). */
 export function updateKernel(): Kernel {
   return kernel('lopt_update', 'the learned update rule', [u32('count'), u32('P'), u32('learned')],
     [read('mom'), read('rule'), read('direction'), write('theta')], `  let r = i / u.P;
   var d = 0.0;
-  if (u.learned == 1u) { d = rule[r * 4u + 3u] * direction[i]; }
-  theta[i] = theta[i] - rule[r * 4u] * (mom[i] + d);`);
+  if (u.learned == 1u) { d = rule[r * 4u + 3u] * tanh_safe(direction[i]); }
+  theta[i] = theta[i] - rule[r * 4u] * (mom[i] + d);`, TANH);
 }

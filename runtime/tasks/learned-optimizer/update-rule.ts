@@ -1,8 +1,14 @@
 // The learned update rule (paper §6.2; Harrison et al. 2022, UNF):
-//   v ← μ·v + (1 − μ)·∇,   θ ← θ − α·(v + β·F_ϕ(features)),
+//   v ← μ·v + (1 − μ)·∇,   θ ← θ − α·(v + β·tanh(F_ϕ(features))),
 // with α, β stored as logs and μ as log(1 − μ), so that meta-gradient steps keep α, β > 0 and
 // μ < 1. β = 0 (no F_ϕ) is the learnable SGD with momentum (SGDM). The nominal momentum v is
 // separate from the six feature momenta. Float64 here: the oracle of the device kernels.
+// Why tanh: ES noise under outer Adam moves every coordinate of ϕ by ~lr per outer step whatever
+// the signal, which inflated F_ϕ's output ~1000× in 20 steps (RMS 0.016 → 26 for DS on the
+// CIFAR-10 stand-in), so β·F_ϕ outgrew the momentum term and blew base networks up. Bounded by
+// tanh, the learned part moves a parameter by at most α·β per step, a scale PES sets through log β
+// alone (the bounded-update idea of Harrison et al. 2022); near zero, where F_ϕ starts, tanh is the
+// identity, so the rule at initialisation is unchanged.
 import { MOMENTUM_DECAYS } from './features.js';
 
 /** The rule's meta-learned scalars, as the meta-optimizer sees them. */
@@ -54,11 +60,11 @@ export function accumulateGradient(state: RuleState, grad: Float64Array, scalars
   });
 }
 
-/** The update half: θ ← θ − α(v + β·direction), `undefined` direction = SGDM; counts the step. */
+/** The update half: θ ← θ − α(v + β·tanh(direction)), `undefined` direction = SGDM; counts the step. */
 export function applyUpdate(state: RuleState, scalars: RuleScalars, direction: Float64Array | undefined): void {
   const { alpha, beta } = ruleValues(scalars);
   for (let i = 0; i < state.theta.length; i++) {
-    const learned = direction === undefined ? 0 : beta * direction[i]!;
+    const learned = direction === undefined ? 0 : beta * Math.tanh(direction[i]!);
     state.theta[i] = state.theta[i]! - alpha * (state.momentum[i]! + learned);
   }
   state.step += 1;
