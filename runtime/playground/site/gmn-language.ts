@@ -38,7 +38,7 @@ const parser: StreamParser<State> = {
     if (typeof word === 'object' && word !== null) {
       const name = word[0];
       if (keywords.has(name)) return name === 'true' || name === 'false' ? 'bool' : 'keyword';
-      return builtins.has(name) && stream.peek() === '(' ? 'variableName.standard' : 'variableName';
+      return builtins.has(name) && stream.peek() === '(' ? 'variableName.function.standard' : 'variableName';
     }
     if (stream.match('->') || stream.match(/^[=+\-*/]/)) return 'operator';
     stream.next();
