@@ -1,6 +1,6 @@
 // A queued meta-training job's state in Redis (runtime/tasks/learned-optimizer/jobs.ts): the PES
-// checkpoint as the local run writes it (φ, outer Adam's moments, the estimator's pairs and RNG, as
-// exact JSON), under the same key and with the same lock-guarded save as a training job's
+// checkpoint as the local run writes it (φ, outer Adam's moments, the estimator's pairs and RNG, the
+// meta-training curve so far, as exact JSON), under the same key and with the same lock-guarded save as a training job's
 // (redis-store.ts), so a worker that takes the job over from a dead one resumes it bit-identically.
 // φ itself goes back to the submitter in the job's outcome, which writes trained/.
 import type { Redis } from 'ioredis';
@@ -18,7 +18,7 @@ export function redisMetaStore(
       if (text === null) return null;
       try {
         const state = parse(text);
-        log(`resumed job ${keys.jobId} from its checkpoint after outer step ${state.outerStep}`);
+        log(`resumed job ${keys.jobId} from its checkpoint after outer step ${state.trainer.outerStep}`);
         return state;
       } catch (e) {
         log(`warning: the checkpoint in Redis (${key}) is unusable (${e instanceof Error ? e.message : String(e)}); this meta-training restarts from scratch`);

@@ -2,7 +2,7 @@
 // a stand-in is named under its heading with the paper's task, its rows are the paper's figures for
 // that task (paper-table1.ts against the spec's Table 6), and the optimizers a base task did not run
 // are listed.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -18,6 +18,10 @@ function result(base: string, labels: string[]): BaseTaskResult {
     base, horizon: 2, params: 10, adamGrid: [{ lr: 0.01, meanBest: 1.2 }], adamLr: 0.01,
     scores: labels.map((label) => ({ label, reductions: [label === 'adam' ? 1 : undefined], bestLosses: [1.2] })),
     curves: Object.fromEntries(labels.map((l) => [l, [curve]])),
+    // 20 outer steps: the truncation loss falls 3 → 1.1, α rises 0.1 → 0.29; SGDM has no β.
+    metaCurves: Object.fromEntries(labels.filter((l) => l !== 'adam').map((l) => [l, Array.from({ length: 20 }, (_, i) => ({
+      outerStep: i + 1, loss: 3 - 0.1 * i, alpha: 0.1 + 0.01 * i, mu: 0.9, beta: l === 'sgdm' ? 0 : 0.001,
+    }))])),
   };
 }
 
@@ -41,6 +45,21 @@ it('names each stand-in beside the paper\'s task and row, and lists what a base 
   expect(lm).toContain('Stand-in for the paper\'s **LM1B** task');
   expect(lm).toContain('| adam | 1.00 ± 0 | 1/1 | 1.20 ± 0 | 1.00 / 6.904±0.075 |');
   expect(lm).toContain('ds_optimizer, ds_gradmetanet.');
+});
+
+it('shows every learned optimizer\'s meta-training curve: a summary row, the plot and the series in results.json', async () => {
+  const ctx = { task: 't', preset: 'default', pes: { outerSteps: 20, pairs: 1, truncation: 1, sigma: 0.01, outerLr: 0.1, clip: 1 }, rule: { alpha: 0.1, mu: 0.9, beta: 0.001 }, device: 'test', seconds: 1 };
+  const out = join(dir, 'meta');
+  mkdirSync(out);
+  await writeLearnedOptimizationReport(out, ctx, [result('FashionMlp/fashion_mnist', ['adam', 'sgdm', 'ds_optimizer'])]);
+  const report = readFileSync(join(out, 'report.md'), 'utf8');
+  // First and last tenth (2 steps each): losses (3 + 2.9) / 2 and (1.2 + 1.1) / 2; α after step 20.
+  expect(report).toContain('| sgdm | 20 | 2.95 | 1.15 | 0.290 | 0.900 | — |');
+  expect(report).toContain('| ds_optimizer | 20 | 2.95 | 1.15 | 0.290 | 0.900 | 0.00100 |');
+  expect(report).toContain('![meta-training curves](FashionMlp_fashion_mnist_meta_training.svg)');
+  expect(readFileSync(join(out, 'FashionMlp_fashion_mnist_meta_training.svg'), 'utf8')).toContain('<svg');
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { results: { metaCurves: Record<string, { alpha: number }[]> }[] };
+  expect(results.results[0]!.metaCurves['ds_optimizer']!.map((p) => p.alpha)).toHaveLength(20);
 });
 
 it('holds Table 6 as the spec gives it (every task\'s UNF + GradMetaNet column)', () => {

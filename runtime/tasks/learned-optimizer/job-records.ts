@@ -51,7 +51,7 @@ export class JobRecords {
   record(outcome: LearnedOptimizerOutcome): void {
     const { job } = outcome;
     if ('phi' in outcome && job.kind === 'meta-train' && !existsSync(this.trainedPath(job))) {
-      writeAtomic(this.trainedPath(job), trainedText(job.base, job.optimizer, outcome.phi));
+      writeAtomic(this.trainedPath(job), trainedText(job.base, job.optimizer, outcome.phi, outcome.metaCurve));
       removeStateFile(this.checkpointPath(job));
     }
     writeAtomic(this.outcomePath(outcome.job), JSON.stringify(encodeOutcome(outcome)));

@@ -20,6 +20,7 @@ import { innerProblem } from './device-backend.js';
 import { deviceAdamCurves, deviceLearnedCurves } from './device-evaluation.js';
 import type { InnerTask } from './inner-task.js';
 import { optimizerFor, type LearnedOptimizer } from './learned-optimizer.js';
+import { encodeMetaCurve, metaCurvePoint, parseMetaCurve, type MetaCurvePoint } from './meta-curve.js';
 import { PesMetaTrainer, type MetaTrainerState } from './meta-trainer.js';
 import type { BaseTaskResult } from './report.js';
 import type { RuleState } from './update-rule.js';
@@ -40,16 +41,22 @@ export type LearnedOptimizerOutcome = {
   trajectory: number[][] | undefined;
   /** What computed it (a worker names its host). */
   device: string;
-} & ({ job: Extract<LearnedOptimizerJob, { kind: 'meta-train' }>; phi: Float64Array } | { job: Extract<LearnedOptimizerJob, { kind: 'adam' }>; params: number });
+} & ({ job: Extract<LearnedOptimizerJob, { kind: 'meta-train' }>; phi: Float64Array; metaCurve: MetaCurvePoint[] } | { job: Extract<LearnedOptimizerJob, { kind: 'adam' }>; params: number });
 
 export type MetaState = MetaTrainerState<RuleState>;
+
+/** What a checkpoint holds: the trainer's state and the meta-training curve so far. */
+export type MetaCheckpoint = { trainer: MetaState; metaCurve: MetaCurvePoint[] };
+
+/** A meta-trained optimizer as its trained/ file holds it. */
+export type Trained = { phi: Float64Array; metaCurve: MetaCurvePoint[] };
 
 /** Where a meta-training job keeps its state: the run directory locally, Redis on a worker. */
 export interface MetaTrainingStore {
   /** φ meta-trained by an earlier run of this job (checked by `parse`), or null. */
-  trained(parse: (text: string) => Float64Array): Promise<Float64Array | null>;
+  trained(parse: (text: string) => Trained): Promise<Trained | null>;
   /** The latest usable checkpoint (checked by `parse`), or null to start from scratch. */
-  loadCheckpoint(parse: (text: string) => MetaState): Promise<MetaState | null>;
+  loadCheckpoint(parse: (text: string) => MetaCheckpoint): Promise<MetaCheckpoint | null>;
   /** Every few outer steps: the state that resumes after this step, as text. */
   saveCheckpoint(text: string, outerStep: number): Promise<void>;
   /** Meta-training is over: φ, as the trained/ file holds it. */
@@ -131,10 +138,10 @@ export async function runLearnedOptimizerJob(ctx: LearnedOptimizerContext, job: 
   }
   const optimizer = entry.optimizers.find((o) => o.label === job.optimizer);
   if (optimizer === undefined) throw new Error(`internal: no optimizer ${job.optimizer} in the task`);
-  const phi = await metaTrain(ctx, base, task, optimizer, store);
+  const { phi, metaCurve } = await metaTrain(ctx, base, task, optimizer, store);
   const { curves, trajectory } = gpu !== undefined ? { curves: await deviceLearnedCurves(gpu, task, optimizer, phi, ctx.config.seeds, options), trajectory: undefined }
     : await seedCurves(ctx, base, (o) => learnedCurve(task, optimizer, phi, { ...options, ...o }));
-  return { job, phi, curves, trajectory, device: ctx.device };
+  return { job, phi, metaCurve, curves, trajectory, device: ctx.device };
 }
 
 /** Loads every base task's data now (a worker does so while it holds its long preparation lock). */
@@ -158,15 +165,17 @@ async function seedCurves(ctx: LearnedOptimizerContext, base: BaseTaskConfig, cu
   return { curves, trajectory };
 }
 
-/** φ after meta-training: from an earlier run when done before, else trained (resuming a checkpoint). */
-async function metaTrain(ctx: LearnedOptimizerContext, base: BaseTaskConfig, task: InnerTask, optimizer: LearnedOptimizer, store: MetaTrainingStore): Promise<Float64Array> {
+/** φ and its meta-training curve: from an earlier run when done before, else trained (resuming a checkpoint). */
+async function metaTrain(ctx: LearnedOptimizerContext, base: BaseTaskConfig, task: InnerTask, optimizer: LearnedOptimizer, store: MetaTrainingStore): Promise<Trained> {
   const { config, progress } = ctx;
-  const trained = await store.trained((text) => phiOf(text, optimizer.metaSize));
+  const trained = await store.trained((text) => trainedOf(text, optimizer.metaSize));
   if (trained !== null) {
     progress.advance(config.pes.outerSteps, `${optimizer.label} on ${base.label}: meta-trained earlier`);
     return trained;
   }
-  const saved = await store.loadCheckpoint((text) => savedState(text, optimizer.metaSize)) ?? undefined;
+  const checkpoint = await store.loadCheckpoint((text) => savedState(text, optimizer.metaSize));
+  const saved = checkpoint?.trainer;
+  const metaCurve = checkpoint?.metaCurve ?? [];
   const problem = innerProblem(ctx.gpu, task, optimizer);
   const phi0 = optimizer.initialMeta(config.rule, new Rng(config.pes.seed));
   const pes = { pairs: config.pes.pairs, truncation: truncationFor(config, base), horizon: base.horizon, sigma: config.pes.sigma, accumulate: true, stagger: true, seed: config.pes.seed };
@@ -176,9 +185,10 @@ async function metaTrain(ctx: LearnedOptimizerContext, base: BaseTaskConfig, tas
   try {
     while (trainer.outerStep < config.pes.outerSteps) {
       const loss = await trainer.outerUpdate();
+      metaCurve.push(metaCurvePoint(optimizer, trainer.phi, trainer.outerStep, loss));
       progress.advance(1, `${optimizer.label}: truncation loss ${loss.toPrecision(4)}`);
       if (trainer.outerStep % ctx.checkpointEvery === 0 && trainer.outerStep < config.pes.outerSteps) {
-        await store.saveCheckpoint(JSON.stringify(trainer.state(), replace), trainer.outerStep);
+        await store.saveCheckpoint(JSON.stringify({ trainer: trainer.state(), metaCurve: encodeMetaCurve(metaCurve) }, replace), trainer.outerStep);
         if (store.stopRequested()) throw new JobHandedBack(trainer.outerStep, 'outer step');
       }
       // Between outer steps a worker's event loop renews the job's lock.
@@ -187,13 +197,13 @@ async function metaTrain(ctx: LearnedOptimizerContext, base: BaseTaskConfig, tas
   } finally {
     await problem.release?.();
   }
-  await store.done(trainedText(base.label, optimizer.label, trainer.phi));
-  return Float64Array.from(trainer.phi);
+  await store.done(trainedText(base.label, optimizer.label, trainer.phi, metaCurve));
+  return { phi: Float64Array.from(trainer.phi), metaCurve };
 }
 
-/** The trained/ file of a meta-trained optimizer (read by gmn verify --params and gmn optimize). */
-export function trainedText(base: string, optimizer: string, phi: Float64Array): string {
-  return JSON.stringify({ optimizer, base, metaSize: phi.length, phi: [...phi] }, null, 1);
+/** The trained/ file of a meta-trained optimizer (read by gmn verify --params and gmn optimize), with its meta-training curve. */
+export function trainedText(base: string, optimizer: string, phi: Float64Array, metaCurve: readonly MetaCurvePoint[]): string {
+  return JSON.stringify({ optimizer, base, metaSize: phi.length, phi: [...phi], metaCurve: encodeMetaCurve(metaCurve) }, null, 1);
 }
 
 /**
@@ -213,15 +223,17 @@ export function baseTaskResult(config: LearnedOptimizationConfig, base: BaseTask
   const learned = baseTaskOptimizers(config, base).map((o) => find((j) => j.kind === 'meta-train' && j.optimizer === optimizerLabel(o)));
   const curves = new Map<string, Curve[]>([['adam', best.curves]]);
   const scores = [scoreAgainstAdam('adam', best.curves, best.curves)];
+  const metaCurves: Record<string, MetaCurvePoint[]> = {};
   for (const o of learned) {
     const label = (o.job as { optimizer: string }).optimizer;
     curves.set(label, o.curves);
     scores.push(scoreAgainstAdam(label, o.curves, best.curves));
+    metaCurves[label] = 'metaCurve' in o ? o.metaCurve : [];
   }
   const trajectories = base.kind !== 'linear_regression' ? undefined
     : Object.fromEntries([['adam', best.trajectory ?? []], ...learned.map((o) => [(o.job as { optimizer: string }).optimizer, o.trajectory ?? []])]) as Record<string, number[][]>;
   const params = 'params' in best ? best.params : 0;
-  return { base: base.label, horizon: base.horizon, adamGrid: grid, adamLr: grid[bestIndex]!.lr, scores, curves: Object.fromEntries(curves), params, trajectories };
+  return { base: base.label, horizon: base.horizon, adamGrid: grid, adamLr: grid[bestIndex]!.lr, scores, curves: Object.fromEntries(curves), metaCurves, params, trajectories };
 }
 
 /** A runner of these jobs in this process, one after another. */
@@ -244,6 +256,7 @@ export function encodeOutcome(outcome: LearnedOptimizerOutcome): unknown {
     curves: outcome.curves.map((c) => ({ steps: c.steps, losses: numbers(c.losses) })),
     trajectory: outcome.trajectory?.map(numbers) ?? null,
     phi: 'phi' in outcome ? numbers([...outcome.phi]) : null,
+    metaCurve: 'metaCurve' in outcome ? encodeMetaCurve(outcome.metaCurve) : null,
     params: 'params' in outcome ? outcome.params : null,
     device: outcome.device,
   };
@@ -275,7 +288,14 @@ export function decodeOutcome(job: LearnedOptimizerJob, value: unknown): Learned
     const params = o['params'];
     return { job, curves, trajectory, device, params: typeof params === 'number' && Number.isInteger(params) ? params : fail('params is not an integer') };
   }
-  return { job, curves, trajectory, device, phi: Float64Array.from(numbers(o['phi'], 'phi')) };
+  const metaCurve = (() => {
+    try {
+      return parseMetaCurve(o['metaCurve'], 'metaCurve');
+    } catch (e) {
+      return fail(e instanceof Error ? e.message : String(e));
+    }
+  })();
+  return { job, curves, trajectory, device, phi: Float64Array.from(numbers(o['phi'], 'phi')), metaCurve };
 }
 
 /** φ from a trained/ file, checked: as many finite values as the optimizer has meta-parameters. */
@@ -287,14 +307,22 @@ export function phiOf(text: string, metaSize: number): Float64Array {
   return Float64Array.from(phi as number[]);
 }
 
-/** A meta-training checkpoint, checked: φ and both Adam moments of the optimizer's size, a step count. */
-function savedState(text: string, metaSize: number): MetaState {
-  const saved = JSON.parse(text, revive) as Partial<MetaState>;
+/** φ and its meta-training curve from a trained/ file, checked (a file written before curves were kept has none). */
+export function trainedOf(text: string, metaSize: number): Trained {
+  return { phi: phiOf(text, metaSize), metaCurve: parseMetaCurve((JSON.parse(text) as { metaCurve?: unknown }).metaCurve, 'its metaCurve') };
+}
+
+/** A meta-training checkpoint, checked: φ and both Adam moments of the optimizer's size, a step count, the curve so far. */
+function savedState(text: string, metaSize: number): MetaCheckpoint {
+  const parsed = JSON.parse(text, revive) as { trainer?: Partial<MetaState>; metaCurve?: unknown };
+  const saved = parsed.trainer ?? {};
   const sized = (a: unknown): boolean => a instanceof Float64Array && a.length === metaSize;
   if (!sized(saved.phi) || !Array.isArray(saved.adamMoments) || !saved.adamMoments.every(sized) || !Number.isInteger(saved.outerStep) || saved.estimator === undefined) {
     throw new Error(`it does not hold φ, the Adam moments (${metaSize} values each), the outer step and the estimator's state`);
   }
-  return saved as MetaState;
+  const metaCurve = parseMetaCurve(parsed.metaCurve, 'its metaCurve');
+  if (metaCurve.length !== saved.outerStep) throw new Error(`its meta-training curve has ${metaCurve.length} points for ${saved.outerStep} outer steps`);
+  return { trainer: saved as MetaState, metaCurve };
 }
 
 /** Float64Arrays as `{ f64: [...] }` in JSON (numbers round-trip exactly), and back. */

@@ -1,13 +1,15 @@
 // The learned-optimization run's outputs: report.md (per base task: Adam's tuned learning rate,
 // every optimizer's step-reduction factor N* ÷ steps and best test loss, mean ± std over seeds,
 // beside the paper's Table 1 figures for the task or the one it stands in for: paper-table1.ts), results.json (every number and
-// curve) and <base>_test_loss.svg (mean test loss against inner steps, one line per optimizer).
+// curve), <base>_test_loss.svg (mean test loss against inner steps, one line per optimizer) and
+// <base>_meta_training.svg (per outer step of PES: the truncation loss and α, μ, β of every optimizer).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { formatNumber as fmt, renderSvg } from '../plot.js';
 import { fileLabel } from '../run-directory.js';
 import { meanStd, type Curve, type OptimizerScore } from './evaluation.js';
+import type { MetaCurvePoint } from './meta-curve.js';
 import { paperColumn, paperTask } from './paper-table1.js';
 import { trajectoryPlot } from './trajectory-plot.js';
 
@@ -19,6 +21,8 @@ export interface BaseTaskResult {
   adamLr: number;
   scores: OptimizerScore[];
   curves: Record<string, Curve[]>;
+  /** Each learned optimizer's meta-training curve (meta-curve.ts). */
+  metaCurves: Record<string, MetaCurvePoint[]>;
   /** The regression's θ path per optimizer (first seed), for the Figure 8 plot. */
   trajectories?: Record<string, number[][]> | undefined;
 }
@@ -37,6 +41,7 @@ export async function writeLearnedOptimizationReport(dir: string, ctx: ReportCon
   writeFileSync(join(dir, 'results.json'), JSON.stringify({ context: ctx, results }, null, 1));
   for (const r of results) {
     writeFileSync(join(dir, `${fileLabel(r.base)}_test_loss.svg`), await curvePlot(ctx, r));
+    writeFileSync(join(dir, `${fileLabel(r.base)}_meta_training.svg`), await metaTrainingPlot(ctx, r));
     if (r.trajectories !== undefined) writeFileSync(join(dir, `${fileLabel(r.base)}_trajectories.svg`), await trajectoryPlot(`${ctx.task} (${ctx.preset}): θ paths on the 2-parameter regression (Figure 8)`, r.trajectories));
   }
   writeFileSync(join(dir, 'report.md'), markdown(ctx, results));
@@ -70,9 +75,30 @@ function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): strin
     const skipped = [...new Set(results.flatMap((x) => x.scores.map((s) => s.label)))].filter((l) => !r.scores.some((s) => s.label === l));
     if (skipped.length > 0) lines.push('', `Not run on this base task (its \`optimizers: [...]\` in the preset): ${skipped.join(', ')}.`);
     lines.push('', `![test loss against inner steps](${fileLabel(r.base)}_test_loss.svg)`, '');
+    lines.push(...metaTrainingLines(r));
     if (r.trajectories !== undefined) lines.push(`![θ paths over the loss (Figure 8)](${fileLabel(r.base)}_trajectories.svg)`, '');
   }
   return lines.join('\n');
+}
+
+/**
+ * The meta-training summary: per optimizer the truncation loss averaged over the first and the last
+ * tenth of the outer steps (PES's loss is noisy step to step: the particles sit at staggered phases)
+ * and α, μ, β at the end; the plot has every step.
+ */
+function metaTrainingLines(r: BaseTaskResult): string[] {
+  const rows = Object.entries(r.metaCurves).filter(([, c]) => c.length > 0);
+  if (rows.length === 0) return [];
+  const lines = ['Meta-training (PES truncation loss, mean over the first and last tenth of the outer steps; the rule at the end):', '',
+    '| optimizer | outer steps | loss, first tenth | loss, last tenth | α | μ | β |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  for (const [label, curve] of rows) {
+    const tenth = Math.max(1, Math.floor(curve.length / 10));
+    const mean = (ps: readonly MetaCurvePoint[]) => ps.reduce((a, p) => a + p.loss, 0) / ps.length;
+    const last = curve[curve.length - 1]!;
+    lines.push(`| ${label} | ${last.outerStep} | ${fmt(mean(curve.slice(0, tenth)))} | ${fmt(mean(curve.slice(-tenth)))} | ${fmt(last.alpha)} | ${fmt(last.mu)} | ${last.beta === 0 ? '—' : fmt(last.beta)} |`);
+  }
+  lines.push('', `![meta-training curves](${fileLabel(r.base)}_meta_training.svg)`, '');
+  return lines;
 }
 
 function cell(xs: readonly number[]): string {
@@ -96,6 +122,33 @@ async function curvePlot(ctx: ReportContext, r: BaseTaskResult): Promise<string>
       y: { field: 'loss', type: 'quantitative', title: 'test loss', scale: { type: 'log' } },
       color: { field: 'optimizer', type: 'nominal', title: 'optimizer' },
     },
+  };
+  return renderSvg(spec);
+}
+
+async function metaTrainingPlot(ctx: ReportContext, r: BaseTaskResult): Promise<string> {
+  const values = Object.entries(r.metaCurves).flatMap(([optimizer, curve]) => curve.flatMap((p) => [
+    { optimizer, outerStep: p.outerStep, quantity: '1 truncation loss', value: p.loss },
+    { optimizer, outerStep: p.outerStep, quantity: '2 α', value: p.alpha },
+    { optimizer, outerStep: p.outerStep, quantity: '3 μ', value: p.mu },
+    ...(p.beta === 0 ? [] : [{ optimizer, outerStep: p.outerStep, quantity: '4 β', value: p.beta }]),
+  ]).filter((v) => Number.isFinite(v.value)));
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `${ctx.task} (${ctx.preset}): ${r.base}, PES meta-training`,
+    data: { values },
+    facet: { row: { field: 'quantity', type: 'nominal', title: null } },
+    spec: {
+      width: 520,
+      height: 140,
+      mark: { type: 'line', strokeWidth: 1 },
+      encoding: {
+        x: { field: 'outerStep', type: 'quantitative', title: 'outer step' },
+        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+        color: { field: 'optimizer', type: 'nominal', title: 'optimizer' },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
   };
   return renderSvg(spec);
 }
