@@ -14,5 +14,6 @@ export function chromiumMissing() {
 }
 
 export function launchChromium() {
-  return puppeteer.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, defaultViewport: { width: 1400, height: 860 } });
+  // A wait for a training run to finish is one DevTools call: allow it as long as the test allows the run.
+  return puppeteer.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, defaultViewport: { width: 1400, height: 860 }, protocolTimeout: 1_800_000 });
 }
