@@ -23,6 +23,12 @@ import { IMAGE_PIXELS } from '../../inr/images.js';
 
 /** Editors evaluated per forward pass. */
 const EVAL_BATCH = 32;
+/**
+ * Training steps queued on the executor before the oldest one's loss is awaited: the host draws and
+ * uploads the next batches while the device computes, and no step waits for a readback. Bounded, as
+ * every queued step holds its batch.
+ */
+const STEPS_IN_FLIGHT = 4;
 
 export interface EditorModel {
   label: string;
@@ -58,7 +64,7 @@ export async function trainEditor(ctx: TrainContext, data: EditDataset, model: E
   const { config } = ctx;
   const splits = splitsOf(config);
   const label = runLabel(data.edit.label, model.label, lr);
-  const optimizer: TrainOptimizer = { kind: config.optimizer.kind === 'adam' ? 'adam' : 'adamw', lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay };
+  const optimizer = editorOptimizer(config, lr);
   const params = initParams(model.lowered.graph, new Rng(seed));
   const fresh: TrainState = { params, optimizer: initOptimizerState(optimizer, params), step: 0 };
   const log = (line: string): void => ctx.progress.log(`${label} seed=${seed}: ${line}`);
@@ -80,10 +86,16 @@ export async function trainEditor(ctx: TrainContext, data: EditDataset, model: E
       const started = performance.now();
       const stepsNow = Math.min(config.evalEvery, config.steps - (round - 1) * config.evalEvery);
       let lossSum = 0;
+      const inFlight: Promise<number>[] = [];
       for (let s = 0; s < stepsNow; s++) {
         const indices = order.permutation(splits.train.count).slice(0, config.batch).map((i) => splits.train.start + i);
-        lossSum += await executor.trainStep({ inputs: batchInputs(data, model.inputs, config.data.points, indices), target: batchTargets(data, indices) });
+        const loss = executor.trainStep({ inputs: batchInputs(data, model.inputs, config.data.points, indices), target: batchTargets(data, indices) });
+        // A failure is thrown where the step is awaited; steps queued behind it must not go unhandled meanwhile.
+        loss.catch(() => undefined);
+        inFlight.push(loss);
+        if (inFlight.length >= STEPS_IN_FLIGHT) lossSum += await inFlight.shift()!;
       }
+      for (const loss of inFlight) lossSum += await loss;
       if (!Number.isFinite(lossSum)) {
         throw new DiagnosticError([error('run/diverged', `training ${model.label} on ${data.edit.label} (lr ${lr}, seed ${seed}) diverged: the loss is not finite`, model.config.span,
           'lower the learning rates (learning_rates: [...]) or the editor\'s out_scale')]);
@@ -114,6 +126,13 @@ export async function trainEditor(ctx: TrainContext, data: EditDataset, model: E
   } finally {
     executor.dispose();
   }
+}
+
+/** The task's optimizer at one learning rate of its grid; `schedule: cosine` decays it to 0 over the run's steps. */
+export function editorOptimizer(config: InrEditingConfig, lr: number): TrainOptimizer {
+  const o = config.optimizer;
+  const schedule = o.schedule === 'cosine' ? { kind: 'cosine' as const, steps: config.steps } : undefined;
+  return { kind: o.kind === 'adam' ? 'adam' : 'adamw', lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, schedule };
 }
 
 /** Mean over the split's INRs and pixels of (render(θ + Δθ) − edited image)². */
