@@ -23,6 +23,8 @@ export interface EncodedTrainingCheckpoint extends EncodedCheckpoint {
   epoch: number;
   best: { epoch: number; validationError: number | string; testError: number | string };
   seconds: number;
+  /** The best epoch's parameters while its test error is still to be measured. */
+  bestParams?: [string, string][];
 }
 
 export function encodeCheckpoint(c: Checkpoint): EncodedCheckpoint {
@@ -37,6 +39,7 @@ export function encodeTrainingCheckpoint(c: TrainingCheckpoint): EncodedTraining
   return {
     ...encodeCheckpoint(c), epoch: c.epoch, seconds: c.seconds,
     best: { epoch: c.best.epoch, validationError: encodeNumber(c.best.validationError), testError: encodeNumber(c.best.testError) },
+    ...(c.bestParams === undefined ? {} : { bestParams: [...c.bestParams].map(([name, p]): [string, string] => [name, encodeArray(p)]) }),
   };
 }
 
@@ -44,6 +47,7 @@ export function decodeTrainingCheckpoint(c: EncodedTrainingCheckpoint): Training
   return {
     ...decodeCheckpoint(c), epoch: c.epoch, seconds: c.seconds,
     best: { epoch: c.best.epoch, validationError: decodeNumber(c.best.validationError), testError: decodeNumber(c.best.testError) },
+    ...(c.bestParams === undefined ? {} : { bestParams: new Map(c.bestParams.map(([name, p]) => [name, decodeArray(p)])) }),
   };
 }
 

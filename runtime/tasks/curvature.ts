@@ -388,7 +388,14 @@ async function train(ctx: CurvatureContext, model: CurvatureModel, size: number,
   const executor = await setup.executor(program(setup, model, size), state);
   const validation = evalSet(splits.validation, model.inputs, norm, config.loss);
   const test = evalSet(splits.test, model.inputs, norm, config.loss);
+  const forward = executor.forward.bind(executor);
   let best = resumed?.best ?? { epoch: 0, validationError: Number.POSITIVE_INFINITY, testError: Number.NaN };
+  // Only the best validation epoch's test error is reported, so the test set is evaluated once, on
+  // that epoch's parameters, when training ends (not at every improvement): kept until then.
+  let bestParams = resumed?.bestParams ?? null;
+  if (best.epoch > 0 && Number.isNaN(best.testError) && bestParams === null) {
+    throw new Error(`internal: the checkpoint of ${model.label} n=${size} seed=${seed} lacks its best epoch's parameters`);
+  }
   let seconds = resumed?.seconds ?? 0;
   try {
     for (let epoch = resumed === null ? 1 : resumed.epoch + 1; epoch <= config.epochs; epoch++) {
@@ -414,24 +421,29 @@ async function train(ctx: CurvatureContext, model: CurvatureModel, size: number,
       if (!Number.isFinite(lossSum)) {
         throw new DiagnosticError([trainingDiverged(model, size, seed, epoch)]);
       }
-      const forward = executor.forward.bind(executor);
       const validationError = (await rawError(forward, validation, norm, config.loss)) / validation.spread;
-      // Only the best validation epoch's test error is reported, so the test set is evaluated only
-      // when validation improves.
+      const state = await executor.readState();
       if (validationError < best.validationError) {
-        const testError = (await rawError(forward, test, norm, config.loss)) / testSpread;
-        best = { epoch, validationError, testError };
+        best = { epoch, validationError, testError: Number.NaN };
+        bestParams = state.params;
       }
       seconds += (performance.now() - started) / 1000;
       await store.epochDone(
         { model: model.label, trainSize: size, seed, epoch, trainLoss: lossSum / batches, validationError, seconds },
-        { state: await executor.readState(), rng: order.state(), batchSize: config.batch, epoch, best, seconds },
+        { state, rng: order.state(), batchSize: config.batch, epoch, best, seconds, ...(bestParams === null ? {} : { bestParams }) },
       );
       progress.advance(1, `${model.label} n=${size} seed=${seed} epoch ${epoch}/${config.epochs} val ${validationError.toPrecision(3)}`);
       if (epoch < config.epochs && store.stopRequested()) throw new JobHandedBack(epoch);
     }
+    const final = await executor.readState();
+    if (bestParams !== null) {
+      const started = performance.now();
+      await executor.writeState({ ...final, params: new Map(bestParams) });
+      best = { ...best, testError: (await rawError(forward, test, norm, config.loss)) / testSpread };
+      seconds += (performance.now() - started) / 1000;
+    }
     // Kept after the run's checkpoint is removed, so the trained net can be verified (gmn verify --params).
-    await store.trained({ state: await executor.readState(), rng: order.state(), batchSize: config.batch });
+    await store.trained({ state: final, rng: order.state(), batchSize: config.batch });
   } finally {
     executor.dispose();
   }

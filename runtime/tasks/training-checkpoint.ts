@@ -1,6 +1,8 @@
 // The checkpoint of one training run of a task: the trainer's checkpoint (parameters, optimizer
 // state, step, the batch-order Rng; runtime/train/checkpoint.ts) plus the protocol's own progress
-// (last finished epoch, best validation epoch so far, time spent), saved after every epoch.
+// (last finished epoch, best validation epoch so far, time spent), saved after every epoch. The
+// best epoch's test error is measured once, when training ends, so until then the checkpoint also
+// holds that epoch's parameters (`best/`, written in the same generation, so the two always agree).
 //
 // Two generations are kept: `<run>.ckpt` (the latest) and `<run>.ckpt.prev` (the one before it).
 // Saving writes a temporary folder and then renames, so an interruption at any moment leaves at
@@ -27,6 +29,8 @@ export interface TrainingCheckpoint {
   epoch: number;
   best: BestEpoch;
   seconds: number;
+  /** The best epoch's parameters while its test error is still to be measured (its testError is NaN). */
+  bestParams?: ReadonlyMap<string, Float64Array>;
 }
 
 interface ProtocolFile {
@@ -36,6 +40,7 @@ interface ProtocolFile {
 }
 
 const PROTOCOL = 'protocol.json';
+const BEST = 'best';
 
 export function saveTrainingCheckpoint(path: string, checkpoint: TrainingCheckpoint): void {
   const tmp = `${path}.tmp`;
@@ -44,6 +49,9 @@ export function saveTrainingCheckpoint(path: string, checkpoint: TrainingCheckpo
   saveCheckpoint(tmp, { state: checkpoint.state, rng: checkpoint.rng, batchSize: checkpoint.batchSize });
   const protocol: ProtocolFile = { epoch: checkpoint.epoch, best: checkpoint.best, seconds: checkpoint.seconds };
   writeFileSync(join(tmp, PROTOCOL), JSON.stringify(protocol, replaceInfinity));
+  if (checkpoint.bestParams !== undefined) {
+    saveCheckpoint(join(tmp, BEST), { state: { params: new Map(checkpoint.bestParams), optimizer: { slots: new Map() }, step: 0 }, rng: checkpoint.rng, batchSize: checkpoint.batchSize });
+  }
   if (existsSync(path)) {
     rmSync(prev, { recursive: true, force: true });
     renameSync(path, prev);
@@ -93,7 +101,18 @@ function readGeneration(dir: string, initial: TrainState): TrainingCheckpoint {
   }
   const trainer = loadCheckpoint(dir);
   checkFits(dir, trainer.state, initial);
-  return { state: trainer.state, rng: trainer.rng, batchSize: trainer.batchSize, epoch: protocol.epoch!, best: protocol.best, seconds: protocol.seconds };
+  const checkpoint: TrainingCheckpoint = { state: trainer.state, rng: trainer.rng, batchSize: trainer.batchSize, epoch: protocol.epoch!, best: protocol.best, seconds: protocol.seconds };
+  const bestParams = readBestParams(dir, initial);
+  return bestParams === null ? checkpoint : { ...checkpoint, bestParams };
+}
+
+/** The pending best epoch's parameters (`best/`), when the generation has them; they must fit the model too. */
+function readBestParams(dir: string, initial: TrainState): Map<string, Float64Array> | null {
+  const bestDir = join(dir, BEST);
+  if (!existsSync(bestDir)) return null;
+  const { params } = loadCheckpoint(bestDir).state;
+  checkFits(bestDir, { params, optimizer: initial.optimizer, step: 0 }, initial);
+  return params;
 }
 
 /** The checkpoint holds the model's parameters and optimizer slots, no more, no fewer, same sizes. */

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { acquireRunLock, LOCK_FILE, RunLockedError, type LockHolder } from '../../runtime/tasks/run-lock.js';
 import { loadStateFile, saveStateFile } from '../../runtime/tasks/state-file.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint } from '../../runtime/tasks/training-checkpoint.js';
+import { decodeTrainingCheckpoint, encodeTrainingCheckpoint, type EncodedTrainingCheckpoint } from '../../runtime/queue/state-codec.js';
 import type { TrainState } from '../../runtime/train/executor.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { tempDir } from '../fixtures/temp-dir.js';
@@ -146,6 +147,29 @@ describe('training checkpoints', () => {
     const warnings: string[] = [];
     expect(loadTrainingCheckpoint(path, other, (w) => warnings.push(w))).toBeNull();
     expect(warnings[0]).toMatch(/checkpoint\.json: does not fit the model \(no param w:5\)/);
+  });
+
+  it('a best epoch whose test error is still to come: its parameters travel in the same generation, exactly (file and Redis codec)', () => {
+    const path = join(fresh(), 'model-n8-s1.ckpt');
+    const bestParams = new Map([['w', Float64Array.from({ length: 6 }, (_, i) => Math.PI * i)], ['b', Float64Array.of(1e-300, -0.1)]]);
+    const pending = { ...atEpoch(3), best: { epoch: 2, validationError: 0.5, testError: Number.NaN }, bestParams };
+    saveTrainingCheckpoint(path, pending);
+    const loaded = loadTrainingCheckpoint(path, initial(), () => {});
+    expect(loaded?.best.testError).toBeNaN();
+    expect(loaded?.bestParams).toEqual(bestParams);
+    expect(decodeTrainingCheckpoint(JSON.parse(JSON.stringify(encodeTrainingCheckpoint(pending))) as EncodedTrainingCheckpoint).bestParams).toEqual(bestParams);
+    // A later generation whose best epoch has been measured carries none.
+    saveTrainingCheckpoint(path, atEpoch(4));
+    expect(loadTrainingCheckpoint(path, initial(), () => {})?.bestParams).toBeUndefined();
+  });
+
+  it('pending best parameters written for another model: the generation is not used', () => {
+    const path = join(fresh(), 'model-n8-s1.ckpt');
+    saveTrainingCheckpoint(path, { ...atEpoch(1), best: { epoch: 1, validationError: 1, testError: Number.NaN }, bestParams: new Map([['w', new Float64Array(5)], ['b', new Float64Array(2)]]) });
+    const warnings: string[] = [];
+    expect(loadTrainingCheckpoint(path, initial(), (w) => warnings.push(w))).toBeNull();
+    expect(warnings[0]).toContain(join(path, 'best', 'checkpoint.json'));
+    expect(warnings[0]).toMatch(/does not fit the model \(no param w:6\)/);
   });
 
   it('a run without any checkpoint starts fresh, silently', () => {
