@@ -8,7 +8,7 @@ import { fillKernel, mapKernel } from './elementwise.js';
 import { gatherKernel, scatterKernel, sparseSiteKernel } from './incidence.js';
 import type { Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
-import { contractColumnKernel, contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel } from './matmul.js';
+import { contractColumnKernel, contractGroup, contractKernel, fitTile, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel } from './matmul.js';
 import { adamKernel, sgdKernel } from './optimizers.js';
 import { batchedMatmulKernel, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
@@ -55,9 +55,11 @@ export function kernelCatalog(): Kernel[] {
     matmulKernel({ tm: 3, tn: 5, wx: 4, wy: 4 }),
     matmulFastKernel(LAVAPIPE_TILE),
     matmulFastKernel({ tm: 4, tn: 4, wx: 8, wy: 8 }),
+    matmulFastKernel(fitTile(LAVAPIPE_TILE, 16), false),
     contractKernel(8, 8),
     contractKernel(4, 8),
     contractKernel(6, 8),
+    contractKernel(8, 8, ...contractGroup(16, 16, 8, 8)),
     contractColumnKernel(),
     matvecKernel(),
     matmulFastKernel(LAVAPIPE_TILE, false),

@@ -27,8 +27,8 @@ export interface Kernel {
   source: string;
   uniforms: UniformField[];
   bindings: Binding[];
-  /** Invocations per workgroup along x, y. */
-  workgroup: [number, number];
+  /** Invocations per workgroup along x, y (and z, for kernels that split work over z within a workgroup). */
+  workgroup: [number, number] | [number, number, number];
 }
 
 export const LINEAR_WORKGROUP = 64;

@@ -46,6 +46,20 @@ export interface Tile {
 }
 
 export const LAVAPIPE_TILE: Tile = { tm: 8, tn: 8, wx: 8, wy: 8 };
+
+/**
+ * The tile's workgroup reshaped for an output N columns wide: no wider along x than the column
+ * blocks there are, taller along y by as much, the same invocations per workgroup. With width-16
+ * channel maps an 8-wide workgroup left 6 of every 8 invocations idle, and lavapipe pays for idle
+ * invocations too: GradMetaNet's set-layer matmul in the INR editor (68,608 rows × 16) took 27 ms
+ * of one profiled step as 8×8 and 8 ms as 2×32 (loads 5 and 23: indicative, not a timing).
+ */
+export function fitTile(tile: Tile, N: number): Tile {
+  const blocks = Math.max(1, Math.ceil(N / tile.tn));
+  let wx = tile.wx;
+  while (wx > 1 && wx / 2 >= blocks) wx /= 2;
+  return { ...tile, wx, wy: (tile.wy * tile.wx) / wx };
+}
 /**
  * The strided kernel's tile. 8×4 beat 4×4 (and 8×8, 4×8, 16×4) on lavapipe for the width-30
  * channel maps of DWS/GMN+Concat: their training step 155–162 → 140–148 ms.
@@ -89,7 +103,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `matmul_fast_${tm}x${tn}${fusedSuffix(epilogue)}`, source, uniforms, bindings, workgroup: [wx, wy] };
+  return { name: `matmul_fast_${tm}x${tn}${workgroupSuffix(tile)}${fusedSuffix(epilogue)}`, source, uniforms, bindings, workgroup: [wx, wy] };
+}
+
+/** `_w2x32` for a workgroup other than the square 8×8 (profiles tell the shapes apart). */
+function workgroupSuffix(tile: Tile): string {
+  return tile.wx === tile.wy ? '' : `_w${tile.wx}x${tile.wy}`;
 }
 
 function fusedSuffix(epilogue?: Epilogue): string {
@@ -191,7 +210,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `matmul_fast_scalar_a_${tm}x${tn}${fusedSuffix(epilogue)}`, source, uniforms, bindings, workgroup: [wx, wy] };
+  return { name: `matmul_fast_scalar_a_${tm}x${tn}${workgroupSuffix(tile)}${fusedSuffix(epilogue)}`, source, uniforms, bindings, workgroup: [wx, wy] };
 }
 
 export function matmulKernel(tile: Tile = GENERIC_TILE): Kernel {
@@ -267,8 +286,10 @@ export function splitK(s: MatmulShape, tile: Tile = GENERIC_TILE, target = 64, m
  * own chunk of rows (workgroup z), reading one vec4 run of a's and of b's channels per row: an
  * outer-product accumulation with no barriers. Partial blocks go to C_z; a reduction sums them.
  * Needs I % ti == 0 and O % to == 0 (to a multiple of 4; ti any, vec4 loads of a when ti % 4 == 0).
+ * `wz` > 1 gives the workgroup's invocations row chunks of their own along z (contractGroup): with
+ * few blocks (16×16 weights: 2×2 blocks of 8×8) an 8×8 workgroup kept 60 of its 64 invocations idle.
  */
-export function contractKernel(ti = 8, to = 8, wx = 8, wy = 8): Kernel {
+export function contractKernel(ti = 8, to = 8, wx = 8, wy = 8, wz = 1): Kernel {
   if (to % 4 !== 0) throw new Error(`internal: contract column tiles must be multiples of 4, got ${to}`);
   // A row block that is not a multiple of 4 reads a's channels one scalar at a time.
   const vec4A = ti % 4 === 0;
@@ -300,12 +321,31 @@ export function contractKernel(ti = 8, to = 8, wx = 8, wy = 8): Kernel {
   for (const i of range(ti)) for (const j of range(qb)) lines.push(`  C[base + (i0 + ${i}u) * O4 + o4 + ${j}u] = acc${i}_${j};`);
   const source = `// contract: C = aᵀ·b over all rows, ${ti}x${to} blocks, ${vec4A ? 'vec4' : 'scalar'} loads of a, vec4 loads of b, split over rows (z)
 ${header(uniforms, bindings)}
-@compute @workgroup_size(${wx}, ${wy})
+@compute @workgroup_size(${wx}, ${wy}, ${wz})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${lines.join('\n')}
 }
 `;
-  return { name: `contract_${ti}x${to}`, source, uniforms, bindings, workgroup: [wx, wy] };
+  const shaped = wx === 8 && wy === 8 && wz === 1 ? '' : `_w${wx}x${wy}x${wz}`;
+  return { name: `contract_${ti}x${to}${shaped}`, source, uniforms, bindings, workgroup: [wx, wy, wz] };
+}
+
+/** Invocations per workgroup of the contract kernel. */
+const CONTRACT_INVOCATIONS = 64;
+
+/**
+ * The contract kernel's workgroup for I × O weights in ti × to blocks: x and y no larger than the
+ * block grid (powers of two), z taking the rest of the 64 invocations, each a row chunk of its own.
+ */
+export function contractGroup(I: number, O: number, ti: number, to: number): [number, number, number] {
+  const fit = (blocks: number): number => {
+    let w = 8;
+    while (w > 1 && w / 2 >= blocks) w /= 2;
+    return w;
+  };
+  const wx = fit(Math.ceil(O / to));
+  const wy = fit(Math.ceil(I / ti));
+  return [wx, wy, CONTRACT_INVOCATIONS / (wx * wy)];
 }
 
 /**

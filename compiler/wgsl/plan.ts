@@ -30,7 +30,7 @@ import { gatherKernel, incidenceCsr, incidenceUniforms, scatterKernel } from './
 import { termRelation, type TermRelation } from '../symmetry/term-relation.js';
 import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
-import { contractColumnKernel, contractKernel, epilogueInputs, fastApplies, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
+import { contractColumnKernel, contractGroup, contractKernel, epilogueInputs, fastApplies, fitTile, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel } from './reduce.js';
 import { siteKeyMeanKernel } from './site-key-mean.js';
@@ -974,11 +974,12 @@ class Planner {
     const others = epilogueInputs({ expr, acc });
     const views = new Map(others.map((k) => [k, this.broadcastView(leaves[k]!, d)]));
     const epilogue = { expr, acc, vec4Inputs: new Set(others.filter((k) => vec4Readable(views.get(k)!))) };
-    const kernel = matmulFastKernel(tile, fastApplies(shape, tile) === 'vec4', epilogue);
+    const fitted = fitTile(tile, shape.N);
+    const kernel = matmulFastKernel(fitted, fastApplies(shape, tile) === 'vec4', epilogue);
     const uniforms: Record<string, number> = { M: shape.M, N: shape.N, K: shape.K, d1: d[1], d2: d[2] };
     for (const k of others) Object.assign(uniforms, viewValues(`x${k}`, views.get(k)!));
     factors(expr).forEach((f, j) => { uniforms[`f${j}`] = f; });
-    const groups: [number, number, number] = [Math.ceil(shape.N / tile.tn / tile.wx), Math.ceil(shape.M / tile.tm / tile.wy), 1];
+    const groups: [number, number, number] = [Math.ceil(shape.N / fitted.tn / fitted.wx), Math.ceil(shape.M / fitted.tm / fitted.wy), 1];
     this.dispatch(kernel, node, uniforms, [this.buf(matmul.op.x), w, ...others.map((k) => this.buf(leaves[k]!)), this.output(node)], groups);
     if (matmul.op.transposeW) this.release(w);
   }
@@ -995,8 +996,9 @@ class Planner {
     const out = this.output(node);
     const fast = fastApplies(shape, tile);
     if (fast !== null) {
-      const groups: [number, number, number] = [Math.ceil(shape.N / tile.tn / tile.wx), Math.ceil(shape.M / tile.tm / tile.wy), 1];
-      this.dispatch(matmulFastKernel(tile, fast === 'vec4'), node, { M: shape.M, N: shape.N, K: shape.K }, [a, b, out], groups);
+      const fitted = fitTile(tile, shape.N);
+      const groups: [number, number, number] = [Math.ceil(shape.N / fitted.tn / fitted.wx), Math.ceil(shape.M / fitted.tm / fitted.wy), 1];
+      this.dispatch(matmulFastKernel(fitted, fast === 'vec4'), node, { M: shape.M, N: shape.N, K: shape.K }, [a, b, out], groups);
       return;
     }
     const contiguousRows = shape.a.offset === 0 && shape.a.sm === shape.K && shape.a.sk === 1 && shape.b.offset === 0 && shape.b.sk === 1;
@@ -1025,12 +1027,15 @@ class Planner {
     // The largest row block that divides I (vec4 loads of a when it is 8 or 4).
     const ti = [8, 6, 4, 3, 2, 1].find((t) => I % t === 0)!;
     const to = O % 8 === 0 ? 8 : 4;
-    const groups = Math.ceil(O / to / 8) * Math.ceil(I / ti / 8);
-    const splits = Math.max(1, Math.min(Math.ceil(64 / groups), Math.floor(rows / 512)));
+    const [wx, wy, wz] = contractGroup(I, O, ti, to);
+    const groups = Math.ceil(O / to / wx) * Math.ceil(I / ti / wy);
+    // Row chunks: wz per workgroup, and workgroups along z while chunks stay ≥ 512 rows (up to ~64 workgroups).
+    const zGroups = Math.max(1, Math.min(Math.ceil(64 / groups), Math.floor(rows / (512 * wz))));
+    const splits = zGroups * wz;
     const chunk = Math.ceil(rows / splits);
     const out = this.output(node);
     const target = splits === 1 ? out : this.slot(`contract partials of %${node.id}`, splits * I * O, 'scratch');
-    this.dispatch(contractKernel(ti, to), node, { I, O, R: rows, chunk }, [a, b, target], [Math.ceil(O / to / 8), Math.ceil(I / ti / 8), splits]);
+    this.dispatch(contractKernel(ti, to, wx, wy, wz), node, { I, O, R: rows, chunk }, [a, b, target], [Math.ceil(O / to / wx), Math.ceil(I / ti / wy), zGroups]);
     if (splits === 1) return;
     this.reduceMiddle(node, target, out, splits, I * O, 1, I * O);
     this.release(target);

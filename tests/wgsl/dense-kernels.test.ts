@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { attentionDKernel, attentionKernel, attentionStatsKernel, attentionVjpKernel, attentionVjpKvKernel } from '../../compiler/wgsl/attention.js';
 import { linearGrid } from '../../compiler/wgsl/kernel.js';
 import { layernormKernel, layernormVjpKernel } from '../../compiler/wgsl/layernorm.js';
-import { contractColumnKernel, contractKernel, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, vec4Readable } from '../../compiler/wgsl/matmul.js';
+import { contractColumnKernel, contractGroup, contractKernel, fitTile, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, vec4Readable } from '../../compiler/wgsl/matmul.js';
 import { adamKernel, sgdKernel } from '../../compiler/wgsl/optimizers.js';
 import { reduceKernel } from '../../compiler/wgsl/reduce.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -56,6 +56,19 @@ describe.skipIf(gpu === null)('matmul kernels', () => {
       const kernel = matmulFastKernel(LAVAPIPE_TILE, K % 4 === 0);
       const [out] = await runKernel(g, kernel, { M, N, K }, [f32(a), f32(b), new Float32Array(M * N)], [Math.ceil(N / tn / wx), Math.ceil(M / tm / wy), 1]);
       expectClose(out!, want, 1e-4, 1e-5 * Math.sqrt(K));
+    }
+  });
+
+  it('fast matmul with the workgroup fitted to narrow outputs (N = 8, 16, 24, 40; ragged M) matches float64', async () => {
+    for (const [M, K, N] of [[1001, 16, 16], [333, 12, 8], [97, 10, 24], [65, 16, 40]] as [number, number, number][]) {
+      const tile = fitTile(LAVAPIPE_TILE, N);
+      expect(tile.wx * tile.wy).toBe(LAVAPIPE_TILE.wx * LAVAPIPE_TILE.wy);
+      expect(tile.wx * tile.tn).toBeGreaterThanOrEqual(Math.min(N, LAVAPIPE_TILE.wx * LAVAPIPE_TILE.tn));
+      const a = randomArray(rng, M * K);
+      const b = randomArray(rng, K * N);
+      const kernel = matmulFastKernel(tile, K % 4 === 0);
+      const [out] = await runKernel(g, kernel, { M, N, K }, [f32(a), f32(b), new Float32Array(M * N)], [Math.ceil(N / tile.tn / tile.wx), Math.ceil(M / tile.tm / tile.wy), 1]);
+      expectClose(out!, matmul64(a, b, M, K, N), 1e-4, 1e-5 * Math.sqrt(K));
     }
   });
 
@@ -199,6 +212,25 @@ describe.skipIf(gpu === null)('contract kernel', () => {
       const summed = new Float64Array(I * O);
       for (let z = 0; z < splits; z++) for (let k = 0; k < I * O; k++) summed[k]! += partial![z * I * O + k]!;
       expectClose(summed, want, 1e-4, 1e-4);
+    }
+  });
+
+  it('row chunks along the workgroup\'s z (16×16, 8×8 and 24×12 weights, chunks past the last row) match float64', async () => {
+    const g = gpu!;
+    const rng = new Rng(7);
+    for (const [I, O, rows, zGroups] of [[16, 16, 1000, 3], [8, 8, 37, 1], [24, 12, 700, 2]] as [number, number, number, number][]) {
+      const ti = 8;
+      const to = O % 8 === 0 ? 8 : 4;
+      const [wx, wy, wz] = contractGroup(I, O, ti, to);
+      expect(wx * wy * wz).toBe(64);
+      const splits = zGroups * wz;
+      const a = randomArray(rng, rows * I);
+      const b = randomArray(rng, rows * O);
+      const chunk = Math.ceil(rows / splits);
+      const [partial] = await runKernel(g, contractKernel(ti, to, wx, wy, wz), { I, O, R: rows, chunk }, [f32(a), f32(b), new Float32Array(splits * I * O).fill(Number.NaN)], [Math.ceil(O / to / wx), Math.ceil(I / ti / wy), zGroups]);
+      const summed = new Float64Array(I * O);
+      for (let z = 0; z < splits; z++) for (let k = 0; k < I * O; k++) summed[k]! += partial![z * I * O + k]!;
+      expectClose(summed, matmul64(a, b, I, rows, O, true, false), 1e-4, 1e-4);
     }
   });
 });
