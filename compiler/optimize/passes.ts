@@ -13,12 +13,12 @@ import type { Instantiation } from '../ir/types.js';
 import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from './rewrite.js';
 import { linearOfConcat, linearOfRowCopy, linearOfSiteTerm } from './rules/linear.js';
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from './rules/reduce.js';
-import { pointwiseBeforeBroadcast } from './rules/pointwise.js';
+import { pointwiseBeforeBroadcast, pointwiseBeforeGather } from './rules/pointwise.js';
 import { reluGradOfRelu } from './rules/relu.js';
 import { stackedSiteTerms } from './rules/site-terms.js';
 import { smallTermsFirst } from './rules/sums.js';
 
-export const NET_RULES: readonly Rule[] = [linearOfRowCopy, linearOfSiteTerm, linearOfConcat, reduceOfConcat, reduceOfBroadcast, setReductionFirst, pointwiseBeforeBroadcast, smallTermsFirst];
+export const NET_RULES: readonly Rule[] = [linearOfRowCopy, linearOfSiteTerm, linearOfConcat, reduceOfConcat, reduceOfBroadcast, setReductionFirst, pointwiseBeforeBroadcast, pointwiseBeforeGather, smallTermsFirst];
 
 export const STEP_RULES: readonly Rule[] = [reluGradOfRelu, batchSumLast, reductionOfPartial, pointwiseBeforeBroadcast, smallTermsFirst, stackedSiteTerms];
 

@@ -7,12 +7,12 @@ import type { Graph, SiteTerm } from '../../compiler/ir/ops.js';
 import { andThen, eliminateDeadCode, rewrite, type Rewritten, type Rule } from '../../compiler/optimize/rewrite.js';
 import { linearOfConcat, linearOfRowCopy } from '../../compiler/optimize/rules/linear.js';
 import { batchSumLast, reduceOfBroadcast, reduceOfConcat, reductionOfPartial, setReductionFirst } from '../../compiler/optimize/rules/reduce.js';
-import { pointwiseBeforeBroadcast } from '../../compiler/optimize/rules/pointwise.js';
+import { pointwiseBeforeBroadcast, pointwiseBeforeGather } from '../../compiler/optimize/rules/pointwise.js';
 import { reluGradOfRelu } from '../../compiler/optimize/rules/relu.js';
 import { stackedSiteTerms, stackingSiteTerms } from '../../compiler/optimize/rules/site-terms.js';
 import { smallTermsFirst } from '../../compiler/optimize/rules/sums.js';
 import { gradsType, inst, neuronsType, SET, weightsType } from '../autodiff/fixtures.js';
-import { expectGolden, expectSameFunction } from './check.js';
+import { expectGolden, expectSameFunction, expectSameGradients } from './check.js';
 
 const NEURONS = { kind: 'neurons', target: 'T' } as const;
 
@@ -153,6 +153,25 @@ describe('rules (golden before/after, same function in float64)', () => {
     expect(after.nodes.filter((n) => n.op.op === 'broadcast')).toHaveLength(1);
     expectGolden('pointwise-before-broadcast', before, after, inst);
     expectSameFunction(before, after, inst);
+  });
+
+  it('pointwise-before-gather: a mapped, scaled or biased copy of neuron rows is the copy of the mapped rows; over cols only f(0) = 0 moves', () => {
+    const g = new GraphBuilder('neuron_rows', inst);
+    const z = g.bias(g.input('z', neuronsType(3)), g.param('shift', [3], { kind: 'zeros' }));
+    const b = g.param('b', [3], { kind: 'zeros' });
+    // rows: every parameter has a neuron, so the bias, the scale and the tanh all run on the neurons.
+    const rows = g.unary('tanh', g.scale(g.bias(g.gather(z, 'rows'), b), 0.5));
+    // cols reads 0 at a bias: relu(0) = 0 moves, exp(0) = 1 and a bias would not be 0 there, so they stay.
+    const cols = g.binary('add', g.unary('relu', g.gather(z, 'cols')), g.binary('add', g.unary('exp', g.gather(z, 'cols')), g.bias(g.gather(z, 'cols'), b)));
+    const before = g.finish(g.binary('mul', rows, cols));
+    const { graph: after } = pass(before, [pointwiseBeforeGather]);
+    const onParams = (op: string) => after.nodes.filter((n) => n.op.op === op && n.type.site?.kind === 'params').length;
+    const onNeurons = (op: string) => after.nodes.filter((n) => n.op.op === op && n.type.site?.kind === 'neurons').length;
+    expect([onNeurons('unary'), onNeurons('scale'), onNeurons('bias')]).toEqual([2, 1, 2]);
+    expect([onParams('unary'), onParams('bias')]).toEqual([1, 1]);
+    expectGolden('pointwise-before-gather', before, after, inst);
+    expectSameFunction(before, after, inst);
+    expectSameGradients(before, after, inst);
   });
 
   it('stacked-site-terms: an np layer\'s site terms of one input are one site_terms, its product kept where it is small, contracted inside the key sums where not', () => {
