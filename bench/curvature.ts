@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { lowerNet } from '../compiler/ir/lower.js';
 import { shapeOf } from '../compiler/ir/types.js';
 import { loadModules } from '../compiler/resolve/load.js';
+import { nodeModuleFiles } from '../compiler/resolve/node-files.js';
 import { defaultStdRoot } from '../compiler/resolve/package-root.js';
 import { resolveProgram } from '../compiler/resolve/resolve.js';
 import { mlpLayout } from '../compiler/spaces/target.js';
@@ -63,7 +64,7 @@ export async function benchCurvature(gpu: GpuDevice, steps = 5, planning: { epil
   const target = mlpLayout('Siren', { kind: 'mlp', widths: c.widths, activation: { kind: 'sine', omega0: 1 }, init: 'gaussian' });
   const stdRoot = defaultStdRoot();
   const file = resolve(stdRoot, '..', 'bench-curvature.gmn');
-  const loaded = loadModules([file], { stdRoot, readFile: (p) => (p === file ? `use std/${model.module}\n` : readOrUndefined(p)) });
+  const loaded = loadModules([file], { stdRoot, files: nodeModuleFiles((p) => (p === file ? `use std/${model.module}\n` : readOrUndefined(p))) });
   const { program } = resolveProgram(loaded);
   const lowered = lowerNet({
     program, module: program.roots[0]!, net: model.net, target, setSize: c.setSize,

@@ -1,7 +1,7 @@
 // One file as an editor sees it: `gmn check`'s pipeline (check.ts: load, resolve) and its symmetry
 // stage, keeping what the editor features read: the resolved modules and every net instantiation
 // with its lowered graph and certificate.
-import { checkFiles, sortDiagnostics, type CheckOptions } from '../check.js';
+import { checkProgram, sortDiagnostics, type ProgramSources } from '../check-program.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { ResolvedModule, ResolvedProgram } from '../resolve/resolve.js';
 import { certifyProgram, type NetReport } from '../symmetry/program.js';
@@ -16,9 +16,9 @@ export interface Analysis {
   reports: NetReport[];
 }
 
-/** Analyses the file at the absolute `path` (`options.readFile` supplies unsaved editor text). */
-export function analyzeFile(path: string, options: Omit<CheckOptions, 'stages'>): Analysis {
-  const checked = checkFiles([path], { ...options, stages: [] });
+/** Analyses the file at the absolute `path` (`sources.files` may supply unsaved editor text). */
+export function analyzeFile(path: string, sources: Omit<ProgramSources, 'stages'>): Analysis {
+  const checked = checkProgram([path], { ...sources, stages: [] });
   const clean = !checked.diagnostics.some((d) => d.severity === 'error');
   const reports = clean ? certifyProgram(checked.program) : [];
   return {

@@ -1,7 +1,7 @@
 // A readable, stable text form of an IR graph (golden tests, `gmn explain --ir`): one line per node,
 //   %id = op operands attributes : type   # label @line:col
 // Operands are `%n`; attributes are written `key=value` in the op's field order.
-import { basename } from 'node:path';
+import { baseName } from '../resolve/posix-path.js';
 import type { Graph, Node, Op, SiteTerm } from './ops.js';
 import { OPERAND_FIELDS } from './operands.js';
 import { formatType, type Instantiation } from './types.js';
@@ -24,7 +24,7 @@ export function dumpGraph(graph: Graph, inst?: Instantiation): string {
 }
 
 export function dumpNode(node: Node): string {
-  return `%${node.id} = ${dumpOp(node.op)} : ${formatType(node.type)}   # ${node.label} @${basename(node.span.file)}:${node.span.start.line}:${node.span.start.column}`;
+  return `%${node.id} = ${dumpOp(node.op)} : ${formatType(node.type)}   # ${node.label} @${baseName(node.span.file)}:${node.span.start.line}:${node.span.start.column}`;
 }
 
 export function dumpOp(op: Op): string {

@@ -1,18 +1,18 @@
 // Module loading: reads the files the user named and, transitively, every module they `use`,
 // parsing each once. `use std/x` is `<stdRoot>/x.gmn`; `use ./x` and `use ../x` are relative to the
 // file that says it. A missing module is an error at its `use` (with the std modules as a hint);
-// an import cycle is an error at the `use` that closes it, naming the whole cycle.
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+// an import cycle is an error at the `use` that closes it, naming the whole cycle. The files and
+// their path rules come from `options.files` (module-files.ts), so the loader runs in a browser too.
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Program, UseDecl } from '../syntax/ast.js';
 import { parseSource } from '../syntax/parse.js';
+import type { ModuleFiles } from './module-files.js';
 import { suggest } from './suggest.js';
 
 export interface LoadOptions {
   stdRoot: string;
-  /** Returns the file's text, or undefined when it cannot be read. */
-  readFile?: (path: string) => string | undefined;
+  /** Where the files are read from (node-files.ts: the file system). */
+  files: ModuleFiles;
 }
 
 export interface ModuleImport {
@@ -48,18 +48,18 @@ export function loadModules(paths: readonly string[], options: LoadOptions): Loa
 class Loader {
   private readonly modules = new Map<string, LoadedModule>();
   private readonly diagnostics: Diagnostic[] = [];
-  private readonly read: (path: string) => string | undefined;
+  private readonly files: ModuleFiles;
 
   constructor(private readonly options: LoadOptions) {
-    this.read = options.readFile ?? readFileOrUndefined;
+    this.files = options.files;
   }
 
   load(paths: readonly string[]): LoadResult {
     const roots: string[] = [];
     for (const p of paths) {
-      const abs = resolve(p);
+      const abs = this.files.resolve(p);
       if (this.module(abs) !== undefined) roots.push(abs);
-      else this.diagnostics.push(error('io/unreadable', `cannot read \`${p}\``, emptySpan(displayName(abs)), 'check the path'));
+      else this.diagnostics.push(error('io/unreadable', `cannot read \`${p}\``, emptySpan(this.displayName(abs)), 'check the path'));
     }
     this.findCycles(roots);
     return { modules: this.modules, roots: [...new Set(roots)], diagnostics: this.diagnostics };
@@ -69,9 +69,9 @@ class Loader {
   private module(abs: string): LoadedModule | undefined {
     const known = this.modules.get(abs);
     if (known !== undefined) return known;
-    const source = this.read(abs);
+    const source = this.files.read(abs);
     if (source === undefined) return undefined;
-    const file = displayName(abs);
+    const file = this.displayName(abs);
     const parsed = parseSource(source, file);
     const mod: LoadedModule = { path: abs, file, source, program: parsed.program, imports: [], hasSyntaxErrors: parsed.diagnostics.length > 0 };
     this.modules.set(abs, mod);
@@ -86,9 +86,16 @@ class Loader {
   }
 
   private modulePath(path: string, from: string): string {
+    const { resolve, dirname, join, isAbsolute } = this.files;
     if (path.startsWith('./') || path.startsWith('../')) return resolve(dirname(from), `${path}.gmn`);
     if (path.startsWith('std/')) return join(this.options.stdRoot, `${path.slice(4)}.gmn`);
     return isAbsolute(path) ? `${path}.gmn` : resolve(dirname(from), `${path}.gmn`);
+  }
+
+  /** The name used in spans: relative to the working directory when inside it. */
+  private displayName(abs: string): string {
+    const rel = this.files.relative(this.files.cwd(), abs);
+    return rel !== '' && !rel.startsWith('..') && !this.files.isAbsolute(rel) ? rel : abs;
   }
 
   private missingModule(decl: UseDecl): Diagnostic {
@@ -104,11 +111,7 @@ class Loader {
   }
 
   private stdModules(): string[] {
-    try {
-      return readdirSync(this.options.stdRoot).filter((f) => f.endsWith('.gmn')).map((f) => f.slice(0, -4)).sort();
-    } catch {
-      return [];
-    }
+    return this.files.list(this.options.stdRoot).filter((f) => f.endsWith('.gmn')).map((f) => f.slice(0, -4)).sort();
   }
 
   /** Depth-first search over imports from each root; a back edge closes a cycle. */
@@ -146,20 +149,7 @@ class Loader {
   }
 }
 
-function displayName(abs: string): string {
-  const rel = relative(process.cwd(), abs);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
-}
-
 function emptySpan(file: string): Diagnostic['span'] {
   const at = { offset: 0, line: 1, column: 1 };
   return { file, start: at, end: at };
-}
-
-function readFileOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }

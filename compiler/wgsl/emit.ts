@@ -7,7 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dumpGraph } from '../ir/dump.js';
 import type { Instantiation } from '../ir/types.js';
+import { kernelFiles } from './kernel-files.js';
 import type { Plan } from './plan.js';
+
+export { kernelFiles };
 
 export interface PlanJson {
   graph: string;
@@ -19,16 +22,6 @@ export interface PlanJson {
   /** The values read back (`value`: their id in graph.ir). */
   outputs: { value: number; buffer: number; dims: number[] }[];
   dispatches: { kernel: string; value: number; label: string; uniforms: Record<string, number>; bindings: number[]; workgroups: number[] }[];
-}
-
-/** Distinct file names for the plan's kernels (`matmul_fast_8x8.wgsl`, `fused.wgsl`, `fused_2.wgsl`, ...). */
-export function kernelFiles(plan: Plan): string[] {
-  const seen = new Map<string, number>();
-  return plan.kernels.map((k) => {
-    const n = (seen.get(k.name) ?? 0) + 1;
-    seen.set(k.name, n);
-    return `${n === 1 ? k.name : `${k.name}_${n}`}.wgsl`;
-  });
 }
 
 export function planJson(plan: Plan): PlanJson {

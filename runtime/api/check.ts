@@ -3,6 +3,7 @@
 import { checkFiles, type CheckOptions, type CheckResult } from '../../compiler/check.js';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../compiler/diagnostics/render.js';
+import { explainedNets } from '../../compiler/symmetry/explain-text.js';
 import { certifyProgram, type NetReport } from '../../compiler/symmetry/program.js';
 import { parseSource, type ParseResult } from '../../compiler/syntax/parse.js';
 
@@ -31,6 +32,6 @@ export function formatDiagnostics(result: Pick<CheckResult, 'diagnostics' | 'sou
 export function explain(file: string, options: CheckOptions = {}): { result: CheckResult & { ok: boolean }; nets: NetReport[] } {
   const result = check(file, options);
   const root = result.program.roots[0];
-  const nets = root === undefined ? [] : certifyProgram(result.program).filter((r) => r.file === root.file || r.instance !== 'probe');
+  const nets = root === undefined ? [] : explainedNets(certifyProgram(result.program), root.file);
   return { result, nets };
 }

@@ -1,18 +1,16 @@
 // Compiling a task's models as a library: for each model, its forward pass and training step planned
 // into WGSL kernels as the WebGPU executor runs them (`gmn compile`; writePlan writes one to disk).
-import { DiagnosticError, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
-import { lowerNet } from '../../compiler/ir/lower.js';
+import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
+import type { Plan } from '../../compiler/wgsl/plan.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
-import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
 import { taskKind } from '../../compiler/resolve/task-schema.js';
-import type { TargetLayout } from '../../compiler/spaces/target.js';
-import { planGraph, type Plan } from '../../compiler/wgsl/plan.js';
-import { deviceGraphs, stepOutputs } from '../gpu/device-graphs.js';
-import { layoutTables } from '../gpu/tables.js';
-import { DEFAULT_PRESET, taskConfig, type ModelConfig, type TaskConfig } from '../tasks/task-config.js';
+import { DEFAULT_PRESET, taskConfig } from '../tasks/task-config.js';
 import { taskTarget } from '../tasks/task-target.js';
 import { HintedError } from '../util/hinted-error.js';
 import { check, type CheckResult } from './check.js';
+import { planModel } from './plan-file.js';
+
+export { planModel };
 
 export type { Plan };
 
@@ -42,22 +40,4 @@ export function compileTask(file: string | (CheckResult & { ok: boolean }), opti
       return { task: config.name, net: model.net, ...planned.value };
     });
   });
-}
-
-/** One model of a task lowered for the task's target and set size, and planned as the WebGPU executor runs it. */
-export function planModel(program: ResolvedProgram, module: ResolvedModule, config: TaskConfig, model: ModelConfig, target: TargetLayout):
-  { ok: true; value: Omit<CompiledModel, 'task' | 'net'> } | { ok: false; diagnostics: Diagnostic[] } {
-  const lowered = lowerNet({ program, module, net: model.net, args: model.args, target, setSize: config.data.points });
-  if (!lowered.ok) return lowered;
-  const { graph, instantiation } = lowered.value;
-  const { forward, step } = deviceGraphs(graph, instantiation, config.loss);
-  const tables = layoutTables(instantiation);
-  return {
-    ok: true,
-    value: {
-      instantiation,
-      forward: planGraph(forward, instantiation, { batch: config.batch, tables }),
-      trainStep: planGraph(step.graph, instantiation, { batch: config.batch, tables, outputs: stepOutputs(step) }),
-    },
-  };
 }

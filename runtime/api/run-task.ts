@@ -6,7 +6,7 @@ import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
 import { taskKind } from '../../compiler/resolve/task-schema.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
 import { chooseBackend } from '../tasks/backend.js';
-import { runCurvatureTask } from '../tasks/curvature.js';
+import { runCurvatureTask } from '../tasks/curvature-run.js';
 import { learnedOptimizationConfig } from '../tasks/learned-optimizer/config.js';
 import { runLearnedOptimizationTask } from '../tasks/learned-optimizer/run.js';
 import { consoleProgress, type Progress } from '../tasks/progress.js';

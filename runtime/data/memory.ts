@@ -5,6 +5,9 @@ import { freemem } from 'node:os';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { DataConfig, LabelKind } from '../tasks/task-config.js';
 import { labelWidth } from './labels.js';
+import { formatBytes } from '../util/format-bytes.js';
+
+export { formatBytes };
 
 /** The share of the memory available now that a dataset may take (generation and training need the rest). */
 const MEMORY_SHARE = 0.6;
@@ -53,15 +56,4 @@ export function modelsThatFit(layout: TargetLayout, config: DataConfig, label: L
   const byMemory = Math.floor((MEMORY_SHARE * available - perModel.working) / arrays);
   const byArray = Math.floor(MAX_ARRAY_BYTES / Math.max(...perModel.arrays.map((a) => a.bytes)));
   return Math.max(0, Math.min(byMemory, byArray));
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }

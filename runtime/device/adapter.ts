@@ -2,47 +2,16 @@
 // Vulkan path, else llvmpipe through GLES in compatibility mode, else nothing — and then callers fall
 // back to the float64 reference executor with a warning that names the install step.
 import { create, globals } from 'webgpu';
+import { describeAdapter, type FoundAdapter } from './adapter-description.js';
 import { withoutNativeChatter } from './native-chatter.js';
 
-export type AdapterPath = 'gpu' | 'lavapipe' | 'gles-compat' | 'null-backend';
-
-export interface AdapterDescription {
-  path: AdapterPath;
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** The Dawn backend flag the adapter was found with (`default` = Dawn's own choice). */
-  backend: string;
-  featureLevel: 'core' | 'compatibility';
-  features: string[];
-  limits: Record<string, number>;
-}
-
-/** What a caller gets: the adapter and the `GPU` object that must stay referenced with it (pitfall 2). */
-export interface FoundAdapter {
-  gpu: GPU;
-  adapter: GPUAdapter;
-  description: AdapterDescription;
-}
+export { describeAdapter, type AdapterDescription, type AdapterPath, type FoundAdapter } from './adapter-description.js';
 
 /** The exact step that gives a Debian 12 machine a WebGPU adapter. */
 export const INSTALL_HINT =
   'install lavapipe (Mesa >= 25) from bookworm-backports: add bookworm-backports to the apt sources, then ' +
   '`apt-get install -y libvulkan1 && apt-get install -y -t bookworm-backports mesa-vulkan-drivers` ' +
   '(.ci/run does both)';
-
-const KEY_LIMITS = [
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupSizeY',
-  'maxComputeWorkgroupsPerDimension',
-  'maxComputeWorkgroupStorageSize',
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxStorageBuffersPerShaderStage',
-  'maxUniformBufferBindingSize',
-] as const;
 
 let globalsInstalled = false;
 
@@ -72,31 +41,6 @@ async function tryPath(flags: string[], backend: string, request: GPURequestAdap
     const gpu = create(flags);
     const adapter = await gpu.requestAdapter(request);
     if (adapter === null) return null;
-    return { gpu, adapter, description: describe(adapter, backend) };
+    return { gpu, adapter, description: describeAdapter(adapter, backend) };
   });
-}
-
-function describe(adapter: GPUAdapter, backend: string): AdapterDescription {
-  const info = adapter.info;
-  const features = [...adapter.features].map(String).sort();
-  const limits: Record<string, number> = {};
-  for (const name of KEY_LIMITS) limits[name] = adapter.limits[name];
-  const compat = !adapter.features.has('core-features-and-limits');
-  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
-  const path: AdapterPath =
-    backend === 'null' ? 'null-backend'
-    : backend === 'opengles' ? 'gles-compat'
-    : /llvmpipe|lavapipe|swiftshader|software/.test(text) ? 'lavapipe'
-    : 'gpu';
-  return {
-    path,
-    vendor: info.vendor,
-    architecture: info.architecture,
-    device: info.device,
-    description: info.description,
-    backend,
-    featureLevel: compat ? 'compatibility' : 'core',
-    features,
-    limits,
-  };
 }

@@ -7,7 +7,10 @@ import type { Graph, ValueId } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { planGraph, type Plan, type PlanTables } from '../../compiler/wgsl/plan.js';
 import type { Tile } from '../../compiler/wgsl/matmul.js';
-import { ExampleTooLargeError, sizeClass, type GpuDevice, type KernelTimes, type Step } from '../device/index.js';
+import { sizeClass } from '../device/buffer-pool.js';
+import { ExampleTooLargeError } from '../device/gpu-error.js';
+import type { GpuDevice } from '../device/gpu-device.js';
+import type { KernelTimes, Step } from '../device/step.js';
 import { bindPlan, pipelineOf, type BoundLaunch } from './launch.js';
 import { planBuffers } from './plan-buffers.js';
 

@@ -1,7 +1,9 @@
 // Binds a generated kernel to buffers and records its dispatch into a step.
 import { packUniforms, type Kernel } from '../../compiler/wgsl/kernel.js';
 import type { Plan } from '../../compiler/wgsl/plan.js';
-import { bindGroupOf, GpuRuntimeError, type BoundDispatch, type GpuDevice, type Step } from '../device/index.js';
+import type { GpuDevice } from '../device/gpu-device.js';
+import { GpuRuntimeError } from '../device/gpu-error.js';
+import { bindGroupOf, type BoundDispatch, type Step } from '../device/step.js';
 
 export interface Launch {
   kernel: Kernel;

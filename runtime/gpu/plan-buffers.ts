@@ -2,7 +2,7 @@
 // (incidence, positional encodings, masks) written in once. Every runner of a planned graph starts
 // here; a runner whose params live elsewhere (the executor's trained weights) supplies them.
 import type { Plan, PlanBuffer } from '../../compiler/wgsl/plan.js';
-import type { GpuDevice } from '../device/index.js';
+import type { GpuDevice } from '../device/gpu-device.js';
 
 export function planBuffers(gpu: GpuDevice, plan: Plan, supplied?: (b: PlanBuffer) => GPUBuffer | undefined): GPUBuffer[] {
   return plan.buffers.map((b) => {

@@ -14,7 +14,7 @@ import { linearGrid, packUniforms } from '../../compiler/wgsl/kernel.js';
 import { accumulateKernel, adamKernel, sgdKernel } from '../../compiler/wgsl/optimizers.js';
 import type { PlanTables } from '../../compiler/wgsl/plan.js';
 import { learningRate, type OptimizerConfig } from '../train/optimizers.js';
-import type { GpuDevice } from '../device/index.js';
+import type { GpuDevice } from '../device/gpu-device.js';
 import { stepOutputs } from './device-graphs.js';
 import { GpuExecutor, type HostTensor } from './executor.js';
 import { bindLaunch, pipelineOf, record, type BoundLaunch } from './launch.js';

@@ -7,7 +7,7 @@ import type { Graph } from '../../compiler/ir/ops.js';
 import { shapeOf } from '../../compiler/ir/types.js';
 import type { Tensor } from '../reference/tensor.js';
 import type { Batch, Executor, ExecutorFactory, TrainProgram, TrainState } from '../train/executor.js';
-import type { GpuDevice } from '../device/index.js';
+import type { GpuDevice } from '../device/gpu-device.js';
 import { deviceGraphs } from './device-graphs.js';
 import { GpuExecutor } from './executor.js';
 import { microBatches, sliceRows } from './micro-batch.js';

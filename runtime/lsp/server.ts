@@ -8,6 +8,7 @@ import {
   type Position, type Range,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { nodeSources } from '../../compiler/check.js';
 import { formatSource } from '../../compiler/format/format.js';
 import { analyzeFile, moduleOfFile, type Analysis } from '../../compiler/ide/analysis.js';
 import { completionsAt } from '../../compiler/ide/completion.js';
@@ -43,7 +44,7 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
     if (cached !== undefined && cached.version === doc.version) return cached.analysis;
     const path = pathOfUri(doc.uri);
     if (path === undefined) return undefined;
-    const analysis = analyzeFile(path, { readFile });
+    const analysis = analyzeFile(path, nodeSources({ readFile }));
     analyses.set(doc.uri, { version: doc.version, analysis });
     return analysis;
   };

@@ -9,7 +9,8 @@ import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/res
 import { taskKind } from '../../compiler/resolve/task-schema.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
 import { NoAdapterError, type BackendChoice } from '../tasks/backend.js';
-import { curvatureJobs, curvatureModels, jobName, loadCurvatureContext, runCurvatureJob, type CurvatureSetup } from '../tasks/curvature.js';
+import { curvatureJobs, jobName, runCurvatureJob, type CurvatureSetup } from '../tasks/curvature.js';
+import { checkedCurvatureModels, loadCurvatureContext } from '../tasks/curvature-run.js';
 import { inrEditingConfig } from '../tasks/inr-editing/config.js';
 import { fitKey, loadEditDataset } from '../tasks/inr-editing/data.js';
 import { encodeInrOutcome, inrFitJobs, fitCollections, inrJobName, inrTrainJobs, runInrEditingJob, type InrEditingContext } from '../tasks/inr-editing/jobs.js';
@@ -88,7 +89,7 @@ function curvature(program: ResolvedProgram, root: ResolvedModule, decl: TaskDec
     program, module: root, task: decl, config, target: taskTarget(root, decl, config.target),
     executor: opts.backend.factory, device: opts.device, progress: workerProgress(opts.log), dataCache: join(resolve(opts.cacheDir), 'curvature'),
   };
-  const models = curvatureModels(setup);
+  const models = checkedCurvatureModels(setup);
   const ctx = loadCurvatureContext(setup, models);
   return {
     jobs: curvatureJobs(config, models, setup.target),

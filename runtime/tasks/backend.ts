@@ -1,5 +1,6 @@
 // Which executor trains a task's models: WebGPU when an adapter exists (a GPU, or lavapipe on a
 // CPU-only machine), else the float64 reference executor with a warning that names the install step.
+import { deviceLabel } from '../device/adapter-description.js';
 import { GpuDevice, INSTALL_HINT } from '../device/index.js';
 import { webgpuExecutor } from '../gpu/index.js';
 import type { ExecutorFactory } from '../train/executor.js';
@@ -32,6 +33,5 @@ export async function chooseBackend(kind: 'auto' | 'webgpu' | 'reference'): Prom
     process.stderr.write(`warning: no WebGPU adapter found; training on the float64 reference executor (slow). To fix: ${INSTALL_HINT}\n`);
     return REFERENCE;
   }
-  const d = gpu.description;
-  return { factory: webgpuExecutor(gpu), device: `WebGPU ${d.path}: ${d.description}`, gpu };
+  return { factory: webgpuExecutor(gpu), device: deviceLabel(gpu.description), gpu };
 }

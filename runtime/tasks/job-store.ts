@@ -1,11 +1,12 @@
 // Where one job of a sweep (one training run) keeps its state while it runs: its latest checkpoint,
 // its per-epoch metrics and its final parameters. The protocol (curvature.ts) trains through this
-// interface only, so a local run and a queue worker run the same code: locally the state lives in
-// the run directory (this file), on a worker in Redis (runtime/queue/redis-store.ts).
-import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+// interface only, so a local run, a queue worker and the browser playground run the same code:
+// locally the state lives in the run directory (run-directory-store.ts), on a worker in Redis
+// (runtime/queue/redis-store.ts), in the playground in memory.
+import type { Checkpoint } from '../train/checkpoint.js';
 import type { TrainState } from '../train/executor.js';
-import type { EpochMetrics, RunDirectory } from './run-directory.js';
-import { loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint } from './training-checkpoint.js';
+import type { EpochMetrics } from './run-directory.js';
+import type { TrainingCheckpoint } from './training-checkpoint.js';
 
 export interface JobStore {
   /** The job's latest usable checkpoint, or null to start from scratch; `warn` hears every fallback. */
@@ -23,18 +24,4 @@ export class JobHandedBack extends Error {
   constructor(readonly epoch: number, unit = 'epoch') {
     super(`stopped after ${unit} ${epoch} (checkpointed)`);
   }
-}
-
-/** A local run's store: the run directory's checkpoints/, metrics.jsonl and trained/. */
-export function runDirectoryStore(dir: RunDirectory, model: string, trainSize: number, seed: number): JobStore {
-  const checkpointPath = dir.checkpointPath(model, trainSize, seed);
-  return {
-    loadCheckpoint: async (initial, warn) => loadTrainingCheckpoint(checkpointPath, initial, warn),
-    epochDone: async (metrics, checkpoint) => {
-      dir.recordEpoch(metrics);
-      saveTrainingCheckpoint(checkpointPath, checkpoint);
-    },
-    trained: async (checkpoint) => saveCheckpoint(dir.trainedPath(model, trainSize, seed), checkpoint),
-    stopRequested: () => false,
-  };
 }

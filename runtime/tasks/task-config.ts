@@ -1,7 +1,7 @@
 // The typed configuration of a task after a preset is applied: what the run protocol reads.
 // The resolver has already checked field names and kinds; this file turns values into numbers and
 // names, and reports anything it still cannot use as a diagnostic at the value's span.
-import { dirname, resolve } from 'node:path';
+import { resolvePath } from '../../compiler/resolve/posix-path.js';
 import { DiagnosticError, error } from '../../compiler/diagnostics/diagnostic.js';
 import type { Span, TaskDecl } from '../../compiler/syntax/ast.js';
 import { taskFields, type CallValue, type Value } from './values.js';
@@ -120,7 +120,13 @@ function dataConfig(task: TaskDecl, data: CallValue): DataConfig {
     throw new DiagnosticError([error('task/bad-field', '`gradient_files` needs `points:`, the number of gradients in each set (factors.npy\'s second axis)', data.span,
       'e.g. data: gradient_files(dir: "my-grads", points: 16)')]);
   }
-  return { generator: 'gradient_files', dir: resolve(dirname(task.span.file), dir), models: 0, points: argInt(data, 'points', 1), labelPoints: 0, inputs: 'uniform', seed: 0 };
+  return { generator: 'gradient_files', dir: besideFile(task.span.file, dir), models: 0, points: argInt(data, 'points', 1), labelPoints: 0, inputs: 'uniform', seed: 0 };
+}
+
+/** `path` resolved against the folder of `file` (itself relative to the working directory); POSIX, so a browser can load configs too. */
+function besideFile(file: string, path: string): string {
+  const cwd = typeof process === 'undefined' ? '/' : process.cwd();
+  return resolvePath(cwd, file, '..', path);
 }
 
 class FieldReader {

@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nodeSources } from '../../compiler/check.js';
 import { analyzeFile } from '../../compiler/ide/analysis.js';
 import { completionsAt } from '../../compiler/ide/completion.js';
 import { hoverAt } from '../../compiler/ide/hover.js';
@@ -25,7 +26,7 @@ describe('compiler/ide on any file, at any token', () => {
     join(repo, 'tests', 'fixtures', 'inr-editors.gmn'),
   ];
   it.each(files.map((f) => [f.slice(repo.length + 1), f]))('%s', (_, file) => {
-    const analysis = analyzeFile(file, {});
+    const analysis = analyzeFile(file, nodeSources());
     const module = analysis.module!;
     expect(module).toBeDefined();
     expect(() => semanticTokens(module)).not.toThrow();

@@ -8,24 +8,13 @@
 // See docs/runtime.md for how to read them.
 import { join } from 'node:path';
 import { checkFiles } from '../../../compiler/check.js';
-import { DiagnosticError, type Diagnostic } from '../../../compiler/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../../compiler/diagnostics/render.js';
-import { lowerNet } from '../../../compiler/ir/lower.js';
-import { taskKind } from '../../../compiler/resolve/task-schema.js';
-import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
+import type { Diagnostic } from '../../../compiler/diagnostics/diagnostic.js';
 import { writePlan } from '../../../compiler/wgsl/emit.js';
-import { planGraph, type Plan } from '../../../compiler/wgsl/plan.js';
-import type { Instantiation } from '../../../compiler/ir/types.js';
-import { optimizeNet } from '../../../compiler/optimize/passes.js';
-import { layoutTables } from '../../gpu/tables.js';
-import { DEFAULT_PRESET, taskConfig, type TaskConfig } from '../../tasks/task-config.js';
-import { lookup } from '../../../compiler/resolve/resolve.js';
-import { planModel } from '../../api/compile.js';
+import { DEFAULT_BATCH, DEFAULT_SET_SIZE, planFile } from '../../api/plan-file.js';
+import { DEFAULT_PRESET } from '../../tasks/task-config.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 
-/** Sizes for the nets of a file without tasks (a task brings its own). */
-const DEFAULT_SET_SIZE = 16;
-const DEFAULT_BATCH = 32;
 
 export const compileCommand: Command = {
   name: 'compile',
@@ -69,61 +58,17 @@ export const compileCommand: Command = {
     };
     if (checked.diagnostics.some((d) => d.severity === 'error')) return report(checked.diagnostics);
     const module = checked.program.roots[0]!;
-    const out = values.out;
-    const write = (plan: Plan, dir: string, inst: Instantiation): void => {
-      writePlan(plan, dir, inst);
+    const planned = planFile(checked.program, module, {
+      setSize, batch, ...(values.task === undefined ? {} : { task: values.task }), ...(values.preset === undefined ? {} : { preset: values.preset }),
+    });
+    if (!planned.ok) throw new UsageError(planned.problem, this);
+    for (const { path, plan, instantiation } of planned.plans) {
+      const dir = join(values.out, ...path);
+      writePlan(plan, dir, instantiation);
       process.stdout.write(`${dir}: ${plan.kernels.length} kernels, ${plan.dispatches.length} dispatches, ${plan.buffers.length} buffers\n`);
-    };
-    const diagnostics: Diagnostic[] = [];
-    let written = 0;
-
-    // Only curvature tasks train nets of the file with a loss; a file with none compiles its nets' forward passes.
-    const curvatureTasks = [...module.symbols.tasks.values()].filter((t) => taskKind(t.fields)?.name === 'curvature');
-    if (curvatureTasks.length === 0 && values.task === undefined) {
-      const targets = [...module.symbols.targets.values()];
-      const nets = [...module.symbols.nets.values()];
-      if (targets.length === 0 || nets.length === 0) throw new UsageError(`${positionals[0]} declares no task, and no net and target to compile one for`, this);
-      for (const targetDecl of targets) {
-        const target = elaborateTarget(targetDecl);
-        if (!target.ok) { diagnostics.push(...target.diagnostics); continue; }
-        for (const net of nets) {
-          const lowered = lowerNet({ program: checked.program, module, net: net.name.name, args: new Map(), target: target.value, setSize });
-          if (!lowered.ok) { diagnostics.push(...lowered.diagnostics); continue; }
-          const { graph, instantiation } = lowered.value;
-          const forward = optimizeNet(graph, instantiation);
-          write(planGraph(forward, instantiation, { batch, tables: layoutTables(instantiation) }), join(out, net.name.name, targetDecl.name.name, 'forward'), instantiation);
-        }
-      }
-      if (diagnostics.length > 0) return report(diagnostics);
-      return EXIT.ok;
     }
-
-    const tasks = curvatureTasks.filter((t) => values.task === undefined || t.name.name === values.task);
-    if (tasks.length === 0) throw new UsageError(`${positionals[0]} has no curvature task \`${values.task}\``, this);
-    for (const task of tasks) {
-      let config: TaskConfig;
-      try {
-        config = taskConfig(task, values.preset ?? DEFAULT_PRESET);
-      } catch (e) {
-        if (e instanceof DiagnosticError) { diagnostics.push(...e.diagnostics); continue; }
-        throw e;
-      }
-      const targetSym = lookup(module, config.target);
-      if (targetSym === undefined || targetSym.kind !== 'target') continue; // the resolver reported it
-      const target = elaborateTarget(targetSym.decl);
-      if (!target.ok) { diagnostics.push(...target.diagnostics); continue; }
-      for (const model of config.models) {
-        const planned = planModel(checked.program, module, config, model, target.value);
-        if (!planned.ok) { diagnostics.push(...planned.diagnostics); continue; }
-        const { instantiation, forward, trainStep } = planned.value;
-        const dir = join(out, config.name, model.net);
-        write(forward, join(dir, 'forward'), instantiation);
-        write(trainStep, join(dir, 'train_step'), instantiation);
-        written++;
-      }
-    }
-    if (diagnostics.length > 0) return report(diagnostics);
-    return written > 0 ? EXIT.ok : EXIT.diagnostics;
+    if (planned.diagnostics.length > 0) return report(planned.diagnostics);
+    return planned.plans.length > 0 ? EXIT.ok : EXIT.diagnostics;
   },
 };
 

@@ -3,7 +3,7 @@
 // the parameter count — or the diagnostics that stop it.
 import { diagnosticsToJson, renderDiagnostics } from '../../../compiler/diagnostics/render.js';
 import { dumpGraph } from '../../../compiler/ir/dump.js';
-import type { NetReport } from '../../../compiler/symmetry/program.js';
+import { explainText } from '../../../compiler/symmetry/explain-text.js';
 import { explain } from '../../api/check.js';
 import { EXIT, UsageError, parseCommandArgs, type Command } from '../command.js';
 
@@ -45,24 +45,3 @@ export const explainCommand: Command = {
     return failed ? EXIT.diagnostics : EXIT.ok;
   },
 };
-
-/** The human-readable certificate of one net. */
-export function explainText(r: NetReport, ir: boolean): string {
-  const lines = [`net ${r.net}  (${r.file}, ${r.instance})`];
-  const c = r.certificate;
-  if (c === null) {
-    lines.push('  not certified: see the diagnostics above');
-  } else {
-    lines.push(`  proved: ${c.statement}`);
-    for (const r of c.renders) lines.push(`  renders: ${r}`);
-    lines.push(`  parameters: ${c.paramCount}`);
-    for (const e of c.eqlinears) {
-      lines.push(`  eqlinear ${e.label} (${e.group} group${e.subset === 'all' ? '' : `, terms: ${e.subset}`}) ${e.from} → ${e.to}: ${e.terms.length} basis terms`);
-      for (const t of e.terms) lines.push(`      ${t}`);
-    }
-    lines.push('  rules:');
-    for (const op of c.ops) lines.push(`    %${op.id} ${op.op.padEnd(12)} ${op.label.padEnd(28)} ${op.rule}${op.breaks.length > 0 ? `  [${op.breaks.join('; ')}]` : ''}`);
-  }
-  if (ir && r.lowered !== null) lines.push('', dumpGraph(r.lowered.graph, r.lowered.instantiation));
-  return `${lines.join('\n')}\n`;
-}

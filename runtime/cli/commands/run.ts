@@ -13,7 +13,7 @@ import { dumpTargetGradients } from '../../tasks/dump-grads.js';
 import { elaborateTarget } from '../../../compiler/spaces/elaborate.js';
 import { NoAdapterError } from '../../tasks/backend.js';
 import { runTask } from '../../api/run-task.js';
-import { runCurvatureTask } from '../../tasks/curvature.js';
+import { runCurvatureTask } from '../../tasks/curvature-run.js';
 import { GpuDevice, INSTALL_HINT } from '../../device/index.js';
 import { webgpuExecutor } from '../../gpu/index.js';
 import { inrEditingConfig } from '../../tasks/inr-editing/config.js';

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../train/checkpoint.js';
 import type { TrainState } from '../../train/executor.js';
-import { runDirectoryStore, type JobStore } from '../job-store.js';
+import type { JobStore } from '../job-store.js';
+import { runDirectoryStore } from '../run-directory-store.js';
 import type { RunDirectory } from '../run-directory.js';
 
 export interface EditorStore extends JobStore {
