@@ -1,9 +1,12 @@
 // Builds the playground (dist/playground), opens it in headless chromium, and writes
-//   docs/playground.png                          the page with its default example and certificate;
+//   docs/playground.png                          the page with its default example after training
+//                                                its quick preset on the page's WebGPU (the run
+//                                                pane: loss plot and final table; with --no-run, the
+//                                                certificate pane);
 //   docs/performance/playground-<date>.json      the bundle's size (raw and gzip) and the time from
 //                                                navigation to the first diagnostics shown, over
 //                                                several fresh loads, with the machine and its load.
-// Usage: npm run build && node scripts/playground-screenshot.mjs [--loads N]   (docs/playground.md)
+// Usage: npm run build && node scripts/playground-screenshot.mjs [--loads N] [--no-run]   (docs/playground.md)
 // The site is served by `gmn playground --no-build` (dist/gmn.mjs), as a reader would serve it.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +18,7 @@ import { buildPlayground } from './build-playground.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS, chromiumMissing, launchChromium } from './playground-browser.mjs';
 
 const root = join(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { loads: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { loads: { type: 'string', default: '5' }, 'no-run': { type: 'boolean' } } });
 const loads = Number(values.loads);
 
 const missing = chromiumMissing();
@@ -55,7 +58,16 @@ try {
     const text = document.querySelector('#gpu')?.textContent ?? '';
     return text.startsWith('Looking') ? false : text;
   }, { timeout: 60_000 }).then((h) => h.jsonValue());
-  await page.click('#tabs [data-pane="certificate"]');
+  let trainSeconds = null;
+  if (values['no-run'] === true) {
+    await page.click('#tabs [data-pane="certificate"]');
+  } else {
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#results tbody tr') !== null || document.querySelector('#run-error')?.textContent !== '', { timeout: 1_500_000 });
+    const failed = await page.$eval('#run-error', (e) => e.textContent);
+    if (failed !== '') throw new Error(`the quick preset failed on the page: ${failed}`);
+    trainSeconds = Number(/done in ([\d.]+) s/.exec(await page.$eval('#progress-text', (e) => e.textContent))?.[1]);
+  }
   await page.screenshot({ path: join(root, 'docs/playground.png') });
   load.push(loadavg());
 
@@ -71,6 +83,7 @@ try {
     bundle,
     bundleTotal: { bytes: Object.values(bundle).reduce((s, b) => s + b.bytes, 0), gzip: Object.values(bundle).reduce((s, b) => s + b.gzip, 0) },
     firstDiagnosticsMs: { runs: firstDiagnosticsMs, median: sorted[Math.floor(sorted.length / 2)] },
+    quickPresetOnPageSeconds: trainSeconds,
   };
   const out = join(root, `docs/performance/playground-${date}.json`);
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

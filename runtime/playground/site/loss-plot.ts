@@ -1,7 +1,7 @@
 // The run pane's loss plot: one line per model, training loss against epoch, on a log scale (losses
 // of different models span decades), drawn on a canvas and redrawn whole on each new point.
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-const MARGIN = { left: 56, right: 150, top: 12, bottom: 28 };
+const MARGIN = { left: 56, right: 200, top: 12, bottom: 28 };
 
 export class LossPlot {
   private readonly series = new Map<string, number[]>();

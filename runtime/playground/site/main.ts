@@ -180,7 +180,10 @@ async function run(): Promise<void> {
       { onProgress: showProgress, started: (id) => (state.runningId = id) },
     );
     ui.plot.clear();
-    for (const e of value.epochs) ui.plot.add(`${e.model} n=${e.trainSize} s${e.seed}`, e.trainLoss);
+    // One line per training run, named by what tells the runs apart.
+    const sizes = new Set(value.epochs.map((e) => e.trainSize)).size > 1;
+    const seeds = new Set(value.epochs.map((e) => e.seed)).size > 1;
+    for (const e of value.epochs) ui.plot.add(`${e.model}${sizes ? ` n=${e.trainSize}` : ''}${seeds ? ` seed ${e.seed}` : ''}`, e.trainLoss);
     renderResults(ui.results, value);
     ui.progressText.textContent = `done in ${value.seconds.toFixed(1)} s`;
   } catch (e) {
@@ -196,7 +199,9 @@ function showProgress(p: PlaygroundProgress): void {
   ui.progress.max = Math.max(1, p.total);
   ui.progress.value = p.step;
   ui.progressText.textContent = `${p.phase} ${p.step}/${p.total}${p.loss === undefined ? '' : `, loss ${p.loss.toPrecision(4)}`}`;
-  if (p.phase === 'train' && p.loss !== undefined) ui.plot.add('model' in p && typeof p.model === 'string' ? p.model : 'training loss', p.loss);
+  // Until the run ends, the epochs' losses in the order they finish (one line per model where
+  // the engine names the model of each epoch); then one line per run (run()).
+  if (p.phase === 'train' && p.loss !== undefined) ui.plot.add('model' in p && typeof p.model === 'string' ? p.model : 'each epoch, in run order', p.loss);
 }
 
 async function probeGpu(): Promise<void> {

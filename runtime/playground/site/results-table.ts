@@ -6,9 +6,9 @@ import type { PlaygroundRunResult } from '../engine.js';
 export function renderResults(table: HTMLTableElement, result: PlaygroundRunResult): void {
   table.replaceChildren();
   const caption = table.createCaption();
-  caption.textContent = `${result.task}, preset ${result.preset}: test ${result.metric} on ${result.device}, ${result.seconds.toFixed(1)} s`;
+  caption.textContent = `${result.task}, preset ${result.preset}, on ${result.device} in ${result.seconds.toFixed(1)} s; test error: ${result.metric}`;
   const head = table.createTHead().insertRow();
-  for (const title of ['model', 'train size', `test ${result.metric}`, '± std', 'seeds', 'params', 'seconds']) {
+  for (const title of ['model', 'train size', 'test error', '± std', 'seeds', 'params', 'seconds']) {
     const th = document.createElement('th');
     th.textContent = title;
     head.append(th);
@@ -21,7 +21,7 @@ export function renderResults(table: HTMLTableElement, result: PlaygroundRunResu
     row.insertCell().textContent = s.model;
     numberCell(row, s.trainSize, String(s.trainSize));
     numberCell(row, s.mean, s.mean.toPrecision(4)).dataset['field'] = 'mean';
-    numberCell(row, s.std, s.std.toPrecision(2)).dataset['field'] = 'std';
+    numberCell(row, s.std, s.seeds < 2 ? '–' : s.std.toPrecision(2)).dataset['field'] = 'std';
     numberCell(row, s.seeds, String(s.seeds));
     numberCell(row, s.params, s.params.toLocaleString('en'));
     numberCell(row, s.seconds, s.seconds.toFixed(1));
