@@ -5,12 +5,16 @@
 //                                                certificate pane);
 //   docs/performance/playground-<date>.json      the bundle's size (raw and gzip) and the time from
 //                                                navigation to the first diagnostics shown, over
-//                                                several fresh loads, with the machine and its load.
+//                                                several fresh loads, with the machine and its load;
+//                                                with the run, its table beside the one `gmn run
+//                                                --preset quick --backend webgpu` writes (run at
+//                                                the same time on Node's WebGPU), and their
+//                                                largest relative difference.
 // Usage: npm run build && node scripts/playground-screenshot.mjs [--loads N] [--no-run]   (docs/playground.md)
 // The site is served by `gmn playground --no-build` (dist/gmn.mjs), as a reader would serve it.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -28,6 +32,7 @@ if (missing !== null) {
 }
 
 const load = [loadavg()];
+const runDir = mkdtempSync(join(tmpdir(), 'gmn-playground-run-'));
 const { outdir, sizes } = await buildPlayground();
 const bundle = Object.fromEntries(Object.entries(sizes).map(([f, bytes]) => [f, { bytes, gzip: gzipSync(readFileSync(join(outdir, f))).length }]));
 const server = spawn(process.execPath, [join(root, 'dist/gmn.mjs'), 'playground', '--port', '0', '--no-build'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -59,14 +64,21 @@ try {
     return text.startsWith('Looking') ? false : text;
   }, { timeout: 60_000 }).then((h) => h.jsonValue());
   let trainSeconds = null;
+  let comparison = null;
   if (values['no-run'] === true) {
     await page.click('#tabs [data-pane="certificate"]');
   } else {
+    // Started after the page loads were timed, so that it does not slow them.
+    const cliRun = gmnRunQuick(runDir);
     await page.click('#run');
     await page.waitForFunction(() => document.querySelector('#results tbody tr') !== null || document.querySelector('#run-error')?.textContent !== '', { timeout: 1_500_000 });
     const failed = await page.$eval('#run-error', (e) => e.textContent);
     if (failed !== '') throw new Error(`the quick preset failed on the page: ${failed}`);
     trainSeconds = Number(/done in ([\d.]+) s/.exec(await page.$eval('#progress-text', (e) => e.textContent))?.[1]);
+    const shown = await page.$$eval('#results tbody tr', (rows) => rows.map((r) => ({ model: r.dataset.model, page: Number(r.querySelector('[data-field="mean"]').dataset.value) })));
+    const cli = await cliRun;
+    comparison = shown.map((row, i) => ({ ...row, gmnRun: cli[i]?.mean ?? null, relative: Math.abs(row.page - cli[i]?.mean) / Math.abs(cli[i]?.mean) }));
+    if (comparison.some((c, i) => cli[i]?.model !== c.model)) throw new Error('the page and gmn run list different models');
   }
   await page.screenshot({ path: join(root, 'docs/playground.png') });
   load.push(loadavg());
@@ -84,6 +96,10 @@ try {
     bundleTotal: { bytes: Object.values(bundle).reduce((s, b) => s + b.bytes, 0), gzip: Object.values(bundle).reduce((s, b) => s + b.gzip, 0) },
     firstDiagnosticsMs: { runs: firstDiagnosticsMs, median: sorted[Math.floor(sorted.length / 2)] },
     quickPresetOnPageSeconds: trainSeconds,
+    quickPresetTestError: comparison === null ? null : {
+      models: comparison,
+      largestRelativeDifference: Math.max(...comparison.map((c) => c.relative)),
+    },
   };
   const out = join(root, `docs/performance/playground-${date}.json`);
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
@@ -91,4 +107,13 @@ try {
 } finally {
   await browser.close();
   server.kill('SIGINT');
+  rmSync(runDir, { recursive: true, force: true });
+}
+
+/** `gmn run dsl-examples/curvature.gmn --preset quick --backend webgpu`'s results.json summaries. */
+function gmnRunQuick(out) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'dist/gmn.mjs'), 'run', 'dsl-examples/curvature.gmn', '--preset', 'quick', '--backend', 'webgpu', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).summaries) : reject(new Error(`gmn run exited ${code}`))));
+  });
 }
