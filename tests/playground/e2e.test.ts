@@ -2,10 +2,11 @@
 // folder) and served by `gmn playground`'s server, loaded in headless Debian chromium with WebGPU
 // through SwiftShader (scripts/playground-browser.mjs). Typing a spec that breaks its symmetry
 // squiggles the offending call; an example's certificate and kernels show what the engine computes;
-// the link carries the text; and the curvature `quick` preset trained on the page's WebGPU gives the
-// table `gmn run --preset quick --backend webgpu` writes on Node's WebGPU, within float32 tolerance.
+// the link carries the text; the stop button stops a run; and the curvature `quick` preset trained
+// on the page's WebGPU gives the table `gmn run --preset quick --backend webgpu` writes on Node's
+// WebGPU, within float32 tolerance.
 // Skips, saying why, only where chromium is not installed (CI installs it: scripts/setup.sh).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -39,12 +40,11 @@ describe.skipIf(missing !== null)(`the playground in headless chromium${missing 
   let url: string;
   let browser: Browser;
   let page: Page;
-  /** `gmn run`'s summaries for the same preset, computed beside the browser's run. */
-  let cliSummaries: Promise<RunSummary[]>;
+  /** `gmn run` of the same preset, started beside the page's run. */
+  let cliRun: ChildProcess | undefined;
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'gmn-playground-'));
-    cliSummaries = gmnRunQuick(join(folder, 'run'));
     await buildPlayground({ outdir: join(folder, 'site') });
     ({ server, url } = await serveFolder(join(folder, 'site'), 0, '127.0.0.1'));
     browser = await launchChromium();
@@ -54,6 +54,7 @@ describe.skipIf(missing !== null)(`the playground in headless chromium${missing 
   }, 120_000);
 
   afterAll(async () => {
+    cliRun?.kill();
     await browser?.close();
     server?.closeAllConnections();
     server?.close();
@@ -109,11 +110,23 @@ describe.skipIf(missing !== null)(`the playground in headless chromium${missing 
     expect(last.wgsl).toContain('@compute');
   }, 120_000);
 
-  it('trains the curvature quick preset on the page\'s WebGPU and shows gmn run\'s table within float32 tolerance', async () => {
+  it('stops a run at the stop button and says so', async () => {
     await page.click('#tabs [data-pane="run"]');
     await page.waitForFunction(() => !(document.querySelector('#run') as HTMLButtonElement).disabled, { timeout: 30_000 });
     expect(await page.$eval('#gpu', (e) => e.textContent)).toContain('WebGPU adapter:');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#progress-text')?.textContent?.startsWith('train') === true, { timeout: 120_000 });
+    await page.click('#stop');
+    await page.waitForFunction(() => document.querySelector('#run-error')?.textContent === 'Stopped.', { timeout: 120_000 });
+    expect(await page.$eval('#run', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    expect(await page.$$('#results tbody tr')).toHaveLength(0);
+  }, 360_000);
+
+  it('trains the curvature quick preset on the page\'s WebGPU and shows gmn run\'s table within float32 tolerance', async () => {
+    await page.click('#tabs [data-pane="run"]');
+    await page.waitForFunction(() => !(document.querySelector('#run') as HTMLButtonElement).disabled, { timeout: 30_000 });
     await page.$eval('#preset', (e) => ((e as HTMLInputElement).value = 'quick'));
+    const cliSummaries = gmnRunQuick(join(folder, 'run'), (child) => (cliRun = child));
     await page.click('#run');
     await page.waitForFunction(() => document.querySelector('#results tbody tr') !== null || document.querySelector('#run-error')?.textContent !== '', { timeout: 1_400_000 });
     expect(await page.$eval('#run-error', (e) => e.textContent)).toBe('');
@@ -146,9 +159,10 @@ async function linkedText(page: Page): Promise<string> {
 }
 
 /** `gmn run dsl-examples/curvature.gmn --preset quick --backend webgpu`'s results.json summaries. */
-function gmnRunQuick(out: string): Promise<RunSummary[]> {
+function gmnRunQuick(out: string, started: (child: ChildProcess) => void): Promise<RunSummary[]> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'run', CURVATURE, '--preset', 'quick', '--backend', 'webgpu', '--out', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    started(child);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', fail);
