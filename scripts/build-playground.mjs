@@ -2,8 +2,7 @@
 // style.css copied from runtime/playground/site/, main.js (the page) and worker.js (the compiler
 // and runtime, off the main thread) bundled by esbuild for the browser from the same sources as the
 // CLI. A Node built-in reaching either bundle fails the build, naming the module that imports it.
-// std/ and the examples are embedded as they are on disk at build time (not as the committed
-// runtime/playground/embedded-sources.ts last captured them).
+// std/ and the examples are embedded as they are on disk at build time (embedded-sources.ts written anew).
 // `node scripts/build-playground.mjs` (npm run build:playground) or, imported, buildPlayground().
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
@@ -11,7 +10,7 @@ import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EMBEDDED_MODULE, embeddedSourcesModule } from './embed-playground-sources.mjs';
+import { writeEmbeddedSources } from './embed-playground-sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const site = join(root, 'runtime/playground/site');
@@ -31,17 +30,10 @@ const noNodeBuiltins = {
   },
 };
 
-/** Serves embedded-sources.ts freshly generated from std/ and dsl-examples/. */
-const currentSources = {
-  name: 'current-sources',
-  setup(b) {
-    b.onLoad({ filter: /embedded-sources\.ts$/ }, (args) => (args.path === EMBEDDED_MODULE ? { contents: embeddedSourcesModule(), loader: 'ts' } : undefined));
-  },
-};
-
 /** Builds the site into `outdir`; returns each output file's size in bytes. */
 export async function buildPlayground({ outdir = join(root, 'dist/playground') } = {}) {
   await mkdir(outdir, { recursive: true });
+  writeEmbeddedSources();
   await build({
     entryPoints: { main: join(site, 'main.ts'), worker: join(site, 'worker.ts') },
     outdir,
@@ -51,7 +43,7 @@ export async function buildPlayground({ outdir = join(root, 'dist/playground') }
     target: 'es2022',
     minify: true,
     sourcemap: 'linked',
-    plugins: [noNodeBuiltins, currentSources],
+    plugins: [noNodeBuiltins],
     // The engine's sources share the CLI's globals (runtime/cli/globals.d.ts); no commit: a
     // published site is not a checkout.
     define: { GMN_VERSION: JSON.stringify(version), GMN_BUILD_COMMIT: 'null' },

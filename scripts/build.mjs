@@ -1,9 +1,12 @@
 // Bundles the CLI into one ESM file (dist/gmn.mjs) so `npx gmn` works right after `npm ci`, and the
 // library API (runtime/api/index.ts, docs/api.md) into dist/index.mjs; its types are tsc's
 // (tsconfig.types.json: `npm run build:types`, and `prepack` before `npm pack`).
+// It also writes runtime/playground/embedded-sources.ts (std/ and the examples as a module, for the
+// browser playground): generated, never committed, so it cannot go stale.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { writeEmbeddedSources } from './embed-playground-sources.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // The commit the bundle is built from (`+dirty` with uncommitted changes), for `gmn bench --json`;
@@ -26,6 +29,7 @@ const shared = {
   logLevel: 'warning',
 };
 
+writeEmbeddedSources();
 await Promise.all([
   build({ ...shared, entryPoints: ['runtime/cli/main.ts'], outfile: 'dist/gmn.mjs', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...shared, entryPoints: ['runtime/api/index.ts'], outfile: 'dist/index.mjs' }),

@@ -1,13 +1,13 @@
 // Writes runtime/playground/embedded-sources.ts: the text of std/*.gmn and dsl-examples/*.gmn as a
 // module, so the browser playground resolves `use std/...` and lists the examples without a file
-// system. tests/playground/engine.test.ts fails when the committed module is stale.
-// `node scripts/embed-playground-sources.mjs`, or imported: embeddedSourcesModule() / writeEmbeddedSources().
+// system. A build product (scripts/build.mjs writes it on every `npm run build`, and `npm ci` runs
+// that), git-ignored; `node scripts/embed-playground-sources.mjs` writes it alone.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const EMBEDDED_MODULE = join(root, 'runtime/playground/embedded-sources.ts');
+const EMBEDDED_MODULE = join(root, 'runtime/playground/embedded-sources.ts');
 const FOLDERS = ['std', 'dsl-examples'];
 
 /** The module's text for the current std/ and dsl-examples/. */
