@@ -2,7 +2,8 @@
 // adapter.ts's policy, or a browser's navigator.gpu): the path it represents, its identity, its
 // key limits. Browser-safe.
 
-export type AdapterPath = 'gpu' | 'lavapipe' | 'gles-compat' | 'null-backend';
+/** `lavapipe`: Mesa's Vulkan on the CPU; `software`: another CPU implementation (a browser's SwiftShader). */
+export type AdapterPath = 'gpu' | 'lavapipe' | 'software' | 'gles-compat' | 'null-backend';
 
 export interface AdapterDescription {
   path: AdapterPath;
@@ -47,7 +48,8 @@ export function describeAdapter(adapter: GPUAdapter, backend: string): AdapterDe
   const path: AdapterPath =
     backend === 'null' ? 'null-backend'
     : backend === 'opengles' ? 'gles-compat'
-    : /llvmpipe|lavapipe|swiftshader|software/.test(text) ? 'lavapipe'
+    : /llvmpipe|lavapipe/.test(text) ? 'lavapipe'
+    : /swiftshader|software/.test(text) ? 'software'
     : 'gpu';
   return {
     path,
@@ -62,7 +64,11 @@ export function describeAdapter(adapter: GPUAdapter, backend: string): AdapterDe
   };
 }
 
-/** What runs the models, as logs, reports and results.json name it: `WebGPU lavapipe: llvmpipe (LLVM 19.1.7, 256 bits)`. */
+/**
+ * What runs the models, as logs, reports and results.json name it: `WebGPU lavapipe: llvmpipe (LLVM 19.1.7,
+ * 256 bits)`. Browsers may leave the description empty (SwiftShader does): the vendor and architecture then.
+ */
 export function deviceLabel(d: AdapterDescription): string {
-  return `WebGPU ${d.path}: ${d.description}`;
+  const identity = d.description !== '' ? d.description : [d.vendor, d.architecture, d.device].filter((part) => part !== '').join(' ');
+  return `WebGPU ${d.path}: ${identity || 'unnamed adapter'}`;
 }

@@ -42,7 +42,7 @@ export async function runPresetInMemory(source: string, preset: string, gpu: GPU
   });
   const adapter = await gpu.requestAdapter();
   if (adapter === null) throw new Error('WebGPU gives no adapter here');
-  const device = await WebGpuDevice.onAdapter({ gpu, adapter, description: describeAdapter(adapter, 'default') });
+  const device = await WebGpuDevice.onAdapter({ gpu, adapter, description: describeAdapter(adapter, 'browser') });
   try {
     const epochs: PlaygroundEpoch[] = [];
     const progress = bridgeProgress(opts, epochs);

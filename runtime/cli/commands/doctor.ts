@@ -36,6 +36,7 @@ function executorFor(d: AdapterDescription | null): string {
   if (d === null) return 'reference (float64 JavaScript, slow)';
   if (d.path === 'gpu') return 'webgpu on a hardware GPU';
   if (d.path === 'lavapipe') return 'webgpu on lavapipe (software Vulkan on the CPU)';
+  if (d.path === 'software') return 'webgpu on a software adapter on the CPU';
   return 'webgpu on llvmpipe through OpenGL ES (compatibility mode)';
 }
 
