@@ -56,6 +56,8 @@ export interface PlaygroundProgress {
   total: number;
   /** Training loss of the epoch just finished (phase `train`). */
   loss?: number;
+  /** That epoch: which run (model, training-set size, seed) it belongs to. */
+  epoch?: PlaygroundEpoch;
 }
 
 export interface PlaygroundRunOptions {

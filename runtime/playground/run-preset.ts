@@ -105,7 +105,7 @@ function bridgeProgress(opts: PlaygroundRunOptions, epochs: readonly PlaygroundE
       step += units;
       const last = epochs[epochs.length - 1];
       const evaluated = status.endsWith(': evaluated');
-      opts.onProgress({ phase: evaluated ? 'evaluate' : 'train', step, total, ...(evaluated || last === undefined ? {} : { loss: last.trainLoss }) });
+      opts.onProgress({ phase: evaluated ? 'evaluate' : 'train', step, total, ...(evaluated || last === undefined ? {} : { loss: last.trainLoss, epoch: last }) });
     },
     stop: () => {},
   };

@@ -62,6 +62,7 @@ describe.skipIf(probe === null)('runPreset on the webgpu package\'s GPU', () => 
     const train = progress.filter((p) => p.phase === 'train' || p.phase === 'evaluate');
     expect(train.at(-1)).toMatchObject({ step: 5, total: 5 });
     expect(progress.filter((p) => p.loss !== undefined).map((p) => p.loss)).toEqual(page.epochs.map((e) => e.trainLoss));
+    expect(progress.filter((p) => p.epoch !== undefined).map((p) => p.epoch)).toEqual(page.epochs);
     expect(progress.at(-1)?.phase).toBe('done');
   });
 

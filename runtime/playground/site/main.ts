@@ -199,9 +199,8 @@ function showProgress(p: PlaygroundProgress): void {
   ui.progress.max = Math.max(1, p.total);
   ui.progress.value = p.step;
   ui.progressText.textContent = `${p.phase} ${p.step}/${p.total}${p.loss === undefined ? '' : `, loss ${p.loss.toPrecision(4)}`}`;
-  // Until the run ends, the epochs' losses in the order they finish (one line per model where
-  // the engine names the model of each epoch); then one line per run (run()).
-  if (p.phase === 'train' && p.loss !== undefined) ui.plot.add('model' in p && typeof p.model === 'string' ? p.model : 'each epoch, in run order', p.loss);
+  // Until the run ends, one line per training run, fully named; then named by what tells the runs apart (run()).
+  if (p.phase === 'train' && p.epoch !== undefined) ui.plot.add(`${p.epoch.model} n=${p.epoch.trainSize} seed ${p.epoch.seed}`, p.epoch.trainLoss);
 }
 
 async function probeGpu(): Promise<void> {
