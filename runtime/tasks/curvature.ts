@@ -4,9 +4,11 @@
 // (the standard estimator) are evaluated once on raw inputs; a task whose label is tr F also
 // evaluates the trace's standard estimator (trace-estimator.ts), which needs no net.
 //
-// Each training run, and each evaluation, is an independent job (CurvatureJob): a local run does
-// them one after another in this process; `gmn run --queue` hands the same jobs to workers
-// (runtime/queue), which run them through the same runCurvatureJob, so the numbers are the same.
+// Each training run, and each evaluation, is an independent job (CurvatureJob): a local run
+// (curvature-run.ts: the run directory, the data cache, the report) does them one after another in
+// this process; `gmn run --queue` hands the same jobs to workers (runtime/queue), and the browser
+// playground runs them in memory (runtime/playground/run-preset.ts), all through the same
+// runCurvatureJob, so the numbers are the same. Nothing here touches files.
 //
 // Errors are measured in raw label units and made relative to the spread of the evaluated labels —
 // MSE / Var(labels) for an `mse` task, MAE / mean |label − mean| for an `mae` task (the paper's
@@ -17,35 +19,30 @@ import { DiagnosticError, error, type Diagnostic } from '../../compiler/diagnost
 import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
-import {
-  batchInputs, batchLabels, denormaliseLabels, fitNormalisation, splitCurvatureData,
-  trainingSubset, checkSplitSizes, type CurvatureSplits, type Normalisation, type Split,
-} from '../data/index.js';
-import { datasetTooLarge, formatBytes, modelsThatFit } from '../data/memory.js';
-import { gradientFilesFingerprint } from '../data/gradient-files.js';
-import { loadTaskData } from '../data/task-data.js';
-import { ExampleTooLargeError } from '../device/index.js';
+import { batchInputs, batchLabels } from '../data/batches.js';
+import type { CurvatureData } from '../data/curvature.js';
+import { denormaliseLabels, fitNormalisation, type Normalisation } from '../data/normalisation.js';
+import { checkSplitSizes, splitCurvatureData, trainingSubset, type CurvatureSplits, type Split } from '../data/splits.js';
+import { ExampleTooLargeError } from '../device/gpu-error.js';
 import type { Tensor } from '../reference/tensor.js';
-import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import type { Checkpoint } from '../train/checkpoint.js';
 import { initParams } from '../train/init.js';
 import { initOptimizerState, type OptimizerConfig as TrainOptimizer } from '../train/optimizers.js';
 import type { ExecutorFactory, TrainState } from '../train/executor.js';
+import { formatBytes } from '../util/format-bytes.js';
 import { Rng } from '../util/rng.js';
 import { applyRecalibration, fitRecalibration } from './recalibration.js';
 import { TRACE_ESTIMATOR, hasTraceEstimator, traceEstimates } from './trace-estimator.js';
-import { writeReport, type RunResult } from './report.js';
-import { JobHandedBack, runDirectoryStore, type JobStore } from './job-store.js';
+import type { RunResult } from './summary.js';
+import { JobHandedBack, type JobStore } from './job-store.js';
 import type { Runner } from './job-runner.js';
-import { RunDirectory, type EpochMetrics } from './run-directory.js';
+import type { EpochMetrics } from './run-directory.js';
 import type { Progress } from './progress.js';
 import { modelLabel, type ModelConfig, type TaskConfig } from './task-config.js';
 import type { LossKind } from '../../compiler/autodiff/loss.js';
 
-/** The paper's reported improvement over the standard estimator (§6.1, Figure 7), by net name. */
-const PAPER_IMPROVEMENT = new Map([['gradmetanet', 13.7], ['gradmetanet_pp', 26.3]]);
-/** The paper's normalised test MAE of the scaled-up trace study (appendix G.1, Table 7), by net name. */
-const PAPER_TRACE_MAE = new Map([['gradmetanet_vec', 0.413], ['mlp_vec', 0.779]]);
-const REFERENCE_NET = 'standard_estimator';
+/** The net without learned parameters every model is compared with. */
+export const REFERENCE_NET = 'standard_estimator';
 /** Examples per forward pass when evaluating (bounded so Θ_b inputs stay small). */
 const EVAL_BATCH = 32;
 
@@ -62,12 +59,6 @@ export interface CurvatureSetup {
   progress: Progress;
   /** The dataset cache's folder (default: runtime/data/cache.ts's, under the working directory). */
   dataCache?: string;
-}
-
-export interface CurvatureRun extends CurvatureSetup {
-  outDir: string;
-  /** Runs the sweep's jobs; by default one after another in this process (localRunner). */
-  runner?: (setup: CurvatureSetup, models: readonly CurvatureModel[]) => JobRunner;
 }
 
 export interface CurvatureModel {
@@ -108,44 +99,29 @@ export interface CurvatureContext {
   testSpread: number;
 }
 
-export async function runCurvatureTask(run: CurvatureRun): Promise<{ results: RunResult[]; reportDir: string }> {
-  const started = performance.now();
-  const models = curvatureModels(run);
-  // A run on files is a run on their contents: other contents are another configuration.
-  const recorded = run.config.data.generator === 'gradient_files' && run.config.data.dir !== undefined
-    ? { ...run.config, dataFingerprint: gradientFilesFingerprint(run.config.data.dir) } : run.config;
-  const dir = RunDirectory.open(run.outDir, recorded, (line) => run.progress.log(line));
-  const runner = (run.runner ?? localRunner(dir))(run, models);
-  try {
-    return await sweep(run, dir, models, runner, started);
-  } finally {
-    await runner.close();
-    dir.close();
-  }
-}
-
-/** Checks that the task's data fits and lowers every model (no data is touched). */
+/** Checks the task's splits and lowers every model (no data is touched; curvature-run.ts also checks that the data fits here). */
 export function curvatureModels(setup: CurvatureSetup): CurvatureModel[] {
   const { config } = setup;
   // A dataset read from files has as many models as its files hold: its splits are checked once it is read.
-  if (config.data.generator === 'random_targets') {
-    checkSplitSizes(config.data.models, config.splits, config.trainSizes);
-    checkDatasetFits(setup);
-  }
+  if (config.data.generator === 'random_targets') checkSplitSizes(config.data.models, config.splits, config.trainSizes);
   return config.models.map((m, i) => lowerModel(setup, m, config.models, i));
 }
 
-/** Loads (or generates and caches) the task's dataset and splits it. */
-export function loadCurvatureContext(setup: CurvatureSetup, models: readonly CurvatureModel[]): CurvatureContext {
-  const { config, progress } = setup;
-  progress.stage(config.data.generator === 'gradient_files' ? `data: gradient files in ${config.data.dir}` : `data: ${config.data.models} random ${setup.target.name} models`);
-  const loaded = loadTaskData(setup.target, config.data, config.label, {
-    progress: (done, total) => progress.data(done, total),
-    ...(setup.dataCache === undefined ? {} : { root: setup.dataCache }),
-  });
-  progress.log(loaded.note);
-  const splits = splitCurvatureData(loaded.data, config.splits, config.trainSizes);
+/** The context every job reads, from the task's dataset (loaded, generated or read from files). */
+export function curvatureContext(setup: CurvatureSetup, models: readonly CurvatureModel[], data: CurvatureData): CurvatureContext {
+  const { config } = setup;
+  const splits = splitCurvatureData(data, config.splits, config.trainSizes);
   return { setup, models, splits, testSpread: labelSpread(allLabels(splits.test), config.loss) };
+}
+
+/** What the reported errors are, in the words of report.md. */
+export function errorMetric(config: TaskConfig): string {
+  return config.loss === 'mse' ? 'relative test MSE (MSE / Var of test labels)' : 'normalised test MAE (MAE / mean absolute deviation of test labels)';
+}
+
+/** The reference the report compares every model with: the trace's estimator, or the task's standard estimator (if it has one). */
+export function referenceModel(config: TaskConfig, target: TargetLayout, models: readonly CurvatureModel[]): string | undefined {
+  return hasTraceEstimator(config, target) ? TRACE_ESTIMATOR : models.find((m) => m.config.net === REFERENCE_NET)?.label;
 }
 
 /** Every job of the task, in the order a local run does them. */
@@ -178,86 +154,6 @@ export async function runCurvatureJob(ctx: CurvatureContext, job: CurvatureJob, 
     : [await train(ctx, model, job.trainSize, job.seed, store)]));
 }
 
-/** Runs every job in this process, one after another, keeping their state in the run directory. */
-export function localRunner(dir: RunDirectory): (setup: CurvatureSetup, models: readonly CurvatureModel[]) => JobRunner {
-  return (setup, models) => {
-    let ctx: CurvatureContext | null = null;
-    return {
-      device: setup.device,
-      prepare: async () => {
-        ctx = loadCurvatureContext(setup, models);
-      },
-      run: async (jobs, _finished, deliver) => {
-        for (const job of jobs) {
-          const store = job.kind === 'train' ? runDirectoryStore(dir, job.model, job.trainSize, job.seed) : null;
-          const results = await runCurvatureJob(ctx!, job, store ?? NO_STORE);
-          if (job.kind === 'evaluate') setup.progress.advance(1, `${job.model}: evaluated`);
-          deliver({ job, results, epochs: [], trained: null });
-        }
-      },
-      close: async () => {},
-    };
-  };
-}
-
-/** An evaluation keeps no state. */
-const NO_STORE: JobStore = {
-  loadCheckpoint: async () => null,
-  epochDone: async () => {},
-  trained: async () => {},
-  stopRequested: () => false,
-};
-
-/** Every job of the task that `dir` has no results for yet; then the report. */
-async function sweep(run: CurvatureRun, dir: RunDirectory, models: CurvatureModel[], runner: JobRunner, started: number): Promise<{ results: RunResult[]; reportDir: string }> {
-  const { config } = run;
-  await runner.prepare();
-  const jobs = curvatureJobs(config, models, run.target);
-  run.progress.startTraining(jobs.reduce((n, job) => n + jobUnits(config, job), 0));
-  const pending: CurvatureJob[] = [];
-  const finished: CurvatureJob[] = [];
-  for (const job of jobs) {
-    if (jobResultKeys(config, models, job).every((k) => dir.result(k.model, k.trainSize, k.seed) !== undefined)) {
-      run.progress.advance(jobUnits(config, job), `${jobName(job)}: done earlier`);
-      finished.push(job);
-    } else {
-      pending.push(job);
-    }
-  }
-  await runner.run(pending, finished, (outcome) => recordOutcome(dir, outcome));
-  run.progress.stop();
-  const reference = hasTraceEstimator(config, run.target) ? TRACE_ESTIMATOR : models.find((m) => m.config.net === REFERENCE_NET)?.label;
-  const labels = new Set([...models.map((m) => m.label), ...(reference === undefined ? [] : [reference, recalibratedLabel(reference)])]);
-  const results = dir.results().filter((r) => labels.has(r.model));
-  await writeReport(run.outDir, {
-    task: config.name,
-    preset: config.preset,
-    target: run.target.name,
-    metric: config.loss === 'mse' ? 'relative test MSE (MSE / Var of test labels)' : 'normalised test MAE (MAE / mean absolute deviation of test labels)',
-    device: runner.device,
-    referenceModel: reference ?? null,
-    recalibratedModel: reference === undefined ? null : recalibratedLabel(reference),
-    // The paper's figures are of its own generated data, not of a user's files.
-    paperImprovement: config.label === 'fisher_trace' || config.data.generator === 'gradient_files' ? new Map() : PAPER_IMPROVEMENT,
-    paperErrors: config.label === 'fisher_trace' && config.loss === 'mae' && config.data.generator === 'random_targets' ? PAPER_TRACE_MAE : new Map(),
-    seconds: (performance.now() - started) / 1000,
-  }, results);
-  return { results, reportDir: run.outDir };
-}
-
-/**
- * Writes a finished job into the run directory, each result exactly once: an outcome delivered a
- * second time (a restarted submitter collecting a job it had already recorded) changes nothing.
- */
-function recordOutcome(dir: RunDirectory, outcome: JobOutcome): void {
-  const fresh = outcome.results.filter((r) => dir.result(r.model, r.trainSize, r.seed) === undefined);
-  if (fresh.length === 0) return;
-  const { job } = outcome;
-  for (const metrics of outcome.epochs) dir.recordEpoch(metrics);
-  if (outcome.trained !== null && job.kind === 'train') saveCheckpoint(dir.trainedPath(job.model, job.trainSize, job.seed), outcome.trained);
-  for (const result of fresh) dir.recordResult(result);
-}
-
 /** A job as progress lines and messages name it. */
 export function jobName(job: CurvatureJob): string {
   return job.kind === 'evaluate' ? job.model : `${job.model} n=${job.trainSize} seed=${job.seed}`;
@@ -279,19 +175,6 @@ async function blamingModel<T>(model: CurvatureModel, work: () => Promise<T>): P
       `${model.label}: one example needs ${formatBytes(e.bytes)} in buffer ${e.buffer}, over the ${formatBytes(e.limit)} the adapter can bind (so no micro-batch fits)`,
       model.config.span, 'use fewer points per set (data: { points: ... }), a narrower model, or a smaller target')]);
   }
-}
-
-/** Refuses, at the task's `data:` field (its preset's, if the preset sets it), a dataset that cannot fit in memory here. */
-function checkDatasetFits(run: CurvatureSetup): void {
-  const { config, task } = run;
-  const problem = datasetTooLarge(run.target, config.data, config.label);
-  if (problem === null) return;
-  const fits = modelsThatFit(run.target, config.data, config.label);
-  const dataField = (fields: TaskDecl['fields']) => fields.find((f) => f.key.name === 'data');
-  const field = dataField(task.presets.find((p) => p.name.name === config.preset)?.fields ?? []) ?? dataField(task.fields);
-  throw new DiagnosticError([error('run/too-large', `task \`${config.name}\`: ${problem}`, field?.span ?? task.name.span,
-    fits > 0 ? `use at most ${fits} models (data: { models: ${fits} }), fewer points, or a smaller target than ${run.target.name}`
-      : `not even one ${run.target.name} model fits: use a smaller target or fewer points`)]);
 }
 
 function lowerModel(run: CurvatureSetup, m: ModelConfig, all: readonly ModelConfig[], index: number): CurvatureModel {
@@ -363,7 +246,7 @@ function referenceResults(ctx: CurvatureContext, label: string, net: string, tes
   return results;
 }
 
-function recalibratedLabel(label: string): string {
+export function recalibratedLabel(label: string): string {
   return `${label}+recalibrated`;
 }
 
