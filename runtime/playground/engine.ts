@@ -17,6 +17,8 @@ import { DEFAULT_BATCH, DEFAULT_SET_SIZE, planFile } from '../api/plan-file.js';
 import { EMBEDDED_SOURCES } from './embedded-sources.js';
 import { analyseText, DEFAULT_FILE_NAME, hasErrors, type AnalysedText } from './program-text.js';
 import { runPresetInMemory } from './run-preset.js';
+import type { EpochMetrics } from '../tasks/run-directory.js';
+import type { RunResult, Summary } from '../tasks/summary.js';
 
 export type PlaygroundSeverity = 'error' | 'warning' | 'note';
 
@@ -67,40 +69,13 @@ export interface PlaygroundRunOptions {
 }
 
 /** One summary row, as in results.json's `summaries` of `gmn run`. */
-export interface PlaygroundSummary {
-  model: string;
-  net: string;
-  trainSize: number;
-  mean: number;
-  std: number;
-  seeds: number;
-  params: number;
-  seconds: number;
-}
+export type PlaygroundSummary = Summary;
 
 /** One (model, training size, seed) result, as in results.json's `results`. */
-export interface PlaygroundResult {
-  model: string;
-  net: string;
-  trainSize: number;
-  seed: number;
-  testError: number;
-  validationError: number;
-  bestEpoch: number;
-  params: number;
-  seconds: number;
-  device?: string;
-}
+export type PlaygroundResult = RunResult;
 
-/** One finished epoch of one training run: the loss series the page plots. */
-export interface PlaygroundEpoch {
-  model: string;
-  trainSize: number;
-  seed: number;
-  epoch: number;
-  trainLoss: number;
-  validationError: number;
-}
+/** One finished epoch of one training run: the loss series the page plots (the run directory's metrics, less the time). */
+export type PlaygroundEpoch = Omit<EpochMetrics, 'seconds'>;
 
 export interface PlaygroundRunResult {
   task: string;

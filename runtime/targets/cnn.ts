@@ -3,6 +3,7 @@
 // example contiguous, from which gradientsFromFactors rebuilds every per-example gradient exactly.
 // Losses as for MLPs (output, mse, cross_entropy: runtime/targets/mlp.ts).
 import { kernelOffsets, type CnnLayout } from '../../compiler/spaces/cnn.js';
+import type { ParamBlock } from '../../compiler/spaces/target.js';
 import { activate, activateDerivative } from './activations.js';
 import { checkFinite, checkParameters, checkWidth, DataError } from './errors.js';
 import { gradientsFromFactors } from './factors.js';
@@ -119,27 +120,29 @@ function forward(layout: CnnLayout, theta: Float64Array, image: Float64Array): E
   return { convPre, convAct, headPre, headAct };
 }
 
-/** Σ_{c', δ} W^δ[c, c'] · x[c', s + δ] over a zero-padded image, [outChannels, P]. */
-function convolve(layout: CnnLayout, theta: Float64Array, weightBlocks: number[], x: Float64Array, inChannels: number, outChannels: number): Float64Array {
+/**
+ * Every tap of a k×k convolution inside the image: kernel offset k's weight block W, output position s
+ * and the input position t = s + δ it reads (taps past the border read zero padding: skipped).
+ */
+function forEachTap(layout: CnnLayout, weightBlocks: number[], visit: (W: ParamBlock, s: number, t: number) => void): void {
   const { height, width, kernel } = layout.spec;
-  const P = layout.positions;
-  const u = new Float64Array(outChannels * P);
   kernelOffsets(kernel).forEach(({ dy, dx }, k) => {
     const W = layout.params[weightBlocks[k]!]!;
-    for (let y = 0; y < height; y++) {
-      const yy = y + dy;
-      if (yy < 0 || yy >= height) continue;
-      for (let xPos = 0; xPos < width; xPos++) {
-        const xx = xPos + dx;
-        if (xx < 0 || xx >= width) continue;
-        const s = y * width + xPos;
-        const t = yy * width + xx;
-        for (let c = 0; c < outChannels; c++) {
-          let sum = 0;
-          for (let ci = 0; ci < inChannels; ci++) sum += theta[W.offset + c * inChannels + ci]! * x[ci * P + t]!;
-          u[c * P + s] += sum;
-        }
-      }
+    for (let y = Math.max(0, -dy); y < Math.min(height, height - dy); y++) {
+      for (let x = Math.max(0, -dx); x < Math.min(width, width - dx); x++) visit(W, y * width + x, (y + dy) * width + x + dx);
+    }
+  });
+}
+
+/** Σ_{c', δ} W^δ[c, c'] · x[c', s + δ] over a zero-padded image, [outChannels, P]. */
+function convolve(layout: CnnLayout, theta: Float64Array, weightBlocks: number[], x: Float64Array, inChannels: number, outChannels: number): Float64Array {
+  const P = layout.positions;
+  const u = new Float64Array(outChannels * P);
+  forEachTap(layout, weightBlocks, (W, s, t) => {
+    for (let c = 0; c < outChannels; c++) {
+      let sum = 0;
+      for (let ci = 0; ci < inChannels; ci++) sum += theta[W.offset + c * inChannels + ci]! * x[ci * P + t]!;
+      u[c * P + s] += sum;
     }
   });
   return u;
@@ -180,25 +183,13 @@ function backward(layout: CnnLayout, theta: Float64Array, fwd: ExampleForward, s
 
 /** The transpose of convolve: Σ_{c, δ} W^δ[c, c'] · g[c, t − δ], [inChannels, P]. */
 function convolveTranspose(layout: CnnLayout, theta: Float64Array, weightBlocks: number[], g: Float64Array, inChannels: number, outChannels: number): Float64Array {
-  const { height, width, kernel } = layout.spec;
   const P = layout.positions;
   const out = new Float64Array(inChannels * P);
-  kernelOffsets(kernel).forEach(({ dy, dx }, k) => {
-    const W = layout.params[weightBlocks[k]!]!;
-    for (let y = 0; y < height; y++) {
-      const yy = y + dy;
-      if (yy < 0 || yy >= height) continue;
-      for (let xPos = 0; xPos < width; xPos++) {
-        const xx = xPos + dx;
-        if (xx < 0 || xx >= width) continue;
-        const s = y * width + xPos;
-        const t = yy * width + xx;
-        for (let c = 0; c < outChannels; c++) {
-          const gc = g[c * P + s]!;
-          if (gc === 0) continue;
-          for (let ci = 0; ci < inChannels; ci++) out[ci * P + t] += theta[W.offset + c * inChannels + ci]! * gc;
-        }
-      }
+  forEachTap(layout, weightBlocks, (W, s, t) => {
+    for (let c = 0; c < outChannels; c++) {
+      const gc = g[c * P + s]!;
+      if (gc === 0) continue;
+      for (let ci = 0; ci < inChannels; ci++) out[ci * P + t] += theta[W.offset + c * inChannels + ci]! * gc;
     }
   });
   return out;

@@ -4,25 +4,15 @@
 // and that the standard estimator gmn computes from the PyTorch-hook factors reproduces their labels
 // closely (so the hooks write the documented layout). Needs python3 with numpy and PyTorch; skips
 // visibly without them.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy } from '../../runtime/targets/npy.js';
+import { torchMissing } from '../fixtures/python.js';
 import { tempDir } from '../fixtures/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-function torchMissing(): string | null {
-  try {
-    execFileSync('python3', ['-c', 'import numpy, torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    const why = 'python3 with numpy and torch not found: README "Your own networks" examples not run';
-    process.stderr.write(`${why}\n`);
-    return why;
-  }
-}
 
 interface Block { lang: string; text: string }
 
@@ -33,7 +23,7 @@ function sectionBlocks(): Block[] {
   return [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, text: m[2]! }));
 }
 
-describe.skipIf(torchMissing() !== null)('README: Your own networks', () => {
+describe.skipIf(torchMissing('README "Your own networks" examples not run') !== null)('README: Your own networks', () => {
   let work: string;
   const ran: string[] = [];
 

@@ -10,6 +10,7 @@ import type { Activation } from '../../compiler/spaces/target.js';
 import { cnnGradients, cnnLosses, cnnPerExampleGradients, type CnnBatch } from '../../runtime/targets/cnn.js';
 import type { MlpLoss } from '../../runtime/targets/mlp.js';
 import { Rng } from '../../runtime/util/rng.js';
+import { torchMissing } from '../fixtures/python.js';
 
 /** A non-square image and unequal channel counts, so that a transposed index cannot go unnoticed. */
 function spec(activation: Activation): CnnSpec {
@@ -72,17 +73,6 @@ describe('CNN per-example gradients from Γ', () => {
   }
 });
 
-function torchMissing(): string | null {
-  try {
-    execFileSync('python3', ['-c', 'import numpy, torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    const why = 'python3 with torch not found (scripts/setup.sh installs python3-torch): the CNN autograd cross-check is skipped';
-    process.stderr.write(`${why}\n`);
-    return why;
-  }
-}
-
 // The oracle: the network built from torch.nn, θ copied in from the layout's blocks, one backward per
 // example; prints the per-example gradients in the layout's order.
 const TORCH_ORACLE = String.raw`
@@ -139,7 +129,7 @@ def gradients(m):
 print(json.dumps([gradients(m) for m in json.load(sys.stdin)]))
 `;
 
-describe.skipIf(torchMissing() !== null)('CNN per-example gradients against PyTorch autograd', () => {
+describe.skipIf(torchMissing('the CNN autograd cross-check is skipped') !== null)('CNN per-example gradients against PyTorch autograd', () => {
   const activations: Activation[] = [{ kind: 'relu' }, { kind: 'tanh' }, { kind: 'sine', omega0: 2 }];
   const problems = activations.map((activation) => {
     const layout = cnnLayout('Net', spec(activation));
