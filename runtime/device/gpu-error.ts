@@ -13,7 +13,7 @@ export class GpuRuntimeError extends Error {
 /** One example of a net needs a buffer larger than the device binds: no micro-batch can run it. */
 export class ExampleTooLargeError extends GpuRuntimeError {
   constructor(readonly net: string, readonly buffer: string, readonly bytes: number, readonly limit: number) {
-    super(`${net}: buffer ${buffer} needs ${bytes} bytes for a single example, over the device's maxStorageBufferBindingSize of ${limit} bytes`);
+    super(`${net}: buffer ${buffer} needs ${bytes} bytes even at a micro-batch of one example (some buffers, such as a contraction's partial sums, do not shrink with the batch), over the device's maxStorageBufferBindingSize of ${limit} bytes`);
     this.name = 'ExampleTooLargeError';
   }
 }
