@@ -2,6 +2,7 @@
 //   %id = op operands attributes : type   # label @line:col
 // Operands are `%n`; attributes are written `key=value` in the op's field order.
 import { baseName } from '../resolve/posix-path.js';
+import { familyOf } from '../spaces/families.js';
 import type { Graph, Node, Op, SiteTerm } from './ops.js';
 import { OPERAND_FIELDS } from './operands.js';
 import { formatType, type Instantiation } from './types.js';
@@ -12,7 +13,7 @@ export function dumpGraph(graph: Graph, inst?: Instantiation): string {
   const header = [`net ${graph.name}`];
   if (inst !== undefined) {
     for (const t of inst.targets.values()) {
-      const spec = t.spec.kind === 'mlp' ? `mlp[${t.spec.widths.join(',')}]` : 'transformer';
+      const spec = familyOf(t.spec).describe(t.spec);
       header.push(`${t.name} = ${spec} (N=${t.neuronCount}, P=${t.paramCount})`);
     }
   }

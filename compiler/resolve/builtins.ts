@@ -1,6 +1,7 @@
 // The builtin vocabulary of the language, as data: every name a .gmn file may use without
 // declaring it, with its parameters. The resolver checks names, arity and argument kinds against
 // this table (and suggests near misses); later stages give each builtin its meaning.
+import { TARGET_FAMILIES } from '../spaces/families.js';
 
 /** What an argument must be. `enum` values are written as bare names (`over: set`). */
 export type ArgKind =
@@ -144,27 +145,8 @@ export const BUILTINS: readonly Builtin[] = [
   { name: 'vector', context: 'space', doc: 'an invariant vector [c] (written without parentheses: vector[c])', params: [] },
   { name: 'pixels', context: 'space', doc: 'an image on the side×side pixel grid [side², c], row by row (a fixed axis: nothing acts)', params: [{ name: 'side', type: int }] },
   // ---- targets ------------------------------------------------------------------------------
-  {
-    name: 'mlp', context: 'target', doc: 'a multilayer perceptron',
-    params: [
-      { name: 'widths', type: { kind: 'int_list' } },
-      { name: 'activation', type: { kind: 'activation' } },
-      { name: 'init', type: { kind: 'enum', values: ['gaussian', 'siren', 'kaiming'] }, optional: true },
-    ],
-  },
-  {
-    name: 'transformer', context: 'target', doc: 'a decoder-only transformer language model',
-    params: [
-      { name: 'vocab', type: int },
-      { name: 'd_model', type: int },
-      { name: 'heads', type: int },
-      { name: 'blocks', type: int },
-      { name: 'ffn', type: int },
-      { name: 'seq', type: int },
-      { name: 'head_dim', type: int, optional: true },
-      { name: 'norm', type: { kind: 'enum', values: ['pre', 'post'] }, optional: true },
-    ],
-  },
+  // One per registered target family (compiler/spaces/families.ts): its constructor's parameters.
+  ...TARGET_FAMILIES.map((f): Builtin => ({ name: f.name, context: 'target', doc: f.doc, params: f.params })),
   { name: 'relu', context: 'activation', doc: 'ReLU activation', params: [] },
   { name: 'gelu', context: 'activation', doc: 'GELU activation', params: [] },
   { name: 'tanh', context: 'activation', doc: 'tanh activation', params: [] },

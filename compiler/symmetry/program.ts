@@ -13,7 +13,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { lowerNet, type Lowered, type ScalarArg } from '../ir/lower.js';
 import { lookup, type ResolvedModule, type ResolvedProgram } from '../resolve/resolve.js';
-import { elaborateTarget } from '../spaces/elaborate.js';
+import { elaborateTarget, itemsPerExample } from '../spaces/elaborate.js';
 import { mlpLayout, type TargetLayout } from '../spaces/target.js';
 import type { CallExpr, Expr, FunctionDecl, Preset, TaskDecl, TaskField } from '../syntax/ast.js';
 import { checkGraph, type Certificate } from './check.js';
@@ -120,8 +120,10 @@ function taskInstances(module: ResolvedModule, task: TaskDecl, preset: Preset | 
     reports.push({ net: '', file: task.span.file, instance: `task ${task.name.name}`, lowered: null, certificate: null, diagnostics: layout.diagnostics });
     return [];
   }
-  // A preset's `data: { points: 16 }` overrides one argument of the task's `data: random_targets(...)`.
-  const setSize = pointsOf(own(preset?.fields ?? [], 'data')) ?? pointsOf(own(task.fields, 'data')) ?? PROBE_SET_SIZE;
+  // A preset's `data: { points: 16 }` overrides one argument of the task's `data: random_targets(...)`;
+  // each point is itemsPerExample elements of the set (a CNN's positions, a transformer's tokens).
+  const points = pointsOf(own(preset?.fields ?? [], 'data')) ?? pointsOf(own(task.fields, 'data')) ?? PROBE_SET_SIZE;
+  const setSize = points * itemsPerExample(layout.value.spec);
   const out: Instance[] = [];
   for (const m of models.items) {
     if (m.kind !== 'call') continue;
@@ -149,8 +151,8 @@ function optimizerInstances(module: ResolvedModule, items: readonly Expr[], base
     const layout = sym?.kind === 'target' ? elaborateTarget(sym.decl) : undefined;
     const batchArg = b.args.find((a) => a.name?.name === 'batch')?.value;
     const batch = batchArg?.kind === 'number' && batchArg.isInteger && batchArg.value >= 1 ? batchArg.value : b.callee.name === 'image_mlp' ? 128 : 8;
-    const tokens = layout?.ok === true && layout.value.spec.kind === 'transformer' ? layout.value.spec.seq : 1;
-    const setSize = k > 0 && baseTaskLists[0] !== undefined ? PROBE_SET_SIZE : batch * tokens;
+    const items = layout?.ok === true ? itemsPerExample(layout.value.spec) : 1;
+    const setSize = k > 0 && baseTaskLists[0] !== undefined ? PROBE_SET_SIZE : batch * items;
     // A base task's `optimizers: [...]` names the nets that run on it; the others are not certified there.
     const only = b.args.find((a) => a.name?.name === 'optimizers')?.value;
     const nets = only === undefined ? undefined : new Set((only.kind === 'list' ? only.items : [only]).flatMap((n) => (n.kind === 'name' ? [n.name] : [])));
