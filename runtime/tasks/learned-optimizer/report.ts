@@ -9,6 +9,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { formatNumber as fmt, renderSvg } from '../plot.js';
 import { fileLabel } from '../run-directory.js';
 import { meanStd, type Curve, type OptimizerScore } from './evaluation.js';
+import { RISE_LIMIT, worstRise } from './loss-rise.js';
 import type { MetaCurvePoint } from './meta-curve.js';
 import { paperColumn, paperTask } from './paper-table1.js';
 import { trajectoryPlot } from './trajectory-plot.js';
@@ -74,11 +75,20 @@ function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): strin
     }
     const skipped = [...new Set(results.flatMap((x) => x.scores.map((s) => s.label)))].filter((l) => !r.scores.some((s) => s.label === l));
     if (skipped.length > 0) lines.push('', `Not run on this base task (its \`optimizers: [...]\` in the preset): ${skipped.join(', ')}.`);
-    lines.push('', `![test loss against inner steps](${fileLabel(r.base)}_test_loss.svg)`, '');
+    lines.push('', ...stabilityLines(r), '', `![test loss against inner steps](${fileLabel(r.base)}_test_loss.svg)`, '');
     lines.push(...metaTrainingLines(r));
     if (r.trajectories !== undefined) lines.push(`![θ paths over the loss (Figure 8)](${fileLabel(r.base)}_trajectories.svg)`, '');
   }
   return lines.join('\n');
+}
+
+/** Per optimizer its worst mean test loss ÷ its step-0 loss (loss-rise.ts), those above the limit flagged. */
+function stabilityLines(r: BaseTaskResult): string[] {
+  const rises = r.scores.map((s) => ({ label: s.label, ...worstRise(r.curves[s.label]!) }));
+  const above = rises.filter((x) => !(x.ratio <= RISE_LIMIT));
+  const each = rises.map((x) => `${x.label} ${x.ratio.toFixed(3)}${x.step > 0 ? ` (step ${x.step})` : ''}`).join(', ');
+  return [`Stability, the largest mean test loss over seeds within the horizon ÷ its step-0 value (limit ${RISE_LIMIT.toFixed(2)}): ${each}.`,
+    above.length === 0 ? 'No optimizer rises above the limit.' : `**Above the limit: ${above.map((x) => x.label).join(', ')}.**`];
 }
 
 /**
