@@ -1,0 +1,183 @@
+// The curvature task's CNN models (runtime/data/curvature-cnn.ts), on a small pool of random images
+// so that the test needs no dataset: each image's gradient rebuilt from the generated Γ (the sum over
+// its P positions) equals central differences of the CNN's output; the Fisher-diagonal label equals a
+// brute-force mean of squared finite-difference gradients over the label images, and PyTorch's
+// autograd on the same network and images; a model depends only on (seed, index); and the mixture's
+// p decides which half of the classes a model's images come from.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { cnnLayout, type CnnLayout } from '../../compiler/spaces/cnn.js';
+import { checkCnnCurvatureTarget, cnnCurvatureModel, imagePool, sampleCnnModel, type ImagePool } from '../../runtime/data/curvature-cnn.js';
+import { cnnLosses } from '../../runtime/targets/cnn.js';
+import { DataError } from '../../runtime/targets/errors.js';
+import { gradientsFromFactors } from '../../runtime/targets/factors.js';
+import type { DataConfig } from '../../runtime/tasks/task-config.js';
+import { Rng } from '../../runtime/util/rng.js';
+import { torchMissing } from '../fixtures/python.js';
+
+const SIZE = 4;
+
+function layout(): CnnLayout {
+  return cnnLayout('Net', { kind: 'cnn', channels: [1, 3, 2], kernel: 3, height: SIZE, width: SIZE, head: [4, 1], activation: { kind: 'tanh' } });
+}
+
+/** 40 random 4×4 images in [0, 1], classes 0–9 in turn. */
+function pool(): ImagePool {
+  const rng = new Rng(5);
+  const count = 40;
+  const images = Float32Array.from({ length: count * SIZE * SIZE }, () => rng.uniform());
+  return imagePool(images, Uint8Array.from({ length: count }, (_, i) => i % 10), SIZE * SIZE, 10);
+}
+
+const CONFIG: DataConfig = { generator: 'random_targets', models: 3, points: 3, labelPoints: 5, inputs: 'mixture', seed: 4 };
+
+/** ∂f/∂θ of every image by central differences of the forward pass, [count, P]. */
+function numericGradients(net: CnnLayout, theta: Float64Array, inputs: Float64Array, count: number): Float64Array {
+  const P = net.paramCount;
+  const out = new Float64Array(count * P);
+  const h = 1e-5;
+  for (let p = 0; p < P; p++) {
+    const plus = Float64Array.from(theta);
+    const minus = Float64Array.from(theta);
+    plus[p] += h;
+    minus[p] -= h;
+    const up = cnnLosses(net, { count, inputs, theta: plus }, { kind: 'output' });
+    const down = cnnLosses(net, { count, inputs, theta: minus }, { kind: 'output' });
+    for (let i = 0; i < count; i++) out[i * P + p] = (up[i]! - down[i]!) / (2 * h);
+  }
+  return out;
+}
+
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  expect(scale).toBeGreaterThan(1e-3);
+  return worst / scale;
+}
+
+describe('CNN curvature models', () => {
+  const net = layout();
+  const images = pool();
+
+  it('Γ_b holds P items per image whose sums are the gradients of the output at the input images', () => {
+    const model = cnnCurvatureModel(net, CONFIG, 'fisher_diag', 1, images);
+    expect(model.factors.length).toBe(CONFIG.points * net.positions * net.neuronCount * 2);
+    const rebuilt = gradientsFromFactors(net, model.factors, CONFIG.points, net.positions);
+    const numeric = numericGradients(net, model.sample.theta, model.sample.inputs, CONFIG.points);
+    expect(relativeError(rebuilt, numeric)).toBeLessThan(1e-7);
+  });
+
+  it('the Fisher-diagonal label is the mean of squared output gradients over the fresh images', () => {
+    const model = cnnCurvatureModel(net, CONFIG, 'fisher_diag', 2, images);
+    const P = net.paramCount;
+    const numeric = numericGradients(net, model.sample.theta, model.sample.labelInputs, CONFIG.labelPoints);
+    const bruteForce = new Float64Array(P);
+    for (let k = 0; k < CONFIG.labelPoints; k++) for (let p = 0; p < P; p++) bruteForce[p] += numeric[k * P + p]! ** 2 / CONFIG.labelPoints;
+    expect(relativeError(model.label, bruteForce)).toBeLessThan(1e-7);
+    // The trace and OBD labels are the same diagonal summed and weighted by θ².
+    const trace = cnnCurvatureModel(net, CONFIG, 'fisher_trace', 2, images).label;
+    expect(trace[0]).toBeCloseTo(bruteForce.reduce((a, b) => a + b, 0), 8);
+    const obd = cnnCurvatureModel(net, CONFIG, 'obd_saliency', 2, images).label;
+    expect(relativeError(obd, bruteForce.map((v, p) => v * model.sample.theta[p]! ** 2))).toBeLessThan(1e-7);
+  });
+
+  it('model i depends only on (seed, i), not on the dataset size', () => {
+    const a = sampleCnnModel(net, CONFIG, 2, images);
+    const b = sampleCnnModel(net, { ...CONFIG, models: 50 }, 2, images);
+    expect(b.theta).toEqual(a.theta);
+    expect(b.inputs).toEqual(a.inputs);
+    expect(sampleCnnModel(net, CONFIG, 1, images).theta).not.toEqual(a.theta);
+  });
+
+  it('draws each image from the first half of the classes with probability p', () => {
+    const half = (image: Float64Array): number => {
+      for (let i = 0; i < 40; i++) {
+        if (image.every((v, j) => v === images.images[i * SIZE * SIZE + j])) return i % 10 < 5 ? 0 : 1;
+      }
+      throw new Error('an image not in the pool');
+    };
+    const many = { ...CONFIG, points: 400 };
+    for (let index = 0; index < 6; index++) {
+      const sample = sampleCnnModel(net, many, index, images);
+      let first = 0;
+      for (let k = 0; k < many.points; k++) first += 1 - half(sample.inputs.subarray(k * SIZE * SIZE, (k + 1) * SIZE * SIZE));
+      // Binomial(400, p): 5 standard deviations at most 0.125.
+      expect(Math.abs(first / many.points - sample.mixture)).toBeLessThan(0.125);
+    }
+  });
+
+  it('refuses a vector output and an image size the pool does not have, with a hint', () => {
+    const vector = cnnLayout('Wide', { ...net.spec, head: [4, 3] });
+    expect(() => checkCnnCurvatureTarget(vector, images)).toThrow(DataError);
+    expect(() => checkCnnCurvatureTarget(vector, images)).toThrow(/scalar output/);
+    const larger = cnnLayout('Large', { ...net.spec, height: 6, width: 6 });
+    expect(() => checkCnnCurvatureTarget(larger, images)).toThrow(/16 pixels/);
+    expect(() => checkCnnCurvatureTarget(net, images)).not.toThrow();
+  });
+});
+
+// The label by PyTorch: the network from torch.nn (θ copied in from the layout's blocks), f's gradient
+// per label image by autograd, the mean of their squares, in the layout's order.
+const TORCH_LABEL = String.raw`
+import json, sys, torch
+torch.set_default_dtype(torch.float64)
+m = json.load(sys.stdin)
+theta, C, k, H = torch.tensor(m['theta']), m['channels'], m['kernel'], m['size']
+r = (k - 1) // 2
+blocks = {b['name']: b for b in m['params']}
+def take(b): return theta[b['offset']:b['offset'] + b['rows'] * (b['cols'] or 1)]
+convs = []
+for l in range(1, len(C)):
+    conv = torch.nn.Conv2d(C[l - 1], C[l], k, padding=r)
+    with torch.no_grad():
+        for dy in range(-r, r + 1):
+            for dx in range(-r, r + 1):
+                conv.weight[:, :, dy + r, dx + r] = take(blocks[f'W{l}[{dy},{dx}]']).reshape(C[l], C[l - 1])
+        conv.bias[:] = take(blocks[f'b{l}'])
+    convs.append(conv)
+head, width = [], C[-1]
+for j, d in enumerate(m['head']):
+    lin = torch.nn.Linear(width, d)
+    with torch.no_grad():
+        lin.weight[:] = take(blocks[f'V{j + 1}']).reshape(d, width)
+        lin.bias[:] = take(blocks[f'c{j + 1}'])
+    head.append(lin); width = d
+def grad_of(p, name):
+    dy_dx = name[name.index('[') + 1:-1].split(',') if '[' in name else None
+    l = int(name[1:name.index('[')] if dy_dx else name[1:])
+    if name.startswith('W'): return convs[l - 1].weight.grad[:, :, int(dy_dx[0]) + r, int(dy_dx[1]) + r]
+    if name.startswith('b'): return convs[l - 1].bias.grad
+    if name.startswith('V'): return head[l - 1].weight.grad
+    return head[l - 1].bias.grad
+x = torch.tensor(m['images']).reshape(-1, 1, H, H)
+label = torch.zeros(len(m['theta']))
+for i in range(x.shape[0]):
+    for p in [c.weight for c in convs] + [c.bias for c in convs] + [h.weight for h in head] + [h.bias for h in head]: p.grad = None
+    h = x[i:i + 1]
+    for conv in convs: h = torch.tanh(conv(h))
+    h = h.mean(dim=(2, 3))
+    for j, lin in enumerate(head):
+        h = lin(h)
+        if j < len(head) - 1: h = torch.tanh(h)
+    h[0, 0].backward()
+    for b in m['params']:
+        n = b['rows'] * (b['cols'] or 1)
+        label[b['offset']:b['offset'] + n] += grad_of(b, b['name']).reshape(-1) ** 2
+print(json.dumps((label / x.shape[0]).tolist()))
+`;
+
+describe.skipIf(torchMissing('the CNN curvature label cross-check is skipped') !== null)('CNN curvature label against PyTorch autograd', () => {
+  it('agrees to float64 accuracy', () => {
+    const net = layout();
+    const model = cnnCurvatureModel(net, CONFIG, 'fisher_diag', 0, pool());
+    const input = JSON.stringify({
+      ...net.spec, size: SIZE, params: net.params, theta: [...model.sample.theta], images: [...model.sample.labelInputs],
+    });
+    const theirs = JSON.parse(execFileSync('python3', ['-c', TORCH_LABEL], { input }).toString()) as number[];
+    expect(relativeError(model.label, theirs)).toBeLessThan(1e-12);
+  }, 120_000);
+});
