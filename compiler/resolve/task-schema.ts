@@ -62,6 +62,8 @@ export const DATA_GENERATORS: readonly Builtin[] = [
 
 /** `schedule: cosine` decays lr to 0 over the run's updates (epochs × batches per epoch). */
 const schedule: BuiltinParam = { name: 'schedule', type: { kind: 'enum', values: ['constant', 'cosine'] }, optional: true };
+/** `warmup: W` raises lr linearly over the first W updates (ScaleGMN's INR editors use 1000). */
+const warmup: BuiltinParam = { name: 'warmup', type: int, optional: true };
 
 const adamParams: BuiltinParam[] = [
   { name: 'lr', type: float, optional: true },
@@ -70,6 +72,7 @@ const adamParams: BuiltinParam[] = [
   { name: 'eps', type: float, optional: true },
   { name: 'weight_decay', type: float, optional: true },
   schedule,
+  warmup,
 ];
 
 export const OPTIMIZERS: readonly Builtin[] = [

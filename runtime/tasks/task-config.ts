@@ -33,6 +33,8 @@ export interface OptimizerConfig {
   momentum: number;
   /** `cosine`: lr decays to 0 over the training run's updates. */
   schedule: 'constant' | 'cosine';
+  /** Updates of linear warm-up (0: none; the INR editors' trainer applies it). */
+  warmup: number;
 }
 
 export interface ModelConfig {
@@ -222,6 +224,7 @@ export function optimizerConfig(optimizer: CallValue): OptimizerConfig {
     weightDecay: argNumber(optimizer, 'weight_decay', optimizer.name === 'adamw' ? 1e-2 : 0),
     momentum: argNumber(optimizer, 'momentum', 0.9),
     schedule: argEnum(optimizer, 'schedule', ['constant', 'cosine'] as const, 'constant'),
+    warmup: argInt(optimizer, 'warmup', 0),
   };
 }
 

@@ -4,17 +4,21 @@
 //                   p ← p − lr · ( (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + eps) + wd·p )   (AdamW: decoupled)
 //                   Adam's weight decay is L2: g ← g + wd·p before the moments.
 //   SGD momentum:   g ← g + wd·p;  buf ← μ·buf + g;  p ← p − lr·buf
-// With a cosine schedule, lr is replaced by lr_t = lr · ½(1 + cos(π·t/T)) for update t = 0 … T−1
-// (no warm-up), and stays at its final value past T.
+// With a cosine schedule, lr is replaced by lr_t = lr · ½(1 + cos(π·t/T)) for update t = 0 … T−1,
+// and stays at its final value past T. A warm-up of W updates multiplies it by min(1, (t+1)/W): the
+// rate rises linearly to its full value at update W − 1 (ScaleGMN's editing config: 1000 updates).
 export type OptimizerConfig =
   | { kind: 'adam' | 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; schedule?: LrSchedule }
   | { kind: 'sgd'; lr: number; momentum: number; weightDecay: number; schedule?: LrSchedule };
 
 /** How the learning rate changes over the updates of a run (absent: constant). */
 export interface LrSchedule {
-  kind: 'cosine';
+  /** `cosine` decays the rate to 0 over `steps` updates; `constant` keeps it (after any warm-up). */
+  kind: 'cosine' | 'constant';
   /** T: the number of updates the rate decays over (the run's length). */
   steps: number;
+  /** W: the updates over which the rate rises linearly to its value (absent or 0: none). */
+  warmup?: number;
 }
 
 /** Per-parameter state slots: Adam [m, v], SGD [buf]. */
@@ -35,8 +39,10 @@ export function initOptimizerState(config: OptimizerConfig, params: ReadonlyMap<
 export function learningRate(config: OptimizerConfig, step: number): number {
   const schedule = config.schedule;
   if (schedule === undefined) return config.lr;
+  const warm = schedule.warmup !== undefined && schedule.warmup > 0 ? Math.min(1, (step + 1) / schedule.warmup) : 1;
+  if (schedule.kind === 'constant') return config.lr * warm;
   const progress = Math.min(step, schedule.steps) / schedule.steps;
-  return config.lr * 0.5 * (1 + Math.cos(Math.PI * progress));
+  return config.lr * warm * 0.5 * (1 + Math.cos(Math.PI * progress));
 }
 
 /** Updates `param` and its slots in place; `step` is the number of updates already applied. */

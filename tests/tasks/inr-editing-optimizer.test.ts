@@ -1,5 +1,6 @@
 // The INR editors' optimizer comes from the task: `adamw(schedule: cosine)` decays the rate over the
-// preset's steps (it was once dropped on the way to the trainer, which then ran at a constant rate).
+// preset's steps (it was once dropped on the way to the trainer, which then ran at a constant rate),
+// and `adamw(warmup: W)` raises it over the first W steps.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,5 +40,18 @@ describe('editorOptimizer', () => {
     expect(learningRate(o, 0)).toBe(0.01);
     expect(learningRate(o, config.steps / 2)).toBeCloseTo(0.005, 12);
     expect(learningRate(o, config.steps)).toBeCloseTo(0, 12);
+  });
+
+  it('passes `warmup: W` on, with or without the cosine decay', () => {
+    const source = example.replace(/optimizer: adamw\(([^)]*)\)/, 'optimizer: adamw($1, warmup: 50)');
+    expect(source).not.toBe(example);
+    const o = editorOptimizer(configOf(source, 'default'), 0.004);
+    expect(o.schedule).toEqual({ kind: 'constant', steps: configOf(source, 'default').steps, warmup: 50 });
+    expect(learningRate(o, 0)).toBeCloseTo(0.004 / 50, 15);
+    expect(learningRate(o, 24)).toBeCloseTo(0.002, 15);
+    expect(learningRate(o, 49)).toBe(0.004);
+    const both = editorOptimizer(configOf(source.replace('warmup: 50', 'warmup: 50, schedule: cosine'), 'default'), 0.004);
+    expect(both.schedule).toMatchObject({ kind: 'cosine', warmup: 50 });
+    expect(learningRate(both, 0)).toBeCloseTo(0.004 / 50 * 0.5 * (1 + Math.cos(0)), 15);
   });
 });

@@ -49,6 +49,21 @@ describe('optimizers (float64)', () => {
     expect(p[0]).toBeCloseTo(1 - 3 * 0.1 * (1 + Math.SQRT1_2), 14);
   });
 
+  it('warm-up: lr_t = lr·min(1, (t+1)/W), times the cosine factor when it decays; the first Adam step is lr/W', () => {
+    const constant = adam({ lr: 0.2, schedule: { kind: 'constant', steps: 10, warmup: 4 } });
+    [0.05, 0.1, 0.15, 0.2, 0.2, 0.2].forEach((lr, t) => expect(learningRate(constant, t)).toBeCloseTo(lr, 15));
+    expect(learningRate(constant, 50)).toBe(0.2);
+    const cosine = adam({ lr: 0.2, schedule: { kind: 'cosine', steps: 8, warmup: 2 } });
+    expect(learningRate(cosine, 0)).toBeCloseTo(0.1, 15);
+    expect(learningRate(cosine, 4)).toBeCloseTo(0.1, 15);
+    expect(learningRate(cosine, 8)).toBeCloseTo(0, 15);
+    expect(learningRate(adam({ lr: 0.2, schedule: { kind: 'constant', steps: 10, warmup: 0 } }), 0)).toBe(0.2);
+    const p = Float64Array.of(1, -1);
+    optimizerUpdate(constant, p, Float64Array.of(0.3, -5), [new Float64Array(2), new Float64Array(2)], 0);
+    expect(p[0]).toBeCloseTo(1 - 0.05, 7);
+    expect(p[1]).toBeCloseTo(-1 + 0.05, 7);
+  });
+
   it('SGD with momentum: buf ← μ·buf + g + wd·p; p ← p − lr·buf', () => {
     const config: OptimizerConfig = { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0 };
     const p = Float64Array.from([1]);

@@ -128,10 +128,15 @@ export async function trainEditor(ctx: TrainContext, data: EditDataset, model: E
   }
 }
 
-/** The task's optimizer at one learning rate of its grid; `schedule: cosine` decays it to 0 over the run's steps. */
+/**
+ * The task's optimizer at one learning rate of its grid; `schedule: cosine` decays it to 0 over the
+ * run's steps, `warmup: W` raises it linearly over the first W.
+ */
 export function editorOptimizer(config: InrEditingConfig, lr: number): TrainOptimizer {
   const o = config.optimizer;
-  const schedule = o.schedule === 'cosine' ? { kind: 'cosine' as const, steps: config.steps } : undefined;
+  const schedule = o.schedule === 'cosine' || o.warmup > 0
+    ? { kind: o.schedule, steps: config.steps, ...(o.warmup > 0 ? { warmup: o.warmup } : {}) }
+    : undefined;
   return { kind: o.kind === 'adam' ? 'adam' : 'adamw', lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, schedule };
 }
 
