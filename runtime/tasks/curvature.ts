@@ -17,7 +17,6 @@
 import { lowerNet, type Lowered } from '../../compiler/ir/lower.js';
 import { DiagnosticError, error, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
-import { itemsPerExample } from '../../compiler/spaces/elaborate.js';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
 import { batchInputs, batchLabels } from '../data/batches.js';
@@ -179,24 +178,10 @@ async function blamingModel<T>(model: CurvatureModel, work: () => Promise<T>): P
 }
 
 function lowerModel(run: CurvatureSetup, m: ModelConfig, all: readonly ModelConfig[], index: number): CurvatureModel {
-  const lower = (setSize: number) => {
-    const result = lowerNet({ program: run.program, module: run.module, net: m.net, args: m.args, target: run.target, setSize });
-    if (!result.ok) throw new DiagnosticError(result.diagnostics);
-    return result;
-  };
-  // b is the net's set: Γ's items (b examples × their items: a CNN's positions) for a net on `grads`,
-  // the b examples themselves for one on Θ_b (each example's gradient sums its items).
-  const { points } = run.config.data;
-  const items = itemsPerExample(run.target.spec);
-  let lowered = lower(points);
-  if (items > 1 && lowered.value.graph.inputs.has('grads')) {
-    if (lowered.value.graph.inputs.has('weight_grads')) {
-      throw new DiagnosticError([error('run/mixed-sets',
-        `${m.net} reads both Γ (${points} × ${items} items on target ${run.target.name}) and per-example gradients (${points} examples): its set variable b cannot be both`,
-        m.span, 'read either `grads` or `weight_grads` on a target with several items per example')]);
-    }
-    lowered = lower(points * items);
-  }
+  const lowered = lowerNet({
+    program: run.program, module: run.module, net: m.net, args: m.args, target: run.target, setSize: run.config.data.points,
+  });
+  if (!lowered.ok) throw new DiagnosticError(lowered.diagnostics);
   const label = modelLabel(all, index);
   const graph = lowered.value.graph;
   let params = 0;
