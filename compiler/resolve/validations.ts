@@ -2,6 +2,7 @@
 // node it inspects. walk.ts visits the module and calls them. To add a rule, write the function
 // and add it to VALIDATIONS; it reports through ctx.report with a span and, where one helps, a hint.
 import { error } from '../diagnostics/diagnostic.js';
+import { findFamily } from '../spaces/families.js';
 import type { CallExpr, FunctionDecl, NameRef, Statement, TargetDecl, TaskDecl } from '../syntax/ast.js';
 import { BUILTINS, builtinsIn, findBuiltin } from './builtins.js';
 import { bindCall, calleeCandidates, calleeRole, resolveCallee, signature, type Callee } from './callee.js';
@@ -121,6 +122,24 @@ function targetIsConstructed(t: TargetDecl, ctx: ValidationContext): void {
     `e.g. \`mlp(widths: [1, 32, 1], activation: relu)\`; constructors: ${builtinsIn('target').map((b) => b.name).join(', ')}`));
 }
 
+/**
+ * A target's argument *values* (an even kernel, an empty list of channels, a zero width), checked by
+ * its family (compiler/spaces/families.ts) once the rules above found its names and kinds right, so
+ * that `gmn check` reports them even for a target no net or task uses yet.
+ */
+function targetValues(t: TargetDecl, ctx: ValidationContext): void {
+  if (t.value.kind !== 'call') return;
+  const callee = resolveCallee(t.value.callee.name, 'target', ctx);
+  const family = findFamily(t.value.callee.name);
+  if (callee === undefined || family === undefined) return;
+  const binding = bindCall(t.value, callee);
+  if (binding.missing.length + binding.extra.length + binding.unknownNamed.length + binding.repeated.length + binding.positionalAfterNamed.length > 0) return;
+  const site: ExprSite = { role: 'value', scope: undefined };
+  if (binding.matched.some(({ arg, param }) => kindProblems(param.kind, arg.value, param.name, '', site, ctx).length > 0)) return;
+  const spec = family.spec(t.value);
+  if (!spec.ok) for (const d of spec.diagnostics) ctx.report(d);
+}
+
 // ---- statements -----------------------------------------------------------------------------
 
 function repeatCountIsInt(s: Statement, site: ExprSite, ctx: ValidationContext): void {
@@ -228,7 +247,7 @@ function knownName(n: NameRef, site: ExprSite, ctx: ValidationContext): void {
 export const VALIDATIONS: ValidationRegistry = {
   module: [duplicateDeclarations],
   function: [shadowsBuiltin, duplicateParams, paramTypes, returnTypeIsSpace, defaultKinds, missingReturn, knownAnnotations],
-  target: [targetIsConstructed],
+  target: [targetIsConstructed, targetValues],
   task: TASK_VALIDATIONS,
   statement: [repeatCountIsInt],
   call: [knownCallee, tooManyArguments, unknownNamedArguments, repeatedArguments, positionalAfterNamed, missingArguments, argumentKinds],

@@ -1,5 +1,6 @@
 // The registry of target families: the only place that lists them. Every stage that needs
 // something of a target's kind asks here (familyOf) instead of branching on `spec.kind`.
+import { CNN_FAMILY } from './cnn-family.js';
 import type { TargetFamily } from './family.js';
 import { MLP_FAMILY } from './mlp-family.js';
 import type { TargetSpec } from './target.js';
@@ -10,7 +11,7 @@ import { TRANSFORMER_FAMILY } from './transformer-family.js';
  * widens them to TargetSpec (method parameters are bivariant), which is sound because familyOf
  * hands a spec only to the family whose name is its kind.
  */
-export const TARGET_FAMILIES: readonly TargetFamily<TargetSpec>[] = [MLP_FAMILY, TRANSFORMER_FAMILY];
+export const TARGET_FAMILIES: readonly TargetFamily<TargetSpec>[] = [MLP_FAMILY, TRANSFORMER_FAMILY, CNN_FAMILY];
 
 export function findFamily(name: string): TargetFamily<TargetSpec> | undefined {
   return TARGET_FAMILIES.find((f) => f.name === name);

@@ -7,6 +7,7 @@
 //   weights(T)[c]        → [P, c]        P = total parameters, blocks concatenated row-major
 //   weight_grads(T,b)[c] → [b, P, c]     (Θ_b: full per-example gradients)
 // The symmetry group of T acts on these axes through the segments' groups.
+import type { CnnSpec } from './cnn.js';
 
 export type Activation =
   | { kind: 'relu' }
@@ -37,7 +38,8 @@ export interface TransformerSpec {
   norm: 'pre' | 'post';
 }
 
-export type TargetSpec = MlpSpec | TransformerSpec;
+/** One spec per target family (compiler/spaces/families.ts). */
+export type TargetSpec = MlpSpec | TransformerSpec | CnnSpec;
 
 /**
  * A contiguous run of neurons that the symmetry group treats alike.

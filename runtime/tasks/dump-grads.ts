@@ -11,6 +11,7 @@ import { dumpGrads, mlpGradBundle, transformerGradBundle, type GradManifest } fr
 import { mlpGradients, type MlpLoss } from '../targets/mlp.js';
 import { initMlp } from '../targets/mlp-init.js';
 import { initTransformer, transformerGradients } from '../targets/transformer.js';
+import { HintedError } from '../util/hinted-error.js';
 import { Rng } from '../util/rng.js';
 
 export interface DumpRequest {
@@ -39,6 +40,10 @@ export function dumpTargetGradients(req: DumpRequest): GradManifest {
     const grads = mlpGradients(layout, { count: req.count, inputs, theta }, loss);
     const source = { loss: loss.kind, theta, inputs, ...(loss.kind === 'mse' ? { targets: loss.targets } : {}) };
     return dumpGrads(layout, mlpGradBundle(layout, grads, source), req.dir, options);
+  }
+  if (spec.kind === 'cnn') {
+    throw new HintedError(`--dump-grads writes mlp and transformer targets; ${layout.name} is a cnn`,
+      'CNN factors are computed by runtime/targets/cnn.ts (cnnGradients) for the curvature task');
   }
   const theta = initTransformer(layout, rng);
   const length = spec.seq;

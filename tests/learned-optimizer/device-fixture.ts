@@ -27,6 +27,7 @@ export function smallOptimizer(net: (typeof OPTIMIZER_NETS)[number] | (typeof LM
   if (net === 'sgdm') return new LearnedOptimizer('sgdm', undefined);
   const file = join(import.meta.dirname, 'device-opt.gmn');
   const spec = layout.spec;
+  if (spec.kind === 'cnn') throw new Error('learned optimizers train mlp and transformer base tasks, not cnns');
   const declared = spec.kind === 'mlp' ? `mlp(widths: [${spec.widths.join(', ')}], activation: relu)`
     : `transformer(vocab: ${spec.vocab}, d_model: ${spec.dModel}, heads: ${spec.heads}, head_dim: ${spec.headDim}, blocks: ${spec.blocks}, ffn: ${spec.ffn}, seq: ${spec.seq}, norm: ${spec.norm})`;
   const source = `use std/optimizers\ntarget ${layout.name} = ${declared}\n`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Argument, Expr, Span } from '../../compiler/syntax/ast.js';
-import { elaborateTarget, targetSpec } from '../../compiler/spaces/elaborate.js';
+import { elaborateTarget, itemsPerExample, targetSpec } from '../../compiler/spaces/elaborate.js';
 
 // Hand-built ASTs (the parser is another stage); every node gets a distinct column so spans are checkable.
 let col = 1;
@@ -59,5 +59,22 @@ describe('target elaboration', () => {
     const ints = (pairs: [string, number][]) => pairs.map(([k, v]) => arg(k, num(v)));
     const r = targetSpec(call('transformer', ints([['vocab', 16], ['d_model', 9], ['heads', 2], ['blocks', 1], ['ffn', 16], ['seq', 4]])));
     expect(!r.ok && r.diagnostics[0]!.message).toBe('d_model (9) is not divisible by heads (2)');
+  });
+
+  it('lays out a cnn: k² patch segments per conv layer tied to the previous layer\'s channels, P positions per example', () => {
+    const value = call('cnn', [arg('channels', list([1, 4, 8])), arg('kernel', num(3)), arg('height', num(6)), arg('width', num(5)),
+      arg('head', list([16, 1])), arg('activation', name('relu'))]);
+    const r = elaborateTarget({ kind: 'target', name: { name: 'Conv', span: span() }, value, span: span() });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.spec).toEqual({ kind: 'cnn', channels: [1, 4, 8], kernel: 3, height: 6, width: 5, head: [16, 1], activation: { kind: 'relu' } });
+    const groups = (g: string | null) => r.value.segments.filter((s) => s.group === g).map((s) => s.size);
+    // conv1's 9 patches read the image (fixed); conv2's 9 patches are conv1's 4 channels, permuted with conv1's output.
+    expect(groups('Conv.conv1')).toEqual([...Array(9).fill(4), 4]);
+    expect(groups('Conv.conv2')).toEqual([8]);
+    expect(groups('Conv.head1')).toEqual([16]);
+    expect(groups(null)).toEqual([...Array(9).fill(1), 1]);
+    expect(r.value.paramCount).toBe(9 * 4 * 1 + 4 + 9 * 8 * 4 + 8 + 16 * 8 + 16 + 16 + 1);
+    expect(itemsPerExample(r.value.spec)).toBe(30);
   });
 });
