@@ -6,7 +6,8 @@
 //     as the task is written, or with one of its presets applied (`gmn verify --preset quick`: the same
 //     nets on a small instantiation, where a float64 check is cheap and exactly as convincing);
 //   - a net of a file given on the command line that no task trains, against each target that file
-//     declares, with b = PROBE_SET_SIZE;
+//     declares, with b = PROBE_SET_SIZE examples (each itemsPerExample elements of the set: a CNN's
+//     positions, a transformer's tokens);
 //   - every other net (e.g. in std/) against the probe target PROBE (`mlp(widths: [2, 3, 4, 2])`)
 //     with b = PROBE_SET_SIZE: the typing rules do not depend on sizes, only on which segments are
 //     permuted, and the probe has two independent hidden groups and fixed inputs and outputs.
@@ -68,7 +69,8 @@ export function certifyProgram(program: ResolvedProgram, options: CertifyOptions
       for (const target of targets) {
         const layout = elaborateTarget(target);
         if (!layout.ok) continue;
-        reports.push(run(program, root, decl, new Map(), layout.value, PROBE_SET_SIZE, `target ${target.name.name}`));
+        // PROBE_SET_SIZE examples: a CNN's positions and a transformer's tokens are items of the set.
+        reports.push(run(program, root, decl, new Map(), layout.value, PROBE_SET_SIZE * itemsPerExample(layout.value.spec), `target ${target.name.name}`));
       }
     }
   }
