@@ -187,7 +187,7 @@ export interface MapLayout {
    * contiguous output); input k is loaded as one vec4 when `inputs[k]` (its view reads aligned runs
    * of 4 channels), else lane by lane.
    */
-  vec4?: { inputs: boolean[] };
+  vec4?: { inputs: boolean[]; runs?: number };
   /**
    * Inputs read through an incidence table (a fused gather): x_k[n, s, idx_k[t], c], 0 where
    * idx_k[t] < 0; binding `idx{k}` (i32) follows the inputs. The view of x_k is its own, over its
@@ -202,7 +202,8 @@ export interface MapLayout {
  */
 export function mapKernel(expr: Expr, name = 'map', layout: MapLayout = {}): Kernel {
   const n = arity(expr);
-  const lanes = layout.vec4 === undefined ? (layout.lanes ?? 1) : 4;
+  const runs = layout.vec4?.runs ?? 1;
+  const lanes = layout.vec4 === undefined ? (layout.lanes ?? 1) : 4 * runs;
   const vector = layout.vec4 !== undefined;
   if (vector && (layout.contiguity?.out !== true || !vec4Friendly(expr))) throw new Error(`internal: ${name} cannot run on vec4 runs`);
   const gathered = (k: number): boolean => layout.gathered?.[k] === true;
@@ -232,15 +233,21 @@ export function mapKernel(expr: Expr, name = 'map', layout: MapLayout = {}): Ker
   };
   const zeroUnless = (k: number, value: string): string => (gathered(k) ? `select(${vector ? 'vec4f(0.0)' : '0.0'}, ${value}, j${k} >= 0)` : value);
   if (vector) {
-    for (const k of inputs) {
-      if (vectorInput(k)) body.push(`  let x${k}v = ${zeroUnless(k, `x${k}[(${at(k, 0)}) / 4u]`)};`);
-      else {
-        body.push(`  let at${k} = ${at(k, 0)};`);
-        body.push(`  let x${k}v = ${zeroUnless(k, `vec4f(${[0, 1, 2, 3].map((l) => `x${k}[at${k}${l === 0 ? '' : ` + ${l}u * u.x${k}_s3`}]`).join(', ')})`)};`);
+    // Run r covers channels c + 4r .. c + 4r + 3 of the same row (the planner gives `runs` only when
+    // the row's channels divide into them), so the coordinates split once serve every run.
+    for (const k of inputs) if (!vectorInput(k)) body.push(`  let at${k} = ${at(k, 0)};`);
+    for (let r = 0; r < runs; r++) {
+      const suffix = runs === 1 ? '' : `_${r}`;
+      for (const k of inputs) {
+        if (vectorInput(k)) body.push(`  let x${k}v${suffix} = ${zeroUnless(k, `x${k}[(${at(k, 0)}) / 4u${r === 0 ? '' : ` + ${r}u`}]`)};`);
+        else {
+          const lane = (l: number): string => (4 * r + l === 0 ? '' : ` + ${4 * r + l}u * u.x${k}_s3`);
+          body.push(`  let x${k}v${suffix} = ${zeroUnless(k, `vec4f(${[0, 1, 2, 3].map((l) => `x${k}[at${k}${lane(l)}]`).join(', ')})`)};`);
+        }
       }
+      const { lines, result } = printExpr(expr, suffix, true);
+      body.push(...lines, `  out[i / 4u${r === 0 ? '' : ` + ${r}u`}] = ${result};`);
     }
-    const { lines, result } = printExpr(expr, '', true);
-    body.push(...lines, `  out[i / 4u] = ${result};`);
   } else {
     for (let l = 0; l < lanes; l++) {
       const suffix = lanes === 1 ? '' : `_${l}`;
@@ -249,7 +256,7 @@ export function mapKernel(expr: Expr, name = 'map', layout: MapLayout = {}): Ker
       body.push(...lines, `  out[${at('o', l)}] = ${result};`);
     }
   }
-  const note = vector ? ' (vec4 runs of 4 channels)' : lanes === 1 ? '' : ` (${lanes} channels per invocation)`;
+  const note = vector ? ` (${runs === 1 ? 'vec4 runs' : `${runs} vec4 runs per invocation`} of 4 channels)` : lanes === 1 ? '' : ` (${lanes} channels per invocation)`;
   const helpers = vector ? '' : UNARY_HELPERS;
   const source = `// ${name}: ${exprName(expr)}${note}\n${header(uniforms, bindings)}${helpers}${linearMain('u.count', body.join('\n'), lanes)}`;
   return { name, source, uniforms, bindings, workgroup: [64, 1] };

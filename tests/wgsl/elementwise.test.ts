@@ -118,23 +118,24 @@ describe.skipIf(gpu === null)('elementwise kernels (map)', () => {
     }
   });
 
-  it('on vec4 runs: aligned views load vectors, a view at an odd offset loads lane by lane, same numbers', async () => {
+  it('on vec4 runs: aligned views load vectors, a view at an odd offset loads lane by lane, 1, 2 or 4 runs per invocation, same numbers', async () => {
     const expr: Expr = { kind: 'binary', fn: 'mul', a: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: { kind: 'input', index: 0 }, b: { kind: 'input', index: 1 } } }, b: { kind: 'input', index: 2 } };
-    const dims: Dims4 = [3, 5, 7, 8];
-    const a = randomArray(rng, count(dims));
-    const row = randomArray(rng, 5 * 8); // [set, channel], repeated over batch and site
-    const shifted = randomArray(rng, 3 + count(dims)); // read from offset 3: not 4-aligned
-    const rowView: View = { offset: 0, strides: [0, 8, 0, 1] };
-    const shiftedView: View = { offset: 3, strides: contiguous(dims).strides };
-    const want = new Float64Array(count(dims));
-    forEach(dims, (n, s, t, c, i) => {
-      want[i] = Math.max(a[i]! + row[at(rowView, n, s, t, c)]!, 0) * shifted[at(shiftedView, n, s, t, c)]!;
-    });
-    const uniforms = { ...dimValues(dims), ...viewValues('o', contiguous(dims)), ...viewValues('x0', contiguous(dims)), ...viewValues('x1', rowView), ...viewValues('x2', shiftedView) };
-    const k = mapKernel(expr, 'fused', { contiguity: { out: true, inputs: [true, false, false] }, vec4: { inputs: [true, true, false] } });
-    expect(k.bindings.map((b) => b.element)).toEqual(['vec4f', 'vec4f', 'f32', 'vec4f']);
-    const [out] = await runKernel(g, k, uniforms, [f32(a), f32(row), f32(shifted), new Float32Array(count(dims))], linearGrid(count(dims) / 4));
-    expectClose(out!, want);
+    for (const [dims, runs] of [[[3, 5, 7, 8], 1], [[3, 5, 7, 8], 2], [[2, 3, 5, 16], 4], [[2, 3, 5, 16], 2]] as [Dims4, number][]) {
+      const a = randomArray(rng, count(dims));
+      const row = randomArray(rng, dims[1] * dims[3]); // [set, channel], repeated over batch and site
+      const shifted = randomArray(rng, 3 + count(dims)); // read from offset 3: not 4-aligned
+      const rowView: View = { offset: 0, strides: [0, dims[3], 0, 1] };
+      const shiftedView: View = { offset: 3, strides: contiguous(dims).strides };
+      const want = new Float64Array(count(dims));
+      forEach(dims, (n, s, t, c, i) => {
+        want[i] = Math.max(a[i]! + row[at(rowView, n, s, t, c)]!, 0) * shifted[at(shiftedView, n, s, t, c)]!;
+      });
+      const uniforms = { ...dimValues(dims), ...viewValues('o', contiguous(dims)), ...viewValues('x0', contiguous(dims)), ...viewValues('x1', rowView), ...viewValues('x2', shiftedView) };
+      const k = mapKernel(expr, 'fused', { contiguity: { out: true, inputs: [true, false, false] }, vec4: { inputs: [true, true, false], runs } });
+      expect(k.bindings.map((b) => b.element)).toEqual(['vec4f', 'vec4f', 'f32', 'vec4f']);
+      const [out] = await runKernel(g, k, uniforms, [f32(a), f32(row), f32(shifted), new Float32Array(count(dims)).fill(Number.NaN)], linearGrid(count(dims) / (4 * runs)));
+      expectClose(out!, want);
+    }
   });
 
   it('gathered inputs read rows through an incidence table (−1 reads 0), scalar lanes and vec4 runs alike', async () => {
@@ -154,12 +155,13 @@ describe.skipIf(gpu === null)('elementwise kernels (map)', () => {
     const layouts = [
       { lanes: 1, gathered: [true, true] },
       { contiguity: { out: true, inputs: [false, false] }, vec4: { inputs: [true, false] }, gathered: [true, true] },
+      { contiguity: { out: true, inputs: [false, false] }, vec4: { inputs: [true, false], runs: 2 }, gathered: [true, true] },
     ];
     for (const layout of layouts) {
       const k = mapKernel(expr, 'fused', layout);
       expect(k.bindings.map((b) => b.name)).toEqual(['x0', 'x1', 'idx0', 'idx1', 'out']);
-      const per = layout.vec4 === undefined ? 1 : 4;
-      const [out] = await runKernel(g, k, uniforms, [f32(x), f32(x), rows, cols, new Float32Array(count(dims))], linearGrid(count(dims) / per));
+      const per = layout.vec4 === undefined ? 1 : 4 * (layout.vec4.runs ?? 1);
+      const [out] = await runKernel(g, k, uniforms, [f32(x), f32(x), rows, cols, new Float32Array(count(dims)).fill(Number.NaN)], linearGrid(count(dims) / per));
       expectClose(out!, want);
     }
   });
