@@ -5,12 +5,14 @@
 //   mean_grad.npy  [P]            the batch-loss gradient (optional)
 //   losses.npy     [examples]     per-example losses (optional)
 //   theta.npy      [P] or [examples, P]   the parameters the gradients were taken at  } with `loss`
-//   inputs.npy     [examples, d_0], or token ids [examples, T] (int32)               } in the manifest:
+//   inputs.npy     [examples, d_0], token ids [examples, T] (int32), images [examples, C·H·W] } in the manifest:
 //   targets.npy    regression targets, class or next-token ids (int32); none for `output` } what produced them
 //   manifest.json  shapes, dtype, the loss kind, the target's spec, segments and parameter blocks
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CnnLayout } from '../../compiler/spaces/cnn.js';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
+import { cnnPerExampleGradients, type CnnGradients } from './cnn.js';
 import { DataError } from './errors.js';
 import { gradientsFromFactors, meanGradient } from './factors.js';
 import type { MlpGradients } from './mlp.js';
@@ -24,7 +26,7 @@ export interface GradBundle {
   /** [examples · itemsPerExample, N, 2], items of one example contiguous. */
   factors: Float64Array;
   examples: number;
-  /** 1 for an MLP; the tokens per sequence for a transformer. */
+  /** 1 for an MLP; the tokens per sequence for a transformer; the positions H·W for a CNN. */
   itemsPerExample: number;
   perExample?: Float64Array;
   meanGradient?: Float64Array;
@@ -90,6 +92,15 @@ export function transformerGradBundle(layout: TargetLayout, grads: TransformerGr
   return {
     factors: grads.factors, examples: grads.sequences, itemsPerExample: grads.length, perExample: grads.perExample,
     meanGradient: meanGradient(grads.perExample, grads.sequences, layout.paramCount), losses: grads.losses,
+    ...(source === undefined ? {} : { source }),
+  };
+}
+
+export function cnnGradBundle(layout: CnnLayout, grads: CnnGradients, source?: GradSource): GradBundle {
+  const perExample = cnnPerExampleGradients(layout, grads);
+  return {
+    factors: grads.factors, examples: grads.count, itemsPerExample: layout.positions, perExample,
+    meanGradient: meanGradient(perExample, grads.count, layout.paramCount), losses: grads.losses,
     ...(source === undefined ? {} : { source }),
   };
 }

@@ -5,19 +5,23 @@
 //   MLP          `count` inputs uniform in [-1, 1]^{d_0}; the loss is the output itself for a scalar
 //                output (Γ then holds ∇_θ f, the curvature task's input) and squared error against
 //                N(0, 1) targets otherwise;
-//   transformer  `count` sequences of uniformly random tokens; next-token cross-entropy.
+//   transformer  `count` sequences of uniformly random tokens; next-token cross-entropy;
+//   CNN          `count` images [C_0, H, W] uniform in [-1, 1], He-initialised θ, losses as for an MLP
+//                (Γ has H·W position items per image).
+import { cnnLayout } from '../../compiler/spaces/cnn.js';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
-import { dumpGrads, mlpGradBundle, transformerGradBundle, type GradManifest } from '../targets/dump.js';
+import { cnnGradients } from '../targets/cnn.js';
+import { initCnn } from '../targets/cnn-init.js';
+import { cnnGradBundle, dumpGrads, mlpGradBundle, transformerGradBundle, type GradManifest } from '../targets/dump.js';
 import { mlpGradients, type MlpLoss } from '../targets/mlp.js';
 import { initMlp } from '../targets/mlp-init.js';
 import { initTransformer, transformerGradients } from '../targets/transformer.js';
-import { HintedError } from '../util/hinted-error.js';
 import { Rng } from '../util/rng.js';
 
 export interface DumpRequest {
   layout: TargetLayout;
   dir: string;
-  /** Examples (MLP) or sequences (transformer). */
+  /** Examples (MLP), sequences (transformer) or images (CNN). */
   count: number;
   seed: number;
   /** Storage type of the real arrays (default float32). */
@@ -42,8 +46,16 @@ export function dumpTargetGradients(req: DumpRequest): GradManifest {
     return dumpGrads(layout, mlpGradBundle(layout, grads, source), req.dir, options);
   }
   if (spec.kind === 'cnn') {
-    throw new HintedError(`--dump-grads writes mlp and transformer targets; ${layout.name} is a cnn`,
-      'CNN factors are computed by runtime/targets/cnn.ts (cnnGradients) for the curvature task');
+    const cnn = cnnLayout(layout.name, spec);
+    const theta = initCnn(cnn, rng);
+    const outputs = spec.head[spec.head.length - 1]!;
+    const inputs = Float64Array.from({ length: req.count * spec.channels[0]! * cnn.positions }, () => rng.range(-1, 1));
+    const loss: MlpLoss = outputs === 1
+      ? { kind: 'output' }
+      : { kind: 'mse', targets: Float64Array.from({ length: req.count * outputs }, () => rng.normal()) };
+    const grads = cnnGradients(cnn, { count: req.count, inputs, theta }, loss);
+    const source = { loss: loss.kind, theta, inputs, ...(loss.kind === 'mse' ? { targets: loss.targets } : {}) };
+    return dumpGrads(layout, cnnGradBundle(cnn, grads, source), req.dir, options);
   }
   const theta = initTransformer(layout, rng);
   const length = spec.seq;

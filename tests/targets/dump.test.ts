@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cnnLayout } from '../../compiler/spaces/cnn.js';
 import { mlpLayout } from '../../compiler/spaces/target.js';
+import { cnnLosses } from '../../runtime/targets/cnn.js';
 import { dumpGrads, mlpGradBundle, transformerGradBundle, type GradManifest } from '../../runtime/targets/dump.js';
 import { DataError } from '../../runtime/targets/errors.js';
 import { mlpGradients } from '../../runtime/targets/mlp.js';
@@ -117,6 +119,44 @@ print(G.dtype, worst)
     const again = transformerGradients(layout, { sequences: B, length: T, tokens: Array.from(inputs.data), theta: Float64Array.from(theta) }, Array.from(targets.data));
     const losses = decodeNpy(readFileSync(join(dir, 'losses.npy'))).data;
     for (let s = 0; s < B; s++) expect(Math.abs(again.losses[s]! - losses[s]!)).toBeLessThan(1e-5 * Math.abs(losses[s]!));
+  });
+
+  it('a CNN dump holds H·W position items per image, and its factors sum to its per-example gradients', () => {
+    const layout = cnnLayout('Conv', { kind: 'cnn', channels: [2, 3], kernel: 3, height: 3, width: 4, head: [4, 1], activation: { kind: 'tanh' } });
+    const dir = tempDir('gmn-dump-');
+    const count = 3;
+    const manifest = dumpTargetGradients({ layout, dir, count, seed: 2, dtype: 'float64' });
+    expect([manifest.loss, manifest.examples, manifest.itemsPerExample]).toEqual(['output', count, 12]);
+    expect(manifest.arrays['inputs']!.shape).toEqual([count, 2 * 12]);
+    const load = (key: string) => decodeNpy(readFileSync(join(dir, `${key}.npy`))).data;
+    const factors = load('factors');
+    const grads = load('grads');
+    expect(factors.length).toBe(count * 12 * layout.neuronCount * 2);
+    // Every parameter's per-example gradient is the sum over the image's 12 items of its row's g times its column's a.
+    const N = layout.neuronCount;
+    const G = (t: number, n: number, c: number) => factors[(t * N + n) * 2 + c]!;
+    let largest = 0;
+    let worst = 0;
+    for (let e = 0; e < count; e++) {
+      for (const block of layout.params) {
+        const row = layout.segments[block.rowSegment]!;
+        const col = block.colSegment === null ? null : layout.segments[block.colSegment]!;
+        for (let p = 0; p < block.rows; p++) {
+          for (let q = 0; q < (block.cols ?? 1); q++) {
+            let sum = 0;
+            for (let t = e * 12; t < (e + 1) * 12; t++) sum += G(t, row.offset + p, 1) * (col === null ? 1 : G(t, col.offset + q, 0));
+            const dumped = grads[e * layout.paramCount + block.offset + p * (block.cols ?? 1) + q]!;
+            largest = Math.max(largest, Math.abs(dumped));
+            worst = Math.max(worst, Math.abs(sum - dumped));
+          }
+        }
+      }
+    }
+    expect(largest).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(1e-12 * largest);
+    // The dumped θ and images reproduce the dumped losses (the network's output: a scalar head).
+    const again = cnnLosses(layout, { count, inputs: Float64Array.from(load('inputs')), theta: Float64Array.from(load('theta')) }, { kind: 'output' });
+    expect(Array.from(again)).toEqual(Array.from(load('losses')));
   });
 
   it('refuses to dump into an existing file, with a hint', () => {
