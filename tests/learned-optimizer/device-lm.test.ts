@@ -30,13 +30,14 @@ describe.skipIf(gpu === null)('the LM on the device: evaluation and PES', () => 
   const SEEDS = [1, 2];
   const OPTIONS = { horizon: 5, every: 2 };
 
-  it('Adam: every seed\'s test-loss curve equals the float64 curve (steps 0, 2, 4, 5)', async () => {
-    const got = await deviceAdamCurves(gpu!, task, 0.01, SEEDS, OPTIONS);
-    SEEDS.forEach((seed, r) => {
-      const want = adamCurve(task, 0.01, { ...OPTIONS, seed });
-      expect(got[r]!.steps).toEqual([0, 2, 4, 5]);
-      expectClose(got[r]!.losses, want.losses, 1e-4, 1e-5);
-    });
+  it('Adam, two rates of the grid in one batch: every rate\'s and seed\'s test-loss curve equals the float64 curve (steps 0, 2, 4, 5)', async () => {
+    const rates = [0.01, 0.003];
+    const got = await deviceAdamCurves(gpu!, task, rates, SEEDS, OPTIONS);
+    rates.forEach((lr, i) => SEEDS.forEach((seed, r) => {
+      const want = adamCurve(task, lr, { ...OPTIONS, seed });
+      expect(got[i]![r]!.steps).toEqual([0, 2, 4, 5]);
+      expectClose(got[i]![r]!.losses, want.losses, 1e-4, 1e-5);
+    }));
   });
 
   it('DS + GradMetaNet with a perturbed φ: every seed\'s curve equals the float64 curve', async () => {

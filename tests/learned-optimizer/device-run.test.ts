@@ -23,19 +23,20 @@ describe.skipIf(gpu === null)('the F-MNIST MLP task on the device', () => {
   const module = program.roots[0]!;
   const defaults = learnedOptimizationConfig([...module.symbols.tasks.values()][0]!, 'default');
   const image = defaults.baseTasks.find((b) => b.kind === 'image_mlp')!;
-  // Small: batch 8, T = 4 (two truncations of 2), 4 outer steps of one pair, one seed, one Adam rate.
+  // Small: batch 8, T = 4 (two truncations of 2), 4 outer steps of one pair, one seed, two Adam rates
+  // (one batch of runs: jobs.ts's runAdamJobs).
   const config: LearnedOptimizationConfig = {
     ...defaults,
     baseTasks: [{ ...image, batch: 8, horizon: 4 }],
     optimizers: defaults.optimizers.filter((o) => o.net === 'sgdm' || o.net === 'unf_gradmetanet'),
     pes: { ...defaults.pes, outerSteps: 4, pairs: 1, truncation: 2 },
-    adamLrs: [0.01],
+    adamLrs: [0.01, 0.003],
     seeds: [1],
   };
   const work = tempDir('gmn-lopt-device-');
   const run = (outDir: string, backend: 'auto' | 'reference' = 'auto', shouldStop?: () => boolean) =>
     runLearnedOptimizationTask({ program, module, config, outDir, progress: silent, checkpointEvery: 2, backend, ...(backend === 'auto' ? { gpu: gpu! } : {}), ...(shouldStop ? { shouldStop } : {}) });
-  const results = (dir: string) => JSON.parse(readFileSync(join(work, dir, 'results.json'), 'utf8')) as { context: { device: string }; results: unknown };
+  const results = (dir: string) => JSON.parse(readFileSync(join(work, dir, 'results.json'), 'utf8')) as { context: { device: string }; results: { adamGrid: { lr: number; meanBest: number }[] }[] };
 
   it('stopped after its first checkpoint and resumed, it matches an uninterrupted run bit for bit', async () => {
     expect(await run(join(work, 'straight'))).toBe('finished');
@@ -43,6 +44,10 @@ describe.skipIf(gpu === null)('the F-MNIST MLP task on the device', () => {
     expect(readdirSync(join(work, 'resumed', 'checkpoints')).length).toBe(1);
     expect(await run(join(work, 'resumed'))).toBe('finished');
     expect(results('resumed').results).toEqual(results('straight').results);
+    // Each rate of the batched grid trained with its own rate: the slower one ends higher.
+    const [fast, slow] = results('straight').results[0]!.adamGrid;
+    expect([fast!.lr, slow!.lr]).toEqual([0.01, 0.003]);
+    expect(slow!.meanBest).toBeGreaterThan(fast!.meanBest);
     for (const f of readdirSync(join(work, 'straight', 'trained'))) {
       expect(readFileSync(join(work, 'resumed', 'trained', f), 'utf8')).toBe(readFileSync(join(work, 'straight', 'trained', f), 'utf8'));
     }

@@ -1,8 +1,9 @@
 // Evaluation curves on the device, the twins of evaluation.ts's float64 adamCurve and learnedCurve:
-// every seed of one optimizer is one run of a batch (DeviceInnerRuns), each from its seed's
-// initialisation and batches exactly as the float64 curve draws them, and the test loss of every
-// run is taken on the device every `every` steps (and at step 0). Float32: the curves agree with
-// the float64 ones to float32 accuracy (tests/learned-optimizer/device-evaluation.test.ts).
+// every seed of one optimizer (and of every rate of Adam's grid) is one run of a batch
+// (DeviceInnerRuns), each from its seed's initialisation and batches exactly as the float64 curve
+// draws them, and the test loss of every run is taken on the device every `every` steps (and at
+// step 0). Float32: the curves agree with the float64 ones to float32 accuracy
+// (tests/learned-optimizer/device-evaluation.test.ts).
 import type { GpuDevice } from '../../device/index.js';
 import type { MlpRunsShapes } from '../../targets/gpu-mlp-runs.js';
 import { Rng } from '../../util/rng.js';
@@ -19,11 +20,16 @@ export type DeviceCurveOptions = Omit<CurveOptions, 'seed' | 'trajectory'> & { t
 /** Adam's constants as adam() sets them (train/optimizers.ts); the rate is the curve's. */
 const ADAM: AdamConstants = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-export async function deviceAdamCurves(gpu: GpuDevice, task: InnerTask, lr: number, seeds: readonly number[], options: DeviceCurveOptions): Promise<Curve[]> {
-  const runs = await DeviceInnerRuns.create(gpu, deviceData(gpu, task), { kind: 'adam', adam: ADAM }, seeds.length, options.tiles);
-  const starts = seeds.map((seed) => seeded(task, seed));
-  runs.loadAdam(starts.map((s) => s.theta), seeds.map(() => lr));
-  return curves(runs, task, starts.map((s) => s.data), options);
+/**
+ * Adam's curves for every learning rate of `lrs` and every seed, all of them runs of one batch (run
+ * i·S + s: rate i, seed s), so a grid costs one dispatch series per inner step: per rate, per seed.
+ */
+export async function deviceAdamCurves(gpu: GpuDevice, task: InnerTask, lrs: readonly number[], seeds: readonly number[], options: DeviceCurveOptions): Promise<Curve[][]> {
+  const runs = await DeviceInnerRuns.create(gpu, deviceData(gpu, task), { kind: 'adam', adam: ADAM }, lrs.length * seeds.length, options.tiles);
+  const starts = lrs.flatMap(() => seeds.map((seed) => seeded(task, seed)));
+  runs.loadAdam(starts.map((s) => s.theta), lrs.flatMap((lr) => seeds.map(() => lr)));
+  const all = await curves(runs, task, starts.map((s) => s.data), options);
+  return lrs.map((_, i) => all.slice(i * seeds.length, (i + 1) * seeds.length));
 }
 
 export async function deviceLearnedCurves(gpu: GpuDevice, task: InnerTask, optimizer: LearnedOptimizer, phi: Float64Array, seeds: readonly number[], options: DeviceCurveOptions): Promise<Curve[]> {
