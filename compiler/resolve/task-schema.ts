@@ -64,6 +64,8 @@ export const DATA_GENERATORS: readonly Builtin[] = [
 const schedule: BuiltinParam = { name: 'schedule', type: { kind: 'enum', values: ['constant', 'cosine'] }, optional: true };
 /** `warmup: W` raises lr linearly over the first W updates (ScaleGMN's INR editors use 1000). */
 const warmup: BuiltinParam = { name: 'warmup', type: int, optional: true };
+/** `clip_norm: c` scales each step's gradients to joint norm at most c (ScaleGMN's INR editors use 10). */
+const clipNorm: BuiltinParam = { name: 'clip_norm', type: float, optional: true };
 
 const adamParams: BuiltinParam[] = [
   { name: 'lr', type: float, optional: true },
@@ -73,6 +75,7 @@ const adamParams: BuiltinParam[] = [
   { name: 'weight_decay', type: float, optional: true },
   schedule,
   warmup,
+  clipNorm,
 ];
 
 export const OPTIMIZERS: readonly Builtin[] = [
@@ -80,7 +83,7 @@ export const OPTIMIZERS: readonly Builtin[] = [
   { name: 'adamw', context: 'task', doc: 'Adam with decoupled weight decay (default 1e-2)', params: adamParams },
   {
     name: 'sgd', context: 'task', doc: 'SGD with momentum (default 0.9)',
-    params: [{ name: 'lr', type: float, optional: true }, { name: 'momentum', type: float, optional: true }, schedule],
+    params: [{ name: 'lr', type: float, optional: true }, { name: 'momentum', type: float, optional: true }, schedule, warmup, clipNorm],
   },
 ];
 

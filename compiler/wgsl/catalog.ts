@@ -9,7 +9,7 @@ import { gatherKernel, scatterKernel, sparseSiteKernel } from './incidence.js';
 import type { Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractGroup, contractKernel, fitTile, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel } from './matmul.js';
-import { adamKernel, sgdKernel } from './optimizers.js';
+import { adamKernel, clipKernel, sgdKernel, sumSquaresKernel } from './optimizers.js';
 import { batchedMatmulKernel, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
 import { siteKeyContractKernel, siteKeyReadKernel, siteKeySumKernel, siteTermsReadKernel } from './site-term.js';
@@ -78,5 +78,7 @@ export function kernelCatalog(): Kernel[] {
     attentionVjpKvKernel(8),
     adamKernel(),
     sgdKernel(),
+    sumSquaresKernel(),
+    clipKernel(),
   ];
 }

@@ -4,6 +4,8 @@
 //                                  with Adam's L2 weight decay (decoupled = 0) added to g instead.
 //   SGD with momentum:             g ← g + wd · p;  b ← μ b + g;  p ← p − lr · b
 //   Accumulation (micro-batches):  acc ← acc + g, so one update applies a whole batch's gradient
+//   Gradient-norm clipping (before the update, over all K parameters' gradients, as PyTorch's
+//   clip_grad_norm_):  norms[k] ← Σ g_k²;  g ← g · min(1, clip / (sqrt(Σ_k norms[k]) + 1e-6))
 // The step-dependent bias corrections bc1 = 1 − β1^t and bc2 = 1 − β2^t come in as uniforms.
 import { header, linearMain, type Kernel } from './kernel.js';
 
@@ -55,4 +57,45 @@ export function accumulateKernel(): Kernel {
   ];
   const body = '  acc[i] = acc[i] + grad[i];';
   return { name: 'accumulate', source: `// accumulate: a micro-batch's gradient added to the batch's\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
+}
+
+/** Invocations of sum_squares: one workgroup strides over a whole gradient (the editors' are small). */
+const SUM_WORKGROUP = 256;
+
+/** Clipping's first pass: one part's sum of squared gradient entries into norms[part] (one workgroup). */
+export function sumSquaresKernel(): Kernel {
+  const uniforms = [{ name: 'count', type: 'u32' as const }, { name: 'part', type: 'u32' as const }];
+  const bindings = [
+    { name: 'grad', element: 'f32', access: 'read' as const },
+    { name: 'norms', element: 'f32', access: 'read_write' as const },
+  ];
+  const source = `// sum_squares: the squared norm of one parameter's gradient, for gradient-norm clipping
+${header(uniforms, bindings)}var<workgroup> partial: array<f32, ${SUM_WORKGROUP}>;
+@compute @workgroup_size(${SUM_WORKGROUP})
+fn main(@builtin(local_invocation_index) lane: u32) {
+  var sum = 0.0;
+  for (var i = lane; i < u.count; i += ${SUM_WORKGROUP}u) { sum += grad[i] * grad[i]; }
+  partial[lane] = sum;
+  workgroupBarrier();
+  for (var half = ${SUM_WORKGROUP / 2}u; half > 0u; half = half / 2u) {
+    if (lane < half) { partial[lane] += partial[lane + half]; }
+    workgroupBarrier();
+  }
+  if (lane == 0u) { norms[u.part] = partial[0]; }
+}
+`;
+  return { name: 'sum_squares', source, uniforms, bindings, workgroup: [SUM_WORKGROUP, 1] };
+}
+
+/** Clipping's second pass: one part's gradient scaled in place so that the norm over all `parts` is at most `clip`. */
+export function clipKernel(): Kernel {
+  const uniforms = [{ name: 'count', type: 'u32' as const }, { name: 'parts', type: 'u32' as const }, { name: 'clip', type: 'f32' as const }];
+  const bindings = [
+    { name: 'norms', element: 'f32', access: 'read' as const },
+    { name: 'grad', element: 'f32', access: 'read_write' as const },
+  ];
+  const body = `  var total = 0.0;
+  for (var k = 0u; k < u.parts; k++) { total += norms[k]; }
+  grad[i] = grad[i] * min(1.0, u.clip / (sqrt(total) + 1e-6));`;
+  return { name: 'clip', source: `// clip: a gradient scaled by min(1, clip / global norm)\n${header(uniforms, bindings)}${linearMain('u.count', body)}`, uniforms, bindings, workgroup: [64, 1] };
 }

@@ -5,13 +5,15 @@
 // A batch whose buffers would exceed the device's storage-binding limit runs as micro-batches (one
 // submit each): every chunk's loss cotangent is 1/B of the *whole* batch, chunk gradients are summed
 // on the device, and one optimizer update follows the last chunk — the full batch's step up to
-// float32 rounding.
+// float32 rounding. With gradient-norm clipping, two passes over the (summed) gradients precede the
+// updates: each parameter's squared norm into a small buffer, then every gradient scaled by the
+// factor all of them give (compiler/wgsl/optimizers.ts).
 import type { TrainingStepGraph } from '../../compiler/autodiff/index.js';
 import { STEP_COTANGENT } from '../../compiler/autodiff/index.js';
 import type { ValueId } from '../../compiler/ir/ops.js';
 import type { Instantiation } from '../../compiler/ir/types.js';
 import { linearGrid, packUniforms } from '../../compiler/wgsl/kernel.js';
-import { accumulateKernel, adamKernel, sgdKernel } from '../../compiler/wgsl/optimizers.js';
+import { accumulateKernel, adamKernel, clipKernel, sgdKernel, sumSquaresKernel } from '../../compiler/wgsl/optimizers.js';
 import type { PlanTables } from '../../compiler/wgsl/plan.js';
 import { learningRate, type OptimizerConfig } from '../train/optimizers.js';
 import type { GpuDevice } from '../device/gpu-device.js';
@@ -43,6 +45,8 @@ export class GpuTrainer {
   step = 0;
   /** Settles once the latest step is on the device's queue: the next step records after it. */
   private queued: Promise<unknown> = Promise.resolve();
+  /** With clipping: each parameter's squared gradient norm, [parameters]. */
+  private norms: GPUBuffer | null = null;
 
   constructor(
     private readonly gpu: GpuDevice,
@@ -89,6 +93,7 @@ export class GpuTrainer {
     const pipeline = await pipelineOf(this.gpu, kernel);
     const accumulate = accumulateKernel();
     const accumulatePipeline = chunks.length > 1 ? await pipelineOf(this.gpu, accumulate) : null;
+    const clipping = await this.clipping();
     const uniforms = this.updateUniforms(t);
     const losses = new Float32Array(batch);
     const reads: Promise<void>[] = [];
@@ -102,15 +107,24 @@ export class GpuTrainer {
       const { result } = await this.executor.submit(chunkInputs, size, outputs, {
         readback: [this.loss],
         after: (step, bufferOf) => {
-          for (const p of this.state) {
-            let grad = bufferOf(p.grad);
-            if (accumulatePipeline !== null) {
-              p.accumulator ??= this.gpu.scratch(p.size * 4, `gradient sum ${p.name}`);
-              if (k === 0) step.copy(grad, p.accumulator, p.size * 4);
-              else record(step, { kernel: accumulate, pipeline: accumulatePipeline, uniforms: { count: p.size }, buffers: [grad, p.accumulator], workgroups: linearGrid(p.size), label: `accumulate ${p.name}` });
-              grad = p.accumulator;
-            }
-            if (!last) continue;
+          const grads = this.state.map((p) => {
+            const grad = bufferOf(p.grad);
+            if (accumulatePipeline === null) return grad;
+            p.accumulator ??= this.gpu.scratch(p.size * 4, `gradient sum ${p.name}`);
+            if (k === 0) step.copy(grad, p.accumulator, p.size * 4);
+            else record(step, { kernel: accumulate, pipeline: accumulatePipeline, uniforms: { count: p.size }, buffers: [grad, p.accumulator], workgroups: linearGrid(p.size), label: `accumulate ${p.name}` });
+            return p.accumulator;
+          });
+          if (!last) return;
+          if (clipping !== null) {
+            const { sumSquares, clip, norms, clipNorm } = clipping;
+            this.state.forEach((p, part) => record(step, { ...sumSquares, uniforms: { count: p.size, part }, buffers: [grads[part]!, norms], workgroups: [1, 1, 1], label: `gradient norm ${p.name}` }));
+            this.state.forEach((p, part) => record(step, {
+              ...clip, uniforms: { count: p.size, parts: this.state.length, clip: clipNorm }, buffers: [norms, grads[part]!], workgroups: linearGrid(p.size), label: `clip ${p.name}`,
+            }));
+          }
+          for (const [part, p] of this.state.entries()) {
+            const grad = grads[part]!;
             const values = { ...uniforms, count: p.size };
             let update = p.updates.get(grad);
             if (update === undefined) {
@@ -162,12 +176,26 @@ export class GpuTrainer {
   }
 
   release(): void {
+    if (this.norms !== null) this.gpu.pool.release(this.norms);
     for (const p of this.state) {
       for (const b of p.slots) this.gpu.pool.release(b);
       if (p.accumulator !== undefined) this.gpu.pool.release(p.accumulator);
       for (const u of p.updates.values()) u.release();
     }
     this.executor.release();
+  }
+
+  /** The clipping passes' kernels and their norms buffer, or null without `clipNorm`. */
+  private async clipping() {
+    const { clipNorm } = this.optimizer;
+    if (clipNorm === undefined) return null;
+    const [sumSquares, clip] = [sumSquaresKernel(), clipKernel()];
+    this.norms ??= this.gpu.scratch(this.state.length * 4, 'gradient norms');
+    return {
+      clipNorm, norms: this.norms,
+      sumSquares: { kernel: sumSquares, pipeline: await pipelineOf(this.gpu, sumSquares) },
+      clip: { kernel: clip, pipeline: await pipelineOf(this.gpu, clip) },
+    };
   }
 
   /** The update's uniforms after `step` earlier updates (Adam's bias corrections use t = step + 1). */

@@ -346,9 +346,10 @@ function trainOptimizer(config: TaskConfig, size: number): TrainOptimizer {
   const schedule = o.schedule === 'cosine' || o.warmup > 0
     ? { kind: o.schedule, steps: config.epochs * Math.ceil(size / config.batch), ...(o.warmup > 0 ? { warmup: o.warmup } : {}) }
     : undefined;
+  const clip = o.clipNorm > 0 ? { clipNorm: o.clipNorm } : {};
   return o.kind === 'sgd'
-    ? { kind: 'sgd', lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule }
-    : { kind: o.kind, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, schedule };
+    ? { kind: 'sgd', lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule, ...clip }
+    : { kind: o.kind, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, schedule, ...clip };
 }
 
 function initialState(model: CurvatureModel, config: TaskConfig, seed: number): TrainState {

@@ -33,8 +33,10 @@ export interface OptimizerConfig {
   momentum: number;
   /** `cosine`: lr decays to 0 over the training run's updates. */
   schedule: 'constant' | 'cosine';
-  /** Updates of linear warm-up (0: none; the INR editors' trainer applies it). */
+  /** Updates of linear warm-up (0: none). */
   warmup: number;
+  /** Gradient-norm clipping threshold (0: none). */
+  clipNorm: number;
 }
 
 export interface ModelConfig {
@@ -225,7 +227,14 @@ export function optimizerConfig(optimizer: CallValue): OptimizerConfig {
     momentum: argNumber(optimizer, 'momentum', 0.9),
     schedule: argEnum(optimizer, 'schedule', ['constant', 'cosine'] as const, 'constant'),
     warmup: argInt(optimizer, 'warmup', 0),
+    clipNorm: positiveOrZero(optimizer, 'clip_norm'),
   };
+}
+
+function positiveOrZero(call: CallValue, key: string): number {
+  const v = argNumber(call, key, 0);
+  if (v < 0) throw new DiagnosticError([error('task/bad-argument', `\`${key}\` of \`${call.name}\` must be positive`, call.span)]);
+  return v;
 }
 
 export function optimizerKind(call: CallValue): OptimizerConfig['kind'] {

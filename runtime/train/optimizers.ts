@@ -7,9 +7,12 @@
 // With a cosine schedule, lr is replaced by lr_t = lr · ½(1 + cos(π·t/T)) for update t = 0 … T−1,
 // and stays at its final value past T. A warm-up of W updates multiplies it by min(1, (t+1)/W): the
 // rate rises linearly to its full value at update W − 1 (ScaleGMN's editing config: 1000 updates).
+// With `clipNorm` c, the gradients of all parameters are first scaled together by
+// min(1, c / (‖g‖ + 1e-6)), ‖g‖ their joint Euclidean norm (PyTorch's clip_grad_norm_; ScaleGMN's
+// editing config clips at 10): clipGradients, before the updates.
 export type OptimizerConfig =
-  | { kind: 'adam' | 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; schedule?: LrSchedule }
-  | { kind: 'sgd'; lr: number; momentum: number; weightDecay: number; schedule?: LrSchedule };
+  | { kind: 'adam' | 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; schedule?: LrSchedule; clipNorm?: number }
+  | { kind: 'sgd'; lr: number; momentum: number; weightDecay: number; schedule?: LrSchedule; clipNorm?: number };
 
 /** How the learning rate changes over the updates of a run (absent: constant). */
 export interface LrSchedule {
@@ -43,6 +46,16 @@ export function learningRate(config: OptimizerConfig, step: number): number {
   if (schedule.kind === 'constant') return config.lr * warm;
   const progress = Math.min(step, schedule.steps) / schedule.steps;
   return config.lr * warm * 0.5 * (1 + Math.cos(Math.PI * progress));
+}
+
+/** Scales every gradient in place by min(1, clipNorm / (‖g‖ + 1e-6)) over all of them; returns ‖g‖. */
+export function clipGradients(grads: readonly Float64Array[], clipNorm: number): number {
+  let squares = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) squares += g[i]! * g[i]!;
+  const norm = Math.sqrt(squares);
+  const factor = Math.min(1, clipNorm / (norm + 1e-6));
+  if (factor < 1) for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = g[i]! * factor;
+  return norm;
 }
 
 /** Updates `param` and its slots in place; `step` is the number of updates already applied. */

@@ -6,7 +6,7 @@ import type { Graph } from '../../compiler/ir/ops.js';
 import { executeGraph } from '../reference/execute.js';
 import { tensor, type Tensor } from '../reference/tensor.js';
 import { cloneState, type Batch, type Executor, type ExecutorFactory, type TrainProgram, type TrainState } from './executor.js';
-import { optimizerUpdate } from './optimizers.js';
+import { clipGradients, optimizerUpdate } from './optimizers.js';
 
 export class ReferenceExecutor implements Executor {
   readonly backend = 'reference (float64)';
@@ -28,9 +28,11 @@ export class ReferenceExecutor implements Executor {
     const run = executeGraph(this.step, this.program.inst, inputs, this.state.params);
     const losses = run.outputs.get(STEP_LOSS)!.data;
     const loss = losses.reduce((a, b) => a + b, 0) / B;
+    const grads = new Map([...this.state.params.keys()].map((name) => [name, run.outputs.get(`grad:${name}`)!.data]));
+    const { clipNorm } = this.program.optimizer;
+    if (clipNorm !== undefined) clipGradients([...grads.values()], clipNorm);
     for (const [name, param] of this.state.params) {
-      const grad = run.outputs.get(`grad:${name}`)!.data;
-      optimizerUpdate(this.program.optimizer, param, grad, this.state.optimizer.slots.get(name)!, this.state.step);
+      optimizerUpdate(this.program.optimizer, param, grads.get(name)!, this.state.optimizer.slots.get(name)!, this.state.step);
     }
     this.state.step++;
     return Promise.resolve(loss);

@@ -1,6 +1,7 @@
 // The WebGPU Executor (forward + training step + state) against the float64 reference Executor:
 // the same program from the same state gives the same losses, parameters and optimizer slots
-// (float32 tolerance) over three steps, for Adam, AdamW (cosine schedule) and SGD with momentum; writeState then
+// (float32 tolerance) over three steps, for Adam, AdamW (cosine schedule), SGD with momentum, and SGD and
+// Adam with gradient-norm clipping; writeState then
 // continues exactly from a given state.
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebGpuExecutor } from '../../runtime/gpu/index.js';
@@ -19,6 +20,10 @@ const OPTIMIZERS: OptimizerConfig[] = [
   // AdamW with a cosine schedule over the 3 steps: each step's learning rate reaches the kernel.
   adam({ lr: 1e-2, weightDecay: 0.01, schedule: { kind: 'cosine', steps: 3 } }, true),
   { kind: 'sgd', lr: 1e-2, momentum: 0.9, weightDecay: 0.01 },
+  // Gradient-norm clipping far below the gradients' norm: every step's gradients are scaled (SGD's
+  // step and Adam's moments show the factor).
+  { kind: 'sgd', lr: 1e-2, momentum: 0.9, weightDecay: 0, clipNorm: 1e-3 },
+  adam({ lr: 1e-2, clipNorm: 1e-3 }),
 ];
 
 describe.skipIf(gpu === null)('WebGPU executor vs reference executor', () => {

@@ -1,6 +1,6 @@
 // The INR editors' optimizer comes from the task: `adamw(schedule: cosine)` decays the rate over the
 // preset's steps (it was once dropped on the way to the trainer, which then ran at a constant rate),
-// and `adamw(warmup: W)` raises it over the first W steps.
+// `adamw(warmup: W)` raises it over the first W steps, and `clip_norm: c` reaches the trainer.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,5 +53,11 @@ describe('editorOptimizer', () => {
     const both = editorOptimizer(configOf(source.replace('warmup: 50', 'warmup: 50, schedule: cosine'), 'default'), 0.004);
     expect(both.schedule).toMatchObject({ kind: 'cosine', warmup: 50 });
     expect(learningRate(both, 0)).toBeCloseTo(0.004 / 50 * 0.5 * (1 + Math.cos(0)), 15);
+  });
+
+  it('passes `clip_norm: c` on (absent: no clipping)', () => {
+    expect(editorOptimizer(configOf(example, 'default'), 0.005).clipNorm).toBeUndefined();
+    const source = example.replace(/optimizer: adamw\(([^)]*)\)/, 'optimizer: adamw($1, clip_norm: 10.0)');
+    expect(editorOptimizer(configOf(source, 'default'), 0.005).clipNorm).toBe(10);
   });
 });

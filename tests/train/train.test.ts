@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from '../../runtime/train/checkpoint.js';
 import type { TrainProgram, TrainState } from '../../runtime/train/executor.js';
 import { initParams } from '../../runtime/train/init.js';
-import { adam, initOptimizerState, learningRate, optimizerUpdate, type OptimizerConfig } from '../../runtime/train/optimizers.js';
+import { adam, clipGradients, initOptimizerState, learningRate, optimizerUpdate, type OptimizerConfig } from '../../runtime/train/optimizers.js';
 import { referenceExecutor } from '../../runtime/train/reference-executor.js';
 import { Trainer } from '../../runtime/train/trainer.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -62,6 +62,16 @@ describe('optimizers (float64)', () => {
     optimizerUpdate(constant, p, Float64Array.of(0.3, -5), [new Float64Array(2), new Float64Array(2)], 0);
     expect(p[0]).toBeCloseTo(1 - 0.05, 7);
     expect(p[1]).toBeCloseTo(-1 + 0.05, 7);
+  });
+
+  it('gradient-norm clipping scales all gradients together to norm clip (less 1e-6), and leaves them below it', () => {
+    const grads = [Float64Array.of(3, 0), Float64Array.of(0, -4)];
+    expect(clipGradients(grads, 1)).toBe(5);
+    const factor = 1 / (5 + 1e-6);
+    expect([...grads[0]!, ...grads[1]!]).toEqual([3 * factor, 0, 0, -4 * factor]);
+    const small = [Float64Array.of(0.3), Float64Array.of(0.4)];
+    expect(clipGradients(small, 1)).toBeCloseTo(0.5, 15);
+    expect([...small[0]!, ...small[1]!]).toEqual([0.3, 0.4]);
   });
 
   it('SGD with momentum: buf ← μ·buf + g + wd·p; p ← p − lr·buf', () => {

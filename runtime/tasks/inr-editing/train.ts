@@ -130,14 +130,14 @@ export async function trainEditor(ctx: TrainContext, data: EditDataset, model: E
 
 /**
  * The task's optimizer at one learning rate of its grid; `schedule: cosine` decays it to 0 over the
- * run's steps, `warmup: W` raises it linearly over the first W.
+ * run's steps, `warmup: W` raises it linearly over the first W, `clip_norm: c` clips the gradients.
  */
 export function editorOptimizer(config: InrEditingConfig, lr: number): TrainOptimizer {
   const o = config.optimizer;
   const schedule = o.schedule === 'cosine' || o.warmup > 0
     ? { kind: o.schedule, steps: config.steps, ...(o.warmup > 0 ? { warmup: o.warmup } : {}) }
     : undefined;
-  return { kind: o.kind === 'adam' ? 'adam' : 'adamw', lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, schedule };
+  return { kind: o.kind === 'adam' ? 'adam' : 'adamw', lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, schedule, ...(o.clipNorm > 0 ? { clipNorm: o.clipNorm } : {}) };
 }
 
 /** Mean over the split's INRs and pixels of (render(θ + Δθ) − edited image)². */
