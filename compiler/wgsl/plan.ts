@@ -620,11 +620,11 @@ class Planner {
         const r1 = op.axes.includes('set') ? xd[1] : 1;
         const r2 = op.axes.includes('site') ? xd[2] : 1;
         const scale = op.fn === 'mean' ? 1 / (r1 * r2) : 1;
-        if (xd[3] % 4 === 0) {
-          // Set and site are adjacent in the layout: the reduced axes are the middle of [outer, mid, inner].
-          const inner = (r2 === 1 ? xd[2] : 1) * xd[3];
-          return this.reduceMiddle(node, this.buf(op.x), this.output(node), r1 * r2, inner, scale, count);
-        }
+        // Set and site are adjacent in the layout: the reduced axes are the middle of [outer, mid, inner].
+        // Over the set alone inner is site·channels, so 14 channels on 106 neurons (GradMetaNet's
+        // gradient sets) are vec4 runs too.
+        const inner = (r2 === 1 ? xd[2] : 1) * xd[3];
+        if (inner % 4 === 0) return this.reduceMiddle(node, this.buf(op.x), this.output(node), r1 * r2, inner, scale, count);
         const uniforms = { ...dimValues(d), ...viewValues('x', contiguous(xd)), r1, r2, scale };
         this.dispatch(reduceKernel(), node, uniforms, [this.buf(op.x), this.output(node)], linearGrid(count));
         return;

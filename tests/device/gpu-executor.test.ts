@@ -93,6 +93,8 @@ describe.skipIf(gpu === null)('GPU executor', () => {
     expect(kernelOf(ids['h']!).source).toContain('max(');
     for (const fused of ['x0', 'sum', 'biased', 'half']) expect(plan.values.has(ids[fused]!)).toBe(false);
     expect(kernelOf(ids['out']!).name).toBe('fused');
+    // The mean over the set of 2 channels on 6 neurons reads vec4 runs of site·channels (12 floats).
+    expect(kernelOf(ids['pooled']!).name).toBe('reduce_middle');
     // With the Gram matrix requested too, the product has two readers and is stored again.
     const both = planGraph(graph, inst, { batch: B, tables: layoutTables(inst), outputs: [ids['out']!, ids['gram']!] });
     expect(both.values.has(ids['x0']!)).toBe(true);
@@ -104,7 +106,7 @@ describe.skipIf(gpu === null)('GPU executor', () => {
   it('matches the float64 evaluation on every requested value', async () => {
     const exec = new GpuExecutor(gpu!, graph, inst, { tables: layoutTables(inst) });
     exec.setParams(hostParams);
-    const names = ['h', 'z', 'out', 'scattered', 'normed', 'folded', 'gram', 'att', 'bs', 'cs', 'padded'] as const;
+    const names = ['pooled', 'h', 'z', 'out', 'scattered', 'normed', 'folded', 'gram', 'att', 'bs', 'cs', 'padded'] as const;
     const { values } = await exec.run(new Map([['g', input]]), B, names.map((n) => ids[n]!));
     for (const name of names) expectClose(values.get(ids[name]!)!, want.get(ids[name]!)!.data, 1e-4, 1e-5);
     // A second run with other inputs reuses the plan and its buffers.
