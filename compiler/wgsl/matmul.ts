@@ -150,16 +150,23 @@ export function epilogueInputs(epilogue: Epilogue): number[] {
 export function fastStores(tm: number, v: number, epilogue?: Epilogue, rowBase = '', guardColumns = false): string[] {
   const lines: string[] = [];
   const guarded = (j: number, run: string[]): string[] => (guardColumns ? [`    if (col4 + ${j}u < N4) {`, ...run.map((l) => `  ${l}`), '    }'] : run);
+  if (epilogue !== undefined) {
+    // Coordinates of block row 0 in the output's [*, d1, d2, N] dims; the next rows step them on:
+    // integer division has no vector instruction on a CPU (lavapipe divides lane by lane), so four
+    // divisions per block rather than four per row.
+    lines.push(`  var et = (${rowBase}row0) % u.d2;`);
+    lines.push(`  var es = ((${rowBase}row0) / u.d2) % u.d1;`);
+    lines.push(`  var en = (${rowBase}row0) / (u.d2 * u.d1);`);
+  }
   for (const r of range(tm)) {
     lines.push(`  if (row0 + ${r}u < u.M) {`);
     if (epilogue === undefined) {
       for (const j of range(v)) lines.push(...guarded(j, [`    C[(${rowBase}row0 + ${r}u) * N4 + col4 + ${j}u] = acc${r}_${j};`]));
     } else {
-      // Coordinates of the row in the output's [*, d1, d2, N] dims, once per row.
       lines.push(`    let row${r} = ${rowBase}row0 + ${r}u;`);
-      lines.push(`    let t${r} = row${r} % u.d2;`);
-      lines.push(`    let s${r} = (row${r} / u.d2) % u.d1;`);
-      lines.push(`    let n${r} = row${r} / (u.d2 * u.d1);`);
+      lines.push(`    let t${r} = et;`);
+      lines.push(`    let s${r} = es;`);
+      lines.push(`    let n${r} = en;`);
       for (const j of range(v)) {
         const suffix = `_${r}_${j}`;
         const run: string[] = [];
@@ -179,6 +186,13 @@ export function fastStores(tm: number, v: number, epilogue?: Epilogue, rowBase =
       }
     }
     lines.push(`  }`);
+    if (epilogue !== undefined && r < tm - 1) {
+      lines.push(`  let wrapT${r} = et + 1u == u.d2;`);
+      lines.push(`  et = select(et + 1u, 0u, wrapT${r});`);
+      lines.push(`  let wrapS${r} = wrapT${r} && es + 1u == u.d1;`);
+      lines.push(`  es = select(select(es, es + 1u, wrapT${r}), 0u, wrapS${r});`);
+      lines.push(`  en = select(en, en + 1u, wrapS${r});`);
+    }
   }
   return lines;
 }

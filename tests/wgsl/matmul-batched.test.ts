@@ -2,7 +2,7 @@
 // against float64: the 4 × 4 kernel for any N (a weight [K, N] or transposed [N, K], A shared or per
 // element, over more rows than one workgroup holds); the vec4 kernel: weights read in place as a block of rows of a larger per-element matrix (b_off,
 // sb), N not a multiple of the 8-column block (guarded stores), register tiles and workgroups split finer, and an epilogue that adds a
-// per-(element, set) row broadcast over the sites and applies a ReLU before the store.
+// per-(element, set) row broadcast over the sites and a per-(element, site) row broadcast over the sets, then applies a ReLU before the store.
 import { afterAll, describe, expect, it } from 'vitest';
 import { BATCHED_VEC4_TILE, batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedMatmulVec4Kernel } from '../../compiler/wgsl/matmul-batched.js';
 import { Rng } from '../../runtime/util/rng.js';
@@ -34,13 +34,24 @@ describe.skipIf(gpu === null)('batched-weight vec4 matmul', () => {
     expect([...got!.subarray(B * M * N)]).toEqual(Array(8).fill(7));
   });
 
-  it('applies relu(product + pooled[z, s]) before the store', async () => {
-    const want = Array.from({ length: B }, (_, z) => [...product(z)].map((p, i) => Math.max(p + pooled[(z * S + Math.floor(Math.floor(i / N) / T)) * N + (i % N)]!, 0))).flat();
+  // The epilogue steps each row's (element, set, site) on from the block's first row: tiles whose
+  // rows wrap past a site count (T = 5) and a set count (S = 2) inside one block.
+  const site = randomArray(rng, B * T * N);
+  it.each([BATCHED_VEC4_TILE, { rows: 4, cols: 4, lanes: 2 }, { rows: 3, cols: 8, lanes: 2 }, { rows: 1, cols: 8, lanes: 3 }])('applies relu(product + pooled[z, s] + site[z, t]) before the store (tile $rows × $cols, $lanes lanes)', async (tile) => {
+    const want = Array.from({ length: B }, (_, z) => [...product(z)].map((p, i) => {
+      const [m, n] = [Math.floor(i / N), i % N];
+      return Math.max(p + pooled[(z * S + Math.floor(m / T)) * N + n]! + site[(z * T + (m % T)) * N + n]!, 0);
+    })).flat();
     const x = (index: number) => ({ kind: 'input' as const, index });
-    const kernel = batchedMatmulVec4Kernel({ expr: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, acc: 0, vec4Inputs: new Set([1]) });
-    expect(kernel.name).toBe('matmul_batched_w_vec4_8x8_fused');
-    const uniforms = { M, N, K, sa: M * K, ...view, d1: S, d2: T, x1_off: 0, x1_s0: S * N, x1_s1: N, x1_s2: 0, x1_s3: 1 };
-    const [got] = await runKernel(gpu!, kernel, uniforms, [f32(a), f32(w), f32(pooled), new Float32Array(B * M * N)], batchedMatmulVec4Grid(M, N, B));
+    const sum = { kind: 'binary' as const, fn: 'add' as const, a: { kind: 'binary' as const, fn: 'add' as const, a: x(0), b: x(1) }, b: x(2) };
+    const kernel = batchedMatmulVec4Kernel({ expr: { kind: 'unary', fn: 'relu', x: sum }, acc: 0, vec4Inputs: new Set([1, 2]) }, tile);
+    expect(kernel.name).toBe(`matmul_batched_w_vec4_${tile.rows}x${tile.cols}_fused`);
+    const uniforms = {
+      M, N, K, sa: M * K, ...view, d1: S, d2: T,
+      x1_off: 0, x1_s0: S * N, x1_s1: N, x1_s2: 0, x1_s3: 1,
+      x2_off: 0, x2_s0: T * N, x2_s1: 0, x2_s2: N, x2_s3: 1,
+    };
+    const [got] = await runKernel(gpu!, kernel, uniforms, [f32(a), f32(w), f32(pooled), f32(site), new Float32Array(B * M * N)], batchedMatmulVec4Grid(M, N, B, tile));
     expectClose(got!, want, 1e-4, 1e-5 * Math.sqrt(K));
   });
 });
