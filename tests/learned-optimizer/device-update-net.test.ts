@@ -1,12 +1,15 @@
 // F_ϕ on the device for a batch of particles, each with its own ϕ (params turned into batched
 // inputs, the batched-weight matmul): every particle's direction equals the float64 reference's
-// F_ϕ under that particle's ϕ alone, for DS, UNF, DS + GradMetaNet and UNF + GradMetaNet.
-import { afterAll, describe, it } from 'vitest';
+// F_ϕ under that particle's ϕ alone, for DS, UNF, DS + GradMetaNet and UNF + GradMetaNet. The device
+// graph reads the features' time embedding once per particle (time-embedding-input.ts): in float64
+// it computes what the graph with the [P, 19] input does.
+import { afterAll, describe, expect, it } from 'vitest';
 import { executeGraph, tensor } from '../../runtime/reference/index.js';
 import { paramInputName, paramsAsInputs } from '../../compiler/ir/params-as-inputs.js';
 import { DeviceUpdateNet } from '../../runtime/tasks/learned-optimizer/device-update-net.js';
-import { FEATURE_CHANNELS } from '../../runtime/tasks/learned-optimizer/features.js';
+import { FEATURE_CHANNELS, NORMALISED_CHANNELS, TIME_SCALES } from '../../runtime/tasks/learned-optimizer/features.js';
 import { GRAD_SET_CHANNELS } from '../../runtime/tasks/learned-optimizer/gradient-sets.js';
+import { NORMALISED_FEATURES_INPUT, splitTimeEmbedding, TIME_EMBEDDING_INPUT } from '../../runtime/tasks/learned-optimizer/time-embedding-input.js';
 import { initialNetParams, updateDirection } from '../../runtime/tasks/learned-optimizer/update-net.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
@@ -26,7 +29,13 @@ for (const name of ['ds_optimizer', 'unf_optimizer', 'ds_gradmetanet', 'unf_grad
     const rng = new Rng(3);
     // Distinct ϕ per particle: the net's initialisation plus noise of its own size.
     const phis = Array.from({ length: PARTICLES }, () => Float64Array.from(Float32Array.from(initialNetParams(net, rng), (x) => x * (1 + 0.5 * rng.normal()))));
-    const features = Array.from({ length: PARTICLES }, () => f32Normal(P * FEATURE_CHANNELS, rng));
+    // Each particle's features: 8 normalised channels per parameter, then one time embedding for all.
+    const normalised = Array.from({ length: PARTICLES }, () => f32Normal(P * NORMALISED_CHANNELS, rng));
+    const times = Array.from({ length: PARTICLES }, () => f32Normal(TIME_SCALES.length, rng));
+    const features = normalised.map((n, k) => Float64Array.from({ length: P * FEATURE_CHANNELS }, (_, i) => {
+      const [p, c] = [Math.floor(i / FEATURE_CHANNELS), i % FEATURE_CHANNELS];
+      return c < NORMALISED_CHANNELS ? n[p * NORMALISED_CHANNELS + c]! : times[k]![c - NORMALISED_CHANNELS]!;
+    }));
     const sets = Array.from({ length: PARTICLES }, () => f32Normal(SET * N * GRAD_SET_CHANNELS, rng));
     const want = phis.map((phi, k) => updateDirection(net, phi, features[k]!, net.gradsInput === undefined ? undefined : sets[k]));
 
@@ -43,11 +52,27 @@ for (const name of ['ds_optimizer', 'unf_optimizer', 'ds_gradmetanet', 'unf_grad
       expectClose(got, want.flatMap((w) => [...w]), 1e-12, 1e-12);
     });
 
+    it('the graph with the time embedding as its own input, broadcast over the parameters, gives the same directions', () => {
+      const graph = splitTimeEmbedding(net.graph, net.featureInput);
+      expect(graph.inputs.has(net.featureInput)).toBe(false);
+      phis.forEach((phi, k) => {
+        const inputs = new Map([
+          [NORMALISED_FEATURES_INPUT, tensor([1, P, NORMALISED_CHANNELS], normalised[k]!)],
+          [TIME_EMBEDDING_INPUT, tensor([1, TIME_SCALES.length], times[k]!)],
+        ]);
+        if (net.gradsInput !== undefined) inputs.set(net.gradsInput, tensor([1, SET, N, GRAD_SET_CHANNELS], sets[k]!));
+        let offset = 0;
+        const params = new Map(net.params.map((p) => [p.name, phi.subarray(offset, (offset += p.size))] as const));
+        expectClose(executeGraph(graph, net.inst, inputs, params).output.data, want[k]!, 1e-12, 1e-12);
+      });
+    });
+
     it.skipIf(gpu === null)('on the device, every particle\'s direction is its own F_ϕ (float32 vs float64)', async () => {
       const device = await DeviceUpdateNet.create(gpu!, net, PARTICLES);
       device.setPhi(Float32Array.from(phis.flatMap((phi) => [...phi])));
       const write = (buffer: GPUBuffer, data: Float32Array) => gpu!.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-      write(device.features, Float32Array.from(features.flatMap((f) => [...f])));
+      write(device.features, Float32Array.from(normalised.flatMap((f) => [...f])));
+      write(device.timeEmbedding, Float32Array.from(times.flatMap((t) => [...t])));
       if (device.gradSets !== undefined) write(device.gradSets, Float32Array.from(sets.flatMap((s) => [...s])));
       const step = gpu!.step();
       device.record(step);

@@ -216,7 +216,7 @@ export class DeviceInnerRuns {
     if (net !== undefined) {
       const T = layout.params.length;
       this.launch(step, k.rms, { count: R * T * NORMALISED_CHANNELS, P, T }, [B.theta, B.grad, S.moms!, S.tensors!, S.scales!], R * T * NORMALISED_CHANNELS);
-      this.launch(step, k.features, { count: R * P, P, T, t: since }, [B.theta, B.grad, S.moms!, S.tensorOf!, S.scales!, S.steps!, net.features], R * P);
+      this.launch(step, k.features, { count: R * P, P, T, t: since }, [B.theta, B.grad, S.moms!, S.tensorOf!, S.scales!, S.steps!, net.features, net.timeEmbedding], R * P);
       if (net.gradSets !== undefined) this.launch(step, k.sets, { count: items * N, items: b * N }, [B.factors, S.emas!, net.gradSets], items * N);
       net.record(step);
     }

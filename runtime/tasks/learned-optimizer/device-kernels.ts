@@ -10,7 +10,7 @@
 //   adamRunsKernel     Adam with a learning rate per run                   (train/optimizers.ts)
 //   momentumKernel     v ← μv + (1 − μ)∇ and the six feature momenta      (update-rule.ts)
 //   rmsKernel          per tensor and channel: 1/√(ε + mean clip(x)²)     (features.ts)
-//   featuresKernel     the [P, 19] features                                (features.ts)
+//   featuresKernel     the [P, 8] normalised features, the 11 time channels (features.ts)
 //   gradSetsKernel     the six slot EMAs of Γ_b and the stacked [b, N, 14] (gradient-sets.ts)
 //   updateKernel       θ ← θ − α(v + β·tanh F_ϕ)                           (update-rule.ts)
 //
@@ -139,46 +139,44 @@ export function rmsKernel(): Kernel {
 }
 
 /**
- * One invocation per (run r, parameter p): features[r, p, 0..7] = clip(x_c) · scales[r, tensor p, c],
- * features[r, p, 8..18] = tanh(t/s − 1) at the run's step t = steps[r] + u.t.
+ * One invocation per (run r, parameter p): features[r, p, 0..7] = clip(x_c) · scales[r, tensor p, c];
+ * the run's parameter 0 also writes time[r, 0..10] = tanh(t/s − 1) at the run's step t = steps[r] + u.t,
+ * the time embedding F_ϕ's device graph reads once per run (time-embedding-input.ts).
  */
 export function featuresKernel(): Kernel {
   const scales = `const SCALES = array<f32, ${TIME_SCALES.length}>(${TIME_SCALES.map((s) => `${s}.0`).join(', ')});\n`;
-  const F = NORMALISED + TIME_SCALES.length;
-  return kernel('lopt_features', 'the 19 per-parameter features', [u32('count'), u32('P'), u32('T'), u32('t')],
-    [read('theta'), read('grad'), read('moms'), read('tensorOf', 'u32'), read('scales'), read('steps', 'u32'), write('features')], `  let r = i / u.P;
+  return kernel('lopt_features', 'the normalised per-parameter features and the time embedding', [u32('count'), u32('P'), u32('T'), u32('t')],
+    [read('theta'), read('grad'), read('moms'), read('tensorOf', 'u32'), read('scales'), read('steps', 'u32'), write('features'), write('time')], `  let r = i / u.P;
   let p = i % u.P;
   let t = tensorOf[p];
   for (var c = 0u; c < ${NORMALISED}u; c++) {
-    features[i * ${F}u + c] = clamp(channel(r, p, c), -1.0, 1.0) * scales[(r * u.T + t) * ${NORMALISED}u + c];
+    features[i * ${NORMALISED}u + c] = clamp(channel(r, p, c), -1.0, 1.0) * scales[(r * u.T + t) * ${NORMALISED}u + c];
   }
-  let step = f32(steps[r] + u.t);
-  for (var k = 0u; k < ${TIME_SCALES.length}u; k++) {
-    features[i * ${F}u + ${NORMALISED}u + k] = tanh_safe(step / SCALES[k] - 1.0);
+  if (p == 0u) {
+    let step = f32(steps[r] + u.t);
+    for (var k = 0u; k < ${TIME_SCALES.length}u; k++) {
+      time[r * ${TIME_SCALES.length}u + k] = tanh_safe(step / SCALES[k] - 1.0);
+    }
   }`, CHANNEL + scales + TANH);
 }
 
 /**
  * One invocation per (run, example slot, neuron) item q: the slot EMAs e_k ← d_k e_k + (1 − d_k) f
- * of the factors f = (a, g), and sets[q] = (f, e_1, …, e_6) on 14 channels.
+ * of the factors f = (a, g), and sets[q] = (f, e_1, …, e_6) on 14 channels. Every (a, g) pair is
+ * one vec2 load or store: lavapipe pays per load and store of each invocation, not per float.
  */
 export function gradSetsKernel(): Kernel {
-  const C = 2 * (1 + MOMENTA);
+  const pairs = 1 + MOMENTA;
   return kernel('lopt_grad_sets', 'the gradient set and its six slot EMAs', [u32('count'), u32('items')],
-    [read('factors'), write('emas'), write('sets')], `  let r = i / u.items;
+    [read('factors', 'vec2f'), write('emas', 'vec2f'), write('sets', 'vec2f')], `  let r = i / u.items;
   let q = i % u.items;
-  let f0 = factors[2u * i];
-  let f1 = factors[2u * i + 1u];
-  sets[i * ${C}u] = f0;
-  sets[i * ${C}u + 1u] = f1;
+  let f = factors[i];
+  sets[i * ${pairs}u] = f;
   for (var k = 0u; k < ${MOMENTA}u; k++) {
-    let j = ((r * ${MOMENTA}u + k) * u.items + q) * 2u;
-    let e0 = DECAYS[k] * emas[j] + (1.0 - DECAYS[k]) * f0;
-    let e1 = DECAYS[k] * emas[j + 1u] + (1.0 - DECAYS[k]) * f1;
-    emas[j] = e0;
-    emas[j + 1u] = e1;
-    sets[i * ${C}u + 2u * (k + 1u)] = e0;
-    sets[i * ${C}u + 2u * (k + 1u) + 1u] = e1;
+    let j = (r * ${MOMENTA}u + k) * u.items + q;
+    let e = DECAYS[k] * emas[j] + (1.0 - DECAYS[k]) * f;
+    emas[j] = e;
+    sets[i * ${pairs}u + 1u + k] = e;
   }`, DECAYS);
 }
 

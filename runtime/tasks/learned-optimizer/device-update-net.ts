@@ -1,8 +1,8 @@
 // F_ϕ on the device for a batch of PES particles, each with its own ϕ: the update net's optimised
 // graph with its params turned into batched inputs (compiler/ir/params-as-inputs.ts), planned for
-// `particles` batch elements. Its feature and gradient-set inputs are buffers the inner step's
-// kernels write in place (device-inner-step.ts); its output [particles, P, 1] is the direction the
-// update kernel reads. Every particle's ϕ is written once per unroll (`setPhi`).
+// `particles` batch elements, the features' time embedding an input of its own (time-embedding-input.ts).
+// Its feature and gradient-set inputs are buffers the inner step's kernels write in place
+// (device-inner-step.ts); its output [particles, P, 1] is the direction the update kernel reads. Every particle's ϕ is written once per unroll (`setPhi`).
 import type { Plan } from '../../../compiler/wgsl/plan.js';
 import { paramInputName, paramsAsInputs } from '../../../compiler/ir/params-as-inputs.js';
 import { optimizeNet } from '../../../compiler/optimize/passes.js';
@@ -13,6 +13,7 @@ import { bindPlan, pipelineOf, type BoundLaunch } from '../../gpu/launch.js';
 import { planBuffers } from '../../gpu/plan-buffers.js';
 import { formatBytes } from '../../data/memory.js';
 import { HintedError } from '../../util/hinted-error.js';
+import { NORMALISED_FEATURES_INPUT, splitTimeEmbedding, TIME_EMBEDDING_INPUT } from './time-embedding-input.js';
 import type { UpdateNet } from './update-net.js';
 
 export class DeviceUpdateNet {
@@ -52,9 +53,14 @@ export class DeviceUpdateNet {
     return this.buffers[id]!;
   }
 
-  /** [particles, P, 19]: the standard features, written by the feature kernel. */
+  /** [particles, P, 8]: the standard features' normalised channels, written by the feature kernel. */
   get features(): GPUBuffer {
-    return this.input(this.net.featureInput);
+    return this.input(NORMALISED_FEATURES_INPUT);
+  }
+
+  /** [particles, 11]: each particle's time embedding, the features' last channels (time-embedding-input.ts). */
+  get timeEmbedding(): GPUBuffer {
+    return this.input(TIME_EMBEDDING_INPUT);
   }
 
   /** [particles, b, N, 14]: the gradient sets, for a net that reads them. */
@@ -93,7 +99,8 @@ export class DeviceUpdateNet {
 
 /** F_ϕ's plan for `particles` particles, each with its own ϕ (what `DeviceUpdateNet.create` builds). */
 export function updateNetPlan(net: UpdateNet, particles: number): Plan {
-  return planGraph(paramsAsInputs(optimizeNet(net.graph, net.inst)), net.inst, { batch: particles, tables: layoutTables(net.inst) });
+  const graph = splitTimeEmbedding(net.graph, net.featureInput);
+  return planGraph(paramsAsInputs(optimizeNet(graph, net.inst)), net.inst, { batch: particles, tables: layoutTables(net.inst) });
 }
 
 /** F_ϕ for this many inner runs at once needs a buffer over what the adapter can bind. */
