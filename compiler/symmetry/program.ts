@@ -6,17 +6,18 @@
 //     as the task is written, or with one of its presets applied (`gmn verify --preset quick`: the same
 //     nets on a small instantiation, where a float64 check is cheap and exactly as convincing);
 //   - a net of a file given on the command line that no task trains, against each target that file
-//     declares, with b = PROBE_SET_SIZE examples (each itemsPerExample elements of the set: a CNN's
-//     positions, a transformer's tokens);
+//     declares, with b = PROBE_SET_SIZE examples (a net on Γ sees each example's items: a CNN's
+//     positions, a transformer's tokens; compiler/spaces/set-size.ts);
 //   - every other net (e.g. in std/) against the probe target PROBE (`mlp(widths: [2, 3, 4, 2])`)
 //     with b = PROBE_SET_SIZE: the typing rules do not depend on sizes, only on which segments are
 //     permuted, and the probe has two independent hidden groups and fixed inputs and outputs.
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { lowerNet, type Lowered, type ScalarArg } from '../ir/lower.js';
 import { lookup, type ResolvedModule, type ResolvedProgram } from '../resolve/resolve.js';
 import { elaborateTarget, itemsPerExample } from '../spaces/elaborate.js';
+import { setSizeOf } from '../spaces/set-size.js';
 import { mlpLayout, type TargetLayout } from '../spaces/target.js';
-import type { CallExpr, Expr, FunctionDecl, Preset, TaskDecl, TaskField } from '../syntax/ast.js';
+import type { CallExpr, Expr, FunctionDecl, Preset, Span, TaskDecl, TaskField } from '../syntax/ast.js';
 import { checkGraph, type Certificate } from './check.js';
 
 export const PROBE: TargetLayout = mlpLayout('Probe', { kind: 'mlp', widths: [2, 3, 4, 2], activation: { kind: 'relu' }, init: 'kaiming' });
@@ -69,8 +70,8 @@ export function certifyProgram(program: ResolvedProgram, options: CertifyOptions
       for (const target of targets) {
         const layout = elaborateTarget(target);
         if (!layout.ok) continue;
-        // PROBE_SET_SIZE examples: a CNN's positions and a transformer's tokens are items of the set.
-        reports.push(run(program, root, decl, new Map(), layout.value, PROBE_SET_SIZE * itemsPerExample(layout.value.spec), `target ${target.name.name}`));
+        const setSize = instanceSetSize(decl, PROBE_SET_SIZE, layout.value, decl.name.span, reports);
+        if (setSize !== null) reports.push(run(program, root, decl, new Map(), layout.value, setSize, `target ${target.name.name}`));
       }
     }
   }
@@ -99,6 +100,23 @@ function run(program: ResolvedProgram, module: ResolvedModule, decl: FunctionDec
   return { ...base, lowered: lowered.value, certificate: checked.certificate, diagnostics: checked.diagnostics };
 }
 
+/**
+ * The set size of a net reading `examples` examples of the target (compiler/spaces/set-size.ts), or
+ * null with a diagnostic at `at` when the net reads both Γ and Θ_b of a target with several items per
+ * example (`gmn run` refuses such a net for the same reason).
+ */
+function instanceSetSize(decl: FunctionDecl, examples: number, target: TargetLayout, at: Span, reports: NetReport[]): number | null {
+  const size = setSizeOf(decl, examples, target.spec);
+  if (size.kind === 'size') return size.size;
+  reports.push({
+    net: decl.name.name, file: at.file, instance: `target ${target.name}`, lowered: null, certificate: null,
+    diagnostics: [error('ir/mixed-sets',
+      `${decl.name.name} reads both Γ (${size.examples} × ${size.items} items per set on ${target.name}) and per-example gradients (${size.examples}): its set b cannot be both`,
+      at, 'read either `grads` or `weight_grads` on a target with several items per example')],
+  });
+  return null;
+}
+
 interface Instance {
   decl: FunctionDecl;
   args: Map<string, ScalarArg>;
@@ -123,15 +141,15 @@ function taskInstances(module: ResolvedModule, task: TaskDecl, preset: Preset | 
     return [];
   }
   // A preset's `data: { points: 16 }` overrides one argument of the task's `data: random_targets(...)`;
-  // each point is itemsPerExample elements of the set (a CNN's positions, a transformer's tokens).
+  // a net on Γ sees each point's items (a CNN's positions, a transformer's tokens), one on Θ_b the points.
   const points = pointsOf(own(preset?.fields ?? [], 'data')) ?? pointsOf(own(task.fields, 'data')) ?? PROBE_SET_SIZE;
-  const setSize = points * itemsPerExample(layout.value.spec);
   const out: Instance[] = [];
   for (const m of models.items) {
     if (m.kind !== 'call') continue;
     const net = lookup(module, m.callee.name);
     if (net?.kind !== 'net') continue;
-    out.push({ decl: net.decl, args: scalarArgs(m), target: layout.value, setSize });
+    const setSize = instanceSetSize(net.decl, points, layout.value, m.callee.span, reports);
+    if (setSize !== null) out.push({ decl: net.decl, args: scalarArgs(m), target: layout.value, setSize });
   }
   return out;
 }
