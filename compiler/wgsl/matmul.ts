@@ -302,8 +302,11 @@ export function splitK(s: MatmulShape, tile: Tile = GENERIC_TILE, target = 64, m
  * Needs I % ti == 0 and O % to == 0 (to a multiple of 4; ti any, vec4 loads of a when ti % 4 == 0).
  * `wz` > 1 gives the workgroup's invocations row chunks of their own along z (contractGroup): with
  * few blocks (16×16 weights: 2×2 blocks of 8×8) an 8×8 workgroup kept 60 of its 64 invocations idle.
+ * `sumInGroup` (one workgroup along z): the wz chunks' blocks are added up in workgroup memory and
+ * written to C itself, so no reduction dispatch follows (most weight gradients of the INR editor's
+ * GradMetaNet and backbone have a few thousand rows: one workgroup along z).
  */
-export function contractKernel(ti = 8, to = 8, wx = 8, wy = 8, wz = 1): Kernel {
+export function contractKernel(ti = 8, to = 8, wx = 8, wy = 8, wz = 1, sumInGroup = false): Kernel {
   if (to % 4 !== 0) throw new Error(`internal: contract column tiles must be multiples of 4, got ${to}`);
   // A row block that is not a multiple of 4 reads a's channels one scalar at a time.
   const vec4A = ti % 4 === 0;
@@ -319,10 +322,12 @@ export function contractKernel(ti = 8, to = 8, wx = 8, wy = 8, wz = 1): Kernel {
   const lines: string[] = [];
   lines.push(`  let o4 = gid.x * ${qb}u;`);
   lines.push(`  let i0 = gid.y * ${ti}u;`);
-  lines.push(`  if (o4 * 4u >= u.O || i0 >= u.I) { return; }`);
+  // Summing in the group, every invocation reaches the barrier: a block outside C walks no rows.
+  if (sumInGroup) lines.push(`  let live = o4 * 4u < u.O && i0 < u.I;`);
+  else lines.push(`  if (o4 * 4u >= u.O || i0 >= u.I) { return; }`);
   lines.push(`  let O4 = u.O / 4u;`);
   lines.push(`  let rb = gid.z * u.chunk;`);
-  lines.push(`  let re = min(u.R, rb + u.chunk);`);
+  lines.push(`  let re = ${sumInGroup ? 'select(rb, min(u.R, rb + u.chunk), live)' : 'min(u.R, rb + u.chunk)'};`);
   for (const i of range(ti)) for (const j of range(qb)) lines.push(`  var acc${i}_${j} = vec4f(0.0);`);
   lines.push(`  for (var r = rb; r < re; r++) {`);
   if (vec4A) for (const q of range(qa)) lines.push(`    let a${q} = A[(r * u.I + i0) / 4u + ${q}u];`);
@@ -331,17 +336,36 @@ export function contractKernel(ti = 8, to = 8, wx = 8, wy = 8, wz = 1): Kernel {
   const a = (i: number): string => (vec4A ? `a${Math.floor(i / 4)}.${lane[i % 4]}` : `s${i}`);
   for (const i of range(ti)) for (const j of range(qb)) lines.push(`    acc${i}_${j} += ${a(i)} * b${j};`);
   lines.push(`  }`);
-  lines.push(`  let base = gid.z * u.I * O4;`);
-  for (const i of range(ti)) for (const j of range(qb)) lines.push(`  C[base + (i0 + ${i}u) * O4 + o4 + ${j}u] = acc${i}_${j};`);
-  const source = `// contract: C = aᵀ·b over all rows, ${ti}x${to} blocks, ${vec4A ? 'vec4' : 'scalar'} loads of a, vec4 loads of b, split over rows (z)
-${header(uniforms, bindings)}
+  const block = ti * qb;
+  let shared = '';
+  if (sumInGroup) {
+    // Invocation (x, y, z) keeps its block at partial[((z·wy + y)·wx + x)·block + …]; z = 0 adds up the others.
+    shared = `var<workgroup> partial: array<vec4f, ${wx * wy * wz * block}>;\n`;
+    lines.push(`  let mine = ((lid.z * ${wy}u + lid.y) * ${wx}u + lid.x) * ${block}u;`);
+    for (const i of range(ti)) for (const j of range(qb)) lines.push(`  partial[mine + ${i * qb + j}u] = acc${i}_${j};`);
+    lines.push('  workgroupBarrier();');
+    lines.push('  if (lid.z != 0u || !live) { return; }');
+    // Only the chunks that hold rows (a bound known at run time also keeps LLVM from unrolling the loop).
+    lines.push(`  let chunks = min(${wz}u, (u.R + u.chunk - 1u) / u.chunk);`);
+    lines.push('  for (var z = 1u; z < chunks; z++) {');
+    lines.push(`    let theirs = mine + z * ${wx * wy * block}u;`);
+    for (const i of range(ti)) for (const j of range(qb)) lines.push(`    acc${i}_${j} += partial[theirs + ${i * qb + j}u];`);
+    lines.push('  }');
+    for (const i of range(ti)) for (const j of range(qb)) lines.push(`  C[(i0 + ${i}u) * O4 + o4 + ${j}u] = acc${i}_${j};`);
+  } else {
+    lines.push(`  let base = gid.z * u.I * O4;`);
+    for (const i of range(ti)) for (const j of range(qb)) lines.push(`  C[base + (i0 + ${i}u) * O4 + o4 + ${j}u] = acc${i}_${j};`);
+  }
+  const how = sumInGroup ? 'split over rows (z) and summed in the workgroup' : 'split over rows (z)';
+  const source = `// contract: C = aᵀ·b over all rows, ${ti}x${to} blocks, ${vec4A ? 'vec4' : 'scalar'} loads of a, vec4 loads of b, ${how}
+${header(uniforms, bindings)}${shared}
 @compute @workgroup_size(${wx}, ${wy}, ${wz})
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+fn main(@builtin(global_invocation_id) gid: vec3u${sumInGroup ? ', @builtin(local_invocation_id) lid: vec3u' : ''}) {
 ${lines.join('\n')}
 }
 `;
   const shaped = wx === 8 && wy === 8 && wz === 1 ? '' : `_w${wx}x${wy}x${wz}`;
-  return { name: `contract_${ti}x${to}${shaped}`, source, uniforms, bindings, workgroup: [wx, wy, wz] };
+  return { name: `contract_${ti}x${to}${shaped}${sumInGroup ? '_summed' : ''}`, source, uniforms, bindings, workgroup: [wx, wy, wz] };
 }
 
 /** Invocations per workgroup of the contract kernel. */

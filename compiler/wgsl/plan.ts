@@ -1041,9 +1041,11 @@ class Planner {
     const splits = zGroups * wz;
     const chunk = Math.ceil(rows / splits);
     const out = this.output(node);
-    const target = splits === 1 ? out : this.slot(`contract partials of %${node.id}`, splits * I * O, 'scratch');
-    this.dispatch(contractKernel(ti, to, wx, wy, wz), node, { I, O, R: rows, chunk }, [a, b, target], [Math.ceil(O / to / wx), Math.ceil(I / ti / wy), zGroups]);
-    if (splits === 1) return;
+    // One workgroup along z adds its chunks up itself: no partials, no reduction dispatch.
+    const sumInGroup = zGroups === 1 && wz > 1;
+    const target = splits === 1 || sumInGroup ? out : this.slot(`contract partials of %${node.id}`, splits * I * O, 'scratch');
+    this.dispatch(contractKernel(ti, to, wx, wy, wz, sumInGroup), node, { I, O, R: rows, chunk }, [a, b, target], [Math.ceil(O / to / wx), Math.ceil(I / ti / wy), zGroups]);
+    if (splits === 1 || sumInGroup) return;
     this.reduceMiddle(node, target, out, splits, I * O, 1, I * O);
     this.release(target);
   }

@@ -233,6 +233,22 @@ describe.skipIf(gpu === null)('contract kernel', () => {
       expectClose(summed, matmul64(a, b, I, rows, O, true, false), 1e-4, 1e-4);
     }
   });
+  it('row chunks summed inside the workgroup write C itself (16×16, 24×12 with an idle block row, 16×8 over 5 rows) and match float64', async () => {
+    const g = gpu!;
+    const rng = new Rng(9);
+    for (const [I, O, rows] of [[16, 16, 1000], [24, 12, 700], [16, 8, 5]] as [number, number, number][]) {
+      const ti = 8;
+      const to = O % 8 === 0 ? 8 : 4;
+      const [wx, wy, wz] = contractGroup(I, O, ti, to);
+      expect(wz).toBeGreaterThan(1);
+      const a = randomArray(rng, rows * I);
+      const b = randomArray(rng, rows * O);
+      const chunk = Math.ceil(rows / wz);
+      const kernel = contractKernel(ti, to, wx, wy, wz, true);
+      const [out] = await runKernel(g, kernel, { I, O, R: rows, chunk }, [f32(a), f32(b), new Float32Array(I * O).fill(Number.NaN)], [Math.ceil(O / to / wx), Math.ceil(I / ti / wy), 1]);
+      expectClose(out!, matmul64(a, b, I, rows, O, true, false), 1e-4, 1e-4);
+    }
+  });
 });
 
 describe.skipIf(gpu === null)('matmul epilogue', () => {
