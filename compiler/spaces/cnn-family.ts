@@ -1,6 +1,6 @@
 // The `cnn(channels:, kernel:, height:, width:, head:, activation:)` target family (issue 30;
 // architecture and layout: cnn.ts). Every position of an example is one element of Γ's set.
-import type { CallExpr, Expr, ListExpr } from '../syntax/ast.js';
+import type { CallExpr, Expr } from '../syntax/ast.js';
 import { argsByName, fail, parseActivation, positiveInt, positiveInts, type Elaborated } from './arguments.js';
 import { cnnLayout, type CnnSpec } from './cnn.js';
 import type { TargetFamily } from './family.js';
@@ -62,9 +62,9 @@ function cnnSpec(call: CallExpr): Elaborated<CnnSpec> {
 
 const EXAMPLE = '`cnn(channels: [1, 4, 8], kernel: 3, height: 6, width: 6, head: [16, 1], activation: relu)`';
 
+/** A list of at least `least` positive integers (`channels`, `head`). */
 function sizeList(expr: Expr, least: number, tooShort: string, what: string): Elaborated<number[]> {
-  if (expr.kind !== 'list') return fail('spaces/bad-size', 'must be a list of positive integers', expr.span);
-  const list: ListExpr = expr;
-  if (list.items.length < least) return fail('spaces/bad-size', tooShort, list.span, `e.g. ${EXAMPLE}`);
-  return positiveInts(list, what);
+  if (expr.kind !== 'list') return fail('spaces/bad-size', `expected a list: ${what} per layer`, expr.span, `e.g. ${EXAMPLE}`);
+  if (expr.items.length < least) return fail('spaces/bad-size', tooShort, expr.span, `e.g. ${EXAMPLE}`);
+  return positiveInts(expr, what);
 }
