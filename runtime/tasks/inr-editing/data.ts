@@ -4,6 +4,8 @@
 //   grads    Γ_points[2]: the gradients of the editing loss at `points` fixed pixels (the same for
 //            every INR), standardised per neuron layer and channel with training-set statistics
 //   probes   neurons(T)[k]: every neuron's activation at k fixed random pixels (WS + Probing)
+//   block_scale  weights(T)[1]: per parameter block the training INRs' RMS of θ, the same for every
+//            INR, to scale Δθ by (an edit's Δθ differs in size from block to block as θ does)
 // Splits: the first `test` INRs, then `validation`, then the training INRs.
 import type { TargetLayout } from '../../../compiler/spaces/target.js';
 import { tensor, type Tensor } from '../../reference/tensor.js';
@@ -35,6 +37,8 @@ export interface EditDataset {
   grads: Float32Array;
   /** Per neuron segment, per channel (a, g): the training set's statistics of `grads`. */
   gradStats: RangeStats[][];
+  /** [P]: per parameter block, the training INRs' RMS of θ there (blockScale), input `block_scale`. */
+  blockScale: Float32Array;
   /** Where the fits came from, for the log. */
   cache: string;
   probes: ProbeFeatures;
@@ -84,6 +88,7 @@ export async function loadEditDataset(
   return {
     edit, layout, count: data.count, theta: cached.fits.theta, psnr: cached.fits.psnr, images, targets, gradPixels, grads,
     gradStats: factorStats(layout, grads.subarray(train.start * data.points * layout.neuronCount * 2), train.count * data.points),
+    blockScale: blockScale(layout, cached.fits.theta.subarray(train.start * layout.paramCount), train.count),
     cache: cached.outcome.kind === 'hit' ? `cache hit (${cached.dir})` : `fitted and cached in ${cached.dir} (${cached.outcome.reason})`,
     probes: new ProbeFeatures(layout, cached.fits.theta, data.count, new Rng(data.seed * 7919 + 2)),
   };
@@ -107,6 +112,24 @@ export function factorStats(layout: TargetLayout, grads: Float32Array, items: nu
     const std = Math.sqrt(Math.max(0, sq / count - mean * mean));
     return { mean, std: std > 1e-12 ? std : 1 };
   }));
+}
+
+/**
+ * Per parameter block, the RMS of θ's entries over `items` rows of [items, P], written at every
+ * entry of the block ([P]): a SIREN's blocks differ in scale by about 30× (ω0), and so does the
+ * size of an edit's Δθ in each, so an editor may scale its Δθ by this (input `block_scale`).
+ */
+export function blockScale(layout: TargetLayout, theta: Float32Array, items: number): Float32Array {
+  const P = layout.paramCount;
+  const out = new Float32Array(P);
+  for (const b of layout.params) {
+    const size = b.rows * (b.cols ?? 1);
+    let sq = 0;
+    for (let e = 0; e < items; e++) for (let i = b.offset; i < b.offset + size; i++) sq += theta[e * P + i]! ** 2;
+    const rms = Math.sqrt(sq / (items * size));
+    out.fill(rms > 1e-12 ? rms : 1, b.offset, b.offset + size);
+  }
+  return out;
 }
 
 /** Γ of INRs `indices`, standardised: [B, points, N, 2]. */
@@ -165,7 +188,7 @@ export class ProbeFeatures {
   }
 }
 
-/** The tensors a net reads for INRs `indices`, by input name (`theta`, `grads`, `probes`). */
+/** The tensors a net reads for INRs `indices`, by input name (`theta`, `grads`, `probes`, `block_scale`). */
 export function batchInputs(data: EditDataset, inputs: ReadonlyMap<string, number>, points: number, indices: readonly number[]): Map<string, Tensor> {
   const { layout } = data;
   const P = layout.paramCount;
@@ -178,6 +201,10 @@ export function batchInputs(data: EditDataset, inputs: ReadonlyMap<string, numbe
       out.set(name, t);
     } else if (name === 'grads') {
       out.set(name, tensor([indices.length, points, N, 2], standardGrads(layout, data.grads, points, data.gradStats, indices)));
+    } else if (name === 'block_scale') {
+      const t = tensor([indices.length, P, 1]);
+      indices.forEach((_, b) => t.data.set(data.blockScale, b * P));
+      out.set(name, t);
     } else {
       const f = data.probes.features(channels);
       const t = tensor([indices.length, N, channels]);

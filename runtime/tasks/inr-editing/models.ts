@@ -1,5 +1,5 @@
 // The editors of an INR-editing task, lowered and checked against what the task feeds them (θ, and
-// optionally the gradient inputs and probes) and what it trains them on (render(...) on the 28×28
+// optionally the gradient inputs, probes and per-block scales) and what it trains them on (render(...) on the 28×28
 // grid); shared by a local run, a queue's submitter and its workers.
 import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
 import { lowerNet } from '../../../compiler/ir/lower.js';
@@ -43,13 +43,14 @@ function lowerEditor(run: InrEditingSetup, m: ModelConfig, all: readonly ModelCo
   const inputs = new Map<string, number>();
   for (const [name, id] of graph.inputs) {
     const t = graph.nodes[id]!.type;
-    const ok = name === 'theta' ? t.site?.kind === 'params' && t.set === null && t.channels === 1
+    const ok = name === 'theta' || name === 'block_scale' ? t.site?.kind === 'params' && t.set === null && t.channels === 1
       : name === 'grads' ? t.site?.kind === 'neurons' && t.set?.size === run.config.data.points && t.channels === 2
         : name === 'probes' ? t.site?.kind === 'neurons' && t.set === null
           : false;
     if (!ok) {
       fail(`the task cannot feed input \`${name}\``,
-        'an editor reads `theta: weights(T)[1]`, and optionally `grads: grads(T, b)[2]` (the gradient inputs) and `probes: neurons(T)[k]` (activations at k pixels)');
+        'an editor reads `theta: weights(T)[1]`, and optionally `grads: grads(T, b)[2]` (the gradient inputs), `probes: neurons(T)[k]` (activations at k pixels) '
+        + 'and `block_scale: weights(T)[1]` (per parameter block, the training INRs\' RMS of θ)');
     }
     inputs.set(name, t.channels);
   }
