@@ -6,12 +6,19 @@ import { MLP_FAMILY } from './mlp-family.js';
 import type { TargetSpec } from './target.js';
 import { TRANSFORMER_FAMILY } from './transformer-family.js';
 
+/** One family per spec kind: a TargetSpec without its family here does not compile. */
+const BY_KIND: { [K in TargetSpec['kind']]: TargetFamily<Extract<TargetSpec, { kind: K }>> } = {
+  mlp: MLP_FAMILY,
+  transformer: TRANSFORMER_FAMILY,
+  cnn: CNN_FAMILY,
+};
+
 /**
- * Every family, in the order editors list them. A family's methods take its own spec; the list
- * widens them to TargetSpec (method parameters are bivariant), which is sound because familyOf
- * hands a spec only to the family whose name is its kind.
+ * Every family, in the order editors list them (BY_KIND's). A family's methods take its own spec;
+ * the list and familyOf widen them to TargetSpec (method parameters are bivariant), which is sound
+ * because a spec only ever reaches the family whose name is its kind.
  */
-export const TARGET_FAMILIES: readonly TargetFamily<TargetSpec>[] = [MLP_FAMILY, TRANSFORMER_FAMILY, CNN_FAMILY];
+export const TARGET_FAMILIES: readonly TargetFamily<TargetSpec>[] = Object.values(BY_KIND);
 
 export function findFamily(name: string): TargetFamily<TargetSpec> | undefined {
   return TARGET_FAMILIES.find((f) => f.name === name);
@@ -19,7 +26,5 @@ export function findFamily(name: string): TargetFamily<TargetSpec> | undefined {
 
 /** The family a spec was elaborated by. */
 export function familyOf(spec: TargetSpec): TargetFamily<TargetSpec> {
-  const family = findFamily(spec.kind);
-  if (family === undefined) throw new Error(`internal: no target family registers '${spec.kind}'`);
-  return family;
+  return BY_KIND[spec.kind];
 }
