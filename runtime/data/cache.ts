@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { DataConfig, LabelKind } from '../tasks/task-config.js';
 import { arrayFolder, readArrays, writeArrays, type FolderIdentity } from '../util/array-folder.js';
-import { generateCurvatureData, type CurvatureData, type Progress } from './curvature.js';
+import { itemsPerExample } from '../../compiler/spaces/elaborate.js';
+import { generateCurvatureData, setItems, type CurvatureData, type Progress } from './curvature.js';
 import { labelWidth } from './labels.js';
 
 /** Bump whenever generation changes what it produces for the same key (invalidates every cache). */
@@ -48,7 +49,7 @@ export function loadCurvatureData(layout: TargetLayout, config: DataConfig, labe
   if (found.ok) {
     const a = found.arrays;
     const data: CurvatureData = {
-      layout, config, label, models: config.models, points: config.points, labelWidth: labelWidth(layout, label),
+      layout, config, label, models: config.models, points: config.points, itemsPerExample: itemsPerExample(layout.spec), labelWidth: labelWidth(layout, label),
       theta: a.theta, mixture: a.mixture, grads: a.grads, labels: a.labels,
     };
     return { data, dir, outcome: { kind: 'hit' } };
@@ -71,7 +72,7 @@ function arrayShapes(layout: TargetLayout, config: DataConfig, label: LabelKind)
   return {
     theta: [config.models, layout.paramCount],
     mixture: [config.models],
-    grads: [config.models, config.points, layout.neuronCount, 2],
+    grads: [config.models, setItems(layout, config), layout.neuronCount, 2],
     labels: [config.models, labelWidth(layout, label)],
   };
 }

@@ -18,6 +18,7 @@ import { DataError } from '../targets/errors.js';
 import { fisherTrace, obdSaliency } from '../targets/fisher.js';
 import type { DataConfig, LabelKind } from '../tasks/task-config.js';
 import type { Rng } from '../util/rng.js';
+import { loadFashionMnist } from './fashion-mnist.js';
 import { drawMixtureWeight } from './input-distribution.js';
 import { modelStreams } from './model-rng.js';
 
@@ -37,6 +38,16 @@ export function imagePool(images: Float32Array, labels: Uint8Array, pixels: numb
   const second: number[] = [];
   labels.forEach((y, i) => (y < classes / 2 ? first : second).push(i));
   return { images: images.map((v) => 2 * v - 1), pixels, halves: [Int32Array.from(first), Int32Array.from(second)] };
+}
+
+/** Fashion-MNIST's training images downsampled to size×size (cached: fashion-mnist.ts), as a pool. */
+export function fashionMnistPool(size: number): ImagePool {
+  if (!Number.isInteger(size) || size < 1 || size > 28) {
+    throw new DataError('data/image-size', `the curvature images are Fashion-MNIST's 28×28 downsampled, not ${size}×${size}`,
+      'use a cnn target with height = width of at most 28');
+  }
+  const { train, classes } = loadFashionMnist(size).data;
+  return imagePool(train.images, train.labels, size * size, classes);
 }
 
 /** Everything random about one CNN model, before any gradient is taken. */

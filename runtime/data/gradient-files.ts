@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { itemsPerExample } from '../../compiler/spaces/elaborate.js';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import { readNpyTensor } from '../targets/npy.js';
 import { DataError } from '../targets/errors.js';
@@ -30,8 +31,9 @@ export function loadGradientFiles(layout: TargetLayout, config: DataConfig, labe
   checkManifest(join(dir, 'manifest.json'), layout);
   const factors = read(join(dir, 'factors.npy'));
   const M = factors.shape[0] ?? 0;
-  expectShape(join(dir, 'factors.npy'), factors.shape, [M, config.points, N, 2],
-    `[sets, points, neurons, 2] with points = ${config.points} (the task's gradient_files(points: ...)) and ${N} neurons (target ${layout.name})`);
+  const items = itemsPerExample(layout.spec);
+  expectShape(join(dir, 'factors.npy'), factors.shape, [M, config.points * items, N, 2],
+    `[sets, points${items === 1 ? '' : ` × ${items} items`}, neurons, 2] with points = ${config.points} (the task's gradient_files(points: ...)) and ${N} neurons (target ${layout.name})`);
   const theta = read(join(dir, 'theta.npy'));
   expectShape(join(dir, 'theta.npy'), theta.shape, [M, P], `[sets, parameters]: one θ of target ${layout.name} (${P} parameters) per set of factors.npy`);
   const width = labelWidth(layout, label);
@@ -41,7 +43,7 @@ export function loadGradientFiles(layout: TargetLayout, config: DataConfig, labe
     width === 1 ? `[sets] (or [sets, 1]): one ${label} value per set` : `[sets, parameters]: one ${label} value per parameter of target ${layout.name}, per set`);
   if (M < 1) throw new DataError('data/empty-files', `${join(dir, 'factors.npy')} holds no sets`, HINT);
   return {
-    layout, config: { ...config, models: M }, label, models: M, points: config.points, labelWidth: width,
+    layout, config: { ...config, models: M }, label, models: M, points: config.points, itemsPerExample: items, labelWidth: width,
     theta: Float32Array.from(theta.values), mixture: new Float32Array(M).fill(Number.NaN),
     grads: Float32Array.from(factors.values), labels: Float32Array.from(labels.values),
   };

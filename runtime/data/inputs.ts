@@ -1,8 +1,10 @@
 // The inputs a net can ask the curvature data for, by the name of its input parameter, and how each
 // is laid out: per example a tensor whose last axes form rows of `rowWidth` numbers, each row cut
 // into the ranges that normalisation treats alike (a neuron layer, or a parameter block).
-//   grads          Γ_b[2]  [b, N, 2]  the stored rank-1 factors; ranges: the neuron layers
-//   weight_grads   Θ_b[1]  [b, P, 1]  full per-example gradients, expanded from the factors on demand
+//   grads          Γ_b[2]  [b·I, N, 2]  the stored rank-1 factors, I items per example (1 for an MLP,
+//                                     a CNN's P positions); ranges: the neuron layers
+//   weight_grads   Θ_b[1]  [b, P, 1]  full per-example gradients (each the sum over its I items),
+//                                     expanded from the factors on demand
 //   mean_grad      Θ[1]    [P, 1]     their mean over the set (the batch gradient)
 //   theta          Θ[1]    [P, 1]     the model's parameters
 // Θ-shaped inputs are cut into parameter blocks (each W_l, each b_l: the DWS scheme).
@@ -38,12 +40,12 @@ export function inputName(name: string): InputName {
 }
 
 export function inputLayout(data: CurvatureData, name: InputName): InputLayout {
-  const { layout, points } = data;
+  const { layout, points, itemsPerExample } = data;
   const N = layout.neuronCount;
   const P = layout.paramCount;
   switch (name) {
     case 'grads':
-      return { shape: [points, N, 2], rowWidth: 2 * N, ranges: layout.segments.map((s) => ({ name: s.name, start: 2 * s.offset, end: 2 * (s.offset + s.size) })) };
+      return { shape: [points * itemsPerExample, N, 2], rowWidth: 2 * N, ranges: layout.segments.map((s) => ({ name: s.name, start: 2 * s.offset, end: 2 * (s.offset + s.size) })) };
     case 'weight_grads':
       return { shape: [points, P, 1], rowWidth: P, ranges: blockRanges(layout) };
     case 'mean_grad':
@@ -57,8 +59,8 @@ export function exampleInput(data: CurvatureData, name: InputName, model: number
   const P = data.layout.paramCount;
   switch (name) {
     case 'grads': return factorsOf(data, model);
-    case 'weight_grads': return gradientsFromFactors(data.layout, factorsOf(data, model), data.points);
-    case 'mean_grad': return meanGradient(gradientsFromFactors(data.layout, factorsOf(data, model), data.points), data.points, P);
+    case 'weight_grads': return gradientsFromFactors(data.layout, factorsOf(data, model), data.points, data.itemsPerExample);
+    case 'mean_grad': return meanGradient(gradientsFromFactors(data.layout, factorsOf(data, model), data.points, data.itemsPerExample), data.points, P);
     case 'theta': return Float64Array.from(data.theta.subarray(model * P, (model + 1) * P));
   }
 }
@@ -69,7 +71,7 @@ export function exampleLabel(data: CurvatureData, model: number): Float64Array {
 }
 
 function factorsOf(data: CurvatureData, model: number): Float64Array {
-  const size = data.points * data.layout.neuronCount * 2;
+  const size = data.points * data.itemsPerExample * data.layout.neuronCount * 2;
   return Float64Array.from(data.grads.subarray(model * size, (model + 1) * size));
 }
 

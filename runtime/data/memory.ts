@@ -4,6 +4,7 @@
 import { freemem } from 'node:os';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { DataConfig, LabelKind } from '../tasks/task-config.js';
+import { setItems } from './curvature.js';
 import { labelWidth } from './labels.js';
 import { formatBytes } from '../util/format-bytes.js';
 
@@ -23,10 +24,11 @@ export interface DatasetMemory {
 }
 
 export function datasetMemory(layout: TargetLayout, config: DataConfig, label: LabelKind): DatasetMemory {
-  const { models, points } = config;
+  const { models } = config;
+  const items = setItems(layout, config);
   const arrays = [
     { name: `θ of ${models} ${layout.name} models`, bytes: 4 * models * layout.paramCount },
-    { name: `their gradient sets (${points} × ${layout.neuronCount} neurons × 2)`, bytes: 4 * models * points * layout.neuronCount * 2 },
+    { name: `their gradient sets (${items} × ${layout.neuronCount} neurons × 2)`, bytes: 4 * models * items * layout.neuronCount * 2 },
     { name: 'their labels', bytes: 4 * models * labelWidth(layout, label) },
   ];
   const working = 8 * (label === 'empirical_fisher_diag' ? config.labelPoints * layout.paramCount : config.labelPoints * layout.neuronCount * 2);

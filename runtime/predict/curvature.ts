@@ -73,7 +73,7 @@ export async function predictCurvature(req: CurvaturePredictRequest): Promise<Cu
   const grads = mlpGradients(target, { count, inputs, theta }, { kind: 'output' });
   const width = labelWidth(target, config.label);
   const one: CurvatureData = {
-    layout: target, config: { ...config.data, points: count }, label: config.label, models: 1, points: count, labelWidth: width,
+    layout: target, config: { ...config.data, points: count }, label: config.label, models: 1, points: count, itemsPerExample: 1, labelWidth: width,
     theta: Float32Array.from(theta), mixture: Float32Array.of(Number.NaN), grads: Float32Array.from(grads.factors), labels: new Float32Array(width),
   };
   const inputNames = [...trained.graph.inputs.keys()];

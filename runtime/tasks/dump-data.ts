@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
-import { checkSplitSizes, fitNormalisation, loadCurvatureData, sampleModel, splitCurvatureData, trainingSubset, type RangeStats } from '../data/index.js';
+import { checkSplitSizes, fitNormalisation, loadCurvatureData, modelSampler, splitCurvatureData, trainingSubset, type RangeStats } from '../data/index.js';
 import { DataError } from '../targets/errors.js';
 import { writeNpy } from '../targets/npy.js';
 import type { TaskConfig } from './task-config.js';
@@ -59,14 +59,15 @@ export function dumpCurvatureData(req: DataDumpRequest): DataManifest {
     writeNpy(join(dir, `${key}.npy`), values, shape, values instanceof Float64Array ? 'float64' : 'float32');
     arrays[key] = { file: `${key}.npy`, shape };
   };
-  put('grads', data.grads, [data.models, data.points, layout.neuronCount, 2]);
+  put('grads', data.grads, [data.models, data.points * data.itemsPerExample, layout.neuronCount, 2]);
   put('theta', data.theta, [data.models, layout.paramCount]);
   put('labels', data.labels, [data.models, data.labelWidth]);
   put('mixture', data.mixture, [data.models]);
   // Not part of the cached dataset: drawn again from each model's seeded stream, as generation did.
-  const d0 = layout.spec.kind === 'mlp' ? layout.spec.widths[0]! : 0;
+  const sample = modelSampler(layout, config.data);
+  const d0 = sample.inputWidth;
   const labelInputs = new Float64Array(data.models * config.data.labelPoints * d0);
-  for (let i = 0; i < data.models; i++) labelInputs.set(sampleModel(layout, config.data, i).labelInputs, i * config.data.labelPoints * d0);
+  for (let i = 0; i < data.models; i++) labelInputs.set(sample.model(i).labelInputs, i * config.data.labelPoints * d0);
   put('label_inputs', labelInputs, [data.models, config.data.labelPoints, d0]);
   const normalisation: DataManifest['normalisation'] = {};
   for (const size of config.trainSizes) {
