@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { formatNumber as fmt, renderSvg } from '../plot.js';
+import type { LoadRange } from '../load-range.js';
 import { fileLabel } from '../run-directory.js';
 import { meanStd, type Curve, type OptimizerScore } from './evaluation.js';
 import { RISE_LIMIT, worstRise } from './loss-rise.js';
@@ -36,6 +37,8 @@ export interface ReportContext {
   /** What ran the inner steps (device-backend.ts). */
   device: string;
   seconds: number;
+  /** The 1-minute load average's range during the run (load-range.ts); absent in reports made before it was kept. */
+  loadAverage?: LoadRange | undefined;
 }
 
 export async function writeLearnedOptimizationReport(dir: string, ctx: ReportContext, results: readonly BaseTaskResult[]): Promise<void> {
@@ -57,7 +60,7 @@ function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): strin
   const lines = [
     `# ${ctx.task} — preset \`${ctx.preset}\``, '',
     `Meta-training: PES, ${pes.outerSteps} outer steps, ${pes.pairs} antithetic pairs, truncation ${pes.truncation}, σ ${pes.sigma}, outer Adam lr ${pes.outerLr}, clip ${pes.clip};`,
-    `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps: ${ctx.device}. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min (of this invocation only: a resumed run reads what earlier ones meta-trained and evaluated from trained/ and outcomes/).`,
+    `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps: ${ctx.device}. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min${ctx.loadAverage === undefined ? '' : ` at a 1-minute load average of ${ctx.loadAverage.min.toFixed(1)}–${ctx.loadAverage.max.toFixed(1)} (sampled every 30 s; on a busy machine the time says little)`} (of this invocation only: a resumed run reads what earlier ones meta-trained and evaluated from trained/ and outcomes/).`,
     'Metric (paper §6.2): Adam\'s best test loss L* within the horizon and the steps N* it needs; per optimizer the',
     'step-reduction factor N* ÷ (its steps to reach L*) and its best test loss, mean ± std over seeds.', '',
   ];

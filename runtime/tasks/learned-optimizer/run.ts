@@ -7,6 +7,7 @@
 // a job queue (`runner`), recorded job by job in the run directory (job-records.ts).
 import type { ResolvedModule, ResolvedProgram } from '../../../compiler/resolve/resolve.js';
 import { JobHandedBack } from '../job-store.js';
+import { sampleLoadAverage } from '../load-range.js';
 import type { Runner } from '../job-runner.js';
 import type { Progress } from '../progress.js';
 import { RunDirectory } from '../run-directory.js';
@@ -43,6 +44,7 @@ export type RunOutcome = 'finished' | 'stopped';
 export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): Promise<RunOutcome> {
   const { config, progress } = run;
   const started = Date.now();
+  const load = sampleLoadAverage();
   const dir = RunDirectory.open(run.outDir, JSON.parse(JSON.stringify(config, (k, v: unknown) => (k === 'span' ? undefined : v))) as unknown, (l) => progress.log(l));
   // A queued run trains nothing here: its workers choose their own device.
   const { gpu, device } = run.runner !== undefined ? { gpu: undefined, device: 'the job queue\'s workers' }
@@ -78,9 +80,10 @@ export async function runLearnedOptimizationTask(run: LearnedOptimizationRun): P
     }
     progress.stop();
     const results = config.baseTasks.map((base) => baseTaskResult(config, base, outcomes));
-    await writeLearnedOptimizationReport(run.outDir, { task: config.name, preset: config.preset, pes: config.pes, rule: config.rule, device, seconds: (Date.now() - started) / 1000 }, results);
+    await writeLearnedOptimizationReport(run.outDir, { task: config.name, preset: config.preset, pes: config.pes, rule: config.rule, device, seconds: (Date.now() - started) / 1000, loadAverage: load.stop() }, results);
     return 'finished';
   } finally {
+    load.stop();
     await runner.close();
     if (run.gpu === undefined) gpu?.destroy();
     dir.close();
