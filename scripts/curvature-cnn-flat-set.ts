@@ -17,7 +17,7 @@ import { resolve } from 'node:path';
 import { DiagnosticError } from '../compiler/diagnostics/diagnostic.js';
 import { check } from '../runtime/api/check.js';
 import { loadCurvatureData } from '../runtime/data/cache.js';
-import { splitCurvatureData, trainingSubset, type Split } from '../runtime/data/splits.js';
+import { splitCurvatureData, type Split } from '../runtime/data/splits.js';
 import { gradientsFromFactors } from '../runtime/targets/factors.js';
 import { applyRecalibration, fitRecalibration } from '../runtime/tasks/recalibration.js';
 import { taskConfig } from '../runtime/tasks/task-config.js';
