@@ -125,8 +125,8 @@ async function sweep(run: CurvatureRun, dir: RunDirectory, models: CurvatureMode
     device: runner.device,
     referenceModel: reference ?? null,
     recalibratedModel: reference === undefined ? null : recalibratedLabel(reference),
-    // The paper's figures are of its own generated data, not of a user's files.
-    paperImprovement: config.label === 'fisher_trace' || config.data.generator === 'gradient_files' ? new Map() : PAPER_IMPROVEMENT,
+    // The paper's figures are of its own generated data (MLP targets), not of a user's files or a CNN.
+    paperImprovement: config.label === 'fisher_trace' || config.data.generator === 'gradient_files' || run.target.spec.kind !== 'mlp' ? new Map() : PAPER_IMPROVEMENT,
     paperErrors: config.label === 'fisher_trace' && config.loss === 'mae' && config.data.generator === 'random_targets' ? PAPER_TRACE_MAE : new Map(),
     seconds: (performance.now() - started) / 1000,
   }, results);

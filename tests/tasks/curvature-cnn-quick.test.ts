@@ -25,6 +25,8 @@ function runQuick(work: string, backend: 'webgpu' | 'reference'): Results {
   expect(run.status, run.stderr).toBe(0);
   const report = readFileSync(join(out, 'report.md'), 'utf8');
   for (const model of MODELS) expect(report).toContain(`| ${model} |`);
+  // The paper's improvement is a figure for its MLP targets, not for a CNN.
+  expect(report).not.toContain('13.7%');
   return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
 }
 
