@@ -13,6 +13,7 @@ import type { TargetLayout } from '../../compiler/spaces/target.js';
 import { planGraph, type Plan } from '../../compiler/wgsl/plan.js';
 import { deviceGraphs, stepOutputs } from '../gpu/device-graphs.js';
 import { layoutTables } from '../gpu/tables.js';
+import { modelSetSize } from '../tasks/model-set-size.js';
 import { DEFAULT_PRESET, taskConfig, type ModelConfig, type TaskConfig } from '../tasks/task-config.js';
 
 /** One model's forward pass and one-graph training step (forward, loss, backward), planned. */
@@ -25,7 +26,9 @@ export interface PlannedModel {
 /** One model of a task lowered for the task's target and set size, and planned as the WebGPU executor runs it. */
 export function planModel(program: ResolvedProgram, module: ResolvedModule, config: TaskConfig, model: ModelConfig, target: TargetLayout):
   { ok: true; value: PlannedModel } | { ok: false; diagnostics: Diagnostic[] } {
-  const lowered = lowerNet({ program, module, net: model.net, args: model.args, target, setSize: config.data.points });
+  const setSize = modelSetSize(module, model, config.data.points, target);
+  if (!setSize.ok) return setSize;
+  const lowered = lowerNet({ program, module, net: model.net, args: model.args, target, setSize: setSize.value });
   if (!lowered.ok) return lowered;
   const { graph, instantiation } = lowered.value;
   const { forward, step } = deviceGraphs(graph, instantiation, config.loss);

@@ -16,8 +16,7 @@
 // training normalisation.
 import { lowerNet, type Lowered } from '../../compiler/ir/lower.js';
 import { DiagnosticError, error, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
-import { lookup, type ResolvedModule, type ResolvedProgram } from '../../compiler/resolve/resolve.js';
-import { setSizeOf } from '../../compiler/spaces/set-size.js';
+import type { ResolvedModule, ResolvedProgram } from '../../compiler/resolve/resolve.js';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
 import { batchInputs, batchLabels } from '../data/batches.js';
@@ -36,6 +35,7 @@ import { applyRecalibration, fitRecalibration } from './recalibration.js';
 import { TRACE_ESTIMATOR, hasTraceEstimator, traceEstimates } from './trace-estimator.js';
 import type { RunResult } from './summary.js';
 import { JobHandedBack, type JobStore } from './job-store.js';
+import { modelSetSize } from './model-set-size.js';
 import type { Runner } from './job-runner.js';
 import type { EpochMetrics } from './run-directory.js';
 import type { Progress } from './progress.js';
@@ -179,7 +179,9 @@ async function blamingModel<T>(model: CurvatureModel, work: () => Promise<T>): P
 }
 
 function lowerModel(run: CurvatureSetup, m: ModelConfig, all: readonly ModelConfig[], index: number): CurvatureModel {
-  const lowered = lowerNet({ program: run.program, module: run.module, net: m.net, args: m.args, target: run.target, setSize: netSetSize(run, m) });
+  const setSize = modelSetSize(run.module, m, run.config.data.points, run.target);
+  if (!setSize.ok) throw new DiagnosticError(setSize.diagnostics);
+  const lowered = lowerNet({ program: run.program, module: run.module, net: m.net, args: m.args, target: run.target, setSize: setSize.value });
   if (!lowered.ok) throw new DiagnosticError(lowered.diagnostics);
   const label = modelLabel(all, index);
   const graph = lowered.value.graph;
@@ -243,21 +245,6 @@ function referenceResults(ctx: CurvatureContext, label: string, net: string, tes
     record(recalibratedLabel(label), trainSize, error, 2 * groups, (performance.now() - fitted) / 1000);
   }
   return results;
-}
-
-/**
- * The net's b (compiler/spaces/set-size.ts, the rule `gmn check` applies): the points' items for a net
- * on Γ (a CNN's positions), the points themselves for one on Θ_b.
- */
-function netSetSize(run: CurvatureSetup, m: ModelConfig): number {
-  const { points } = run.config.data;
-  const sym = lookup(run.module, m.net);
-  if (sym?.kind !== 'net') return points; // lowerNet names the unknown net
-  const size = setSizeOf(sym.decl, points, run.target.spec);
-  if (size.kind === 'size') return size.size;
-  throw new DiagnosticError([error('run/mixed-sets',
-    `${m.net} reads both Γ (${size.examples} × ${size.items} items per set on ${run.target.name}) and per-example gradients (${size.examples}): its set b cannot be both`,
-    m.span, 'read either `grads` or `weight_grads` on a target with several items per example')]);
 }
 
 export function recalibratedLabel(label: string): string {

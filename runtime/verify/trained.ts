@@ -19,6 +19,7 @@ import { lookup, type ResolvedModule, type ResolvedProgram } from '../../compile
 import { elaborateTarget } from '../../compiler/spaces/elaborate.js';
 import type { TaskDecl } from '../../compiler/syntax/ast.js';
 import { fileLabel } from '../tasks/run-directory.js';
+import { modelSetSize } from '../tasks/model-set-size.js';
 import { DEFAULT_PRESET, modelLabel, taskConfig, type ModelConfig } from '../tasks/task-config.js';
 import { inrEditingConfig } from '../tasks/inr-editing/config.js';
 import { taskKind } from '../../compiler/resolve/task-schema.js';
@@ -74,8 +75,10 @@ export function loadTrainedNet(req: TrainedRequest): TrainedNet {
   }
   const target = elaborateTarget(sym.decl);
   if (!target.ok) throw new DiagnosticError(target.diagnostics);
+  const setSize = req.setSize === undefined ? modelSetSize(req.module, model.config, config.data.points, target.value) : { ok: true as const, value: req.setSize };
+  if (!setSize.ok) throw new DiagnosticError(setSize.diagnostics);
   const lowered = lowerNet({
-    program: req.program, module: req.module, net: model.config.net, args: model.config.args, target: target.value, setSize: req.setSize ?? config.data.points,
+    program: req.program, module: req.module, net: model.config.net, args: model.config.args, target: target.value, setSize: setSize.value,
   });
   if (!lowered.ok) throw new DiagnosticError(lowered.diagnostics);
   const params = readParams(req.dir);

@@ -3,6 +3,7 @@
 // results.json; without an adapter that half skips, saying what to install) and on the float64
 // reference executor. Both report every model; the standard estimator (an evaluation of Θ_b, no
 // training) gives the same error on both up to float32 rounding, and the trained nets stay close.
+// `gmn compile` instantiates the nets at the same set sizes as the run (runtime/tasks/model-set-size.ts).
 // Needs Fashion-MNIST (the Debian package dataset-fashion-mnist) for the images.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -52,6 +53,17 @@ describe('gmn run dsl-examples/curvature_cnn.gmn --preset quick', () => {
     for (const s of reference.summaries) expect(Number.isFinite(s.mean) && s.mean > 0, s.model).toBe(true);
     // Relative MSE 1 is the mean predictor; the estimator sees 2 of the label's 64 images.
     expect(error(reference, 'standard_estimator')).toBeLessThan(0.5);
+  });
+
+  it('gmn compile lowers a net on Γ at images × positions and one on Θ_b at the images, as gmn run does', () => {
+    const out = join(work, 'compiled');
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist/gmn.mjs'), 'compile', join(ROOT, 'dsl-examples/curvature_cnn.gmn'), '--preset', 'quick', '--out', out],
+      { cwd: work, encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const ir = (model: string) => readFileSync(join(out, 'curvature_cnn', model, 'forward', 'graph.ir'), 'utf8');
+    // 2 images of 6×6 positions.
+    expect(ir('gradmetanet')).toContain('input name=grads : grads(SmallCnn, b=72)[2]');
+    expect(ir('standard_estimator')).toContain('input name=weight_grads : weight_grads(SmallCnn, b=2)[1]');
   });
 
   it.skipIf(gpu === null)('on WebGPU: every model on the adapter, numbers matching the reference', () => {
