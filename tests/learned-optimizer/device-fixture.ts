@@ -7,6 +7,9 @@ import { expect } from 'vitest';
 import { checkFiles } from '../../compiler/check.js';
 import { mlpLayout, type TargetLayout } from '../../compiler/spaces/target.js';
 import { transformerLayout } from '../../compiler/spaces/transformer.js';
+import type { GpuDevice } from '../../runtime/device/index.js';
+import type { DeviceUpdateNet } from '../../runtime/tasks/learned-optimizer/device-update-net.js';
+import { FEATURE_CHANNELS, NORMALISED_CHANNELS, TIME_SCALES } from '../../runtime/tasks/learned-optimizer/features.js';
 import { imageMlpTask } from '../../runtime/tasks/learned-optimizer/image-mlp.js';
 import type { InnerTask } from '../../runtime/tasks/learned-optimizer/inner-task.js';
 import { languageModelTask } from '../../runtime/tasks/learned-optimizer/language-model.js';
@@ -40,6 +43,29 @@ export function smallOptimizer(net: (typeof OPTIMIZER_NETS)[number] | (typeof LM
 /** n standard-normal values scaled by `scale`, rounded to float32. */
 export function f32Normal(n: number, rng: Rng, scale = 1): Float64Array {
   return Float64Array.from(Float32Array.from({ length: n }, () => scale * rng.normal()));
+}
+
+/**
+ * Random features of `particles` runs on P parameters as F_ϕ's device graph reads them: 8 normalised
+ * channels per parameter and one 11-channel time embedding per run (time-embedding-input.ts), with
+ * `features` the same values as the float64 net's [P, 19] input.
+ */
+export function randomFeatures(particles: number, P: number, rng: Rng): { features: Float64Array[]; normalised: Float64Array[]; times: Float64Array[] } {
+  const normalised = Array.from({ length: particles }, () => f32Normal(P * NORMALISED_CHANNELS, rng));
+  const times = Array.from({ length: particles }, () => f32Normal(TIME_SCALES.length, rng));
+  const features = normalised.map((n, k) => Float64Array.from({ length: P * FEATURE_CHANNELS }, (_, i) => {
+    const [p, c] = [Math.floor(i / FEATURE_CHANNELS), i % FEATURE_CHANNELS];
+    return c < NORMALISED_CHANNELS ? n[p * NORMALISED_CHANNELS + c]! : times[k]![c - NORMALISED_CHANNELS]!;
+  }));
+  return { features, normalised, times };
+}
+
+/** Writes `randomFeatures`' runs into a DeviceUpdateNet's feature inputs. */
+export function writeFeatures(gpu: GpuDevice, device: DeviceUpdateNet, { normalised, times }: ReturnType<typeof randomFeatures>): void {
+  for (const [buffer, rows] of [[device.features, normalised], [device.timeEmbedding, times]] as const) {
+    const data = Float32Array.from(rows.flatMap((r) => [...r]));
+    gpu.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
 }
 
 /** An image task on SMALL_MLP: 40 random 2×2 training images (12 test), 3 classes, batches of `batch`. */

@@ -13,7 +13,7 @@ import { NORMALISED_FEATURES_INPUT, splitTimeEmbedding, TIME_EMBEDDING_INPUT } f
 import { initialNetParams, updateDirection } from '../../runtime/tasks/learned-optimizer/update-net.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
-import { f32Normal, SMALL_MLP, smallOptimizer } from './device-fixture.js';
+import { f32Normal, randomFeatures, SMALL_MLP, smallOptimizer, writeFeatures } from './device-fixture.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -29,13 +29,8 @@ for (const name of ['ds_optimizer', 'unf_optimizer', 'ds_gradmetanet', 'unf_grad
     const rng = new Rng(3);
     // Distinct ϕ per particle: the net's initialisation plus noise of its own size.
     const phis = Array.from({ length: PARTICLES }, () => Float64Array.from(Float32Array.from(initialNetParams(net, rng), (x) => x * (1 + 0.5 * rng.normal()))));
-    // Each particle's features: 8 normalised channels per parameter, then one time embedding for all.
-    const normalised = Array.from({ length: PARTICLES }, () => f32Normal(P * NORMALISED_CHANNELS, rng));
-    const times = Array.from({ length: PARTICLES }, () => f32Normal(TIME_SCALES.length, rng));
-    const features = normalised.map((n, k) => Float64Array.from({ length: P * FEATURE_CHANNELS }, (_, i) => {
-      const [p, c] = [Math.floor(i / FEATURE_CHANNELS), i % FEATURE_CHANNELS];
-      return c < NORMALISED_CHANNELS ? n[p * NORMALISED_CHANNELS + c]! : times[k]![c - NORMALISED_CHANNELS]!;
-    }));
+    const drawn = randomFeatures(PARTICLES, P, rng);
+    const { features, normalised, times } = drawn;
     const sets = Array.from({ length: PARTICLES }, () => f32Normal(SET * N * GRAD_SET_CHANNELS, rng));
     const want = phis.map((phi, k) => updateDirection(net, phi, features[k]!, net.gradsInput === undefined ? undefined : sets[k]));
 
@@ -71,8 +66,7 @@ for (const name of ['ds_optimizer', 'unf_optimizer', 'ds_gradmetanet', 'unf_grad
       const device = await DeviceUpdateNet.create(gpu!, net, PARTICLES);
       device.setPhi(Float32Array.from(phis.flatMap((phi) => [...phi])));
       const write = (buffer: GPUBuffer, data: Float32Array) => gpu!.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-      write(device.features, Float32Array.from(normalised.flatMap((f) => [...f])));
-      write(device.timeEmbedding, Float32Array.from(times.flatMap((t) => [...t])));
+      writeFeatures(gpu!, device, drawn);
       if (device.gradSets !== undefined) write(device.gradSets, Float32Array.from(sets.flatMap((s) => [...s])));
       const step = gpu!.step();
       device.record(step);

@@ -14,11 +14,10 @@ import { mlpLayout } from '../../compiler/spaces/target.js';
 import { planGraph } from '../../compiler/wgsl/plan.js';
 import { layoutTables } from '../../runtime/gpu/index.js';
 import { DeviceUpdateNet } from '../../runtime/tasks/learned-optimizer/device-update-net.js';
-import { FEATURE_CHANNELS } from '../../runtime/tasks/learned-optimizer/features.js';
 import { initialNetParams, updateDirection } from '../../runtime/tasks/learned-optimizer/update-net.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { expectClose, openTestGpu } from '../device/gpu-fixture.js';
-import { f32Normal, SMALL_LM, SMALL_MLP, smallOptimizer } from './device-fixture.js';
+import { randomFeatures, SMALL_LM, SMALL_MLP, smallOptimizer, writeFeatures } from './device-fixture.js';
 
 const gpu = await openTestGpu();
 afterAll(() => gpu?.destroy());
@@ -70,12 +69,11 @@ describe(`unf_local_optimizer on ${SMALL_LM.name} (${SMALL_LM.paramCount} parame
 async function expectDirections(net: NonNullable<ReturnType<typeof smallOptimizer>['net']>, P: number): Promise<void> {
   const rng = new Rng(5);
   const phis = Array.from({ length: PARTICLES }, () => Float64Array.from(Float32Array.from(initialNetParams(net, rng), (x) => x * (1 + 0.5 * rng.normal()))));
-  const features = Array.from({ length: PARTICLES }, () => f32Normal(P * FEATURE_CHANNELS, rng));
-  const want = phis.map((phi, k) => updateDirection(net, phi, features[k]!, undefined));
+  const drawn = randomFeatures(PARTICLES, P, rng);
+  const want = phis.map((phi, k) => updateDirection(net, phi, drawn.features[k]!, undefined));
   const device = await DeviceUpdateNet.create(gpu!, net, PARTICLES);
   device.setPhi(Float32Array.from(phis.flatMap((phi) => [...phi])));
-  const f = Float32Array.from(features.flatMap((x) => [...x]));
-  gpu!.device.queue.writeBuffer(device.features, 0, f.buffer, f.byteOffset, f.byteLength);
+  writeFeatures(gpu!, device, drawn);
   const step = gpu!.step();
   device.record(step);
   const { data } = await step.submit([{ buffer: device.direction, bytes: PARTICLES * P * 4 }]);
