@@ -3,17 +3,23 @@
 // its P positions) equals central differences of the CNN's output; the Fisher-diagonal label equals a
 // brute-force mean of squared finite-difference gradients over the label images, and PyTorch's
 // autograd on the same network and images; a model depends only on (seed, index); and the mixture's
-// p decides which half of the classes a model's images come from.
+// p decides which half of the classes a model's images come from. Then the dataset of a CNN task on
+// the installed Fashion-MNIST, through the cache: Γ with P items per image, Θ_b per image.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cnnLayout, type CnnLayout } from '../../compiler/spaces/cnn.js';
+import { loadCurvatureData, modelSampler } from '../../runtime/data/index.js';
 import { checkCnnCurvatureTarget, cnnCurvatureModel, imagePool, sampleCnnModel, type ImagePool } from '../../runtime/data/curvature-cnn.js';
-import { cnnLosses } from '../../runtime/targets/cnn.js';
+import { FASHION_MNIST_DIR } from '../../runtime/data/fashion-mnist.js';
+import { exampleInput, inputLayout } from '../../runtime/data/inputs.js';
+import { cnnGradients, cnnLosses, cnnPerExampleGradients } from '../../runtime/targets/cnn.js';
 import { DataError } from '../../runtime/targets/errors.js';
 import { gradientsFromFactors } from '../../runtime/targets/factors.js';
 import type { DataConfig } from '../../runtime/tasks/task-config.js';
 import { Rng } from '../../runtime/util/rng.js';
 import { torchMissing } from '../fixtures/python.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const SIZE = 4;
 
@@ -180,4 +186,25 @@ describe.skipIf(torchMissing('the CNN curvature label cross-check is skipped') !
     const theirs = JSON.parse(execFileSync('python3', ['-c', TORCH_LABEL], { input }).toString()) as number[];
     expect(relativeError(model.label, theirs)).toBeLessThan(1e-12);
   }, 120_000);
+});
+
+describe.skipIf(!existsSync(FASHION_MNIST_DIR))('a CNN task\'s dataset on Fashion-MNIST', () => {
+  it('holds P items per image in Γ, per-image gradients in Θ_b, and comes back from the cache unchanged', () => {
+    const net = cnnLayout('Net', { kind: 'cnn', channels: [1, 2], kernel: 3, height: 5, width: 5, head: [1], activation: { kind: 'relu' } });
+    const config: DataConfig = { generator: 'random_targets', models: 3, points: 2, labelPoints: 4, inputs: 'uniform', seed: 1 };
+    const root = tempDir('gmn-cnn-data-');
+    const { data, outcome } = loadCurvatureData(net, config, 'fisher_diag', { root });
+    expect(outcome.kind).toBe('generated');
+    expect(data.itemsPerExample).toBe(25);
+    expect(inputLayout(data, 'grads').shape).toEqual([2 * 25, net.neuronCount, 2]);
+    expect(inputLayout(data, 'weight_grads').shape).toEqual([2, net.paramCount, 1]);
+    // Θ_b of model 2: each image's gradient, as the CNN's own backward pass gives it at the model's images.
+    const sample = modelSampler(net, config).model(2);
+    const expected = cnnPerExampleGradients(net, cnnGradients(net, { count: 2, inputs: sample.inputs, theta: sample.theta }, { kind: 'output' }));
+    expect(relativeError(exampleInput(data, 'weight_grads', 2), expected)).toBeLessThan(1e-5); // stored as float32
+    const again = loadCurvatureData(net, config, 'fisher_diag', { root });
+    expect(again.outcome.kind).toBe('hit');
+    expect(again.data.grads).toEqual(data.grads);
+    expect(again.data.labels).toEqual(data.labels);
+  });
 });
