@@ -8,6 +8,7 @@ import type { TargetLayout } from '../../compiler/spaces/target.js';
 import type { DataConfig, LabelKind } from '../tasks/task-config.js';
 import { arrayFolder, readArrays, writeArrays, type FolderIdentity } from '../util/array-folder.js';
 import { itemsPerExample } from '../../compiler/spaces/elaborate.js';
+import { fashionMnistPool } from './fashion-mnist-pool.js';
 import { generateCurvatureData, setItems, type CurvatureData, type Progress } from './curvature.js';
 import { labelWidth } from './labels.js';
 
@@ -54,7 +55,7 @@ export function loadCurvatureData(layout: TargetLayout, config: DataConfig, labe
     };
     return { data, dir, outcome: { kind: 'hit' } };
   }
-  const data = generateCurvatureData(layout, config, label, options.progress);
+  const data = generateCurvatureData(layout, config, label, { progress: options.progress, images: fashionMnistPool });
   writeArrays(dir, identity(key), shapes, data);
   return { data, dir, outcome: { kind: 'generated', reason: found.reason } };
 }

@@ -3,8 +3,9 @@
 // positions of one image contiguous (runtime/targets/cnn.ts) — and labelled with the Fisher diagonal
 // of its scalar output over fresh images, as the MLP task (labels.ts): F = mean_k ∇f(x_k)∇f(x_k)ᵀ.
 //
-// The images are Fashion-MNIST's training images, area-downsampled to the target's H×W (H = W,
-// runtime/data/fashion-mnist.ts) and mapped from [0, 1] to [−1, 1] (the MLP task's input range).
+// The images come from an ImageSource — under Node, Fashion-MNIST's training images area-downsampled
+// to the target's H×W (fashion-mnist-pool.ts) — mapped from [0, 1] to [−1, 1] (the MLP task's input
+// range). The source is passed in so that this module stays free of file access (the playground).
 // Each model draws them from its own distribution, as the MLP task's X_p:
 //   mixture   p ~ U[0, 1] per model; each image is, with probability p, one of classes 0–4 (T-shirts,
 //             trousers, pullovers, dresses, coats), otherwise one of classes 5–9 (sandals, shirts,
@@ -18,7 +19,6 @@ import { DataError } from '../targets/errors.js';
 import { fisherTrace, obdSaliency } from '../targets/fisher.js';
 import type { DataConfig, LabelKind } from '../tasks/task-config.js';
 import type { Rng } from '../util/rng.js';
-import { loadFashionMnist } from './fashion-mnist.js';
 import { drawMixtureWeight } from './input-distribution.js';
 import { modelStreams } from './model-rng.js';
 
@@ -40,15 +40,8 @@ export function imagePool(images: Float32Array, labels: Uint8Array, pixels: numb
   return { images: images.map((v) => 2 * v - 1), pixels, halves: [Int32Array.from(first), Int32Array.from(second)] };
 }
 
-/** Fashion-MNIST's training images downsampled to size×size (cached: fashion-mnist.ts), as a pool. */
-export function fashionMnistPool(size: number): ImagePool {
-  if (!Number.isInteger(size) || size < 1 || size > 28) {
-    throw new DataError('data/image-size', `the curvature images are Fashion-MNIST's 28×28 downsampled, not ${size}×${size}`,
-      'use a cnn target with height = width of at most 28');
-  }
-  const { train, classes } = loadFashionMnist(size).data;
-  return imagePool(train.images, train.labels, size * size, classes);
-}
+/** Where a CNN's images come from: a pool of size×size images (Fashion-MNIST under Node: fashion-mnist-pool.ts). */
+export type ImageSource = (size: number) => ImagePool;
 
 /** Everything random about one CNN model, before any gradient is taken. */
 export interface CnnModelSample {

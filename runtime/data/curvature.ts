@@ -11,7 +11,7 @@ import { DataError } from '../targets/errors.js';
 import { mlpGradients } from '../targets/mlp.js';
 import { initMlp } from '../targets/mlp-init.js';
 import type { DataConfig, LabelKind } from '../tasks/task-config.js';
-import { checkCnnCurvatureTarget, cnnCurvatureModel, fashionMnistPool, sampleCnnModel, type ImagePool } from './curvature-cnn.js';
+import { checkCnnCurvatureTarget, cnnCurvatureModel, sampleCnnModel, type ImagePool, type ImageSource } from './curvature-cnn.js';
 import { drawMixtureWeight, sampleInputs } from './input-distribution.js';
 import { curvatureLabel, labelWidth } from './labels.js';
 import { modelStreams } from './model-rng.js';
@@ -51,6 +51,13 @@ export interface ModelSample {
 
 export type Progress = (done: number, total: number) => void;
 
+/** What generation may use beyond the config: progress reports, and the images a CNN target draws from. */
+export interface GenerationOptions {
+  progress?: Progress;
+  /** Required for cnn targets; absent where no images can be read (the playground). */
+  images?: ImageSource;
+}
+
 /** Model i's θ, p and points, from (config.seed, i) alone. */
 export function sampleModel(layout: TargetLayout, config: DataConfig, index: number): ModelSample {
   const spec = mlpSpecOf(layout);
@@ -67,9 +74,9 @@ export function sampleModel(layout: TargetLayout, config: DataConfig, index: num
 }
 
 /** Generates the whole dataset in memory, model by model, reporting progress after each. */
-export function generateCurvatureData(layout: TargetLayout, config: DataConfig, label: LabelKind, progress?: Progress): CurvatureData {
+export function generateCurvatureData(layout: TargetLayout, config: DataConfig, label: LabelKind, options: GenerationOptions = {}): CurvatureData {
   checkConfig(config);
-  const generate = modelGenerator(layout, config, label);
+  const generate = modelGenerator(layout, config, label, options.images);
   const N = layout.neuronCount;
   const P = layout.paramCount;
   const width = labelWidth(layout, label);
@@ -93,7 +100,7 @@ export function generateCurvatureData(layout: TargetLayout, config: DataConfig, 
     data.mixture[i] = model.mixture;
     data.grads.set(model.factors, i * items * N * 2);
     data.labels.set(model.label, i * width);
-    progress?.(i + 1, config.models);
+    options.progress?.(i + 1, config.models);
   }
   return data;
 }
@@ -113,7 +120,7 @@ interface GeneratedModel {
 }
 
 /** Model i of the dataset, by the target's family. */
-function modelGenerator(layout: TargetLayout, config: DataConfig, label: LabelKind): (index: number) => GeneratedModel {
+function modelGenerator(layout: TargetLayout, config: DataConfig, label: LabelKind, images: ImageSource | undefined): (index: number) => GeneratedModel {
   const { spec } = layout;
   switch (spec.kind) {
     case 'mlp':
@@ -123,7 +130,7 @@ function modelGenerator(layout: TargetLayout, config: DataConfig, label: LabelKi
         return { ...model, factors: grads.factors, label: curvatureLabel(layout, label, model.theta, model.labelInputs, config.labelPoints) };
       };
     case 'cnn': {
-      const { cnn, pool } = cnnTarget(layout.name, spec);
+      const { cnn, pool } = cnnTarget(layout.name, spec, images);
       return (i) => {
         const model = cnnCurvatureModel(cnn, config, label, i, pool);
         return { ...model.sample, factors: model.factors, label: model.label };
@@ -140,12 +147,12 @@ export interface ModelSampler {
   model(index: number): ModelSample;
 }
 
-export function modelSampler(layout: TargetLayout, config: DataConfig): ModelSampler {
+export function modelSampler(layout: TargetLayout, config: DataConfig, images?: ImageSource): ModelSampler {
   const { spec } = layout;
   switch (spec.kind) {
     case 'mlp': return { inputWidth: spec.widths[0]!, model: (i) => sampleModel(layout, config, i) };
     case 'cnn': {
-      const { cnn, pool } = cnnTarget(layout.name, spec);
+      const { cnn, pool } = cnnTarget(layout.name, spec, images);
       return { inputWidth: spec.channels[0]! * cnn.positions, model: (i) => sampleCnnModel(cnn, config, i, pool) };
     }
     case 'transformer': throw unsupported(layout);
@@ -153,9 +160,13 @@ export function modelSampler(layout: TargetLayout, config: DataConfig): ModelSam
 }
 
 /** A CNN target's own layout and the images its models draw from, checked to fit each other. */
-function cnnTarget(name: string, spec: CnnSpec): { cnn: CnnLayout; pool: ImagePool } {
+function cnnTarget(name: string, spec: CnnSpec, images: ImageSource | undefined): { cnn: CnnLayout; pool: ImagePool } {
+  if (images === undefined) {
+    throw new DataError('data/no-images', `${name} is a cnn target, and its curvature models draw images, which cannot be read here`,
+      'run the task with `gmn run` (Node reads Fashion-MNIST), or use an mlp target here');
+  }
   const cnn = cnnLayout(name, spec);
-  const pool = fashionMnistPool(spec.height);
+  const pool = images(spec.height);
   checkCnnCurvatureTarget(cnn, pool);
   return { cnn, pool };
 }

@@ -50,7 +50,7 @@ export async function runPresetInMemory(source: string, preset: string, gpu: GPU
     const models = withDiagnostics(text.sources, () => curvatureModels(run));
     const { config, target } = run;
     opts.onProgress({ phase: 'data', step: 0, total: config.data.models });
-    const data = generateCurvatureData(target, config.data, config.label, (done, total) => opts.onProgress({ phase: 'data', step: done, total }));
+    const data = generateCurvatureData(target, config.data, config.label, { progress: (done, total) => opts.onProgress({ phase: 'data', step: done, total }) });
     const ctx = curvatureContext(run, models, data);
     const all = curvatureJobs(config, models, target);
     progress.startTraining(all.reduce((n, job) => n + jobUnits(config, job), 0));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { TargetLayout } from '../../compiler/spaces/target.js';
 import { checkSplitSizes, fitNormalisation, loadCurvatureData, modelSampler, splitCurvatureData, trainingSubset, type RangeStats } from '../data/index.js';
 import { DataError } from '../targets/errors.js';
+import { fashionMnistPool } from '../data/fashion-mnist-pool.js';
 import { writeNpy } from '../targets/npy.js';
 import type { TaskConfig } from './task-config.js';
 
@@ -64,7 +65,7 @@ export function dumpCurvatureData(req: DataDumpRequest): DataManifest {
   put('labels', data.labels, [data.models, data.labelWidth]);
   put('mixture', data.mixture, [data.models]);
   // Not part of the cached dataset: drawn again from each model's seeded stream, as generation did.
-  const sample = modelSampler(layout, config.data);
+  const sample = modelSampler(layout, config.data, fashionMnistPool);
   const d0 = sample.inputWidth;
   const labelInputs = new Float64Array(data.models * config.data.labelPoints * d0);
   for (let i = 0; i < data.models; i++) labelInputs.set(sample.model(i).labelInputs, i * config.data.labelPoints * d0);

@@ -9,9 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cnnLayout, type CnnLayout } from '../../compiler/spaces/cnn.js';
-import { loadCurvatureData, modelSampler } from '../../runtime/data/index.js';
+import { generateCurvatureData, loadCurvatureData, modelSampler } from '../../runtime/data/index.js';
 import { checkCnnCurvatureTarget, cnnCurvatureModel, imagePool, sampleCnnModel, type ImagePool } from '../../runtime/data/curvature-cnn.js';
 import { FASHION_MNIST_DIR } from '../../runtime/data/fashion-mnist.js';
+import { fashionMnistPool } from '../../runtime/data/fashion-mnist-pool.js';
 import { exampleInput, inputLayout } from '../../runtime/data/inputs.js';
 import { cnnGradients, cnnLosses, cnnPerExampleGradients } from '../../runtime/targets/cnn.js';
 import { DataError } from '../../runtime/targets/errors.js';
@@ -199,12 +200,22 @@ describe.skipIf(!existsSync(FASHION_MNIST_DIR))('a CNN task\'s dataset on Fashio
     expect(inputLayout(data, 'grads').shape).toEqual([2 * 25, net.neuronCount, 2]);
     expect(inputLayout(data, 'weight_grads').shape).toEqual([2, net.paramCount, 1]);
     // Θ_b of model 2: each image's gradient, as the CNN's own backward pass gives it at the model's images.
-    const sample = modelSampler(net, config).model(2);
+    const sample = modelSampler(net, config, fashionMnistPool).model(2);
     const expected = cnnPerExampleGradients(net, cnnGradients(net, { count: 2, inputs: sample.inputs, theta: sample.theta }, { kind: 'output' }));
     expect(relativeError(exampleInput(data, 'weight_grads', 2), expected)).toBeLessThan(1e-5); // stored as float32
     const again = loadCurvatureData(net, config, 'fisher_diag', { root });
     expect(again.outcome.kind).toBe('hit');
     expect(again.data.grads).toEqual(data.grads);
     expect(again.data.labels).toEqual(data.labels);
+  });
+});
+
+describe('a CNN task without an image source (the playground)', () => {
+  it('is refused with a DataError that says where it can run', () => {
+    const net = cnnLayout('Net', { kind: 'cnn', channels: [1, 2], kernel: 3, height: 5, width: 5, head: [1], activation: { kind: 'relu' } });
+    const config: DataConfig = { generator: 'random_targets', models: 1, points: 2, labelPoints: 4, inputs: 'uniform', seed: 1 };
+    const refused = (): unknown => generateCurvatureData(net, config, 'fisher_diag');
+    expect(refused).toThrow(DataError);
+    expect(refused).toThrow(/cnn target.*cannot be read here/);
   });
 });
