@@ -9,7 +9,9 @@ import { lowerNet, type Lowered } from '../../compiler/ir/lower.js';
 import {
   batchInputs, batchLabels, checkSplitSizes, fitNormalisation, loadCurvatureData, splitCurvatureData, type CurvatureSplits,
 } from '../../runtime/data/index.js';
+import { setItems } from '../../runtime/data/curvature.js';
 import { datasetMemory, datasetTooLarge, formatBytes } from '../../runtime/data/memory.js';
+import { modelSetSize } from '../../runtime/tasks/model-set-size.js';
 import { taskConfig } from '../../runtime/tasks/task-config.js';
 import { taskTarget } from '../../runtime/tasks/task-target.js';
 import { initParams } from '../../runtime/train/init.js';
@@ -44,7 +46,7 @@ describe.each(paperTasks('curvature'))(`%s, preset ${PAPER}`, (_name, example) =
 
   it('its dataset fits a machine with enough memory: only this machine\'s size may refuse it', () => {
     const need = datasetMemory(target, config.data, config.label);
-    const inputs = 4 * config.data.models * (target.paramCount + config.data.points * target.neuronCount * 2);
+    const inputs = 4 * config.data.models * (target.paramCount + setItems(target, config.data) * target.neuronCount * 2);
     expect(need.total).toBeGreaterThan(inputs);
     expect(datasetTooLarge(target, config.data, config.label, Number.POSITIVE_INFINITY)).toBeNull();
     const here = datasetTooLarge(target, config.data, config.label);
@@ -62,7 +64,7 @@ describe.each(paperTasks('curvature'))(`%s, preset ${PAPER}`, (_name, example) =
     expect(cached.outcome.kind).toBe('hit');
     const d = cached.data;
     expect(d.theta.length).toBe(SLICE.models * target.paramCount);
-    expect(d.grads.length).toBe(SLICE.models * config.data.points * target.neuronCount * 2);
+    expect(d.grads.length).toBe(SLICE.models * setItems(target, config.data) * target.neuronCount * 2);
     expect(d.labelWidth).toBe(config.label === 'fisher_trace' ? 1 : target.paramCount);
     expect(d.labels.every(Number.isFinite) && d.grads.every(Number.isFinite)).toBe(true);
     expect(Array.from(d.labels)).toEqual(Array.from(generated.data.labels));
@@ -70,8 +72,10 @@ describe.each(paperTasks('curvature'))(`%s, preset ${PAPER}`, (_name, example) =
   });
 
   describe.each(config.models.map((m) => [m.net, m] as const))('%s', (net, model) => {
-    it(`compiles its forward pass and training step for ${target.name}, sets of ${config.data.points} and batches of ${config.batch}`, async () => {
-      const result = lowerNet({ program: example.checked.program, module: example.module, net: model.net, args: model.args, target, setSize: config.data.points });
+    it(`compiles its forward pass and training step for ${target.name}, sets of ${config.data.points} examples and batches of ${config.batch}`, async () => {
+      const setSize = modelSetSize(example.module, model, config.data.points, target);
+      if (!setSize.ok) throw new Error(`${net}: ${setSize.diagnostics.map((d) => d.message).join('; ')}`);
+      const result = lowerNet({ program: example.checked.program, module: example.module, net: model.net, args: model.args, target, setSize: setSize.value });
       if (!result.ok) throw new Error(`${net}: ${result.diagnostics.map((d) => d.message).join('; ')}`);
       lowered.set(net, result.value);
       const compiled = await compileModel(compiler, result.value.graph, result.value.instantiation, config.loss, config.batch);
