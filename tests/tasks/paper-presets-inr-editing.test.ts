@@ -25,6 +25,9 @@ const gpu = await openCompiler();
 
 // The slice: 3 INRs per edit (one test, one validation, one training INR), fitted as the preset fits
 // them (same steps and rate; a dispatch of 3, not of `fit_batch`).
+// A cold start compiles every kernel of a paper-sized editor (up to 1.5M parameters, ~900 dispatches)
+// for the step: 53 s in a loaded CI run, so the default 120 s was not three times what it needs.
+const STEP_TIMEOUT_MS = 300_000;
 const SLICE = { count: 3, splits: { test: 1, validation: 1 } };
 
 describe.each(paperTasks('inr_editing'))(`%s, preset ${PAPER}`, (_name, example) => {
@@ -83,7 +86,7 @@ describe.each(paperTasks('inr_editing'))(`%s, preset ${PAPER}`, (_name, example)
         expect([...params].some(([name, before]) => before.some((v, k) => v !== after.get(name)![k])), `${edit.label}: the step moved no parameter`).toBe(true);
         executor.dispose();
       }
-    });
+    }, STEP_TIMEOUT_MS);
   });
 
   /** The preset with only the slice's INRs (its fitting steps, rate, points and seed kept). */
