@@ -10,6 +10,7 @@ import { cnnLayout } from '../../compiler/spaces/cnn.js';
 import { GpuDevice, INSTALL_HINT } from '../../runtime/device/index.js';
 import { referenceBackend, sampleGroupElement, verifyProgram, webgpuBackend, type NetVerification, type VerifyBackend } from '../../runtime/verify/index.js';
 import { Rng } from '../../runtime/util/rng.js';
+import { expectSound, type ExpectedSymmetry } from '../fixtures/verify-soundness.js';
 
 const gpu = await GpuDevice.open({ throttlePolling: true });
 if (gpu === null) console.warn(`SKIPPED: no WebGPU adapter on this machine. To run these tests: ${INSTALL_HINT}`);
@@ -18,16 +19,17 @@ afterAll(() => gpu?.destroy());
 const GRADMETANET = 'tests/corpus/symmetry/accept/cnn-gradmetanet.gmn';
 const BASELINES = 'tests/corpus/symmetry/accept/cnn-baselines.gmn';
 
-/** What each net of the two files declares broken (`@breaks`), as the harness names it. */
-const DECLARED_BREAKS: Record<string, string[]> = {
-  concat_mlp: ['set', 'site'],
-  concat_dws: ['set'],
-  concat_gmn: ['set'],
-  asymmetric_batch: ['set'],
-  asymmetric_neurons: ['site'],
+/** What each net of the two files declares broken; the invariant vector and the mean of squared gradients ignore neuron identity by construction. */
+const EXPECTED: ExpectedSymmetry = {
+  declaredBreaks: {
+    concat_mlp: ['set', 'site'],
+    concat_dws: ['set'],
+    concat_gmn: ['set'],
+    asymmetric_batch: ['set'],
+    asymmetric_neurons: ['site'],
+  },
+  insensitive: new Set(['trace', 'standard']),
 };
-/** Nets whose output ignores neuron identity by construction: an invariant vector, a mean of squared gradients. */
-const INSENSITIVE = new Set(['trace', 'standard']);
 
 async function verifyFile(file: string, backend: VerifyBackend): Promise<NetVerification[]> {
   const checked = checkFiles([file]);
@@ -35,19 +37,10 @@ async function verifyFile(file: string, backend: VerifyBackend): Promise<NetVeri
   return verifyProgram(checked.program, 0, checked.program.roots[0]!.file, backend);
 }
 
-function expectSound(nets: NetVerification[], backend: VerifyBackend, names: string[]): void {
+function expectSoundOnConv(nets: NetVerification[], backend: VerifyBackend, names: string[]): void {
   expect(nets.map((n) => n.net)).toEqual(names);
-  for (const n of nets) {
-    expect(n.instance, n.net).toBe('target Conv');
-    const r = n.report!;
-    expect.soft(n.verified, n.net).toBe(true);
-    expect.soft(r.equivariance, n.net).toBeLessThan(backend.tolerance);
-    if (r.invariance !== null) expect.soft(r.invariance, n.net).toBeLessThan(backend.tolerance);
-    expect.soft(r.breaks.map((b) => b.axis), n.net).toEqual(DECLARED_BREAKS[n.net] ?? []);
-    for (const b of r.breaks) expect.soft(b.error, `${n.net} breaks ${b.axis}`).toBeGreaterThan(100 * backend.tolerance);
-    if (INSENSITIVE.has(n.net)) expect.soft(r.sensitivityMargin, n.net).toBeLessThan(backend.tolerance);
-    else expect.soft(r.sensitivityMargin, n.net).toBeGreaterThan(backend.confirmed);
-  }
+  for (const n of nets) expect(n.instance, n.net).toBe('target Conv');
+  expectSound(nets, backend, EXPECTED);
 }
 
 const NETS = {
@@ -73,7 +66,7 @@ describe('random elements of a CNN target\'s group', () => {
 
 describe('gmn verify on a CNN target, float64 reference', () => {
   for (const [file, names] of Object.entries(NETS)) {
-    it(`every net of ${file.split('/').pop()}`, async () => expectSound(await verifyFile(file, referenceBackend), referenceBackend, names));
+    it(`every net of ${file.split('/').pop()}`, async () => expectSoundOnConv(await verifyFile(file, referenceBackend), referenceBackend, names));
   }
 });
 
@@ -93,7 +86,7 @@ describe.skipIf(gpu === null)('gmn verify on a CNN target, WebGPU (float32)', ()
       const nets = await verifyFile(file, counting);
       expect(backend.name).toMatch(/^webgpu \(float32\): /);
       expect(forwards).toBeGreaterThanOrEqual(names.length * 3);
-      expectSound(nets, backend, names);
+      expectSoundOnConv(nets, backend, names);
     }, 180_000); // lavapipe compiles each net's kernels first: 38 s for GradMetaNet at load 25 on 2 cores
   }
 });

@@ -8,6 +8,7 @@ import { certifyProgram } from '../../compiler/symmetry/program.js';
 import { GpuDevice, INSTALL_HINT } from '../../runtime/device/index.js';
 import { verifyCommand } from '../../runtime/cli/commands/verify.js';
 import { capture } from '../cli/capture.js';
+import { expectSound, type ExpectedSymmetry } from '../fixtures/verify-soundness.js';
 import { verifyGraph, verifyProgram, webgpuBackend, type NetVerification, type VerifyBackend } from '../../runtime/verify/index.js';
 
 // The polling throttle frees a core for lavapipe's workers (as `gmn verify` opens the device).
@@ -16,36 +17,23 @@ if (gpu === null) console.warn(`SKIPPED: no WebGPU adapter on this machine. To r
 afterAll(() => gpu?.destroy());
 afterEach(() => vi.restoreAllMocks());
 
-/** The symmetries each baseline declares broken (`@breaks`), as the harness names them. */
-const DECLARED_BREAKS: Record<string, string[]> = {
-  mlp_concat: ['set', 'site'],
-  mlp_vec: ['set', 'site'],
-  dws_concat: ['set'],
-  gmn_concat: ['set'],
-  batch_asymmetric: ['set'],
-  neuron_asymmetric: ['site'],
+/** The symmetries each baseline declares broken; the estimator ignores neuron identity by construction. */
+const EXPECTED: ExpectedSymmetry = {
+  declaredBreaks: {
+    mlp_concat: ['set', 'site'],
+    mlp_vec: ['set', 'site'],
+    dws_concat: ['set'],
+    gmn_concat: ['set'],
+    batch_asymmetric: ['set'],
+    neuron_asymmetric: ['site'],
+  },
+  insensitive: new Set(['standard_estimator']),
 };
-/** Nets that ignore neuron identity and row/column coupling by construction (mean of squared gradients). */
-const INSENSITIVE = new Set(['standard_estimator']);
 
 async function verifyFile(file: string, backend: VerifyBackend, preset?: string): Promise<NetVerification[]> {
   const checked = checkFiles([file]);
   expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return verifyProgram(checked.program, 0, checked.program.roots[0]!.file, backend, preset === undefined ? {} : { preset });
-}
-
-function expectSound(nets: NetVerification[], backend: VerifyBackend): void {
-  for (const n of nets) {
-    const r = n.report!;
-    expect.soft(n.verified, n.net).toBe(true);
-    expect.soft(r.equivariance, n.net).toBeLessThan(backend.tolerance);
-    if (r.invariance !== null) expect.soft(r.invariance, n.net).toBeLessThan(backend.tolerance);
-    expect.soft(r.breaks.map((b) => b.axis), n.net).toEqual(DECLARED_BREAKS[n.net] ?? []);
-    // A real break is orders of magnitude above float32 noise, not just above the threshold.
-    for (const b of r.breaks) expect.soft(b.error, `${n.net} breaks ${b.axis}`).toBeGreaterThan(100 * backend.tolerance);
-    if (INSENSITIVE.has(n.net)) expect.soft(r.sensitivityMargin, n.net).toBeLessThan(backend.tolerance);
-    else expect.soft(r.sensitivityMargin, n.net).toBeGreaterThan(backend.confirmed);
-  }
 }
 
 describe.skipIf(gpu === null)('verify on WebGPU (float32)', () => {
@@ -56,14 +44,14 @@ describe.skipIf(gpu === null)('verify on WebGPU (float32)', () => {
     // tests/cli/examples.test.ts, and on the probe target above).
     expect(nets.map((n) => n.net)).toEqual(expect.arrayContaining(['gradmetanet', 'gradmetanet_pp', 'standard_estimator']));
     expect(nets.every((n) => n.instance === 'task curvature, preset long_pp')).toBe(true);
-    expectSound(nets, backend);
+    expectSound(nets, backend, EXPECTED);
   });
   for (const module of ['gradmetanet', 'gradmetanet_pp', 'baselines']) {
     it(`every net of std/${module}.gmn on the probe target`, async () => {
       const backend = webgpuBackend(gpu!);
       const nets = await verifyFile(`std/${module}.gmn`, backend);
       expect(nets.length).toBeGreaterThan(0);
-      expectSound(nets, backend);
+      expectSound(nets, backend, EXPECTED);
     });
   }
   it('a baseline whose @breaks is dropped fails on WebGPU too: the harness sees the asymmetry in float32', async () => {
