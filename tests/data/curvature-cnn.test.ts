@@ -6,6 +6,7 @@
 // p decides which half of the classes a model's images come from. Then the dataset of a CNN task on
 // the installed Fashion-MNIST, through the cache: Γ with P items per image, Θ_b per image.
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cnnLayout, type CnnLayout } from '../../compiler/spaces/cnn.js';
@@ -127,53 +128,20 @@ describe('CNN curvature models', () => {
   });
 });
 
-// The label by PyTorch: the network from torch.nn (θ copied in from the layout's blocks), f's gradient
-// per label image by autograd, the mean of their squares, in the layout's order.
+// The label by PyTorch: the network from torch.nn (tests/fixtures/torch_cnn.py), f's gradient per label
+// image by autograd, the mean of their squares, in the layout's order.
+const TORCH_FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 const TORCH_LABEL = String.raw`
 import json, sys, torch
-torch.set_default_dtype(torch.float64)
+from torch_cnn import Cnn
 m = json.load(sys.stdin)
-theta, C, k, H = torch.tensor(m['theta']), m['channels'], m['kernel'], m['size']
-r = (k - 1) // 2
-blocks = {b['name']: b for b in m['params']}
-def take(b): return theta[b['offset']:b['offset'] + b['rows'] * (b['cols'] or 1)]
-convs = []
-for l in range(1, len(C)):
-    conv = torch.nn.Conv2d(C[l - 1], C[l], k, padding=r)
-    with torch.no_grad():
-        for dy in range(-r, r + 1):
-            for dx in range(-r, r + 1):
-                conv.weight[:, :, dy + r, dx + r] = take(blocks[f'W{l}[{dy},{dx}]']).reshape(C[l], C[l - 1])
-        conv.bias[:] = take(blocks[f'b{l}'])
-    convs.append(conv)
-head, width = [], C[-1]
-for j, d in enumerate(m['head']):
-    lin = torch.nn.Linear(width, d)
-    with torch.no_grad():
-        lin.weight[:] = take(blocks[f'V{j + 1}']).reshape(d, width)
-        lin.bias[:] = take(blocks[f'c{j + 1}'])
-    head.append(lin); width = d
-def grad_of(p, name):
-    dy_dx = name[name.index('[') + 1:-1].split(',') if '[' in name else None
-    l = int(name[1:name.index('[')] if dy_dx else name[1:])
-    if name.startswith('W'): return convs[l - 1].weight.grad[:, :, int(dy_dx[0]) + r, int(dy_dx[1]) + r]
-    if name.startswith('b'): return convs[l - 1].bias.grad
-    if name.startswith('V'): return head[l - 1].weight.grad
-    return head[l - 1].bias.grad
+net, H = Cnn(m), m['size']
 x = torch.tensor(m['images']).reshape(-1, 1, H, H)
 label = torch.zeros(len(m['theta']))
 for i in range(x.shape[0]):
-    for p in [c.weight for c in convs] + [c.bias for c in convs] + [h.weight for h in head] + [h.bias for h in head]: p.grad = None
-    h = x[i:i + 1]
-    for conv in convs: h = torch.tanh(conv(h))
-    h = h.mean(dim=(2, 3))
-    for j, lin in enumerate(head):
-        h = lin(h)
-        if j < len(head) - 1: h = torch.tanh(h)
-    h[0, 0].backward()
-    for b in m['params']:
-        n = b['rows'] * (b['cols'] or 1)
-        label[b['offset']:b['offset'] + n] += grad_of(b, b['name']).reshape(-1) ** 2
+    net.zero_grad()
+    net(x[i:i + 1])[0, 0].backward()
+    label += net.gradient() ** 2
 print(json.dumps((label / x.shape[0]).tolist()))
 `;
 
@@ -184,7 +152,7 @@ describe.skipIf(torchMissing('the CNN curvature label cross-check is skipped') !
     const input = JSON.stringify({
       ...net.spec, size: SIZE, params: net.params, theta: [...model.sample.theta], images: [...model.sample.labelInputs],
     });
-    const theirs = JSON.parse(execFileSync('python3', ['-c', TORCH_LABEL], { input }).toString()) as number[];
+    const theirs = JSON.parse(execFileSync('python3', ['-c', TORCH_LABEL], { input, env: { ...process.env, PYTHONPATH: TORCH_FIXTURES } }).toString()) as number[];
     expect(relativeError(model.label, theirs)).toBeLessThan(1e-12);
   }, 120_000);
 });

@@ -4,6 +4,7 @@
 // nn.Linear), and the layout's symmetry claim: permuting a hidden layer's channels — its output segment
 // and the next layer's patch segments together — leaves every loss unchanged and permutes Γ alike.
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cnnLayout, type CnnLayout, type CnnSpec } from '../../compiler/spaces/cnn.js';
 import type { Activation } from '../../compiler/spaces/target.js';
@@ -73,58 +74,21 @@ describe('CNN per-example gradients from Γ', () => {
   }
 });
 
-// The oracle: the network built from torch.nn, θ copied in from the layout's blocks, one backward per
-// example; prints the per-example gradients in the layout's order.
+// The oracle: the network built from torch.nn (tests/fixtures/torch_cnn.py), one backward per example;
+// prints the per-example gradients in the layout's order.
+const TORCH_FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 const TORCH_ORACLE = String.raw`
 import json, sys, torch
-torch.set_default_dtype(torch.float64)
+from torch_cnn import Cnn
 def gradients(m):
-    theta, C, k, H, W = torch.tensor(m['theta']), m['channels'], m['kernel'], m['height'], m['width']
-    r = (k - 1) // 2
-    act = {'relu': torch.relu, 'tanh': torch.tanh, 'sine': lambda u: torch.sin(m['omega0'] * u)}[m['activation']]
-    blocks = {b['name']: b for b in m['params']}
-    def take(b): return theta[b['offset']:b['offset'] + b['rows'] * (b['cols'] or 1)]
-    convs = []
-    for l in range(1, len(C)):
-        conv = torch.nn.Conv2d(C[l - 1], C[l], k, padding=r)
-        with torch.no_grad():
-            for dy in range(-r, r + 1):
-                for dx in range(-r, r + 1):
-                    conv.weight[:, :, dy + r, dx + r] = take(blocks[f'W{l}[{dy},{dx}]']).reshape(C[l], C[l - 1])
-            conv.bias[:] = take(blocks[f'b{l}'])
-        convs.append(conv)
-    head, width = [], C[-1]
-    for j, d in enumerate(m['head']):
-        lin = torch.nn.Linear(width, d)
-        with torch.no_grad():
-            lin.weight[:] = take(blocks[f'V{j + 1}']).reshape(d, width)
-            lin.bias[:] = take(blocks[f'c{j + 1}'])
-        head.append(lin); width = d
-    x = torch.tensor(m['inputs']).reshape(m['count'], C[0], H, W)
+    net = Cnn(m)
+    x = torch.tensor(m['inputs']).reshape(m['count'], m['channels'][0], m['height'], m['width'])
     out = []
     for i in range(m['count']):
-        for p in [c.weight for c in convs] + [c.bias for c in convs] + [h.weight for h in head] + [h.bias for h in head]: p.grad = None
-        h = x[i:i + 1]
-        for conv in convs: h = act(conv(h))
-        h = h.mean(dim=(2, 3))
-        for j, lin in enumerate(head):
-            h = lin(h)
-            if j < len(head) - 1: h = act(h)
-        f = h[0]
-        loss = 0.5 * ((f - torch.tensor(m['targets'][i])) ** 2).sum()
+        net.zero_grad()
+        loss = 0.5 * ((net(x[i:i + 1])[0] - torch.tensor(m['targets'][i])) ** 2).sum()
         loss.backward()
-        g = torch.zeros(len(m['theta']))
-        for b in m['params']:
-            name, n = b['name'], b['rows'] * (b['cols'] or 1)
-            l = name[1:name.index('[')] if '[' in name else name[1:]
-            if name.startswith('W'):
-                dy, dx = map(int, name[name.index('[') + 1:-1].split(','))
-                v = convs[int(l) - 1].weight.grad[:, :, dy + r, dx + r]
-            elif name.startswith('b'): v = convs[int(l) - 1].bias.grad
-            elif name.startswith('V'): v = head[int(l) - 1].weight.grad
-            else: v = head[int(l) - 1].bias.grad
-            g[b['offset']:b['offset'] + n] = v.reshape(-1)
-        out.append(g.tolist())
+        out.append(net.gradient().tolist())
     return out
 print(json.dumps([gradients(m) for m in json.load(sys.stdin)]))
 `;
@@ -147,7 +111,7 @@ describe.skipIf(torchMissing('the CNN autograd cross-check is skipped') !== null
   beforeAll(() => {
     // One Python process for every problem: importing torch is the slow part.
     const input = JSON.stringify(problems.map((p) => p.input));
-    theirs = JSON.parse(execFileSync('python3', ['-c', TORCH_ORACLE], { input }).toString()) as number[][][];
+    theirs = JSON.parse(execFileSync('python3', ['-c', TORCH_ORACLE], { input, env: { ...process.env, PYTHONPATH: TORCH_FIXTURES } }).toString()) as number[][][];
   }, 120_000);
 
   problems.forEach(({ activation, layout, ours }, index) => {
