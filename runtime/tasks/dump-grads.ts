@@ -38,9 +38,7 @@ export function dumpTargetGradients(req: DumpRequest): GradManifest {
     const d0 = spec.widths[0]!;
     const dL = spec.widths[spec.widths.length - 1]!;
     const inputs = Float64Array.from({ length: req.count * d0 }, () => rng.range(-1, 1));
-    const loss: MlpLoss = dL === 1
-      ? { kind: 'output' }
-      : { kind: 'mse', targets: Float64Array.from({ length: req.count * dL }, () => rng.normal()) };
+    const loss = randomLoss(req.count, dL, rng);
     const grads = mlpGradients(layout, { count: req.count, inputs, theta }, loss);
     const source = { loss: loss.kind, theta, inputs, ...(loss.kind === 'mse' ? { targets: loss.targets } : {}) };
     return dumpGrads(layout, mlpGradBundle(layout, grads, source), req.dir, options);
@@ -50,9 +48,7 @@ export function dumpTargetGradients(req: DumpRequest): GradManifest {
     const theta = initCnn(cnn, rng);
     const outputs = spec.head[spec.head.length - 1]!;
     const inputs = Float64Array.from({ length: req.count * spec.channels[0]! * cnn.positions }, () => rng.range(-1, 1));
-    const loss: MlpLoss = outputs === 1
-      ? { kind: 'output' }
-      : { kind: 'mse', targets: Float64Array.from({ length: req.count * outputs }, () => rng.normal()) };
+    const loss = randomLoss(req.count, outputs, rng);
     const grads = cnnGradients(cnn, { count: req.count, inputs, theta }, loss);
     const source = { loss: loss.kind, theta, inputs, ...(loss.kind === 'mse' ? { targets: loss.targets } : {}) };
     return dumpGrads(layout, cnnGradBundle(cnn, grads, source), req.dir, options);
@@ -66,4 +62,11 @@ export function dumpTargetGradients(req: DumpRequest): GradManifest {
   const grads = transformerGradients(layout, { sequences: req.count, length, tokens: inputs, theta }, targets);
   const source = { loss: 'next_token_nll' as const, theta, inputs: Int32Array.from(inputs), targets: Int32Array.from(targets) };
   return dumpGrads(layout, transformerGradBundle(layout, grads, source), req.dir, options);
+}
+
+/** A scalar output's own gradient, or MSE to random normal targets for several outputs (MLPs and CNNs alike). */
+function randomLoss(count: number, outputs: number, rng: Rng): MlpLoss {
+  return outputs === 1
+    ? { kind: 'output' }
+    : { kind: 'mse', targets: Float64Array.from({ length: count * outputs }, () => rng.normal()) };
 }
