@@ -11,11 +11,11 @@
 //   - every other net (e.g. in std/) against the probe target PROBE (`mlp(widths: [2, 3, 4, 2])`)
 //     with b = PROBE_SET_SIZE: the typing rules do not depend on sizes, only on which segments are
 //     permuted, and the probe has two independent hidden groups and fixed inputs and outputs.
-import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { lowerNet, type Lowered, type ScalarArg } from '../ir/lower.js';
 import { lookup, type ResolvedModule, type ResolvedProgram } from '../resolve/resolve.js';
 import { elaborateTarget, itemsPerExample } from '../spaces/elaborate.js';
-import { setSizeOf } from '../spaces/set-size.js';
+import { mixedSetsError, setSizeOf } from '../spaces/set-size.js';
 import { mlpLayout, type TargetLayout } from '../spaces/target.js';
 import type { CallExpr, Expr, FunctionDecl, Preset, Span, TaskDecl, TaskField } from '../syntax/ast.js';
 import { checkGraph, type Certificate } from './check.js';
@@ -110,9 +110,7 @@ function instanceSetSize(decl: FunctionDecl, examples: number, target: TargetLay
   if (size.kind === 'size') return size.size;
   reports.push({
     net: decl.name.name, file: at.file, instance: `target ${target.name}`, lowered: null, certificate: null,
-    diagnostics: [error('ir/mixed-sets',
-      `${decl.name.name} reads both Γ (${size.examples} × ${size.items} items per set on ${target.name}) and per-example gradients (${size.examples}): its set b cannot be both`,
-      at, 'read either `grads` or `weight_grads` on a target with several items per example')],
+    diagnostics: [mixedSetsError('ir/mixed-sets', decl.name.name, size, target.name, at)],
   });
   return null;
 }
