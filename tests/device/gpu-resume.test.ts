@@ -25,6 +25,9 @@ const STEPS = 6;
 const K = 3;
 const BATCH = 4;
 const SEED = 5;
+// The first test compiles GradMetaNet's training kernels: 20 s with an empty Mesa shader cache on a
+// quiet 2-core machine, so 180 s keeps a twice-slower CI machine under a third of it.
+const COLD_COMPILE_TIMEOUT_MS = 180_000;
 
 // A small GradMetaNet on a tiny MLP target (as in gpu-trainer.test.ts).
 const lowered = lowerSource('use std/gradmetanet\n', 'gradmetanet', { target: probe([1, 3, 4, 1]), b: 3, args: { width: 8 } });
@@ -136,6 +139,6 @@ describe.skipIf(gpu === null)('WebGPU executor: checkpoint/resume', () => {
         for (const e of executors) e.dispose();
         rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }, COLD_COMPILE_TIMEOUT_MS);
   }
 });

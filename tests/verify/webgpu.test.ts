@@ -18,6 +18,10 @@ afterAll(() => gpu?.destroy());
 afterEach(() => vi.restoreAllMocks());
 
 /** The symmetries each baseline declares broken; the estimator ignores neuron identity by construction. */
+// Every std module's nets compile their kernels here: std/baselines took 24 s with an empty Mesa
+// shader cache on a quiet 2-core machine, so 180 s keeps a twice-slower CI machine under a third of it.
+const COLD_COMPILE_TIMEOUT_MS = 180_000;
+
 const EXPECTED: ExpectedSymmetry = {
   declaredBreaks: {
     mlp_concat: ['set', 'site'],
@@ -52,7 +56,7 @@ describe.skipIf(gpu === null)('verify on WebGPU (float32)', () => {
       const nets = await verifyFile(`std/${module}.gmn`, backend);
       expect(nets.length).toBeGreaterThan(0);
       expectSound(nets, backend, EXPECTED);
-    });
+    }, COLD_COMPILE_TIMEOUT_MS);
   }
   it('a baseline whose @breaks is dropped fails on WebGPU too: the harness sees the asymmetry in float32', async () => {
     const checked = checkFiles(['dsl-examples/curvature.gmn']);
