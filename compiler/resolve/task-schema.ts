@@ -153,13 +153,14 @@ export const BASE_TASKS: readonly Builtin[] = [
 export const META_TRAINERS: readonly Builtin[] = [
   {
     name: 'pes', context: 'task',
-    doc: 'Persistent Evolution Strategies (defaults: 50000 outer steps, 8 antithetic pairs, truncation 50, sigma 0.01, outer Adam lr 1e-4, clip 1.0, seed 0)',
+    doc: 'Persistent Evolution Strategies (defaults: 50000 outer steps, 8 antithetic pairs, truncation 50, sigma 0.01, outer Adam lr 1e-4, clip 1.0, seed 0); `outer_schedule: cosine` decays the outer lr to 0 over the outer steps',
     params: [
       { name: 'outer_steps', type: int, optional: true },
       { name: 'pairs', type: int, optional: true },
       { name: 'truncation', type: int, optional: true },
       { name: 'sigma', type: float, optional: true },
       { name: 'outer_lr', type: float, optional: true },
+      { name: 'outer_schedule', type: { kind: 'enum', values: ['constant', 'cosine'] }, optional: true },
       { name: 'clip', type: float, optional: true },
       { name: 'seed', type: int, optional: true },
     ],

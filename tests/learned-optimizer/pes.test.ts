@@ -107,6 +107,27 @@ describe('PES meta-training', () => {
     expect(rest).toEqual(losses.slice(9));
     expect([...resumed.phi]).toEqual([...straight.phi]);
   });
+
+  it('decays the outer rate by a cosine: φ settles by the last step, and a resumed run keeps the schedule', async () => {
+    const options = { pes, outerLr: 0.05, outerSchedule: { kind: 'cosine' as const, steps: 20 }, clip: 1 };
+    const moves: number[] = [];
+    const straight = new PesMetaTrainer(linearQuadratic, options, PHI);
+    for (let s = 0; s < 20; s++) {
+      const before = Float64Array.from(straight.phi);
+      await straight.outerUpdate();
+      const lr = 0.05 * 0.5 * (1 + Math.cos((Math.PI * s) / 20));
+      const move = Math.max(...[...straight.phi].map((x, i) => Math.abs(x - before[i]!)));
+      // Adam's step per coordinate is at most (1 − β1)/√(1 − β2) ≈ 3.2 times its rate.
+      expect(move).toBeLessThanOrEqual(3.2 * lr);
+      moves.push(move);
+    }
+    expect(moves[19]!).toBeLessThan(0.05 * moves[0]!);
+    const first = new PesMetaTrainer(linearQuadratic, options, PHI);
+    for (let s = 0; s < 9; s++) await first.outerUpdate();
+    const resumed = new PesMetaTrainer(linearQuadratic, options, PHI, first.state());
+    for (let s = 0; s < 11; s++) await resumed.outerUpdate();
+    expect([...resumed.phi]).toEqual([...straight.phi]);
+  });
 });
 
 /** x with H x = r (3×3, Cramer's rule). */

@@ -33,7 +33,7 @@ describe.each(paperTasks('learned_optimization'))(`%s, preset ${PAPER}`, (_name,
 
   it('resolves to the paper\'s protocol (§6.2: PES with 50,000 outer steps, 16 inner runs, truncation 50, σ 0.01, outer Adam 1e-4, clip 1; Adam over 0.0005·j, j = 1..20; 5 seeds)', () => {
     expect(config.preset).toBe(PAPER);
-    expect(config.pes).toMatchObject({ outerSteps: 50_000, pairs: 8, truncation: 50, sigma: 0.01, outerLr: 1e-4, clip: 1 });
+    expect(config.pes).toMatchObject({ outerSteps: 50_000, pairs: 8, truncation: 50, sigma: 0.01, outerLr: 1e-4, outerSchedule: 'constant', clip: 1 });
     expect(config.adamLrs.map((lr) => Math.round(lr / 0.0005))).toEqual(Array.from({ length: 20 }, (_, j) => j + 1));
     expect(config.seeds).toEqual([1, 2, 3, 4, 5]);
     expect(config.rule).toEqual({ alpha: 0.1, mu: 0.9, beta: 0.001 });

@@ -5,6 +5,7 @@
 import { DiagnosticError, error } from '../../../compiler/diagnostics/diagnostic.js';
 import type { Span, TaskDecl } from '../../../compiler/syntax/ast.js';
 import { IMAGE_DATA, TEXT_DATA } from '../../../compiler/resolve/task-schema.js';
+import { argEnum } from '../task-config.js';
 import { taskFields, type CallValue, type RecordValue, type Value } from '../values.js';
 import { PAPER_RULE } from './update-rule.js';
 
@@ -32,7 +33,12 @@ export interface LearnedOptimizationConfig {
   baseTasks: BaseTaskConfig[];
   optimizers: UpdateNetConfig[];
   rule: { alpha: number; mu: number; beta: number };
-  pes: { outerSteps: number; pairs: number; truncation: number; sigma: number; outerLr: number; clip: number; seed: number };
+  pes: {
+    outerSteps: number; pairs: number; truncation: number; sigma: number; outerLr: number;
+    /** `cosine`: the outer lr decays to 0 over the outer steps, so φ settles instead of drifting with the ES noise. */
+    outerSchedule: 'constant' | 'cosine';
+    clip: number; seed: number;
+  };
   adamLrs: number[];
   seeds: number[];
 }
@@ -67,6 +73,7 @@ export function learnedOptimizationConfig(task: TaskDecl, preset: string): Learn
       truncation: int(pes, 'truncation', 50),
       sigma: num(pes, 'sigma', 0.01),
       outerLr: num(pes, 'outer_lr', 1e-4),
+      outerSchedule: argEnum(pes, 'outer_schedule', ['constant', 'cosine'] as const, 'constant'),
       clip: num(pes, 'clip', 1),
       seed: int(pes, 'seed', 0),
     },

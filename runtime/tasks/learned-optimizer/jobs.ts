@@ -216,7 +216,8 @@ async function metaTrain(ctx: LearnedOptimizerContext, base: BaseTaskConfig, tas
   const problem = innerProblem(ctx.gpu, task, optimizer);
   const phi0 = optimizer.initialMeta(config.rule, new Rng(config.pes.seed));
   const pes = { pairs: config.pes.pairs, truncation: truncationFor(config, base), horizon: base.horizon, sigma: config.pes.sigma, accumulate: true, stagger: true, seed: config.pes.seed };
-  const trainer = new PesMetaTrainer(problem, { pes, outerLr: config.pes.outerLr, clip: config.pes.clip }, phi0, saved);
+  const outerSchedule = config.pes.outerSchedule === 'cosine' ? { kind: 'cosine' as const, steps: config.pes.outerSteps } : undefined;
+  const trainer = new PesMetaTrainer(problem, { pes, outerLr: config.pes.outerLr, outerSchedule, clip: config.pes.clip }, phi0, saved);
   progress.log(`meta-training ${optimizer.label} on ${base.label} (${optimizer.metaSize} meta-parameters, ${config.pes.outerSteps} outer steps${saved ? `, resuming at ${trainer.outerStep}` : ''})`);
   progress.advance(trainer.outerStep, '');
   try {

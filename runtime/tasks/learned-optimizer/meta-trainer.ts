@@ -1,12 +1,16 @@
 // The outer loop of meta-training: PES estimates of the meta-gradient, clipped by global norm,
 // applied to φ by Adam (paper §6.2: outer Adam lr 1e-4, clipping 1.0, as UNF and
-// learned_optimization do).
-import { adam, optimizerUpdate } from '../../train/optimizers.js';
+// learned_optimization do). Adam moves every coordinate by about its rate per step, signal or ES
+// noise alike, so at the large rates a CPU budget of a few hundred steps needs φ drifts; a cosine
+// schedule lets it travel early and settle by the last step.
+import { adam, optimizerUpdate, type LrSchedule } from '../../train/optimizers.js';
 import { PesEstimator, type PesOptions, type PesSnapshot, type UnrollProblem } from './pes.js';
 
 export interface MetaTrainerOptions {
   pes: PesOptions;
   outerLr: number;
+  /** The outer rate's schedule over the outer steps (absent: constant). */
+  outerSchedule?: LrSchedule;
   /** Global-norm clip of the estimate before the Adam step. */
   clip: number;
 }
@@ -44,7 +48,7 @@ export class PesMetaTrainer<S> {
   /** One outer step; returns the truncation's mean loss (the meta-training curve). */
   async outerUpdate(): Promise<number> {
     const { gradient, meanLoss } = await this.estimator.estimate(this.phi);
-    optimizerUpdate(adam({ lr: this.options.outerLr }), this.phi, clipByGlobalNorm(gradient, this.options.clip), this.moments, this.step);
+    optimizerUpdate(adam({ lr: this.options.outerLr, schedule: this.options.outerSchedule }), this.phi, clipByGlobalNorm(gradient, this.options.clip), this.moments, this.step);
     this.step += 1;
     return meanLoss;
   }

@@ -32,7 +32,7 @@ export interface BaseTaskResult {
 export interface ReportContext {
   task: string;
   preset: string;
-  pes: { outerSteps: number; pairs: number; truncation: number; sigma: number; outerLr: number; clip: number };
+  pes: { outerSteps: number; pairs: number; truncation: number; sigma: number; outerLr: number; outerSchedule?: 'constant' | 'cosine'; clip: number };
   rule: { alpha: number; mu: number; beta: number };
   /** What ran the inner steps (device-backend.ts). */
   device: string;
@@ -59,7 +59,7 @@ function markdown(ctx: ReportContext, results: readonly BaseTaskResult[]): strin
   const { pes, rule } = ctx;
   const lines = [
     `# ${ctx.task} — preset \`${ctx.preset}\``, '',
-    `Meta-training: PES, ${pes.outerSteps} outer steps, ${pes.pairs} antithetic pairs, truncation ${pes.truncation}, σ ${pes.sigma}, outer Adam lr ${pes.outerLr}, clip ${pes.clip};`,
+    `Meta-training: PES, ${pes.outerSteps} outer steps, ${pes.pairs} antithetic pairs, truncation ${pes.truncation}, σ ${pes.sigma}, outer Adam lr ${pes.outerLr}${pes.outerSchedule === 'cosine' ? ' decayed to 0 by a cosine over the outer steps' : ''}, clip ${pes.clip};`,
     `the rule starts at α ${rule.alpha}, μ ${rule.mu}, β ${rule.beta}. Inner steps: ${ctx.device}. Wall-clock: ${(ctx.seconds / 60).toFixed(1)} min${ctx.loadAverage === undefined ? '' : ` at a 1-minute load average of ${ctx.loadAverage.min.toFixed(1)}–${ctx.loadAverage.max.toFixed(1)} (sampled every 30 s; on a busy machine the time says little)`} (of this invocation only: a resumed run reads what earlier ones meta-trained and evaluated from trained/ and outcomes/).`,
     'Metric (paper §6.2): Adam\'s best test loss L* within the horizon and the steps N* it needs; per optimizer the',
     'step-reduction factor N* ÷ (its steps to reach L*) and its best test loss, mean ± std over seeds.', '',
