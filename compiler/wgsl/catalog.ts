@@ -11,6 +11,7 @@ import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractGroup, contractKernel, fitTile, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel } from './matmul.js';
 import { adamKernel, clipKernel, sgdKernel, sumSquaresKernel } from './optimizers.js';
 import { batchedMatmulKernel, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
+import { batchedSetSumsKernel } from './matmul-set-sums.js';
 import { reduceKernel, reduceMiddleKernel, segmentMeanKernel } from './reduce.js';
 import { siteKeyContractKernel, siteKeyReadKernel, siteKeySumKernel, siteTermsReadKernel } from './site-term.js';
 
@@ -52,6 +53,8 @@ export function kernelCatalog(): Kernel[] {
     batchedMatvecKernel(),
     batchedMatmulVec4Kernel(),
     batchedMatvecVec4Kernel(),
+    batchedSetSumsKernel({ expr: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, acc: 0, vec4Inputs: new Set([1]) }, true),
+    batchedSetSumsKernel({ expr: { kind: 'unary', fn: 'relu', x: { kind: 'binary', fn: 'add', a: x(0), b: x(1) } }, acc: 0 }, false),
     matmulKernel(GENERIC_TILE),
     matmulKernel({ tm: 3, tn: 5, wx: 4, wy: 4 }),
     matmulFastKernel(LAVAPIPE_TILE),

@@ -123,15 +123,7 @@ export function batchedMatmulVec4Kernel(epilogue?: Epilogue, tile = BATCHED_VEC4
   lines.push(`  let z = wg.z;`);
   lines.push(`  let bz = u.b_off + z * u.sb;`);
   for (const r of range(VM)) lines.push(`  let arow${r} = z * u.sa + min(row0 + ${r}u, u.M - 1u) * u.K;`);
-  for (const j of range(v)) lines.push(`  let c${j} = min(col4 + ${j}u, N4 - 1u);`);
-  for (const r of range(VM)) for (const j of range(v)) lines.push(`  var acc${r}_${j} = vec4f(0.0);`);
-  lines.push(`  for (var k = 0u; k < u.K; k++) {`);
-  for (const j of range(v)) lines.push(`    let b${j} = B[bz + k * N4 + c${j}];`);
-  for (const r of range(VM)) {
-    lines.push(`    let a${r} = A[arow${r} + k];`);
-    for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
-  }
-  lines.push(`  }`);
+  lines.push(...batchedProductLoop(VM, v));
   // N4 is a multiple of v only when N % 8 == 0: the stores guard their column too.
   lines.push(...fastStores(VM, v, epilogue, 'z * u.M + ', true));
   const note = epilogue === undefined ? '' : `, then ${exprName(epilogue.expr)} with x${epilogue.acc} = the product`;
@@ -143,6 +135,24 @@ ${lines.join('\n')}
 }
 `;
   return { name: `matmul_batched_w_vec4_${VM}x${VN}${epilogue === undefined ? '' : '_fused'}`, source, uniforms, bindings, workgroup: [1, lanes] };
+}
+
+/**
+ * The register block's products over K: acc{r}_{j} (vec4 runs of columns) of A's rows at arow{r}
+ * and element z's weight from vec4 bz, columns clamped to the last run (col4, N4 in scope).
+ */
+export function batchedProductLoop(VM: number, v: number): string[] {
+  const lines: string[] = [];
+  for (const j of range(v)) lines.push(`  let c${j} = min(col4 + ${j}u, N4 - 1u);`);
+  for (const r of range(VM)) for (const j of range(v)) lines.push(`  var acc${r}_${j} = vec4f(0.0);`);
+  lines.push(`  for (var k = 0u; k < u.K; k++) {`);
+  for (const j of range(v)) lines.push(`    let b${j} = B[bz + k * N4 + c${j}];`);
+  for (const r of range(VM)) {
+    lines.push(`    let a${r} = A[arow${r} + k];`);
+    for (const j of range(v)) lines.push(`    acc${r}_${j} += a${r} * b${j};`);
+  }
+  lines.push(`  }`);
+  return lines;
 }
 
 /** Workgroups of the vec4 kernel for an [M, N] product per element over `batch` elements. */

@@ -116,10 +116,10 @@ function fusedSuffix(epilogue?: Epilogue): string {
 }
 
 /**
- * Uniforms and bindings of the fast kernels: A, B, the epilogue's other inputs, then C (`shape`:
- * the kernel's own uniforms before the epilogue's).
+ * Uniforms and bindings of the fast kernels: A, B, the epilogue's other inputs, then the outputs,
+ * vec4 runs (`shape`: the kernel's own uniforms before the epilogue's).
  */
-export function fastLayout(aElement: string, epilogue?: Epilogue, shape: readonly string[] = ['M', 'N', 'K']): { uniforms: UniformField[]; bindings: Kernel['bindings'] } {
+export function fastLayout(aElement: string, epilogue?: Epilogue, shape: readonly string[] = ['M', 'N', 'K'], outputs: readonly string[] = ['C']): { uniforms: UniformField[]; bindings: Kernel['bindings'] } {
   const uniforms: UniformField[] = shape.map((name) => ({ name, type: 'u32' as const }));
   const bindings: Kernel['bindings'] = [
     { name: 'A', element: aElement, access: 'read' },
@@ -133,7 +133,7 @@ export function fastLayout(aElement: string, epilogue?: Epilogue, shape: readonl
     }
     factors(epilogue.expr).forEach((_, j) => uniforms.push({ name: `f${j}`, type: 'f32' }));
   }
-  bindings.push({ name: 'C', element: 'vec4f', access: 'read_write' });
+  for (const name of outputs) bindings.push({ name, element: 'vec4f', access: 'read_write' });
   return { uniforms, bindings };
 }
 
@@ -168,19 +168,7 @@ export function fastStores(tm: number, v: number, epilogue?: Epilogue, rowBase =
       lines.push(`    let s${r} = es;`);
       lines.push(`    let n${r} = en;`);
       for (const j of range(v)) {
-        const suffix = `_${r}_${j}`;
-        const run: string[] = [];
-        run.push(`    let c${suffix} = (col4 + ${j}u) * 4u;`);
-        for (const k of epilogueInputs(epilogue)) {
-          const p = `x${k}`;
-          const base = `u.${p}_off + n${r} * u.${p}_s0 + s${r} * u.${p}_s1 + t${r} * u.${p}_s2 + c${suffix} * u.${p}_s3`;
-          run.push(`    let b${k}${suffix} = ${base};`);
-          if (epilogue.vec4Inputs?.has(k) === true) run.push(`    let ${p}v${suffix} = ${p}[b${k}${suffix} / 4u];`);
-          else run.push(`    let ${p}v${suffix} = vec4f(${p}[b${k}${suffix}], ${p}[b${k}${suffix} + u.${p}_s3], ${p}[b${k}${suffix} + 2u * u.${p}_s3], ${p}[b${k}${suffix} + 3u * u.${p}_s3]);`);
-        }
-        run.push(`    let x${epilogue.acc}v${suffix} = acc${r}_${j};`);
-        const { lines: body, result } = printExpr(epilogue.expr, suffix, true);
-        run.push(...body.map((l) => `  ${l}`));
+        const { lines: run, result } = epilogueValue(epilogue, r, j);
         run.push(`    C[row${r} * N4 + col4 + ${j}u] = ${result};`);
         lines.push(...guarded(j, run));
       }
@@ -195,6 +183,26 @@ export function fastStores(tm: number, v: number, epilogue?: Epilogue, rowBase =
     }
   }
   return lines;
+}
+
+/**
+ * The epilogue applied to accumulator run acc{r}_{j}: its other inputs read at the output
+ * coordinates (n{r}, s{r}, t{r}) and columns (col4 + j)·4 of the row; `result` names the value.
+ */
+export function epilogueValue(epilogue: Epilogue, r: number, j: number): { lines: string[]; result: string } {
+  const suffix = `_${r}_${j}`;
+  const lines = [`    let c${suffix} = (col4 + ${j}u) * 4u;`];
+  for (const k of epilogueInputs(epilogue)) {
+    const p = `x${k}`;
+    const base = `u.${p}_off + n${r} * u.${p}_s0 + s${r} * u.${p}_s1 + t${r} * u.${p}_s2 + c${suffix} * u.${p}_s3`;
+    lines.push(`    let b${k}${suffix} = ${base};`);
+    if (epilogue.vec4Inputs?.has(k) === true) lines.push(`    let ${p}v${suffix} = ${p}[b${k}${suffix} / 4u];`);
+    else lines.push(`    let ${p}v${suffix} = vec4f(${p}[b${k}${suffix}], ${p}[b${k}${suffix} + u.${p}_s3], ${p}[b${k}${suffix} + 2u * u.${p}_s3], ${p}[b${k}${suffix} + 3u * u.${p}_s3]);`);
+  }
+  lines.push(`    let x${epilogue.acc}v${suffix} = acc${r}_${j};`);
+  const { lines: body, result } = printExpr(epilogue.expr, suffix, true);
+  lines.push(...body.map((l) => `  ${l}`));
+  return { lines, result };
 }
 
 function matmulScalarAKernel(tile: Tile, epilogue?: Epilogue): Kernel {

@@ -32,6 +32,7 @@ import { linearGrid, type Kernel } from './kernel.js';
 import { layernormKernel, layernormVjpKernel } from './layernorm.js';
 import { contractColumnKernel, contractGroup, contractKernel, epilogueInputs, fastApplies, fitTile, GENERIC_TILE, LAVAPIPE_TILE, matmulFastKernel, matmulKernel, matvecKernel, splitK, vec4Readable, type MatmulShape, type Tile } from './matmul.js';
 import { batchedMatmulGrid, batchedMatmulKernel, batchedMatmulVec4Grid, batchedMatmulVec4Kernel, batchedMatvecKernel, batchedMatvecVec4Kernel } from './matmul-batched.js';
+import { batchedSetSumsGrid, batchedSetSumsKernel, setBlocks } from './matmul-set-sums.js';
 import { reduceKernel, reduceMiddleKernel } from './reduce.js';
 import { siteKeyMeanKernel } from './site-key-mean.js';
 import { productMembers, siteKeyContractKernel, siteKeyReadKernel, siteKeySumKernel, siteKeyTables, siteTermsReadKernel, stackedKeyTables, type StackedKeyTables } from './site-term.js';
@@ -154,6 +155,12 @@ class Planner {
   private readonly keyTables = new Map<ValueId, { keys: number; outKey: number }>();
   /** Fast-path matmuls computed by their single elementwise consumer's kernel (epilogue fusion): matmul → consumer. */
   private readonly epilogueOf = new Map<ValueId, ValueId>();
+  /**
+   * Epilogues of batched-weight matmuls whose mean (or sum) over the set one `reduce` takes: their
+   * kernel also sums the output over blocks of sets (matmul-set-sums.ts) into `partials`, which the
+   * reduce finishes; `store`: the output has other readers, so it is written too (else never).
+   */
+  private readonly setSums = new Map<ValueId, { reduce: ValueId; store: boolean; partials: number }>();
   /** Fold/slice/unfold chains of batched weights that the batched matmuls read in place (findWeightViews). */
   private readonly weightViews = new Map<ValueId, WeightView>();
   private readonly nodes: Map<ValueId, Node>;
@@ -198,7 +205,10 @@ class Planner {
     this.findWeightViews();
     if (this.options.fuse ?? true) {
       this.findFusions();
-      if (this.options.epilogues ?? true) this.findEpilogues();
+      if (this.options.epilogues ?? true) {
+        this.findEpilogues();
+        this.findSetSums();
+      }
     }
     const forwards = new Map(this.order.flatMap((n) => (n.op.op === 'attention' ? [[attentionKey(n.op), n.id] as const] : [])));
     for (const node of this.order) {
@@ -402,6 +412,25 @@ class Planner {
         return m.fastShape !== null && fastApplies(m.fastShape, tile) !== null;
       });
       if (candidate !== undefined) this.epilogueOf.set(candidate, node.id);
+    }
+  }
+
+  /**
+   * A mean or sum over the set alone of a batched-weight matmul's epilogue output is summed in that
+   * kernel too, per block of sets (GradMetaNet's set layers on PES particles: a [B, b, N, 32]
+   * output, then its mean over the b sets for the next layer or the pool): the reduce reads b/8
+   * partial rows instead of the whole output, and an output nothing else reads is never stored.
+   */
+  private findSetSums(): void {
+    const batchedEpilogues = new Set([...this.epilogueOf].flatMap(([matmul, out]) => {
+      const op = this.node(matmul).op;
+      return op.op === 'matmul' && this.weightBatched(op.w) ? [out] : [];
+    }));
+    for (const node of this.order) {
+      const op = node.op;
+      if (op.op !== 'reduce' || op.axes.length !== 1 || op.axes[0] !== 'set') continue;
+      if (!batchedEpilogues.has(op.x) || this.setSums.has(op.x) || this.dims.get(op.x)![1] < 2) continue;
+      this.setSums.set(op.x, { reduce: node.id, store: this.isOutput(op.x) || this.uses.get(op.x) !== 1, partials: -1 });
     }
   }
 
@@ -617,6 +646,13 @@ class Planner {
       }
       case 'reduce': {
         const xd = this.dims.get(op.x)!;
+        const sums = this.setSums.get(op.x);
+        if (sums !== undefined && sums.reduce === node.id) {
+          // The producer's kernel summed blocks of sets ([B, blocks, T, C]): the blocks are left.
+          this.reduceMiddle(node, sums.partials, this.output(node), setBlocks(xd[1]), xd[2] * xd[3], op.fn === 'mean' ? 1 / xd[1] : 1, count);
+          this.release(sums.partials);
+          return;
+        }
         const r1 = op.axes.includes('set') ? xd[1] : 1;
         const r2 = op.axes.includes('site') ? xd[2] : 1;
         const scale = op.fn === 'mean' ? 1 / (r1 * r2) : 1;
@@ -953,11 +989,19 @@ class Planner {
       const acc = leaves.indexOf(node.id);
       const others = epilogueInputs({ expr, acc });
       const views = new Map(others.map((k) => [k, this.broadcastView(leaves[k]!, d)]));
-      const kernel = batchedMatmulVec4Kernel({ expr, acc, vec4Inputs: new Set(others.filter((k) => vec4Readable(views.get(k)!))) });
+      const epilogue = { expr, acc, vec4Inputs: new Set(others.filter((k) => vec4Readable(views.get(k)!))) };
       const u: Record<string, number> = { ...shape, d1: S, d2: T };
       for (const k of others) Object.assign(u, viewValues(`x${k}`, views.get(k)!));
       factors(expr).forEach((f, j) => { u[`f${j}`] = f; });
-      this.dispatch(kernel, out, u, [...operands, ...others.map((k) => this.buf(leaves[k]!)), this.output(out)], batchedMatmulVec4Grid(M, N, d[0]));
+      const inputs = [...operands, ...others.map((k) => this.buf(leaves[k]!))];
+      const sums = this.setSums.get(out.id);
+      if (sums !== undefined) {
+        sums.partials = this.slot(`set sums of %${out.id} ${out.label}`, d[0] * setBlocks(S) * T * N, 'scratch');
+        const outputs = sums.store ? [this.output(out), sums.partials] : [sums.partials];
+        this.dispatch(batchedSetSumsKernel(epilogue, sums.store), out, u, [...inputs, ...outputs], batchedSetSumsGrid(S, T, N, d[0]));
+        return;
+      }
+      this.dispatch(batchedMatmulVec4Kernel(epilogue), out, u, [...inputs, this.output(out)], batchedMatmulVec4Grid(M, N, d[0]));
       return;
     }
     this.dispatch(batchedMatmulKernel(), node, uniforms, [this.buf(x), this.buf(w), this.output(node)], batchedMatmulGrid(M, N, d[0]));
