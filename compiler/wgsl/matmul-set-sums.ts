@@ -11,7 +11,7 @@
 // batchedMatmulVec4Kernel (matmul-batched.ts); only the rows an invocation owns differ.
 import { exprName } from './elementwise.js';
 import { header, type Kernel } from './kernel.js';
-import { epilogueValue, fastLayout, type Epilogue } from './matmul.js';
+import { columnGuarded, epilogueValue, fastLayout, type Epilogue } from './matmul.js';
 import { BATCHED_VEC4_TILE, batchedProductLoop, type BatchedVec4Tile } from './matmul-batched.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -74,9 +74,4 @@ export function setBlocks(sets: number, tile: BatchedVec4Tile = BATCHED_VEC4_TIL
 /** Workgroups for `batch` elements of [sets, sites] rows and N columns. */
 export function batchedSetSumsGrid(sets: number, sites: number, N: number, batch: number, tile: BatchedVec4Tile = BATCHED_VEC4_TILE): [number, number, number] {
   return [Math.ceil(N / tile.cols), Math.ceil((setBlocks(sets, tile) * sites) / tile.lanes), batch];
-}
-
-/** A run of columns j is stored (and summed) only inside N: N4 need not divide into blocks. */
-function columnGuarded(j: number, run: string[]): string[] {
-  return [`    if (col4 + ${j}u < N4) {`, ...run.map((l) => `  ${l}`), '    }'];
 }

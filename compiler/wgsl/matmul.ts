@@ -149,7 +149,7 @@ export function epilogueInputs(epilogue: Epilogue): number[] {
  */
 export function fastStores(tm: number, v: number, epilogue?: Epilogue, rowBase = '', guardColumns = false): string[] {
   const lines: string[] = [];
-  const guarded = (j: number, run: string[]): string[] => (guardColumns ? [`    if (col4 + ${j}u < N4) {`, ...run.map((l) => `  ${l}`), '    }'] : run);
+  const guarded = (j: number, run: string[]): string[] => (guardColumns ? columnGuarded(j, run) : run);
   if (epilogue !== undefined) {
     // Coordinates of block row 0 in the output's [*, d1, d2, N] dims; the next rows step them on:
     // integer division has no vector instruction on a CPU (lavapipe divides lane by lane), so four
@@ -183,6 +183,11 @@ export function fastStores(tm: number, v: number, epilogue?: Epilogue, rowBase =
     }
   }
   return lines;
+}
+
+/** Run `run` only for a column run j inside N (N4 need not divide into register blocks). */
+export function columnGuarded(j: number, run: string[]): string[] {
+  return [`    if (col4 + ${j}u < N4) {`, ...run.map((l) => `  ${l}`), '    }'];
 }
 
 /**
